@@ -1,0 +1,138 @@
+package audio
+
+import (
+	"errors"
+	"sync"
+
+	"github.com/gordonklaus/portaudio"
+
+	"greffier/domain"
+)
+
+// Source delivers captured audio: interleaved float32 frames at its native rate.
+// Read blocks until the next buffer is captured and returns it; the slice is only
+// valid until the next Read. Read and Close are called from one goroutine.
+type Source interface {
+	Rate() int
+	Channels() int
+	Read() ([]float32, error)
+	Close() error
+}
+
+// DeviceOptions chooses how a device is opened. Zero values mean the device's own
+// default rate and up to two channels (the native format; conversion to 16 kHz mono
+// is ours, not the driver's).
+type DeviceOptions struct {
+	Name       string // "" for the default input
+	SampleRate int
+	Channels   int
+}
+
+// PortAudioSource is a running PortAudio input stream. It holds a PortAudio
+// initialisation until Close.
+type PortAudioSource struct {
+	stream   *portaudio.Stream
+	buf      []float32
+	rate     int
+	channels int
+	sel      Selection
+
+	mu     sync.Mutex
+	closed bool
+	// Overflows counts reads where the driver dropped input because we were late.
+	Overflows int
+}
+
+// framesPerRead is how much audio one Read from PortAudio brings: 20 ms at 48 kHz.
+const framesPerRead = 960
+
+// OpenDevice starts capturing from the named input (falling back to the default
+// input when it is gone; Selection says so). Close it when done.
+func OpenDevice(o DeviceOptions) (*PortAudioSource, error) {
+	if err := portaudio.Initialize(); err != nil {
+		return nil, domain.Wrap(domain.EUnavailable, err, "cannot start PortAudio")
+	}
+	s, err := openDevice(o)
+	if err != nil {
+		portaudio.Terminate()
+		return nil, err
+	}
+	return s, nil
+}
+
+func openDevice(o DeviceOptions) (*PortAudioSource, error) {
+	dev, sel, err := pickDevice(o.Name)
+	if err != nil {
+		return nil, err
+	}
+	rate := o.SampleRate
+	if rate == 0 {
+		rate = int(dev.DefaultSampleRate + 0.5)
+	}
+	if rate < MinRate || rate > MaxRate {
+		return nil, domain.Errorf(domain.EInvalid, "audio input %q: unsupported sample rate %d Hz", dev.Name, rate)
+	}
+	ch := o.Channels
+	if ch == 0 {
+		ch = min(dev.MaxInputChannels, 2)
+	}
+	if ch < 1 || ch > dev.MaxInputChannels {
+		return nil, domain.Errorf(domain.EInvalid, "audio input %q has %d channels, %d asked", dev.Name, dev.MaxInputChannels, ch)
+	}
+	frames := framesPerRead * rate / 48000
+	s := &PortAudioSource{buf: make([]float32, frames*ch), rate: rate, channels: ch, sel: sel}
+	p := portaudio.StreamParameters{
+		Input: portaudio.StreamDeviceParameters{
+			Device:   dev,
+			Channels: ch,
+			Latency:  dev.DefaultHighInputLatency,
+		},
+		SampleRate:      float64(rate),
+		FramesPerBuffer: frames,
+		Flags:           portaudio.ClipOff | portaudio.DitherOff,
+	}
+	stream, err := portaudio.OpenStream(p, s.buf)
+	if err != nil {
+		return nil, domain.Wrap(domain.EUnavailable, err, "cannot open audio input %q at %d Hz, %d channels", dev.Name, rate, ch)
+	}
+	if err := stream.Start(); err != nil {
+		stream.Close()
+		return nil, domain.Wrap(domain.EUnavailable, err, "cannot start audio input %q", dev.Name)
+	}
+	s.stream = stream
+	return s, nil
+}
+
+// Selection tells which device is used and whether it is a fallback.
+func (s *PortAudioSource) Selection() Selection { return s.sel }
+
+func (s *PortAudioSource) Rate() int     { return s.rate }
+func (s *PortAudioSource) Channels() int { return s.channels }
+
+// Read captures the next buffer of interleaved frames. A driver overflow (input
+// dropped because the reader was late) is counted, not fatal.
+func (s *PortAudioSource) Read() ([]float32, error) {
+	err := s.stream.Read()
+	if errors.Is(err, portaudio.InputOverflowed) {
+		s.Overflows++
+	} else if err != nil {
+		return nil, domain.Wrap(domain.EUnavailable, err, "audio input %q failed", s.sel.Device.Name)
+	}
+	return s.buf, nil
+}
+
+// Close stops the stream and releases PortAudio. Safe to call twice.
+func (s *PortAudioSource) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.stream.Stop()
+	if cerr := s.stream.Close(); err == nil {
+		err = cerr
+	}
+	portaudio.Terminate()
+	return err
+}

@@ -1,0 +1,142 @@
+package audio
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+
+	"io"
+	"os"
+
+	"greffier/domain"
+)
+
+// TargetRate is the rate of everything the audio package hands on: 16 kHz mono.
+const TargetRate = 16000
+
+// LoadFile reads an audio file (WAV, FLAC, MP3, Ogg Vorbis) and returns its samples
+// as 16 kHz mono float32 in [-1, 1]. A file it cannot read — corrupt, truncated,
+// empty, not audio, an unsupported encoding — gives a *domain.Error with code
+// EInvalid whose message names the file and the problem.
+func LoadFile(path string) ([]float32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, domain.Wrap(domain.ENotFound, err, "audio file %s not found", path)
+		}
+		return nil, domain.Wrap(domain.EInvalid, err, "cannot open audio file %s", path)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, domain.Wrap(domain.EInvalid, err, "cannot read audio file %s", path)
+	}
+	if st.IsDir() {
+		return nil, domain.Errorf(domain.EInvalid, "audio file %s: is a directory", path)
+	}
+	samples, err := decode(f, st.Size())
+	if err != nil {
+		var bad *badFile
+		if errors.As(err, &bad) {
+			return nil, domain.Errorf(domain.EInvalid, "audio file %s: %s", path, bad.msg)
+		}
+		return nil, domain.Wrap(domain.EInvalid, err, "cannot read audio file %s", path)
+	}
+	return samples, nil
+}
+
+// Decode reads a whole audio stream of the given size (the size bounds every
+// allocation) and returns 16 kHz mono samples. Errors caused by the content are
+// reported as *domain.Error EInvalid without a file name.
+func Decode(r io.Reader, size int64) ([]float32, error) {
+	s, err := decode(r, size)
+	var bad *badFile
+	if errors.As(err, &bad) {
+		return nil, domain.Errorf(domain.EInvalid, "%s", bad.msg)
+	}
+	return s, err
+}
+
+// format names what the first bytes of a file say it is.
+type format string
+
+const (
+	fmtWAV     format = "WAV"
+	fmtFLAC    format = "FLAC"
+	fmtMP3     format = "MP3"
+	fmtOgg     format = "Ogg"
+	fmtMP4     format = "M4A/MP4"
+	fmtAAC     format = "AAC"
+	fmtUnknown format = ""
+)
+
+func sniff(b []byte) format {
+	switch {
+	case len(b) >= 12 && (string(b[0:4]) == "RIFF" || string(b[0:4]) == "RF64") && string(b[8:12]) == "WAVE":
+		return fmtWAV
+	case bytes.HasPrefix(b, []byte("fLaC")):
+		return fmtFLAC
+	case bytes.HasPrefix(b, []byte("OggS")):
+		return fmtOgg
+	case len(b) >= 8 && string(b[4:8]) == "ftyp":
+		return fmtMP4
+	case bytes.HasPrefix(b, []byte("ID3")):
+		return fmtMP3
+	case len(b) >= 2 && b[0] == 0xFF && b[1]&0xF6 == 0xF0:
+		return fmtAAC // ADTS: sync word, layer 00
+	case len(b) >= 2 && b[0] == 0xFF && b[1]&0xE0 == 0xE0 && b[1]&0x06 != 0:
+		return fmtMP3 // MPEG audio frame sync with a layer
+	}
+	return fmtUnknown
+}
+
+func decode(r io.Reader, size int64) ([]float32, error) {
+	if size == 0 {
+		return nil, badf("empty file (0 bytes)")
+	}
+	br := bufio.NewReaderSize(r, 64<<10)
+	head, _ := br.Peek(12)
+	switch sniff(head) {
+	case fmtWAV:
+		return decodeWAV(br, size)
+	case fmtFLAC:
+		return decodeFLAC(br, size)
+	case fmtMP3:
+		return decodeMP3(br, size)
+	case fmtOgg:
+		return decodeOgg(br, size)
+	case fmtMP4, fmtAAC:
+		return nil, badf("M4A/AAC audio is not supported; convert it first: ffmpeg -i in.m4a out.wav")
+	}
+	if len(head) < 12 {
+		return nil, badf("too short to be audio (%d bytes)", size)
+	}
+	return nil, badf("not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)")
+}
+
+// toMono averages interleaved channels into dst.
+func toMono(dst, in []float32, channels int) []float32 {
+	if channels == 1 {
+		return append(dst, in...)
+	}
+	inv := 1 / float32(channels)
+	for len(in) >= channels {
+		var s float32
+		for _, v := range in[:channels] {
+			s += v
+		}
+		dst = append(dst, s*inv)
+		in = in[channels:]
+	}
+	return dst
+}
+
+// capHint bounds a decoder's output capacity by what size bytes could hold at the
+// given compression (bytes per 16 kHz output sample, a generous lower bound).
+func capHint(size int64, bytesPerSample float64) int {
+	n := float64(size) / bytesPerSample
+	if n > 1<<26 {
+		n = 1 << 28
+	}
+	return int(n)
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"greffier/appdirs"
+	"greffier/domain"
+	"greffier/notes/draft"
+	"greffier/notes/icd10"
+	"greffier/notes/schema"
+	"greffier/notes/templates"
+	"greffier/notes/transcript"
+)
+
+func draftCommand() command {
+	return command{
+		name:    "draft",
+		summary: "draft a structured clinical note from a transcript",
+		run:     runDraft,
+	}
+}
+
+const draftUsage = "draft --transcript FILE [--template soap|hp|progress|FILE.yaml] [--lang fr|en] " +
+	"[--llm URL | --llama-model GGUF | --offline] [--format json|text] [--no-codes]\n" +
+	"       greffier draft --copy-templates   (copy the built-in templates to your templates folder to edit them)"
+
+func runDraft(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "draft", draftUsage)
+	path := fs.String("transcript", "", "transcript: JSON lines from 'greffier transcribe --json', or a [doctor]/[patient] dialogue")
+	tmpl := fs.String("template", "soap", "note template: soap, hp, progress, a template of your templates folder, or a .yaml file")
+	lang := fs.String("lang", "", "note language: fr or en (default: the consultation's language)")
+	llmURL := fs.String("llm", "", "OpenAI-compatible endpoint of a language model (e.g. http://127.0.0.1:8080)")
+	llamaModel := fs.String("llama-model", "", "GGUF model file to run with llama-server")
+	offline := fs.Bool("offline", false, "draft without a model: extractive, rule-based (the default when no model is given)")
+	format := fs.String("format", "json", "output: json (the note, schema version "+schema.Version+") or text")
+	noCodes := fs.Bool("no-codes", false, "do not suggest ICD-10-CM codes")
+	copyTemplates := fs.Bool("copy-templates", false, "copy the built-in templates into the templates folder and exit")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	dirs, err := appdirs.Default()
+	if err != nil {
+		return domain.Wrap(domain.EUnavailable, err, "find Greffier's data folder")
+	}
+	if *copyTemplates {
+		return copyBuiltinTemplates(c, dirs.Templates())
+	}
+	if *path == "" && len(pos) == 1 {
+		*path = pos[0]
+		pos = nil
+	}
+	switch {
+	case len(pos) > 0:
+		return usagef("unexpected arguments %q", pos)
+	case *path == "":
+		return usagef("--transcript FILE is required")
+	case *format != "json" && *format != "text":
+		return usagef("--format must be json or text, not %q", *format)
+	case *lang != "" && *lang != "fr" && *lang != "en":
+		return usagef("--lang must be fr or en, not %q", *lang)
+	case *llmURL != "" && *llamaModel != "":
+		return usagef("give --llm or --llama-model, not both")
+	case *offline && (*llmURL != "" || *llamaModel != ""):
+		return usagef("--offline drafts without a model: drop --llm/--llama-model")
+	}
+
+	tr, err := transcript.ReadFile(*path)
+	if err != nil {
+		return err
+	}
+	t, err := loadTemplate(dirs, *tmpl)
+	if err != nil {
+		return err
+	}
+	if *lang == "" {
+		*lang = draft.SpokenLanguage(tr.Segments)
+	}
+
+	var d draft.Drafter
+	if *llmURL != "" || *llamaModel != "" {
+		ld, cleanup, err := newLLMDrafter(ctx, c, *llmURL, *llamaModel)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		d = ld
+	} else {
+		ex := draft.Extractive{}
+		if !*noCodes {
+			ix, err := openCodeIndex(ctx, dirs)
+			if err != nil {
+				return err
+			}
+			defer ix.Close()
+			ex.Codes = icdSuggester{ix}
+		}
+		d = ex
+	}
+	note, err := d.Draft(ctx, draft.Request{Segments: tr.Segments, Template: t, Language: *lang})
+	if err != nil {
+		return err
+	}
+	draft.CheckEvidence(&note, tr.Segments)
+	if err := schema.Validate(note); err != nil {
+		return fmt.Errorf("drafted note fails its schema (a bug): %w", err)
+	}
+	if *format == "text" {
+		return draft.RenderText(c.stdout, note, t.Title.In(*lang))
+	}
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(note)
+}
+
+// loadTemplate reads --template: a file path if it looks like one, else a key looked
+// up in the user's templates folder and then among the built-in templates.
+func loadTemplate(dirs appdirs.Dirs, name string) (templates.Template, error) {
+	if strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".json") {
+		return templates.ReadFile(name)
+	}
+	return templates.Loader{Dir: dirs.Templates()}.Get(name)
+}
+
+func copyBuiltinTemplates(c *cli, dir string) error {
+	wrote, err := templates.CopyBuiltin(dir)
+	if err != nil {
+		return domain.Wrap(domain.EUnavailable, err, "copy templates")
+	}
+	for _, p := range wrote {
+		fmt.Fprintln(c.stdout, p)
+	}
+	if len(wrote) == 0 {
+		fmt.Fprintf(c.stdout, "the templates are already in %s (existing files are never overwritten)\n", dir)
+	}
+	return nil
+}
+
+// openCodeIndex opens the ICD-10-CM reference database in the data folder (created
+// with the starter set on first use).
+func openCodeIndex(ctx context.Context, dirs appdirs.Dirs) (*icd10.Index, error) {
+	if err := os.MkdirAll(dirs.Data, 0o755); err != nil {
+		return nil, domain.Wrap(domain.EUnavailable, err, "create data folder %s", dirs.Data)
+	}
+	return icd10.Open(ctx, filepath.Join(dirs.Data, "icd10cm.db"))
+}
+
+// icdSuggester adapts the ICD-10-CM index to the drafter's CodeSuggester: billable
+// codes first, since only those can be reported.
+type icdSuggester struct{ ix *icd10.Index }
+
+func (s icdSuggester) Suggest(ctx context.Context, text string, limit int) ([]schema.CodeRef, error) {
+	codes, err := s.ix.Search(ctx, text, max(limit, 5))
+	if err != nil {
+		return nil, err
+	}
+	var billable, other []schema.CodeRef
+	for _, c := range codes {
+		ref := schema.CodeRef{Code: c.Code, Title: c.Title}
+		if c.Billable {
+			billable = append(billable, ref)
+		} else {
+			other = append(other, ref)
+		}
+	}
+	out := append(billable, other...)
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}

@@ -1,0 +1,47 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"greffier/notes/eval"
+)
+
+func evalCommand() command {
+	return command{
+		name:    "eval",
+		summary: "score the extractive drafter on ACI-Bench and MTS-Dialog (ROUGE, coverage)",
+		run:     runEval,
+	}
+}
+
+func runEval(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "eval", "eval --data DIR [--limit N]")
+	data := fs.String("data", "", "folder holding aci-bench/ and mts-dialog/ (required)")
+	limit := fs.Int("limit", 0, "examples per data set (0: all)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected arguments %q", pos)
+	}
+	if *data == "" {
+		return usagef("--data DIR is required")
+	}
+	if *limit < 0 {
+		return usagef("--limit must be 0 or more")
+	}
+	start := time.Now()
+	rep, err := eval.Run(ctx, eval.Options{Data: *data, Limit: *limit})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Greffier drafting evaluation — data %s\n\n", *data)
+	if err := eval.WriteTable(c.stdout, rep); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "done in %s\n", time.Since(start).Round(100*time.Millisecond))
+	return nil
+}

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"greffier/appdirs"
+	"greffier/domain"
+	"greffier/transcribe/models"
+)
+
+func modelsCommand() command {
+	return command{
+		name:    "models",
+		summary: "list, download, import, remove and verify whisper models",
+		run:     runModels,
+	}
+}
+
+const modelsUsage = "models list|pull NAME|import FILE [--name NAME]|rm NAME|verify [NAME...] [--dir DIR] [--base-url URL]"
+
+func runModels(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "models", modelsUsage)
+	dir := fs.String("dir", "", "models folder (default: the data folder's models/)")
+	baseURL := fs.String("base-url", "", "where to download from (default: upstream, "+models.DefaultBaseURL+")")
+	name := fs.String("name", "", "with import: the name to install the model under")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("usage: greffier %s", modelsUsage)
+	}
+	if *dir == "" {
+		d, err := appdirs.Default()
+		if err != nil {
+			return domain.Wrap(domain.EUnavailable, err, "find the models folder")
+		}
+		*dir = d.Models()
+	}
+	mgr := &models.Manager{Dir: *dir, BaseURL: *baseURL}
+	verb, rest := pos[0], pos[1:]
+	switch verb {
+	case "list", "ls":
+		if len(rest) != 0 {
+			return usagef("models list takes no arguments")
+		}
+		return listModels(c.stdout, mgr)
+	case "pull":
+		if len(rest) != 1 {
+			return usagef("models pull needs one model NAME (see 'greffier models list')")
+		}
+		mgr.Progress = progressPrinter(c.stderr)
+		p, err := mgr.Pull(ctx, rest[0])
+		fmt.Fprintln(c.stderr)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "installed %s (checksum verified)\n", p)
+		return nil
+	case "import":
+		if len(rest) != 1 {
+			return usagef("models import needs one model FILE")
+		}
+		p, err := mgr.Import(rest[0], *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "imported %s\n", p)
+		return nil
+	case "rm", "remove":
+		if len(rest) == 0 {
+			return usagef("models rm needs a model NAME")
+		}
+		for _, n := range rest {
+			if err := mgr.Remove(n); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "removed %s\n", n)
+		}
+		return nil
+	case "verify":
+		return verifyModels(c.stdout, mgr, rest)
+	}
+	return usagef("unknown models action %q; usage: greffier %s", verb, modelsUsage)
+}
+
+func listModels(w io.Writer, mgr *models.Manager) error {
+	inst, err := mgr.Installed()
+	if err != nil {
+		return err
+	}
+	have := map[string]models.Installed{}
+	for _, i := range inst {
+		have[i.Name] = i
+	}
+	sug := models.SuggestHere(false)
+	fmt.Fprintf(w, "models folder: %s\n\n%-22s %9s  %-9s  %s\n", mgr.Dir, "NAME", "SIZE", "STATUS", "NOTES")
+	for _, m := range models.Catalogue() {
+		status := "-"
+		if _, ok := have[m.Name]; ok {
+			status = "installed"
+		}
+		var notes []string
+		if m.English() {
+			notes = append(notes, "English only")
+		}
+		if m.TDRZ() {
+			notes = append(notes, "speaker turns")
+		}
+		if m.Name == sug.Name {
+			notes = append(notes, "suggested: "+sug.Reason)
+		}
+		fmt.Fprintf(w, "%-22s %6d MiB  %-9s  %s\n", m.Name, m.SizeMiB, status, strings.Join(notes, "; "))
+	}
+	for _, i := range inst {
+		if !i.Known {
+			fmt.Fprintf(w, "%-22s %6d MiB  %-9s  %s\n", i.Name, i.Size>>20, "installed", "imported (not in the catalogue)")
+		}
+	}
+	return nil
+}
+
+func verifyModels(w io.Writer, mgr *models.Manager, names []string) error {
+	if len(names) == 0 {
+		inst, err := mgr.Installed()
+		if err != nil {
+			return err
+		}
+		for _, i := range inst {
+			names = append(names, i.Name)
+		}
+		if len(names) == 0 {
+			fmt.Fprintf(w, "no models in %s\n", mgr.Dir)
+			return nil
+		}
+	}
+	bad := 0
+	for _, n := range names {
+		v, err := mgr.Verify(n)
+		switch {
+		case err != nil:
+			bad++
+			fmt.Fprintf(w, "%-22s BAD   %v\n", n, err)
+		case v.Known && !v.Match:
+			bad++
+			fmt.Fprintf(w, "%-22s BAD   checksum %s differs from upstream's: remove it and pull again\n", v.Name, v.SHA1)
+		case v.Known:
+			fmt.Fprintf(w, "%-22s OK    %s, checksum matches upstream\n", v.Name, v.Header.Kind())
+		default:
+			fmt.Fprintf(w, "%-22s OK    %s whisper model (imported: no upstream checksum to compare)\n", v.Name, v.Header.Kind())
+		}
+	}
+	if bad > 0 {
+		return domain.Errorf(domain.EInvalid, "%d of %d models failed verification", bad, len(names))
+	}
+	return nil
+}
+
+// progressPrinter shows one updating line: done/total, rate, ETA.
+func progressPrinter(w io.Writer) func(models.Progress) {
+	return func(p models.Progress) {
+		mib := func(b int64) float64 { return float64(b) / (1 << 20) }
+		line := fmt.Sprintf("\r%s: %.1f MiB", p.Model, mib(p.Done))
+		if p.Total > 0 {
+			line += fmt.Sprintf(" of %.1f MiB (%.0f%%)", mib(p.Total), 100*float64(p.Done)/float64(p.Total))
+		}
+		line += fmt.Sprintf(", %.1f MiB/s", p.Rate/(1<<20))
+		if p.ETA > 0 {
+			line += ", " + p.ETA.Round(time.Second).String() + " left"
+		}
+		fmt.Fprintf(w, "%-78s", line)
+	}
+}

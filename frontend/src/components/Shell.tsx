@@ -1,0 +1,103 @@
+import { useEffect, useState } from 'preact/hooks';
+import { useStore } from '../hooks';
+import { shortcutFor, shortcuts } from '../shortcuts';
+import { screens, screenTitleKey, type AppState, type Screen } from '../state';
+import { Home } from '../screens/Home';
+import { Settings } from '../screens/Settings';
+import { Placeholder } from '../screens/Placeholder';
+import { ErrorBanner } from './ErrorBanner';
+import { ShortcutHelp } from './ShortcutHelp';
+
+export function Shell({ state }: { state: AppState }) {
+  const session = useStore(state.session);
+  const [help, setHelp] = useState(false);
+  const t = state.t;
+
+  useEffect(() => {
+    document.documentElement.dataset.theme = session.theme;
+    document.documentElement.lang = session.lang;
+  }, [session.theme, session.lang]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const sc = shortcutFor(e);
+      if (!sc) return;
+      e.preventDefault();
+      if (sc.screen) state.go(sc.screen);
+      else if (sc.action === 'lang') void state.setLang(state.session.get().lang === 'en' ? 'fr' : 'en');
+      else if (sc.action === 'theme') state.toggleTheme();
+      else if (sc.action === 'help') setHelp((h) => !h);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [state]);
+
+  const keyOf = (s: Screen) => shortcuts.find((x) => x.screen === s)?.keys ?? '';
+
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <div class="brand">
+          <span class="logo" aria-hidden="true">G</span>
+          <span class="product">{t('app.name')}</span>
+          <span class="tagline">{t('app.tagline')}</span>
+        </div>
+        <div class="toolbar">
+          <label>
+            <span class="sr-only">{t('lang.switch')}</span>
+            <select
+              aria-label={t('lang.switch')}
+              value={session.lang}
+              onChange={(e) => void state.setLang((e.currentTarget.value === 'fr' ? 'fr' : 'en'))}
+            >
+              <option value="en">{t('lang.en')}</option>
+              <option value="fr">{t('lang.fr')}</option>
+            </select>
+          </label>
+          <button type="button" onClick={() => state.toggleTheme()} aria-label={t('theme.toggle')} title="Alt+T">
+            {session.theme === 'dark' ? t('theme.light') : t('theme.dark')}
+          </button>
+          <button type="button" onClick={() => setHelp(true)} title="F1" aria-label={t('shortcuts.show')}>
+            ?
+          </button>
+        </div>
+      </header>
+      <div class="body">
+        <nav class="sidenav" aria-label={t('nav.main')}>
+          <ul>
+            {screens.map((s) => (
+              <li key={s}>
+                <button
+                  type="button"
+                  class={s === session.screen ? 'active' : ''}
+                  aria-current={s === session.screen ? 'page' : undefined}
+                  onClick={() => state.go(s)}
+                  data-screen={s}
+                >
+                  <span>{t(screenTitleKey[s])}</span>
+                  <kbd>{keyOf(s)}</kbd>
+                </button>
+              </li>
+            ))}
+          </ul>
+        </nav>
+        <main class="content" id="content" data-screen={session.screen}>
+          <ErrorBanner state={state} />
+          <ScreenView state={state} screen={session.screen} />
+        </main>
+      </div>
+      {help && <ShortcutHelp state={state} onClose={() => setHelp(false)} />}
+    </div>
+  );
+}
+
+function ScreenView({ state, screen }: { state: AppState; screen: Screen }) {
+  switch (screen) {
+    case 'home':
+      return <Home state={state} />;
+    case 'settings':
+      return <Settings state={state} />;
+    default:
+      return <Placeholder state={state} screen={screen} />;
+  }
+}

@@ -1,0 +1,62 @@
+import { useEffect } from 'preact/hooks';
+import { useStore } from '../hooks';
+import type { AppState } from '../state';
+
+export function Home({ state }: { state: AppState }) {
+  const today = useStore(state.today);
+  const { lang } = useStore(state.session);
+  const t = state.t;
+  useEffect(() => {
+    void state.loadToday();
+  }, [state]);
+
+  const time = (ms: number) =>
+    new Date(ms).toLocaleTimeString(lang === 'fr' ? 'fr-FR' : 'en-GB', { hour: '2-digit', minute: '2-digit' });
+
+  return (
+    <section class="screen home" aria-labelledby="home-title">
+      <div class="hero">
+        <h1 class="product-name">{t('app.name')}</h1>
+        <p class="muted">{t('app.tagline')}</p>
+      </div>
+      <h2 id="home-title">{t('home.title')}</h2>
+      {today === null ? (
+        <p aria-busy="true">{t('common.loading')}</p>
+      ) : today.length === 0 ? (
+        <p class="empty" data-testid="home-empty">
+          {t('home.empty')}
+        </p>
+      ) : (
+        <table class="list" data-testid="home-list">
+          <caption class="sr-only">{t('home.count', { n: today.length })}</caption>
+          <thead>
+            <tr>
+              <th scope="col">{t('home.time')}</th>
+              <th scope="col">{t('home.patient')}</th>
+              <th scope="col">{t('home.state')}</th>
+              <th scope="col">
+                <span class="sr-only">{t('home.open')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {today.map((e) => (
+              <tr key={e.id} data-encounter={e.id}>
+                <td>{time(e.created_at)}</td>
+                <td>{e.patient_label}</td>
+                <td>
+                  <span class={`badge state-${e.state}`}>{t(`state.${e.state}`)}</span>
+                </td>
+                <td>
+                  <button type="button" onClick={() => state.go(e.state === 'recording' ? 'recording' : 'review', e.id)}>
+                    {t('home.open')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+// Command greffier-desktop is Greffier's desktop app: a Wails v2 window over the
+// services in app/. Build it with `make desktop` (tags desktop,production,webkit2_41).
+// GREFFIER_DATA sets the data folder, GREFFIER_SCREEN the first screen (home,
+// recording, review, queue, export, settings), GREFFIER_LANG the language (en, fr).
+package main
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"log"
+	"os"
+	"strings"
+
+	"github.com/wailsapp/wails/v2"
+	"github.com/wailsapp/wails/v2/pkg/options"
+	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"greffier/app"
+	"greffier/appdirs"
+)
+
+//go:embed all:frontend/dist
+var assets embed.FS
+
+// wailsPlatform gives the services the window's runtime; app/ never imports Wails.
+type wailsPlatform struct{ ctx context.Context }
+
+func (p wailsPlatform) Emit(name string, data any) { runtime.EventsEmit(p.ctx, name, data) }
+
+func (p wailsPlatform) OpenFile(title string, patterns []string) (string, error) {
+	return runtime.OpenFileDialog(p.ctx, runtime.OpenDialogOptions{
+		Title:   title,
+		Filters: []runtime.FileFilter{{DisplayName: title, Pattern: strings.Join(patterns, ";")}},
+	})
+}
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "greffier-desktop:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	dirs, err := appdirs.Default()
+	if err != nil {
+		return err
+	}
+	svc := app.New(app.Config{
+		Dirs:        dirs,
+		StartScreen: os.Getenv("GREFFIER_SCREEN"),
+		Language:    os.Getenv("GREFFIER_LANG"),
+	})
+	return wails.Run(&options.App{
+		Title:     app.Product,
+		Width:     1200,
+		Height:    800,
+		MinWidth:  800,
+		MinHeight: 560,
+		AssetServer: &assetserver.Options{
+			Assets: assets,
+		},
+		OnStartup: func(ctx context.Context) {
+			// A failure here (damaged database, unwritable folder) is shown by the UI,
+			// which asks Settings.Info and gets the error.
+			if err := svc.Start(ctx, wailsPlatform{ctx: ctx}); err != nil {
+				log.Printf("start: %v", err)
+			}
+		},
+		OnShutdown: func(context.Context) {
+			if err := svc.Close(); err != nil {
+				log.Printf("close: %v", err)
+			}
+		},
+		Bind: svc.Bind(),
+		Linux: &linux.Options{
+			ProgramName: "greffier",
+			// Software rendering: clinic laptops and Xvfb often lack working GL.
+			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
+		},
+	})
+}

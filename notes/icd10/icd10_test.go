@@ -1,0 +1,148 @@
+package icd10_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"greffier/domain"
+	"greffier/notes/icd10"
+)
+
+func openIndex(tb testing.TB) *icd10.Index {
+	tb.Helper()
+	ix, err := icd10.Open(context.Background(), ":memory:")
+	if err != nil {
+		tb.Fatalf("open: %v", err)
+	}
+	tb.Cleanup(func() { ix.Close() })
+	return ix
+}
+
+func TestOpenLoadsStarterSet(t *testing.T) {
+	ix := openIndex(t)
+	starter, err := icd10.StarterCodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cats, err := icd10.Categories()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total, billable, err := ix.Count(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Three-character starter codes (I10, J00…) replace their header row.
+	threeChar := 0
+	for _, c := range starter {
+		if len(c.Code) == 3 {
+			threeChar++
+		}
+	}
+	if billable != len(starter) || total != len(starter)+len(cats)-threeChar {
+		t.Errorf("count = %d (%d billable), want %d (%d billable)", total, billable, len(starter)+len(cats)-threeChar, len(starter))
+	}
+	for _, c := range starter {
+		got, err := ix.Lookup(context.Background(), c.Code)
+		if err != nil || got != c {
+			t.Errorf("Lookup(%s) = %+v, %v; want %+v", c.Code, got, err, c)
+		}
+	}
+}
+
+func TestLookup(t *testing.T) {
+	ix := openIndex(t)
+	tests := []struct {
+		in       string
+		want     icd10.Code
+		wantCode string
+	}{
+		{in: "E11.9", want: icd10.Code{Code: "E11.9", Title: "Type 2 diabetes mellitus without complications", Billable: true}},
+		{in: "E119", want: icd10.Code{Code: "E11.9", Title: "Type 2 diabetes mellitus without complications", Billable: true}},
+		{in: " e11.9 ", want: icd10.Code{Code: "E11.9", Title: "Type 2 diabetes mellitus without complications", Billable: true}},
+		{in: "I10", want: icd10.Code{Code: "I10", Title: "Essential (primary) hypertension", Billable: true}},
+		{in: "E11", want: icd10.Code{Code: "E11", Title: "Type 2 diabetes mellitus", Billable: false}},
+		{in: "W19.XXXA", want: icd10.Code{Code: "W19.XXXA", Title: "Unspecified fall, initial encounter", Billable: true}},
+		{in: "Z99.99", wantCode: domain.ENotFound},
+		{in: "E11.99999", wantCode: domain.EInvalid},
+		{in: "hypertension", wantCode: domain.EInvalid},
+		{in: "", wantCode: domain.EInvalid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ix.Lookup(context.Background(), tt.in)
+			if c := domain.ErrorCode(err); c != tt.wantCode {
+				t.Fatalf("Lookup(%q) error %v (code %q), want code %q", tt.in, err, c, tt.wantCode)
+			}
+			if got != tt.want {
+				t.Errorf("Lookup(%q) = %+v, want %+v", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestValidate(t *testing.T) {
+	ix := openIndex(t)
+	tests := []struct {
+		name, code, title string
+		want              error // nil, or the sentinel the *domain.Error wraps
+	}{
+		{"exact", "E11.9", "Type 2 diabetes mellitus without complications", nil},
+		{"undotted", "E119", "Type 2 diabetes mellitus without complications", nil},
+		{"normalised title", "I10", "essential primary HYPERTENSION", nil},
+		{"punctuation and spacing", "K21.9", "Gastro esophageal reflux disease, without esophagitis.", nil},
+		{"no title", "J06.9", "", nil},
+		{"three-character billable", "J00", "Acute nasopharyngitis [common cold]", nil},
+		{"non-existent", "E11.99", "Type 2 diabetes mellitus", icd10.ErrUnknownCode},
+		{"not a code", "diabetes", "Type 2 diabetes mellitus", icd10.ErrUnknownCode},
+		{"header", "E11", "Type 2 diabetes mellitus", icd10.ErrNotBillable},
+		{"header of I-chapter", "I48", "Atrial fibrillation and flutter", icd10.ErrNotBillable},
+		{"wrong title", "E11.9", "Type 2 diabetes mellitus with hyperglycemia", icd10.ErrTitleMismatch},
+		{"paraphrased title", "I10", "Hypertension", icd10.ErrTitleMismatch},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ix.Validate(context.Background(), tt.code, tt.title)
+			if tt.want == nil {
+				if err != nil {
+					t.Fatalf("Validate(%q, %q) = %v, want nil", tt.code, tt.title, err)
+				}
+				return
+			}
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Validate(%q, %q) = %v, want %v", tt.code, tt.title, err, tt.want)
+			}
+			if c := domain.ErrorCode(err); c != domain.EInvalid {
+				t.Errorf("error code %q, want %q", c, domain.EInvalid)
+			}
+		})
+	}
+}
+
+func TestReopenKeepsImportedCodes(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "icd10cm.db")
+	ix, err := icd10.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	importFile(t, ix, "testdata/order_small.txt")
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = icd10.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	got, err := ix.Lookup(ctx, "A00.9")
+	if err != nil || got.Title != "Cholera, unspecified" || !got.Billable {
+		t.Errorf("after reopen, A00.9 = %+v, %v", got, err)
+	}
+	// The starter set is still there beside the import.
+	if _, err := ix.Lookup(ctx, "N39.0"); err != nil {
+		t.Errorf("starter code lost after reopen: %v", err)
+	}
+}

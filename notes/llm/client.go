@@ -1,0 +1,352 @@
+// Package llm is a client for OpenAI-compatible chat completion servers
+// (llama-server, Ollama, LM Studio, vLLM) with JSON-schema constrained output.
+//
+// It never returns a silently cut answer: a response that stopped at max_tokens is
+// ErrTruncated, one that is not valid JSON after a repair round is ErrInvalidJSON.
+// It talks only to loopback endpoints unless AllowRemote is set, because the
+// messages hold patient text.
+package llm
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Errors a caller can test with errors.Is.
+var (
+	// ErrTruncated: the model stopped at max_tokens (finish_reason "length").
+	ErrTruncated = errors.New("llm output truncated at max_tokens")
+	// ErrContextExceeded: the prompt does not fit the server's context window.
+	ErrContextExceeded = errors.New("prompt exceeds the model's context")
+	// ErrUnavailable: the server cannot be reached or died during the request.
+	ErrUnavailable = errors.New("llm server unavailable")
+	// ErrServer: the server answered with an HTTP error.
+	ErrServer = errors.New("llm server error")
+	// ErrBadResponse: the server's body is not a chat completion.
+	ErrBadResponse = errors.New("llm server sent an invalid response")
+	// ErrInvalidJSON: the model's answer is not valid JSON (or fails the caller's
+	// check) even after one repair round.
+	ErrInvalidJSON = errors.New("llm answer is not valid JSON")
+	// ErrRemote: a non-loopback endpoint without AllowRemote.
+	ErrRemote = errors.New("llm endpoint is not on this machine")
+)
+
+// Client calls one OpenAI-compatible server. Fields are read at each call; set them
+// before use. The zero Timeout means DefaultTimeout.
+type Client struct {
+	// BaseURL is the server's root, e.g. http://127.0.0.1:8080 (a trailing /v1 is
+	// accepted).
+	BaseURL string
+	// Model is sent as "model"; llama-server ignores it, other servers need it.
+	Model string
+	// APIKey, if set, is sent as a bearer token.
+	APIKey string
+	// AllowRemote permits non-loopback endpoints. Only set it when the user
+	// explicitly configured the endpoint.
+	AllowRemote bool
+	// Timeout bounds one HTTP request (the context may end it sooner).
+	Timeout time.Duration
+	// HTTP is the transport; nil means a private client with no proxy (loopback
+	// traffic must not go through an HTTP proxy).
+	HTTP *http.Client
+}
+
+// DefaultTimeout bounds one completion when Client.Timeout is zero.
+const DefaultTimeout = 5 * time.Minute
+
+// Message is one chat message.
+type Message struct {
+	Role    string `json:"role"` // system, user or assistant
+	Content string `json:"content"`
+}
+
+// Request is one constrained completion.
+type Request struct {
+	Messages []Message
+	// SchemaName and Schema constrain the answer (response_format json_schema).
+	// With a nil Schema the answer is free text.
+	SchemaName  string
+	Schema      json.RawMessage
+	MaxTokens   int      // 0: server default
+	Temperature *float64 // nil: server default
+	Seed        *int64   // nil: server default
+}
+
+// Response is the model's answer.
+type Response struct {
+	Content          string
+	FinishReason     string
+	Model            string
+	PromptTokens     int
+	CompletionTokens int
+	// Repaired is set by CompleteJSON when the first answer was invalid.
+	Repaired bool
+}
+
+// HTTPError is an HTTP failure from the server; it matches ErrServer (and
+// ErrContextExceeded when the server says the prompt is too long).
+type HTTPError struct {
+	Status  int
+	Message string // the server's error message, shortened
+}
+
+func (e *HTTPError) Error() string {
+	return fmt.Sprintf("llm server: HTTP %d: %s", e.Status, e.Message)
+}
+
+func (e *HTTPError) Is(target error) bool {
+	switch target {
+	case ErrServer:
+		return true
+	case ErrContextExceeded:
+		m := strings.ToLower(e.Message)
+		return e.Status == http.StatusBadRequest && strings.Contains(m, "context")
+	case ErrUnavailable:
+		return e.Status == http.StatusServiceUnavailable || e.Status == http.StatusBadGateway
+	}
+	return false
+}
+
+// CheckEndpoint returns ErrRemote if rawURL is not on loopback and remote is false,
+// or an error if it is not an http(s) URL.
+func CheckEndpoint(rawURL string, remote bool) error {
+	u, err := url.Parse(rawURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("llm endpoint %q: want an http(s) URL", rawURL)
+	}
+	if remote || IsLoopback(u.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("%w: %s (configure it explicitly to allow it)", ErrRemote, u.Host)
+}
+
+// IsLoopback reports whether host is localhost or a loopback IP literal. Other names
+// are not resolved: a name could point anywhere later.
+func IsLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Client) endpoint() (string, error) {
+	if err := CheckEndpoint(c.BaseURL, c.AllowRemote); err != nil {
+		return "", err
+	}
+	base := strings.TrimRight(c.BaseURL, "/")
+	base = strings.TrimSuffix(base, "/v1")
+	return base + "/v1/chat/completions", nil
+}
+
+func (c *Client) httpClient() *http.Client {
+	if c.HTTP != nil {
+		return c.HTTP
+	}
+	return &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+}
+
+type wireRequest struct {
+	Model          string          `json:"model,omitempty"`
+	Messages       []Message       `json:"messages"`
+	MaxTokens      int             `json:"max_tokens,omitempty"`
+	Temperature    *float64        `json:"temperature,omitempty"`
+	Seed           *int64          `json:"seed,omitempty"`
+	Stream         bool            `json:"stream"`
+	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+}
+
+type responseFormat struct {
+	Type       string          `json:"type"`
+	JSONSchema *jsonSchemaSpec `json:"json_schema,omitempty"`
+}
+
+type jsonSchemaSpec struct {
+	Name   string          `json:"name"`
+	Schema json.RawMessage `json:"schema"`
+	Strict bool            `json:"strict"`
+}
+
+type wireResponse struct {
+	Model   string `json:"model"`
+	Choices []struct {
+		FinishReason string `json:"finish_reason"`
+		Message      struct {
+			Content *string `json:"content"`
+		} `json:"message"`
+	} `json:"choices"`
+	Usage struct {
+		PromptTokens     int `json:"prompt_tokens"`
+		CompletionTokens int `json:"completion_tokens"`
+	} `json:"usage"`
+}
+
+// maxBody bounds what we read from a server: a note is a few KB.
+const maxBody = 8 << 20
+
+// Complete sends one request. A response cut at max_tokens is returned together with
+// an error matching ErrTruncated, so the caller can see how far it got.
+func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
+	ep, err := c.endpoint()
+	if err != nil {
+		return Response{}, err
+	}
+	wr := wireRequest{Model: c.Model, Messages: req.Messages, MaxTokens: req.MaxTokens,
+		Temperature: req.Temperature, Seed: req.Seed}
+	if req.Schema != nil {
+		name := req.SchemaName
+		if name == "" {
+			name = "answer"
+		}
+		wr.ResponseFormat = &responseFormat{Type: "json_schema",
+			JSONSchema: &jsonSchemaSpec{Name: name, Schema: req.Schema, Strict: true}}
+	}
+	body, err := json.Marshal(wr)
+	if err != nil {
+		return Response{}, fmt.Errorf("encode llm request: %w", err)
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, ep, bytes.NewReader(body))
+	if err != nil {
+		return Response{}, fmt.Errorf("llm request: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	if c.APIKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.APIKey)
+	}
+	hresp, err := c.httpClient().Do(hreq)
+	if err != nil {
+		return Response{}, transportError(ctx, err)
+	}
+	defer hresp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody+1))
+	if err != nil {
+		return Response{}, transportError(ctx, err)
+	}
+	if len(data) > maxBody {
+		return Response{}, fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, maxBody)
+	}
+	if hresp.StatusCode != http.StatusOK {
+		return Response{}, &HTTPError{Status: hresp.StatusCode, Message: errorMessage(data)}
+	}
+	return decodeResponse(data)
+}
+
+func decodeResponse(data []byte) (Response, error) {
+	var wr wireResponse
+	if err := json.Unmarshal(data, &wr); err != nil {
+		return Response{}, fmt.Errorf("%w: %v", ErrBadResponse, err)
+	}
+	if len(wr.Choices) == 0 || wr.Choices[0].Message.Content == nil {
+		return Response{}, fmt.Errorf("%w: no choices or no message content", ErrBadResponse)
+	}
+	ch := wr.Choices[0]
+	r := Response{Content: *ch.Message.Content, FinishReason: ch.FinishReason, Model: wr.Model,
+		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens}
+	if ch.FinishReason == "length" {
+		return r, fmt.Errorf("%w (%d tokens)", ErrTruncated, r.CompletionTokens)
+	}
+	return r, nil
+}
+
+// transportError classifies a failed round trip: our own cancellation or timeout is
+// reported as such, anything else means the server is unreachable or died.
+func transportError(ctx context.Context, err error) error {
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		if errors.Is(ctxErr, context.DeadlineExceeded) {
+			return fmt.Errorf("llm request timed out: %w", ctxErr)
+		}
+		return fmt.Errorf("llm request cancelled: %w", ctxErr)
+	}
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Errorf("%w: connection refused (is the server running?)", ErrUnavailable)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("%w: the server closed the connection mid-request (it may have crashed)", ErrUnavailable)
+	}
+	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+}
+
+// errorMessage extracts the server's message from an error body, shortened; servers
+// answer {"error":{"message":...}} or {"error":"..."} or plain text.
+func errorMessage(data []byte) string {
+	var e struct {
+		Error json.RawMessage `json:"error"`
+	}
+	msg := strings.TrimSpace(string(data))
+	if json.Unmarshal(data, &e) == nil && len(e.Error) > 0 {
+		var obj struct {
+			Message string `json:"message"`
+		}
+		var s string
+		if json.Unmarshal(e.Error, &obj) == nil && obj.Message != "" {
+			msg = obj.Message
+		} else if json.Unmarshal(e.Error, &s) == nil {
+			msg = s
+		}
+	}
+	const max = 200
+	if len(msg) > max {
+		msg = msg[:max] + "…"
+	}
+	if msg == "" {
+		msg = "(empty body)"
+	}
+	return msg
+}
+
+// CompleteJSON sends a request whose answer must be a JSON value that check accepts
+// (check may be nil). If the first answer is invalid, it sends the error back once
+// and asks again; the second failure is ErrInvalidJSON. Truncation is never repaired:
+// it is returned as ErrTruncated for the caller to shorten the request.
+func (c *Client) CompleteJSON(ctx context.Context, req Request, check func([]byte) error) (Response, error) {
+	resp, err := c.Complete(ctx, req)
+	if err != nil {
+		return resp, err
+	}
+	bad := validJSON(resp.Content, check)
+	if bad == nil {
+		return resp, nil
+	}
+	repair := req
+	repair.Messages = append(append([]Message(nil), req.Messages...),
+		Message{Role: "assistant", Content: resp.Content},
+		Message{Role: "user", Content: "Your answer was rejected: " + bad.Error() +
+			". Answer again with only the corrected JSON object."})
+	resp2, err := c.Complete(ctx, repair)
+	resp2.Repaired = true
+	if err != nil {
+		return resp2, fmt.Errorf("repair round: %w", err)
+	}
+	if bad := validJSON(resp2.Content, check); bad != nil {
+		// The check's details may quote the answer (patient text): keep them out.
+		return resp2, fmt.Errorf("%w after one repair round", ErrInvalidJSON)
+	}
+	return resp2, nil
+}
+
+func validJSON(content string, check func([]byte) error) error {
+	b := []byte(strings.TrimSpace(content))
+	if !json.Valid(b) {
+		return errors.New("it is not valid JSON")
+	}
+	if check != nil {
+		return check(b)
+	}
+	return nil
+}

@@ -1,0 +1,278 @@
+// Package gguf writes tiny llama-architecture GGUF models with random F32 weights.
+// They load in llama-server in milliseconds and run the real inference path, so tests
+// and benchmarks exercise the real server without downloading weights; what they
+// generate is meaningless, but under a JSON-schema grammar it is still valid JSON.
+//
+// The vocabulary is a gpt2 one of printable ASCII plus \t \n \r and three chatml
+// control tokens. A full byte-level vocabulary would let random weights emit broken
+// UTF-8, which makes most constrained requests fail with HTTP 500.
+package gguf
+
+import (
+	"bufio"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+)
+
+// Config sizes the model. The zero value is not usable; start from Tiny().
+type Config struct {
+	Layers  int     // transformer blocks
+	Embed   int     // embedding width
+	FF      int     // feed-forward width
+	Heads   int     // attention heads (Embed must divide by it)
+	Context int     // trained context length (llama-server's default n_ctx)
+	Seed    uint64  // weights are reproducible for a seed
+	Scale   float32 // weights are uniform in [-Scale, Scale]
+}
+
+// Tiny is the test model: 2 layers, 64 wide, a 4096-token context (~400 KB).
+func Tiny() Config {
+	return Config{Layers: 2, Embed: 64, FF: 128, Heads: 4, Context: 4096, Seed: 1, Scale: 0.5}
+}
+
+// Control tokens, after the byte tokens.
+const (
+	ImStart    = "<|im_start|>"
+	ImEnd      = "<|im_end|>"
+	EndOfText  = "<|endoftext|>"
+	chatMLTmpl = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
+
+// Vocabulary returns the model's tokens in gpt2 byte-level spelling and their types
+// (1 normal, 3 control).
+func Vocabulary() (tokens []string, types []int32) {
+	var bytes []byte
+	bytes = append(bytes, '\t', '\n', '\r')
+	for b := byte(0x20); b < 0x7f; b++ {
+		bytes = append(bytes, b)
+	}
+	for _, b := range bytes {
+		tokens = append(tokens, string(byteRune(b)))
+		types = append(types, 1)
+	}
+	for _, c := range []string{ImStart, ImEnd, EndOfText} {
+		tokens = append(tokens, c)
+		types = append(types, 3)
+	}
+	return tokens, types
+}
+
+// byteRune is gpt2's reversible byte→rune mapping: printable Latin-1 bytes stand for
+// themselves, the others are shifted to U+0100 and up in byte order.
+func byteRune(b byte) rune {
+	printable := func(c int) bool {
+		return (c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF)
+	}
+	if printable(int(b)) {
+		return rune(b)
+	}
+	n := 0
+	for c := 0; c < int(b); c++ {
+		if !printable(c) {
+			n++
+		}
+	}
+	return rune(256 + n)
+}
+
+// WriteFile writes the model to path.
+func WriteFile(path string, cfg Config) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create gguf %s: %w", path, err)
+	}
+	if err := Write(f, cfg); err != nil {
+		f.Close()
+		return fmt.Errorf("write gguf %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close gguf %s: %w", path, err)
+	}
+	return nil
+}
+
+type tensor struct {
+	name string
+	dims []uint64 // ggml order: dims[0] is the fastest-varying
+}
+
+func (t tensor) elems() uint64 {
+	n := uint64(1)
+	for _, d := range t.dims {
+		n *= d
+	}
+	return n
+}
+
+const alignment = 32
+
+// Write writes a GGUF v3 file for cfg to w.
+func Write(w io.Writer, cfg Config) error {
+	if cfg.Layers <= 0 || cfg.Embed <= 0 || cfg.FF <= 0 || cfg.Heads <= 0 || cfg.Embed%cfg.Heads != 0 || cfg.Context <= 0 {
+		return fmt.Errorf("gguf: bad config %+v", cfg)
+	}
+	tokens, types := Vocabulary()
+	nv, ne, nf := uint64(len(tokens)), uint64(cfg.Embed), uint64(cfg.FF)
+	tensors := []tensor{{"token_embd.weight", []uint64{ne, nv}}, {"output_norm.weight", []uint64{ne}}, {"output.weight", []uint64{ne, nv}}}
+	for i := 0; i < cfg.Layers; i++ {
+		p := fmt.Sprintf("blk.%d.", i)
+		tensors = append(tensors,
+			tensor{p + "attn_norm.weight", []uint64{ne}},
+			tensor{p + "attn_q.weight", []uint64{ne, ne}},
+			tensor{p + "attn_k.weight", []uint64{ne, ne}},
+			tensor{p + "attn_v.weight", []uint64{ne, ne}},
+			tensor{p + "attn_output.weight", []uint64{ne, ne}},
+			tensor{p + "ffn_norm.weight", []uint64{ne}},
+			tensor{p + "ffn_gate.weight", []uint64{ne, nf}},
+			tensor{p + "ffn_down.weight", []uint64{nf, ne}},
+			tensor{p + "ffn_up.weight", []uint64{ne, nf}},
+		)
+	}
+
+	eot := int32(len(tokens) - 1)
+	kv := []struct {
+		key string
+		val any
+	}{
+		{"general.architecture", "llama"},
+		{"general.name", "greffier-random-tiny"},
+		{"general.alignment", uint32(alignment)},
+		{"llama.context_length", uint32(cfg.Context)},
+		{"llama.embedding_length", uint32(cfg.Embed)},
+		{"llama.block_count", uint32(cfg.Layers)},
+		{"llama.feed_forward_length", uint32(cfg.FF)},
+		{"llama.attention.head_count", uint32(cfg.Heads)},
+		{"llama.attention.head_count_kv", uint32(cfg.Heads)},
+		{"llama.rope.dimension_count", uint32(cfg.Embed / cfg.Heads)},
+		{"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
+		{"tokenizer.ggml.model", "gpt2"},
+		{"tokenizer.ggml.pre", "default"},
+		{"tokenizer.ggml.tokens", tokens},
+		{"tokenizer.ggml.token_type", types},
+		{"tokenizer.ggml.merges", []string{}},
+		{"tokenizer.ggml.bos_token_id", uint32(eot)},
+		{"tokenizer.ggml.eos_token_id", uint32(eot - 1)}, // <|im_end|> ends a chat turn
+		{"tokenizer.ggml.padding_token_id", uint32(eot)},
+		{"tokenizer.ggml.add_bos_token", false},
+		{"tokenizer.chat_template", chatMLTmpl},
+	}
+
+	bw := bufio.NewWriter(w)
+	e := &enc{w: bw}
+	e.raw([]byte("GGUF"))
+	e.u32(3)
+	e.u64(uint64(len(tensors)))
+	e.u64(uint64(len(kv)))
+	for _, p := range kv {
+		e.str(p.key)
+		e.value(p.val)
+	}
+	var off uint64
+	for _, t := range tensors {
+		e.str(t.name)
+		e.u32(uint32(len(t.dims)))
+		for _, d := range t.dims {
+			e.u64(d)
+		}
+		e.u32(0) // GGML_TYPE_F32
+		e.u64(off)
+		off += pad(t.elems() * 4)
+	}
+	e.zeros(pad(e.n) - e.n)
+
+	rng := rand.New(rand.NewPCG(cfg.Seed, 0x67726566))
+	for _, t := range tensors {
+		norm := len(t.dims) == 1
+		for i := uint64(0); i < t.elems(); i++ {
+			v := float32(1)
+			if !norm {
+				v = (rng.Float32()*2 - 1) * cfg.Scale
+			}
+			e.u32(math.Float32bits(v))
+		}
+		e.zeros(pad(t.elems()*4) - t.elems()*4)
+	}
+	if e.err != nil {
+		return e.err
+	}
+	return bw.Flush()
+}
+
+func pad(n uint64) uint64 { return (n + alignment - 1) / alignment * alignment }
+
+// enc writes little-endian GGUF primitives and remembers the first error.
+type enc struct {
+	w   io.Writer
+	n   uint64
+	err error
+	buf [8]byte
+}
+
+func (e *enc) raw(b []byte) {
+	if e.err != nil {
+		return
+	}
+	k, err := e.w.Write(b)
+	e.n += uint64(k)
+	e.err = err
+}
+
+func (e *enc) u32(v uint32) { binary.LittleEndian.PutUint32(e.buf[:4], v); e.raw(e.buf[:4]) }
+func (e *enc) u64(v uint64) { binary.LittleEndian.PutUint64(e.buf[:8], v); e.raw(e.buf[:8]) }
+func (e *enc) str(s string) { e.u64(uint64(len(s))); e.raw([]byte(s)) }
+func (e *enc) zeros(n uint64) {
+	if n > 0 {
+		e.raw(make([]byte, n))
+	}
+}
+
+// GGUF value types.
+const (
+	tUint32  = 4
+	tInt32   = 5
+	tFloat32 = 6
+	tBool    = 7
+	tString  = 8
+	tArray   = 9
+)
+
+func (e *enc) value(v any) {
+	switch x := v.(type) {
+	case uint32:
+		e.u32(tUint32)
+		e.u32(x)
+	case float32:
+		e.u32(tFloat32)
+		e.u32(math.Float32bits(x))
+	case bool:
+		e.u32(tBool)
+		b := byte(0)
+		if x {
+			b = 1
+		}
+		e.raw([]byte{b})
+	case string:
+		e.u32(tString)
+		e.str(x)
+	case []string:
+		e.u32(tArray)
+		e.u32(tString)
+		e.u64(uint64(len(x)))
+		for _, s := range x {
+			e.str(s)
+		}
+	case []int32:
+		e.u32(tArray)
+		e.u32(tInt32)
+		e.u64(uint64(len(x)))
+		for _, n := range x {
+			e.u32(uint32(n))
+		}
+	default:
+		e.err = fmt.Errorf("gguf: unsupported value type %T", v)
+	}
+}

@@ -1,0 +1,7 @@
+//go:build unix && !linux
+
+package llamaserver
+
+import "syscall"
+
+func setDeathSignal(*syscall.SysProcAttr) {}

@@ -1,0 +1,176 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"greffier/domain"
+)
+
+// AuditEntry is one line of the audit log: who did what to which encounter, when.
+// Detail never holds patient text.
+type AuditEntry struct {
+	ID          int64     `json:"id"`
+	At          time.Time `json:"at"`
+	UserID      int64     `json:"user_id,omitempty"`
+	Actor       string    `json:"actor"`
+	Action      string    `json:"action"`
+	EncounterID int64     `json:"encounter_id,omitempty"`
+	Detail      string    `json:"detail,omitempty"`
+}
+
+// Audit actions.
+const (
+	ActionView     = "view"
+	ActionCreate   = "create"
+	ActionConsent  = "consent"
+	ActionRecord   = "record"
+	ActionTranscr  = "transcribe"
+	ActionEdit     = "edit"
+	ActionCode     = "code"
+	ActionReady    = "mark_ready"
+	ActionApprove  = "approve"
+	ActionExport   = "export"
+	ActionRetain   = "retention_delete"
+	ActionBackup   = "backup"
+	ActionSettings = "setting"
+)
+
+// auditTx appends an entry to the chain inside tx. Write transactions are IMMEDIATE,
+// so no other writer can append between reading the last hash and inserting.
+func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, a actor, action string, encID int64, detail string) error {
+	var lastID int64
+	var prev []byte
+	err := tx.QueryRowContext(ctx, `SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1`).Scan(&lastID, &prev)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("audit: read chain head: %w", err)
+	}
+	if prev == nil {
+		prev = []byte{}
+	}
+	e := AuditEntry{ID: lastID + 1, At: db.now(), UserID: a.ID, Actor: a.Name, Action: action, EncounterID: encID, Detail: detail}
+	h := db.entryHash(prev, e)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, user_id, actor, action, encounter_id, detail, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, ms(e.At), nullID(e.UserID), e.Actor, e.Action, nullID(e.EncounterID), e.Detail, prev, h); err != nil {
+		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	return nil
+}
+
+// entryHash is HMAC(audit key, prev || fields), each field length-prefixed so no two
+// different entries encode alike. The key means that someone who can write the file
+// but has no key cannot forge a consistent chain.
+func (db *DB) entryHash(prev []byte, e AuditEntry) []byte {
+	var b bytes.Buffer
+	put := func(p []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		b.Write(n[:])
+		b.Write(p)
+	}
+	num := func(v int64) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(v))
+		put(n[:])
+	}
+	put(prev)
+	num(e.ID)
+	num(ms(e.At))
+	num(e.UserID)
+	put([]byte(e.Actor))
+	put([]byte(e.Action))
+	num(e.EncounterID)
+	put([]byte(e.Detail))
+	return db.keys.AuditMAC(b.Bytes())
+}
+
+// AuditFilter selects audit entries; zero fields select everything.
+type AuditFilter struct {
+	EncounterID int64
+	Limit       int
+}
+
+// Audit returns audit entries, oldest first.
+func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	q := `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail FROM audit_log`
+	var args []any
+	if f.EncounterID != 0 {
+		q += ` WHERE encounter_id = ?`
+		args = append(args, f.EncounterID)
+	}
+	q += ` ORDER BY id`
+	if f.Limit > 0 {
+		q += fmt.Sprintf(` LIMIT %d`, f.Limit)
+	}
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail); err != nil {
+			return nil, fmt.Errorf("read audit log: %w", err)
+		}
+		e.At = fromMS(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// AuditRecordView records that a user looked at an encounter.
+func (db *DB) AuditRecordView(ctx context.Context, encID, by int64) error {
+	return db.write(ctx, "audit view", func(tx *sql.Tx) error {
+		a, err := actorTx(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		return db.auditTx(ctx, tx, a, ActionView, encID, "")
+	})
+}
+
+// VerifyAudit recomputes the hash chain from the first entry and returns an
+// EConflict error naming the first entry that was altered, inserted, or removed
+// (ids must run 1, 2, 3… and each entry's prev_hash be its predecessor's hash).
+// It cannot notice entries cut from the end of the log; compare with a backup or an
+// exported count for that.
+func (db *DB) VerifyAudit(ctx context.Context) (int, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, prev_hash, hash
+		FROM audit_log ORDER BY id`)
+	if err != nil {
+		return 0, fmt.Errorf("verify audit log: %w", err)
+	}
+	defer rows.Close()
+	prev := []byte{}
+	n := 0
+	for rows.Next() {
+		var e AuditEntry
+		var at int64
+		var p, h []byte
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &p, &h); err != nil {
+			return n, fmt.Errorf("verify audit log: %w", err)
+		}
+		e.At = fromMS(at)
+		n++
+		switch {
+		case e.ID != int64(n):
+			return n, domain.Errorf(domain.EConflict, "audit log tampered: entry %d found where entry %d belongs (entries removed or inserted)", e.ID, n)
+		case !bytes.Equal(p, prev):
+			return n, domain.Errorf(domain.EConflict, "audit log tampered: entry %d does not follow entry %d", e.ID, e.ID-1)
+		case !bytes.Equal(h, db.entryHash(prev, e)):
+			return n, domain.Errorf(domain.EConflict, "audit log tampered: entry %d was altered", e.ID)
+		}
+		prev = h
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("verify audit log: %w", err)
+	}
+	return n, nil
+}

@@ -1,0 +1,237 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"greffier/domain"
+)
+
+// Encounter is one consultation and where it is in the workflow.
+type Encounter struct {
+	ID        int64                 `json:"id"`
+	State     domain.EncounterState `json:"state"`
+	PatientID int64                 `json:"patient_id,omitempty"`
+	StartedAt time.Time             `json:"started_at"`
+	CreatedAt time.Time             `json:"created_at"`
+	UpdatedAt time.Time             `json:"updated_at"`
+	Language  string                `json:"language,omitempty"`
+	Template  string                `json:"template,omitempty"`
+	Consent   *Consent              `json:"consent,omitempty"`
+	// LatestVersion is the number of the newest draft version, 0 if none.
+	LatestVersion int `json:"latest_version"`
+	// The approval: which version, by whom, when. Cleared when the note changes.
+	ApprovedVersion int        `json:"approved_version,omitempty"`
+	ApprovedBy      int64      `json:"approved_by,omitempty"`
+	ApprovedAt      *time.Time `json:"approved_at,omitempty"`
+	ExportedAt      *time.Time `json:"exported_at,omitempty"`
+}
+
+// Consent records that the patient agreed to the recording: how, noted by whom, when.
+type Consent struct {
+	Kind string    `json:"kind"` // e.g. "verbal", "written"
+	By   int64     `json:"by"`   // the user who recorded it
+	At   time.Time `json:"at"`
+}
+
+// NewEncounter is what CreateEncounter needs; every field is optional.
+type NewEncounter struct {
+	By        int64 // who creates it; System for Greffier
+	PatientID int64
+	StartedAt time.Time // defaults to now
+	Language  string
+	Template  string
+	Consent   *Consent
+}
+
+// CreateEncounter starts an encounter in state recording.
+func (db *DB) CreateEncounter(ctx context.Context, n NewEncounter) (Encounter, error) {
+	now := db.now()
+	if n.StartedAt.IsZero() {
+		n.StartedAt = now
+	}
+	var id int64
+	err := db.write(ctx, "create encounter", func(tx *sql.Tx) error {
+		a, err := actorTx(ctx, tx, n.By)
+		if err != nil {
+			return err
+		}
+		id, err = db.insertEncounterTx(ctx, tx, n, now)
+		if err != nil {
+			return err
+		}
+		if err := db.auditTx(ctx, tx, a, ActionCreate, id, ""); err != nil {
+			return err
+		}
+		if n.Consent != nil {
+			return db.consentTx(ctx, tx, id, *n.Consent)
+		}
+		return nil
+	})
+	if err != nil {
+		return Encounter{}, err
+	}
+	return db.GetEncounter(ctx, id)
+}
+
+func (db *DB) insertEncounterTx(ctx context.Context, tx *sql.Tx, n NewEncounter, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO encounters (state, patient_id, started_at, language, template, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, domain.StateRecording, nullID(n.PatientID), ms(n.StartedAt), n.Language, n.Template, ms(now), ms(now))
+	if err != nil {
+		if strings.Contains(err.Error(), "FOREIGN KEY") {
+			return 0, domain.Errorf(domain.ENotFound, "no patient %d", n.PatientID)
+		}
+		return 0, fmt.Errorf("create encounter: %w", err)
+	}
+	return res.LastInsertId()
+}
+
+// RecordConsent records the patient's consent to recording.
+func (db *DB) RecordConsent(ctx context.Context, encID int64, c Consent) error {
+	return db.write(ctx, "record consent", func(tx *sql.Tx) error {
+		if _, err := lockEncounterTx(ctx, tx, encID); err != nil {
+			return err
+		}
+		return db.consentTx(ctx, tx, encID, c)
+	})
+}
+
+func (db *DB) consentTx(ctx context.Context, tx *sql.Tx, encID int64, c Consent) error {
+	a, err := actorTx(ctx, tx, c.By)
+	if err != nil {
+		return err
+	}
+	if a.ID == System {
+		return domain.Errorf(domain.EForbidden, "consent must be recorded by a user")
+	}
+	if strings.TrimSpace(c.Kind) == "" {
+		c.Kind = "verbal"
+	}
+	if c.At.IsZero() {
+		c.At = db.now()
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE encounters SET consent_kind = ?, consent_by = ?, consent_at = ?, updated_at = ? WHERE id = ?`,
+		c.Kind, c.By, ms(c.At), ms(db.now()), encID); err != nil {
+		return fmt.Errorf("record consent: %w", err)
+	}
+	return db.auditTx(ctx, tx, a, ActionConsent, encID, "kind="+c.Kind)
+}
+
+const encounterCols = `e.id, e.state, coalesce(e.patient_id, 0), e.started_at, e.created_at, e.updated_at, e.language, e.template,
+	e.consent_kind, coalesce(e.consent_by, 0), e.consent_at, coalesce(e.approved_version, 0), coalesce(e.approved_by, 0),
+	e.approved_at, e.exported_at,
+	coalesce((SELECT max(version) FROM draft_versions d WHERE d.encounter_id = e.id), 0)`
+
+type scanner interface{ Scan(...any) error }
+
+func scanEncounter(s scanner) (Encounter, error) {
+	var e Encounter
+	var started, created, updated int64
+	var consentKind sql.NullString
+	var consentBy int64
+	var consentAt, approvedAt, exportedAt sql.NullInt64
+	err := s.Scan(&e.ID, &e.State, &e.PatientID, &started, &created, &updated, &e.Language, &e.Template,
+		&consentKind, &consentBy, &consentAt, &e.ApprovedVersion, &e.ApprovedBy, &approvedAt, &exportedAt, &e.LatestVersion)
+	if err != nil {
+		return e, err
+	}
+	e.StartedAt, e.CreatedAt, e.UpdatedAt = fromMS(started), fromMS(created), fromMS(updated)
+	if consentKind.Valid {
+		e.Consent = &Consent{Kind: consentKind.String, By: consentBy, At: fromMS(consentAt.Int64)}
+	}
+	e.ApprovedAt, e.ExportedAt = fromNullMS(approvedAt), fromNullMS(exportedAt)
+	return e, nil
+}
+
+// GetEncounter returns an encounter without recording a view (see ViewEncounter).
+func (db *DB) GetEncounter(ctx context.Context, id int64) (Encounter, error) {
+	e, err := scanEncounter(db.db.QueryRowContext(ctx, `SELECT `+encounterCols+` FROM encounters e WHERE e.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, domain.Errorf(domain.ENotFound, "no encounter %d", id)
+	}
+	if err != nil {
+		return e, fmt.Errorf("load encounter %d: %w", id, err)
+	}
+	return e, nil
+}
+
+// ViewEncounter returns an encounter and records in the audit log that by viewed it.
+func (db *DB) ViewEncounter(ctx context.Context, id, by int64) (Encounter, error) {
+	e, err := db.GetEncounter(ctx, id)
+	if err != nil {
+		return e, err
+	}
+	return e, db.AuditRecordView(ctx, id, by)
+}
+
+// ListFilter selects encounters; zero fields select everything.
+type ListFilter struct {
+	State     domain.EncounterState
+	PatientID int64
+	From, To  time.Time // on StartedAt, To exclusive
+	Limit     int       // default 100
+}
+
+// ListEncounters returns encounters, newest first.
+func (db *DB) ListEncounters(ctx context.Context, f ListFilter) ([]Encounter, error) {
+	var where []string
+	var args []any
+	if f.State != "" {
+		where, args = append(where, "e.state = ?"), append(args, f.State)
+	}
+	if f.PatientID != 0 {
+		where, args = append(where, "e.patient_id = ?"), append(args, f.PatientID)
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "e.started_at >= ?"), append(args, ms(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "e.started_at < ?"), append(args, ms(f.To))
+	}
+	q := `SELECT ` + encounterCols + ` FROM encounters e`
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	q += fmt.Sprintf(" ORDER BY e.started_at DESC, e.id DESC LIMIT %d", f.Limit)
+	rows, err := db.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list encounters: %w", err)
+	}
+	defer rows.Close()
+	var out []Encounter
+	for rows.Next() {
+		e, err := scanEncounter(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list encounters: %w", err)
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// lockEncounterTx reads an encounter's state inside a write transaction.
+func lockEncounterTx(ctx context.Context, tx *sql.Tx, id int64) (domain.EncounterState, error) {
+	var st domain.EncounterState
+	err := tx.QueryRowContext(ctx, `SELECT state FROM encounters WHERE id = ?`, id).Scan(&st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, domain.Errorf(domain.ENotFound, "no encounter %d", id)
+	}
+	if err != nil {
+		return st, fmt.Errorf("load encounter %d: %w", id, err)
+	}
+	return st, nil
+}
+
+func (db *DB) setStateTx(ctx context.Context, tx *sql.Tx, id int64, st domain.EncounterState) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE encounters SET state = ?, updated_at = ? WHERE id = ?`, st, ms(db.now()), id); err != nil {
+		return fmt.Errorf("set encounter %d state: %w", id, err)
+	}
+	return nil
+}

@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"greffier/domain"
+)
+
+// System is the actor id for work Greffier does itself (transcribing, drafting,
+// retention), as opposed to a user.
+const System int64 = 0
+
+// write runs f in one write transaction (BEGIN IMMEDIATE, see the DSN): committed if
+// f returns nil, rolled back otherwise.
+func (db *DB) write(ctx context.Context, what string, f func(tx *sql.Tx) error) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: begin: %w", what, err)
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: commit: %w", what, err)
+	}
+	return nil
+}
+
+// ms converts a time to the stored form, Unix milliseconds.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// actor is who does something: a user, or Greffier itself (ID 0).
+type actor struct {
+	ID   int64
+	Name string
+	Role domain.UserRole
+}
+
+// actorTx loads the acting user; System is Greffier.
+func actorTx(ctx context.Context, tx *sql.Tx, id int64) (actor, error) {
+	if id == System {
+		return actor{Name: "greffier"}, nil
+	}
+	a := actor{ID: id}
+	err := tx.QueryRowContext(ctx, `SELECT name, role FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, domain.Errorf(domain.ENotFound, "no user with id %d", id)
+	}
+	if err != nil {
+		return a, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return a, nil
+}
+
+// require returns EForbidden unless the actor has one of the roles.
+func (a actor) require(what string, roles ...domain.UserRole) error {
+	for _, r := range roles {
+		if a.ID != System && a.Role == r {
+			return nil
+		}
+	}
+	if a.ID == System {
+		return domain.Errorf(domain.EForbidden, "%s needs a user (%v), not Greffier itself", what, roles)
+	}
+	return domain.Errorf(domain.EForbidden, "%s is not allowed for %s (role %s); it needs the role %v", what, a.Name, a.Role, roles)
+}

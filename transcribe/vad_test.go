@@ -1,0 +1,144 @@
+package transcribe_test
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"greffier/audio"
+	"greffier/domain"
+	"greffier/transcribe"
+	"greffier/transcribe/transcribetest"
+)
+
+// frames runs v over x and returns its decision per frame.
+func frames(v transcribe.VAD, x []float32) []bool {
+	var out []bool
+	for i := 0; i+transcribe.FrameSamples <= len(x); i += transcribe.FrameSamples {
+		out = append(out, v.IsSpeech(x[i:i+transcribe.FrameSamples]))
+	}
+	return out
+}
+
+func fraction(b []bool) float64 {
+	n := 0
+	for _, x := range b {
+		if x {
+			n++
+		}
+	}
+	return float64(n) / float64(len(b))
+}
+
+func signal(ms int, f func(i int) float64) []float32 {
+	x := make([]float32, ms*transcribe.SampleRate/1000)
+	for i := range x {
+		x[i] = float32(f(i))
+	}
+	return x
+}
+
+func TestEnergyVAD(t *testing.T) {
+	noise := func(amp float64) func(int) float64 {
+		seed := uint32(7)
+		return func(int) float64 {
+			seed = seed*1664525 + 1013904223
+			return (float64(seed>>8)/float64(1<<24) - 0.5) * 2 * amp
+		}
+	}
+	tone := func(amp float64) func(int) float64 {
+		return func(i int) float64 { return amp * math.Sin(2*math.Pi*220*float64(i)/transcribe.SampleRate) }
+	}
+	t.Run("silence and faint room noise are not speech", func(t *testing.T) {
+		x := append(signal(1000, func(int) float64 { return 0 }), signal(2000, noise(0.003))...)
+		if f := fraction(frames(transcribe.NewEnergyVAD(), x)); f != 0 {
+			t.Errorf("speech fraction %.2f", f)
+		}
+	})
+	t.Run("a voice over room noise is speech, the noise after it is not", func(t *testing.T) {
+		x := append(signal(1000, noise(0.003)), signal(2000, tone(0.2))...)
+		x = append(x, signal(2000, noise(0.003))...)
+		d := frames(transcribe.NewEnergyVAD(), x)
+		if f := fraction(d[35:66]); f < 0.95 {
+			t.Errorf("voice heard as speech in %.0f%% of frames", 100*f)
+		}
+		if f := fraction(d[:33]) + fraction(d[80:]); f != 0 {
+			t.Errorf("noise heard as speech (%.2f)", f)
+		}
+	})
+	t.Run("hysteresis bridges a short dip, not a pause", func(t *testing.T) {
+		x := signal(1000, tone(0.2))
+		x = append(x, signal(120, noise(0.003))...) // between two words
+		x = append(x, signal(1000, tone(0.2))...)
+		x = append(x, signal(800, noise(0.003))...) // a pause
+		x = append(x, signal(500, tone(0.2))...)
+		d := frames(transcribe.NewEnergyVAD(), x)
+		if f := fraction(d[33:37]); f != 1 {
+			t.Errorf("120 ms dip split the speech (%.2f)", f)
+		}
+		if f := fraction(d[80:97]); f > 0.5 {
+			t.Errorf("800 ms pause heard as speech (%.2f)", f)
+		}
+	})
+	t.Run("marginal hiss does not start speech", func(t *testing.T) {
+		x := append(signal(1000, noise(0.002)), signal(1000, noise(0.008))...)
+		if f := fraction(frames(transcribe.NewEnergyVAD(), x)); f != 0 {
+			t.Errorf("hiss a little louder than the room heard as speech (%.2f)", f)
+		}
+	})
+}
+
+func TestEnergyVADOnRealSpeech(t *testing.T) {
+	x, err := audio.LoadFile(transcribetest.JFKPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := frames(transcribe.NewEnergyVAD(), x)
+	// jfk.wav is mostly speech with short pauses between phrases.
+	if f := fraction(d); f < 0.5 || f > 0.98 {
+		t.Errorf("speech in %.0f%% of jfk.wav's frames", 100*f)
+	}
+	runs := 0
+	for i := 1; i < len(d); i++ {
+		if !d[i] && d[i-1] {
+			runs++
+		}
+	}
+	if runs < 2 {
+		t.Errorf("%d pauses found in jfk.wav, want its phrase breaks", runs)
+	}
+}
+
+func TestSileroVAD(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := transcribe.LoadSileroVAD(filepath.Join(dir, "none.bin"), 1); domain.ErrorCode(err) != domain.ENotFound {
+		t.Errorf("missing model: %v", err)
+	}
+	bad := filepath.Join(dir, "bad.bin")
+	os.WriteFile(bad, []byte("not a model at all, just some text"), 0o600)
+	if _, err := transcribe.LoadSileroVAD(bad, 1); domain.ErrorCode(err) != domain.EInvalid {
+		t.Errorf("garbage model: %v", err)
+	}
+	path := os.Getenv("GREFFIER_SILERO_VAD")
+	if path == "" {
+		t.Skip("set GREFFIER_SILERO_VAD to a ggml-silero-v5.1.2.bin to test the real detector (no package ships it; it cannot be downloaded here)")
+	}
+	v, err := transcribe.LoadSileroVAD(path, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	x, err := audio.LoadFile(transcribetest.JFKPath(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x = append(x, make([]float32, 2*transcribe.SampleRate)...)
+	d := frames(v, x)
+	if f := fraction(d[:len(d)-60]); f < 0.5 {
+		t.Errorf("Silero heard speech in %.0f%% of jfk.wav", 100*f)
+	}
+	if f := fraction(d[len(d)-30:]); f != 0 {
+		t.Errorf("Silero heard speech in silence (%.2f)", f)
+	}
+}
