@@ -10,7 +10,7 @@ BIN := build/bin
 # Go's test timeout for the whole suite; individual integration tests bound themselves.
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all root build cli desktop frontend run test test-go test-frontend bench eval clean
+.PHONY: all root build cli desktop frontend run test test-deps test-go test-frontend bench eval clean
 
 all: build
 
@@ -44,10 +44,16 @@ run: build
 test-frontend: frontend/node_modules/.package-lock.json
 	$(INROOT) bash -c 'cd frontend && npx vitest run'
 
-# The Go suite runs last so that its summary closes the output.
-test-go:
+# What tests fetch from the npm registry into the user's cache (never into the repo):
+# the official FHIR R4 JSON schema and a FHIR server engine.
+test-deps:
+	$(INROOT) notes/export/fhir/testdata/fetch-test-deps.sh
+
+# The Go suite runs last so that its summary closes the output. Under `make test` the
+# fetched test dependencies are required: a failed fetch fails instead of skipping.
+test-go: test-deps
 	$(INROOT) go vet -tags $(GO_TAGS) ./...
-	$(INROOT) scripts/test-go $(TEST_TIMEOUT)
+	GREFFIER_REQUIRE_FHIR_DEPS=1 $(INROOT) scripts/test-go $(TEST_TIMEOUT)
 
 test: build test-frontend test-go
 

@@ -25,6 +25,9 @@ import (
 //go:embed all:frontend/dist
 var assets embed.FS
 
+//go:embed build/appicon.png
+var icon []byte
+
 // wailsPlatform gives the services the window's runtime; app/ never imports Wails.
 type wailsPlatform struct{ ctx context.Context }
 
@@ -78,6 +81,7 @@ func run() error {
 		Bind: svc.Bind(),
 		Linux: &linux.Options{
 			ProgramName: "greffier",
+			Icon:        icon,
 			// Software rendering: clinic laptops and Xvfb often lack working GL.
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 		},

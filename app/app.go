@@ -14,6 +14,7 @@ import (
 	"greffier/appdirs"
 	"greffier/domain"
 	"greffier/notes/store"
+	"greffier/transcribe"
 )
 
 // Product is the name shown in the window title and on the home screen.
@@ -39,37 +40,56 @@ type Config struct {
 	StartScreen string
 	// Language is the UI language at start, "en" or "fr" ("" keeps the saved setting).
 	Language string
+	// WhisperModel is the model file to transcribe with; "" picks the first model in
+	// Dirs.Models() (GREFFIER_MODEL sets it).
+	WhisperModel string
+	// Threads for whisper; 0 is transcribe's default.
+	Threads int
 }
 
 // Services are the bound services and what they share. Create with New, then Start
 // with the window's context; Close when the window closes.
 type Services struct {
-	cfg    Config
-	events *Events
-	db     *store.DB
+	cfg      Config
+	ctx      context.Context
+	platform Platform
+	events   *Events
+	db       *store.DB
 	// startErr is why Start failed, if it did; services report it.
 	startErr error
+	jobs     *jobs
+	sched    transcribe.Scheduler
 
-	mu   sync.Mutex
-	lang string
+	mu     sync.Mutex
+	lang   string
+	engine *transcribe.Whisper
 
 	Encounters *Encounters
+	Recording  *Recording
+	Drafts     *Drafts
+	Export     *Export
 	Settings   *Settings
 }
 
 // New builds the services. Nothing is opened until Start.
 func New(cfg Config) *Services {
-	s := &Services{cfg: cfg, lang: "en"}
+	s := &Services{cfg: cfg, lang: "en", ctx: context.Background()}
 	if cfg.Language == "fr" || cfg.Language == "en" {
 		s.lang = cfg.Language
 	}
+	s.jobs = newJobs(s)
 	s.Encounters = &Encounters{s: s}
+	s.Recording = &Recording{s: s}
+	s.Drafts = &Drafts{s: s}
+	s.Export = &Export{s: s}
 	s.Settings = &Settings{s: s}
 	return s
 }
 
 // Bind lists the services for Wails' Bind option and for Bridge.
-func (s *Services) Bind() []any { return []any{s.Encounters, s.Settings} }
+func (s *Services) Bind() []any {
+	return []any{s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings}
+}
 
 // Start opens the data folder and the database, and starts the event batcher that
 // sends to p. ctx lives as long as the window.
@@ -79,9 +99,11 @@ func (s *Services) Start(ctx context.Context, p Platform) error {
 }
 
 func (s *Services) start(ctx context.Context, p Platform) error {
+	s.ctx = ctx
+	s.platform = p
 	s.events = NewEvents(ctx, p, DefaultEventInterval)
 	if err := os.MkdirAll(s.cfg.Dirs.Data, 0o700); err != nil {
-		return fmt.Errorf("create data folder %s: %w", s.cfg.Dirs.Data, err)
+		return domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", s.cfg.Dirs.Data)
 	}
 	db, err := store.Open(ctx, s.cfg.Dirs.Database())
 	if err != nil {
@@ -91,11 +113,19 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 	return nil
 }
 
-// Close stops background work and closes the database.
+// Close stops background work and closes the database and the engine.
 func (s *Services) Close() error {
+	s.Recording.stopAll()
+	s.jobs.cancelAll()
 	if s.events != nil {
 		s.events.Close()
 	}
+	s.mu.Lock()
+	if s.engine != nil {
+		s.engine.Close()
+		s.engine = nil
+	}
+	s.mu.Unlock()
 	if s.db != nil {
 		return s.db.Close()
 	}
@@ -124,3 +154,5 @@ func (s *Services) ready() error {
 	}
 	return s.fail(domain.Errorf(domain.EUnavailable, "the database is not open yet"))
 }
+
+func (s *Services) emit(kind string, data any) { s.events.Send(kind, data) }

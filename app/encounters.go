@@ -1,28 +1,311 @@
 package app
 
 import (
+	"context"
+	"os"
+	"strings"
+	"time"
+
+	"greffier/audio"
 	"greffier/domain"
+	"greffier/notes/store"
+	"greffier/transcribe"
 )
 
-// Encounters is the Home screen's service: today's encounters, new encounter, search.
+// Encounters is the Home and Review-queue service: list, create, open, import.
 type Encounters struct{ s *Services }
 
-// EncounterSummary is one row of the Home list.
+// EncounterSummary is one row of a list.
 type EncounterSummary struct {
 	ID           int64                 `json:"id"`
 	PatientLabel string                `json:"patient_label"`
 	State        domain.EncounterState `json:"state"`
 	CreatedAt    int64                 `json:"created_at"` // Unix ms
 	UpdatedAt    int64                 `json:"updated_at"`
+	Snippet      string                `json:"snippet,omitempty"` // search hits only
 }
 
-// Today lists the encounters created today (local time), newest first.
-func (e *Encounters) Today() ([]EncounterSummary, error) {
-	s := e.s
-	if err := s.ready(); err != nil {
+// EncounterView is one encounter with its transcript.
+type EncounterView struct {
+	EncounterSummary
+	Language        string           `json:"language"`
+	Template        string           `json:"template"`
+	ConsentKind     string           `json:"consent_kind"`
+	LatestVersion   int              `json:"latest_version"`
+	ApprovedVersion int              `json:"approved_version"`
+	Segments        []domain.Segment `json:"segments"`
+}
+
+// NewEncounter is what the new-encounter form sends.
+type NewEncounter struct {
+	PatientLabel string `json:"patient_label"`
+	PatientName  string `json:"patient_name"`
+	Language     string `json:"language"` // note language, fr or en
+	Template     string `json:"template"` // soap, hp, progress
+	Consent      bool   `json:"consent"`  // the patient agreed to the recording
+	ConsentKind  string `json:"consent_kind"`
+	UserID       int64  `json:"user_id"`
+}
+
+// Queue is the review queue: notes to mark ready (secretary) and to sign (physician).
+type Queue struct {
+	Drafted  []EncounterSummary `json:"drafted"`
+	InReview []EncounterSummary `json:"in_review"`
+	Approved []EncounterSummary `json:"approved"`
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func (e *Encounters) summary(ctx context.Context, x store.Encounter) EncounterSummary {
+	sum := EncounterSummary{ID: x.ID, State: x.State, CreatedAt: ms(x.CreatedAt), UpdatedAt: ms(x.UpdatedAt)}
+	if x.PatientID != 0 {
+		if p, err := e.s.db.GetPatient(ctx, x.PatientID); err == nil {
+			sum.PatientLabel = p.LocalID
+			if sum.PatientLabel == "" {
+				sum.PatientLabel = p.Name
+			}
+		}
+	}
+	return sum
+}
+
+func (e *Encounters) list(ctx context.Context, f store.ListFilter) ([]EncounterSummary, error) {
+	xs, err := e.s.db.ListEncounters(ctx, f)
+	if err != nil {
 		return nil, err
 	}
-	// The store's encounter listing is being written (issue 6); until it lands the
-	// list is empty. Marked in the report.
-	return []EncounterSummary{}, nil
+	out := make([]EncounterSummary, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, e.summary(ctx, x))
+	}
+	return out, nil
 }
+
+// Today lists the encounters started today (local time), newest first.
+func (e *Encounters) Today() ([]EncounterSummary, error) {
+	if err := e.s.ready(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
+	out, err := e.list(e.s.ctx, store.ListFilter{From: day, To: day.AddDate(0, 0, 1)})
+	return out, e.s.fail(err)
+}
+
+// Search finds encounters whose transcript or note holds all the words.
+func (e *Encounters) Search(query string) ([]EncounterSummary, error) {
+	if err := e.s.ready(); err != nil {
+		return nil, err
+	}
+	ctx := e.s.ctx
+	hits, err := e.s.db.Search(ctx, store.Query{Text: query, Limit: 50})
+	if err != nil {
+		return nil, e.s.fail(err)
+	}
+	out := make([]EncounterSummary, 0, len(hits))
+	for _, h := range hits {
+		x, err := e.s.db.GetEncounter(ctx, h.EncounterID)
+		if err != nil {
+			continue
+		}
+		sum := e.summary(ctx, x)
+		sum.Snippet = h.Snippet
+		out = append(out, sum)
+	}
+	return out, nil
+}
+
+// Create starts an encounter for a patient label (created if new). Consent is
+// required: Greffier does not record or transcribe without it.
+func (e *Encounters) Create(n NewEncounter) (EncounterView, error) {
+	if err := e.s.ready(); err != nil {
+		return EncounterView{}, err
+	}
+	v, err := e.create(e.s.ctx, n)
+	return v, e.s.fail(err)
+}
+
+func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView, error) {
+	label := strings.TrimSpace(n.PatientLabel)
+	switch {
+	case !n.Consent:
+		return EncounterView{}, domain.Errorf(domain.EInvalid, "the patient's consent to recording is required")
+	case label == "":
+		return EncounterView{}, domain.Errorf(domain.EInvalid, "a patient label is required")
+	case n.Language != "" && n.Language != "fr" && n.Language != "en":
+		return EncounterView{}, domain.Errorf(domain.EInvalid, "note language must be fr or en")
+	}
+	pid, err := e.s.db.FindPatient(ctx, label)
+	if domain.ErrorCode(err) == domain.ENotFound {
+		var p store.Patient
+		p, err = e.s.db.CreatePatient(ctx, store.Patient{LocalID: label, Name: strings.TrimSpace(n.PatientName)})
+		pid = p.ID
+	}
+	if err != nil {
+		return EncounterView{}, err
+	}
+	kind := n.ConsentKind
+	if kind == "" {
+		kind = "verbal"
+	}
+	tmpl := n.Template
+	if tmpl == "" {
+		tmpl = "soap"
+	}
+	x, err := e.s.db.CreateEncounter(ctx, store.NewEncounter{
+		By: n.UserID, PatientID: pid, Language: n.Language, Template: tmpl,
+		Consent: &store.Consent{Kind: kind, By: n.UserID, At: time.Now()},
+	})
+	if err != nil {
+		return EncounterView{}, err
+	}
+	return e.view(ctx, x)
+}
+
+func (e *Encounters) view(ctx context.Context, x store.Encounter) (EncounterView, error) {
+	segs, err := e.s.db.Segments(ctx, x.ID)
+	if err != nil {
+		return EncounterView{}, err
+	}
+	if segs == nil {
+		segs = []domain.Segment{}
+	}
+	v := EncounterView{
+		EncounterSummary: e.summary(ctx, x),
+		Language:         x.Language, Template: x.Template,
+		LatestVersion: x.LatestVersion, ApprovedVersion: x.ApprovedVersion,
+		Segments: segs,
+	}
+	if x.Consent != nil {
+		v.ConsentKind = x.Consent.Kind
+	}
+	return v, nil
+}
+
+// Get opens an encounter (recorded in the audit log as viewed by userID).
+func (e *Encounters) Get(id, userID int64) (EncounterView, error) {
+	if err := e.s.ready(); err != nil {
+		return EncounterView{}, err
+	}
+	ctx := e.s.ctx
+	x, err := e.s.db.ViewEncounter(ctx, id, userID)
+	if err != nil {
+		return EncounterView{}, e.s.fail(err)
+	}
+	v, err := e.view(ctx, x)
+	return v, e.s.fail(err)
+}
+
+// Queue lists the notes waiting for review, for signature, and signed.
+func (e *Encounters) Queue() (Queue, error) {
+	if err := e.s.ready(); err != nil {
+		return Queue{}, err
+	}
+	ctx := e.s.ctx
+	var q Queue
+	var err error
+	for _, p := range []struct {
+		st  domain.EncounterState
+		dst *[]EncounterSummary
+	}{{domain.StateDrafted, &q.Drafted}, {domain.StateInReview, &q.InReview}, {domain.StateApproved, &q.Approved}} {
+		if *p.dst, err = e.list(ctx, store.ListFilter{State: p.st}); err != nil {
+			return Queue{}, e.s.fail(err)
+		}
+	}
+	return q, nil
+}
+
+// PickAudioFile opens the native file dialog; "" if the user cancelled.
+func (e *Encounters) PickAudioFile() (string, error) {
+	if e.s.platform == nil {
+		return "", e.s.fail(domain.Errorf(domain.EUnavailable, "no file dialog here"))
+	}
+	p, err := e.s.platform.OpenFile("Audio", []string{"*.wav", "*.mp3", "*.flac", "*.ogg", "*.m4a"})
+	return p, e.s.fail(err)
+}
+
+// ImportFile transcribes an audio file into the encounter's transcript, as a job:
+// "job" events report progress and "segment" events carry the text as it comes.
+func (e *Encounters) ImportFile(id int64, path string) (Job, error) {
+	if err := e.s.ready(); err != nil {
+		return Job{}, err
+	}
+	if _, err := e.s.db.GetEncounter(e.s.ctx, id); err != nil {
+		return Job{}, e.s.fail(err)
+	}
+	if st, err := os.Stat(path); err != nil || st.IsDir() {
+		return Job{}, e.s.fail(domain.Errorf(domain.EInvalid, "cannot read the audio file %s", path))
+	}
+	return e.s.jobs.start("import", id, func(ctx context.Context, progress func(string, float64)) error {
+		return e.importFile(ctx, id, path, progress)
+	}), nil
+}
+
+func (e *Encounters) importFile(ctx context.Context, id int64, path string, progress func(string, float64)) error {
+	progress("decode", 0)
+	samples, err := audio.LoadFile(path)
+	if err != nil {
+		return err
+	}
+	progress("model", 0.05)
+	w, err := e.s.whisper()
+	if err != nil {
+		return err
+	}
+	// The spoken language is whatever the consultation was held in, not the note's
+	// language: let a multilingual model detect it.
+	lang := "auto"
+	if !w.Multilingual() {
+		lang = "en"
+	}
+	total := float64(len(samples)) / transcribe.SampleRate * 1000
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{
+		Engine: w, Scheduler: &e.s.sched, Import: true,
+		Options: transcribe.Options{Language: lang, Threads: e.s.cfg.Threads},
+		OnUpdate: func(u transcribe.Update) {
+			if !u.Final {
+				return
+			}
+			for _, seg := range u.Segments {
+				e.s.emit("segment", SegmentEvent{EncounterID: id, Segment: seg})
+			}
+			if total > 0 {
+				progress("transcribe", 0.05+0.9*min(1, float64(u.Window.EndMS)/total))
+			}
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if err := st.Write(samples); err != nil {
+		return err
+	}
+	segs, err := st.Stop(ctx)
+	if err != nil {
+		return err
+	}
+	progress("save", 0.97)
+	if segs == nil {
+		segs = []domain.Segment{}
+	}
+	return e.s.db.SaveSegments(ctx, id, segs)
+}
+
+// SegmentEvent carries one transcript segment of an encounter to the UI.
+type SegmentEvent struct {
+	EncounterID int64          `json:"encounter_id"`
+	Segment     domain.Segment `json:"segment"`
+}
+
+// Job returns the last known state of a job.
+func (e *Encounters) Job(id string) (Job, error) {
+	j, ok := e.s.jobs.get(id)
+	if !ok {
+		return Job{}, e.s.fail(domain.Errorf(domain.ENotFound, "no job %s", id))
+	}
+	return j, nil
+}
+
+// CancelJob stops a running job; false if it had already ended.
+func (e *Encounters) CancelJob(id string) (bool, error) { return e.s.jobs.cancel(id), nil }

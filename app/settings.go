@@ -2,8 +2,17 @@ package app
 
 import (
 	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
 
+	"greffier/audio"
 	"greffier/domain"
+	"greffier/notes/store"
+	"greffier/notes/templates"
+	"greffier/transcribe/models"
 )
 
 // Settings is the Settings screen's service: what the app is and how it is set up.
@@ -11,11 +20,11 @@ type Settings struct{ s *Services }
 
 // Info is what the shell needs at start.
 type Info struct {
-	Product       string `json:"product"`
-	Version       string `json:"version"`
-	DataDir       string `json:"data_dir"`
-	ModelsDir     string `json:"models_dir"`
-	StartScreen   string `json:"start_screen"`
+	Product     string `json:"product"`
+	Version     string `json:"version"`
+	DataDir     string `json:"data_dir"`
+	ModelsDir   string `json:"models_dir"`
+	StartScreen string `json:"start_screen"`
 	// StartLanguage is the language asked for at start (GREFFIER_LANG), "" if none:
 	// the UI then keeps the user's saved choice.
 	StartLanguage string `json:"start_language"`
@@ -29,7 +38,7 @@ func (st *Settings) Info() (Info, error) {
 	if err := s.ready(); err != nil {
 		return Info{}, err
 	}
-	ctx := context.Background()
+	ctx := s.ctx
 	ver, err := s.db.SchemaVersion(ctx)
 	if err != nil {
 		return Info{}, s.fail(err)
@@ -57,4 +66,168 @@ func (st *Settings) SetLanguage(lang string) (string, error) {
 	}
 	st.s.setLanguage(lang)
 	return lang, nil
+}
+
+// Users lists the clinic's users.
+func (st *Settings) Users() ([]store.User, error) {
+	if err := st.s.ready(); err != nil {
+		return nil, err
+	}
+	us, err := st.s.db.ListUsers(st.s.ctx)
+	if us == nil {
+		us = []store.User{}
+	}
+	return us, st.s.fail(err)
+}
+
+// CreateUser adds a user with a role (physician, secretary, admin).
+func (st *Settings) CreateUser(name, role string) (store.User, error) {
+	if err := st.s.ready(); err != nil {
+		return store.User{}, err
+	}
+	u, err := st.s.db.CreateUser(st.s.ctx, strings.TrimSpace(name), domain.UserRole(role))
+	return u, st.s.fail(err)
+}
+
+// ModelInfo is one whisper model file present.
+type ModelInfo struct {
+	Name   string `json:"name"`
+	Path   string `json:"path"`
+	Size   int64  `json:"size"`
+	Known  bool   `json:"known"`
+	Active bool   `json:"active"`
+}
+
+// Models lists the whisper models in the models folder, marking the one in use.
+func (st *Settings) Models() ([]ModelInfo, error) {
+	mgr := &models.Manager{Dir: st.s.cfg.Dirs.Models()}
+	inst, err := mgr.Installed()
+	if err != nil {
+		return nil, st.s.fail(err)
+	}
+	active, _ := st.s.whisperModel()
+	out := make([]ModelInfo, 0, len(inst))
+	for _, m := range inst {
+		out = append(out, ModelInfo{Name: m.Name, Path: m.Path, Size: m.Size, Known: m.Known, Active: m.Path == active})
+	}
+	return out, nil
+}
+
+// Devices lists the audio inputs.
+func (st *Settings) Devices() ([]audio.Device, error) {
+	ds, err := audio.InputDevices()
+	if err != nil {
+		return nil, st.s.fail(domain.Wrap(domain.EUnavailable, err, "cannot list the audio inputs"))
+	}
+	if ds == nil {
+		ds = []audio.Device{}
+	}
+	return ds, nil
+}
+
+// TemplateInfo names a note template.
+type TemplateInfo struct {
+	Key   string `json:"key"`
+	Title string `json:"title"`
+}
+
+// Templates lists the note templates (the user's folder first, then built-in) with
+// titles in lang.
+func (st *Settings) Templates(lang string) ([]TemplateInfo, error) {
+	ts, err := templates.Loader{Dir: st.s.cfg.Dirs.Templates()}.List()
+	if err != nil {
+		return nil, st.s.fail(err)
+	}
+	out := make([]TemplateInfo, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, TemplateInfo{Key: t.Key, Title: t.Title.In(lang)})
+	}
+	return out, nil
+}
+
+// Preferences are the clinic's settings kept in the database.
+type Preferences struct {
+	RetentionDays int    `json:"retention_days"`
+	LLMEndpoint   string `json:"llm_endpoint"`
+	ClinicName    string `json:"clinic_name"`
+}
+
+const (
+	settingLLM    = "llm.endpoint"
+	settingClinic = "clinic.name"
+)
+
+// Preferences reads the clinic's settings.
+func (st *Settings) Preferences() (Preferences, error) {
+	if err := st.s.ready(); err != nil {
+		return Preferences{}, err
+	}
+	ctx := st.s.ctx
+	var p Preferences
+	var err error
+	if p.RetentionDays, err = st.s.db.RetentionDays(ctx); err != nil {
+		return p, st.s.fail(err)
+	}
+	if p.LLMEndpoint, _, err = st.s.db.Setting(ctx, settingLLM); err != nil {
+		return p, st.s.fail(err)
+	}
+	p.ClinicName, _, err = st.s.db.Setting(ctx, settingClinic)
+	return p, st.s.fail(err)
+}
+
+// SavePreferences stores the clinic's settings as userID (audited).
+func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, error) {
+	if err := st.s.ready(); err != nil {
+		return Preferences{}, err
+	}
+	if p.RetentionDays < 0 {
+		return p, st.s.fail(domain.Errorf(domain.EInvalid, "retention must be 0 days or more"))
+	}
+	if p.LLMEndpoint != "" {
+		if _, err := checkEndpoint(p.LLMEndpoint); err != nil {
+			return p, st.s.fail(err)
+		}
+	}
+	ctx := st.s.ctx
+	for k, v := range map[string]string{
+		store.SettingRetentionDays: strconv.Itoa(p.RetentionDays),
+		settingLLM:                 p.LLMEndpoint,
+		settingClinic:              p.ClinicName,
+	} {
+		if err := st.s.db.SetSetting(ctx, k, v, userID); err != nil {
+			return p, st.s.fail(err)
+		}
+	}
+	return st.Preferences()
+}
+
+func checkEndpoint(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, domain.Errorf(domain.EInvalid, "%q is not an http(s) URL", raw)
+	}
+	return u, nil
+}
+
+// TestLLM checks that an OpenAI-compatible endpoint answers (GET /v1/models).
+func (st *Settings) TestLLM(endpoint string) (string, error) {
+	u, err := checkEndpoint(endpoint)
+	if err != nil {
+		return "", st.s.fail(err)
+	}
+	ctx, cancel := context.WithTimeout(st.s.ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(u.String(), "/")+"/v1/models", nil)
+	if err != nil {
+		return "", st.s.fail(err)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", st.s.fail(domain.Wrap(domain.EUnavailable, err, "the language model at %s does not answer", u.Host))
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return "", st.s.fail(domain.Errorf(domain.EUnavailable, "the language model at %s answered HTTP %d", u.Host, res.StatusCode))
+	}
+	return "ok", nil
 }

@@ -20,8 +20,8 @@ type Source interface {
 }
 
 // DeviceOptions chooses how a device is opened. Zero values mean the device's own
-// default rate and up to two channels (the native format; conversion to 16 kHz mono
-// is ours, not the driver's).
+// default rate and channel count (the native format: conversion to 16 kHz mono is
+// ours, not the driver's).
 type DeviceOptions struct {
 	Name       string // "" for the default input
 	SampleRate int
@@ -32,6 +32,7 @@ type DeviceOptions struct {
 // initialisation until Close.
 type PortAudioSource struct {
 	stream   *portaudio.Stream
+	raw      []int16
 	buf      []float32
 	rate     int
 	channels int
@@ -74,13 +75,21 @@ func openDevice(o DeviceOptions) (*PortAudioSource, error) {
 	}
 	ch := o.Channels
 	if ch == 0 {
-		ch = min(dev.MaxInputChannels, 2)
+		// A microphone's own channels (1 or 2). Devices that claim more are
+		// sound-server or plugin devices that mix down themselves: ask for mono.
+		ch = dev.MaxInputChannels
+		if ch > 2 {
+			ch = 1
+		}
 	}
 	if ch < 1 || ch > dev.MaxInputChannels {
 		return nil, domain.Errorf(domain.EInvalid, "audio input %q has %d channels, %d asked", dev.Name, dev.MaxInputChannels, ch)
 	}
 	frames := framesPerRead * rate / 48000
-	s := &PortAudioSource{buf: make([]float32, frames*ch), rate: rate, channels: ch, sel: sel}
+	// 16-bit capture: every input device offers it, speech needs no more, and
+	// ALSA then hands the samples through untouched (with float32, its plug
+	// converter and the file device used in tests lose samples).
+	s := &PortAudioSource{raw: make([]int16, frames*ch), buf: make([]float32, frames*ch), rate: rate, channels: ch, sel: sel}
 	p := portaudio.StreamParameters{
 		Input: portaudio.StreamDeviceParameters{
 			Device:   dev,
@@ -91,7 +100,7 @@ func openDevice(o DeviceOptions) (*PortAudioSource, error) {
 		FramesPerBuffer: frames,
 		Flags:           portaudio.ClipOff | portaudio.DitherOff,
 	}
-	stream, err := portaudio.OpenStream(p, s.buf)
+	stream, err := portaudio.OpenStream(p, s.raw)
 	if err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "cannot open audio input %q at %d Hz, %d channels", dev.Name, rate, ch)
 	}
@@ -117,6 +126,9 @@ func (s *PortAudioSource) Read() ([]float32, error) {
 		s.Overflows++
 	} else if err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "audio input %q failed", s.sel.Device.Name)
+	}
+	for i, v := range s.raw {
+		s.buf[i] = float32(v) / 32768
 	}
 	return s.buf, nil
 }

@@ -6,19 +6,21 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"greffier/audio"
-	"greffier/audio/internal/soundenv"
+	"greffier/audio/audiotest"
 	"greffier/domain"
 )
 
 // The tests run real PortAudio against a private ALSA configuration (file-backed
 // capture devices) and, for paced capture, a private PulseAudio server. ALSA reads
 // its configuration once per process, so it is set up here, before any test.
-var sound *soundenv.Env
+var sound *audiotest.Env
 
 const childEnv = "GREFFIER_AUDIO_TEST_CHILD"
 
@@ -26,12 +28,14 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(childEnv); mode != "" {
 		os.Exit(child(mode))
 	}
+	// Before HOME moves: the go command finds the module cache through it.
+	jfkFile = findJFK()
 	dir, err := os.MkdirTemp("", "greffier-sound-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	sound, err = soundenv.New(dir)
+	sound, err = audiotest.New(dir)
 	if err == nil {
 		err = sound.Apply()
 	}
@@ -42,6 +46,17 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// jfkFile is the whisper binding's speech sample, or "" when not found.
+var jfkFile string
+
+func findJFK() string {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/ggerganov/whisper.cpp/bindings/go").Output()
+	if err != nil || len(strings.TrimSpace(string(out))) == 0 {
+		return ""
+	}
+	return filepath.Join(strings.TrimSpace(string(out)), "samples", "jfk.wav")
 }
 
 // childResult is what a child recorder prints as its last line.
@@ -66,7 +81,7 @@ func child(mode string) int {
 			return 3
 		}
 	}
-	src, err := audio.OpenDevice(audio.DeviceOptions{Name: soundenv.File16, Channels: 1})
+	src, err := audio.OpenDevice(audio.DeviceOptions{Name: audiotest.File16, Channels: 1})
 	if err != nil {
 		fmt.Println("open:", err)
 		return 3
@@ -74,7 +89,7 @@ func child(mode string) int {
 	var events []string
 	written := int64(0)
 	rec, err := audio.NewRecorder(audio.Consent{By: "Dr Test", At: time.Now()}, src, audio.Options{
-		Dir: dir, Name: "child", Device: soundenv.File16,
+		Dir: dir, Name: "child", Device: audiotest.File16,
 		// OnAudio runs after each block is in the spool: report it to the parent.
 		OnAudio: func(s []float32) {
 			written += int64(len(s))

@@ -16,6 +16,7 @@ import (
 type EventKind string
 
 const (
+	EventStarted  EventKind = "started"   // the first audio arrived: the recording is live
 	EventLevel    EventKind = "level"     // RMS and peak of the last window
 	EventClipping EventKind = "clipping"  // samples at full scale in the last window
 	EventNoSignal EventKind = "no_signal" // digital silence for SilenceAfter: muted or wrong input
@@ -230,14 +231,22 @@ func (r *Recorder) capture(ctx context.Context) error {
 	}
 	lv := newLevels(r.src.Rate(), r.src.Channels(), r.o.LevelEvery, r.o.SilenceAfter)
 	var mono, out []float32
-	wasPaused := false
+	wasPaused, started := false, false
+	// On stop, what the device has already captured is still read (up to what
+	// was there when the stop came), so the last words are not lost.
+	drain := -1 // frames left to read after a stop; -1 while running
 	for {
-		select {
-		case <-ctx.Done():
+		if drain < 0 {
+			select {
+			case <-ctx.Done():
+				drain = r.available()
+			case <-r.stopCh:
+				drain = r.available()
+			default:
+			}
+		}
+		if drain == 0 {
 			return r.flushTail(rs, out)
-		case <-r.stopCh:
-			return r.flushTail(rs, out)
-		default:
 		}
 		buf, err := r.src.Read()
 		if err != nil {
@@ -246,6 +255,13 @@ func (r *Recorder) capture(ctx context.Context) error {
 			}
 			r.emit(Event{Kind: EventError, At: samplesToDuration(r.written), Message: "recording stopped: audio input failed", Err: err})
 			return err
+		}
+		if drain > 0 {
+			drain = max(0, drain-len(buf)/r.src.Channels())
+		}
+		if !started {
+			started = true
+			r.emit(Event{Kind: EventStarted})
 		}
 		r.mu.Lock()
 		paused := r.paused
@@ -293,6 +309,15 @@ func (r *Recorder) marker(paused bool) error {
 	}
 	r.emit(Event{Kind: ev, At: samplesToDuration(r.written)})
 	return nil
+}
+
+// available is how many captured frames a source holds unread, for sources that
+// can tell (PortAudio); others are not drained.
+func (r *Recorder) available() int {
+	if a, ok := r.src.(interface{ Available() int }); ok {
+		return max(0, a.Available())
+	}
+	return 0
 }
 
 // flushTail writes what the resampler still holds and the pending block.

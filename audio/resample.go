@@ -29,8 +29,9 @@ type Resampler struct {
 	out int64 // output samples produced
 }
 
-// maxTableFloats bounds the coefficient table (8 MB); past it phases are interpolated.
-const maxTableFloats = 1 << 21
+// maxTableFloats bounds the coefficient table (1 MB). Common rate pairs need far
+// less (44.1 kHz: 160 phases × 222 taps); past it, phases are interpolated.
+const maxTableFloats = 1 << 18
 
 // Limits on rates we accept, from files and devices alike.
 const (
@@ -59,7 +60,7 @@ func NewResampler(inRate, outRate int) (*Resampler, error) {
 
 	r.phases = int(r.up)
 	if r.phases*2*r.half > maxTableFloats {
-		r.phases = max(64, maxTableFloats/(2*r.half))
+		r.phases = max(32, maxTableFloats/(2*r.half))
 	}
 	i0b := besselI0(beta)
 	r.table = make([][]float32, r.phases+1)

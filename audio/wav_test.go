@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -285,11 +284,10 @@ func TestWriteWAVRoundTrip(t *testing.T) {
 // jfkPath is the real speech sample shipped in the whisper binding's module.
 func jfkPath(t testing.TB) string {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/ggerganov/whisper.cpp/bindings/go").Output()
-	if err != nil {
-		t.Skipf("whisper binding module not found (go list: %v)", err)
+	if jfkFile == "" {
+		t.Skip("whisper binding module not found (go list -m github.com/ggerganov/whisper.cpp/bindings/go): no speech sample")
 	}
-	return filepath.Join(strings.TrimSpace(string(out)), "samples", "jfk.wav")
+	return jfkFile
 }
 
 func TestLoadJFK(t *testing.T) {

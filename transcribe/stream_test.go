@@ -1,9 +1,11 @@
 package transcribe_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"strings"
 	"sync"
@@ -329,8 +331,10 @@ func TestStreamGuardsAndTurns(t *testing.T) {
 	var col collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	var logs bytes.Buffer
 	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add,
-		MinWindow: 5 * time.Second, TurnPause: 600 * time.Millisecond})
+		MinWindow: 5 * time.Second, TurnPause: 600 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,6 +359,13 @@ func TestStreamGuardsAndTurns(t *testing.T) {
 	stats := st.Stats()
 	if stats.Guard.Hallucination != eng.calls || eng.calls == 0 {
 		t.Errorf("hallucinations dropped %d, engine calls %d", stats.Guard.Hallucination, eng.calls)
+	}
+	// The log counts what the guards did and never holds the text.
+	if n := strings.Count(logs.String(), "dropped_hallucination=1"); n != eng.calls {
+		t.Errorf("log reports %d hallucination drops, want %d:\n%s", n, eng.calls, logs.String())
+	}
+	if strings.Contains(logs.String(), "w1") || strings.Contains(logs.String(), "watching") {
+		t.Errorf("transcript text in the log:\n%s", logs.String())
 	}
 	// Words 150 ms apart share a turn; a 700 ms pause (every 6th word) starts one.
 	pauseAt := -1

@@ -14,11 +14,14 @@ type VAD interface {
 	IsSpeech(frame []float32) bool
 }
 
-// EnergyVAD is our own voice activity detector: frame energy against an adaptive
-// noise floor, with hysteresis (a higher threshold to enter speech than to stay in
-// it, and a hangover), plus a zero-crossing cue that rejects hiss-like frames whose
-// energy is only marginally above the floor. It needs no model and costs about a
-// microsecond per frame. Zero values of the fields take the defaults in NewEnergyVAD.
+// EnergyVAD is our own voice activity detector: frame energy against a noise floor,
+// with hysteresis (a higher threshold to enter speech than to stay in it, and a
+// hangover), plus a zero-crossing cue that rejects hiss-like frames whose energy is
+// only marginally above the floor. The floor is the quietest frame of the last 3 s
+// (minimum statistics): speech always has dips between syllables, so the minimum
+// follows the room's noise and not the voice; a sound without any dip for 3 s (a
+// fan, a hum) becomes the floor, i.e. background. It needs no model and costs
+// about a microsecond per frame. Use NewEnergyVAD.
 type EnergyVAD struct {
 	OnDB       float64 // enter speech at floor + OnDB (default 10)
 	OffDB      float64 // stay in speech while above floor + OffDB (default 5)
@@ -26,31 +29,36 @@ type EnergyVAD struct {
 	HangFrames int     // frames speech lasts after energy falls (default 8: 240 ms)
 	MaxZCR     float64 // zero-crossing rate above which a marginal frame is noise (default 0.4)
 
-	floor  float64
-	inited bool
-	speech bool
-	hang   int
+	history [floorFrames]float64 // recent frame levels, a ring
+	next    int
+	speech  bool
+	hang    int
 }
+
+// floorFrames is the minimum-statistics window: 100 frames, 3 s.
+const floorFrames = 100
 
 // NewEnergyVAD returns an EnergyVAD with its defaults.
 func NewEnergyVAD() *EnergyVAD {
-	return &EnergyVAD{OnDB: 10, OffDB: 5, MinDBFS: -50, HangFrames: 8, MaxZCR: 0.4}
+	v := &EnergyVAD{OnDB: 10, OffDB: 5, MinDBFS: -50, HangFrames: 8, MaxZCR: 0.4}
+	// Before any audio, assume a quiet room, so that a recording that starts with
+	// speech is heard as speech.
+	for i := range v.history {
+		v.history[i] = -60
+	}
+	return v
 }
 
 // IsSpeech reports whether frame is speech, updating the detector's state.
 func (v *EnergyVAD) IsSpeech(frame []float32) bool {
 	db, zcr := frameFeatures(frame)
-	if !v.inited {
-		v.floor, v.inited = math.Min(db, -60), true
+	v.history[v.next] = db
+	v.next = (v.next + 1) % floorFrames
+	floor := db
+	for _, h := range v.history {
+		floor = math.Min(floor, h)
 	}
-	// The floor follows quiet frames quickly and loud ones very slowly, so it
-	// tracks room noise and not the voice.
-	if db < v.floor {
-		v.floor += 0.5 * (db - v.floor)
-	} else {
-		v.floor += 0.005 * (db - v.floor)
-	}
-	above := db - v.floor
+	above := db - floor
 	loud := db > v.MinDBFS
 	switch {
 	case !v.speech:

@@ -17,6 +17,8 @@ import "C"
 import (
 	"errors"
 	"os"
+	"path/filepath"
+	"sort"
 	"unsafe"
 
 	"greffier/domain"
@@ -100,4 +102,15 @@ func (v *SileroVAD) Close() {
 		C.whisper_vad_free(v.ctx)
 		v.ctx = nil
 	}
+}
+
+// FindSileroVAD returns the Silero VAD model in dir (a file named
+// ggml-silero-*.bin, the newest name first), or "" when the user has none.
+func FindSileroVAD(dir string) string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "ggml-silero-*.bin"))
+	if len(matches) == 0 {
+		return ""
+	}
+	sort.Strings(matches)
+	return matches[len(matches)-1]
 }

@@ -60,10 +60,10 @@ func TestEnergyVAD(t *testing.T) {
 		x := append(signal(1000, noise(0.003)), signal(2000, tone(0.2))...)
 		x = append(x, signal(2000, noise(0.003))...)
 		d := frames(transcribe.NewEnergyVAD(), x)
-		if f := fraction(d[35:66]); f < 0.95 {
+		if f := fraction(d[34:100]); f < 0.95 {
 			t.Errorf("voice heard as speech in %.0f%% of frames", 100*f)
 		}
-		if f := fraction(d[:33]) + fraction(d[80:]); f != 0 {
+		if f := fraction(d[:33]) + fraction(d[110:]); f != 0 {
 			t.Errorf("noise heard as speech (%.2f)", f)
 		}
 	})

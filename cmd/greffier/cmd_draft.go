@@ -31,7 +31,7 @@ const draftUsage = "draft --transcript FILE [--template soap|hp|progress|FILE.ya
 
 func runDraft(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "draft", draftUsage)
-	path := fs.String("transcript", "", "transcript: JSON lines from 'greffier transcribe --json', or a [doctor]/[patient] dialogue")
+	path := fs.String("transcript", "", "transcript: JSON lines from 'greffier transcribe --json', or a [doctor]/[patient] dialogue; - reads standard input")
 	tmpl := fs.String("template", "soap", "note template: soap, hp, progress, a template of your templates folder, or a .yaml file")
 	lang := fs.String("lang", "", "note language: fr or en (default: the consultation's language)")
 	llmURL := fs.String("llm", "", "OpenAI-compatible endpoint of a language model (e.g. http://127.0.0.1:8080)")
@@ -70,7 +70,12 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 		return usagef("--offline drafts without a model: drop --llm/--llama-model")
 	}
 
-	tr, err := transcript.ReadFile(*path)
+	var tr transcript.Transcript
+	if *path == "-" {
+		tr, err = transcript.Parse(c.stdin, "standard input")
+	} else {
+		tr, err = transcript.ReadFile(*path)
+	}
 	if err != nil {
 		return err
 	}
@@ -85,10 +90,12 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 	var d draft.Drafter
 	if *llmURL != "" || *llamaModel != "" {
 		ld, cleanup, err := newLLMDrafter(ctx, c, *llmURL, *llamaModel)
+		if cleanup != nil {
+			defer cleanup() // also after a failed start: it stops what did start
+		}
 		if err != nil {
 			return err
 		}
-		defer cleanup()
 		d = ld
 	} else {
 		ex := draft.Extractive{}
@@ -106,7 +113,9 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Every drafter's output goes through the same checks (they add no duplicate warnings).
 	draft.CheckEvidence(&note, tr.Segments)
+	draft.FlagLowConfidence(&note, tr.Segments)
 	if err := schema.Validate(note); err != nil {
 		return fmt.Errorf("drafted note fails its schema (a bug): %w", err)
 	}

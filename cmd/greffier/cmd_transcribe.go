@@ -20,12 +20,14 @@ func transcribeCommand() command {
 }
 
 func runTranscribe(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "transcribe", "transcribe --model PATH [--lang en|fr|auto] [--threads N] [--prompt TEXT] [--json] FILE")
+	fs := newFlags(c, "transcribe", "transcribe --model PATH [--lang en|fr|auto] [--threads N] [--prompt TEXT] [--stream [--speed X] [--glossary F] [--phrases F]] [--json] FILE")
 	model := fs.String("model", "", "whisper.cpp ggml model file (required)")
 	lang := fs.String("lang", "auto", "spoken language: en, fr or auto")
 	threads := fs.Int("threads", 0, "compute threads (0: one per core, at most 8)")
 	prompt := fs.String("prompt", "", "initial prompt: vocabulary to expect (drug names, clinic terms)")
 	asJSON := fs.Bool("json", false, "print one JSON object per segment")
+	stream := fs.Bool("stream", false, "feed the file at real-time pace through the live streaming path, printing segments as they become final")
+	streamOpts := addStreamFlags(fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -54,7 +56,11 @@ func runTranscribe(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer eng.Close()
-	segs, err := eng.Transcribe(ctx, samples, transcribe.Options{Language: *lang, Threads: *threads, InitialPrompt: *prompt})
+	opts := transcribe.Options{Language: *lang, Threads: *threads, InitialPrompt: *prompt}
+	if *stream {
+		return streamFile(ctx, c, eng, samples, opts, *asJSON, *streamOpts)
+	}
+	segs, err := eng.Transcribe(ctx, samples, opts)
 	if err != nil {
 		if ctx.Err() != nil {
 			return domain.Wrap(domain.EInvalid, err, "transcription of %s cancelled", pos[0])

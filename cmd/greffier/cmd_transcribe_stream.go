@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"greffier/appdirs"
 	"greffier/domain"
 	"greffier/transcribe"
 )
@@ -20,6 +21,9 @@ type streamSettings struct {
 	Speed    float64
 	Glossary string // glossary file (one term per line), optional
 	Phrases  string // extra hallucination phrases file, optional
+	// VADModel is a Silero VAD ggml file; "" looks for ggml-silero-*.bin in the
+	// models folder and falls back to our energy VAD.
+	VADModel string
 }
 
 // addStreamFlags registers --speed, --glossary and --phrases on fs.
@@ -28,6 +32,7 @@ func addStreamFlags(fs *flag.FlagSet) *streamSettings {
 	fs.Float64Var(&s.Speed, "speed", 1, "with --stream: feed the file at this many times real time (0: as fast as possible)")
 	fs.StringVar(&s.Glossary, "glossary", "", "with --stream: glossary file (one term per line) for the initial prompt")
 	fs.StringVar(&s.Phrases, "phrases", "", "with --stream: extra hallucination phrases to drop (one per line)")
+	fs.StringVar(&s.VADModel, "vad-model", "", "with --stream: Silero VAD model (default: ggml-silero-*.bin in the models folder, else the built-in VAD)")
 	return s
 }
 
@@ -64,10 +69,17 @@ func streamFile(ctx context.Context, c *cli, eng transcribe.Engine, samples []fl
 			fmt.Fprintf(c.stderr, "glossary: %d terms do not fit whisper's prompt and were left out (put the important ones first)\n", p.Omitted)
 		}
 	}
+	vad, err := streamVAD(s.VADModel, opts.Threads)
+	if err != nil {
+		return err
+	}
+	if sv, ok := vad.(*transcribe.SileroVAD); ok {
+		defer sv.Close()
+	}
 	var mu sync.Mutex // updates come from the streamer's worker
 	var printErr error
 	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{
-		Engine: eng, Options: opts, Guard: guard, Glossary: gloss,
+		Engine: eng, Options: opts, Guard: guard, Glossary: gloss, VAD: vad,
 		OnUpdate: func(u transcribe.Update) {
 			if !u.Final {
 				return
@@ -101,6 +113,19 @@ func streamFile(ctx context.Context, c *cli, eng transcribe.Engine, samples []fl
 	mu.Lock()
 	defer mu.Unlock()
 	return printErr
+}
+
+// streamVAD loads the Silero VAD when the user has its model, else our own.
+func streamVAD(path string, threads int) (transcribe.VAD, error) {
+	if path == "" {
+		if d, err := appdirs.Default(); err == nil {
+			path = transcribe.FindSileroVAD(d.Models())
+		}
+	}
+	if path == "" {
+		return transcribe.NewEnergyVAD(), nil
+	}
+	return transcribe.LoadSileroVAD(path, max(1, min(threads, 2)))
 }
 
 func optional(p string) []string {

@@ -30,6 +30,7 @@ func (e *windowEngine) Transcribe(_ context.Context, x []float32, o transcribe.O
 }
 
 func TestStreamFileCLI(t *testing.T) {
+	t.Setenv("GREFFIER_DATA", t.TempDir()) // no Silero model there: our own VAD
 	// 50 s of syllable-like sound with a pause at 25 s.
 	x := make([]float32, 50*transcribe.SampleRate)
 	for i := range x {
@@ -72,9 +73,15 @@ func TestStreamFileCLI(t *testing.T) {
 	if strings.Contains(errb.String(), "first half") {
 		t.Error("transcript text in the log")
 	}
+	err = streamFile(context.Background(), c, eng, x, transcribe.Options{}, true,
+		streamSettings{VADModel: filepath.Join(t.TempDir(), "ggml-silero-v5.1.2.bin")})
+	if domain.ErrorCode(err) != domain.ENotFound {
+		t.Errorf("missing Silero model: %v, want ENotFound", err)
+	}
 }
 
 func TestRunTranscribeStreamSpeedEnv(t *testing.T) {
+	t.Setenv("GREFFIER_DATA", t.TempDir())
 	t.Setenv("GREFFIER_STREAM_SPEED", "fast")
 	c := &cli{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
 	err := runTranscribeStream(context.Background(), c, &windowEngine{}, make([]float32, 100), transcribe.Options{}, false)

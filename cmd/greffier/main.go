@@ -34,10 +34,14 @@ type cli struct {
 func commands() []command {
 	return []command{
 		doctorCommand(),
+		devicesCommand(), recordCommand(), importCommand(),
 		transcribeCommand(),
 		modelsCommand(),
 		draftCommand(),
 		evalCommand(),
+		codesCommand(),
+		exportCommand(),
+		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(),
 	}
 }
 

@@ -142,6 +142,7 @@ export interface Info {
 }
 
 export type EncounterState = 'recording' | 'transcribed' | 'drafted' | 'in_review' | 'approved' | 'exported';
+export type UserRole = 'physician' | 'secretary' | 'admin';
 
 export interface EncounterSummary {
   id: number;
@@ -149,6 +150,181 @@ export interface EncounterSummary {
   state: EncounterState;
   created_at: number;
   updated_at: number;
+  snippet?: string;
+}
+
+export interface Segment {
+  id: number;
+  start_ms: number;
+  end_ms: number;
+  text: string;
+  turn: number;
+  role?: string;
+  token_prob: number;
+  min_token_prob: number;
+  no_speech_prob: number;
+}
+
+export interface EncounterView extends EncounterSummary {
+  language: string;
+  template: string;
+  consent_kind: string;
+  latest_version: number;
+  approved_version: number;
+  segments: Segment[];
+}
+
+export interface NewEncounter {
+  patient_label: string;
+  patient_name: string;
+  language: string;
+  template: string;
+  consent: boolean;
+  consent_kind: string;
+  user_id: number;
+}
+
+export interface Queue {
+  drafted: EncounterSummary[];
+  in_review: EncounterSummary[];
+  approved: EncounterSummary[];
+}
+
+export interface Job {
+  id: string;
+  kind: string;
+  encounter_id: number;
+  state: 'running' | 'done' | 'failed' | 'cancelled';
+  progress: number;
+  stage?: string;
+  error?: { code: string; message: string };
+}
+
+export interface RecordingStatus {
+  active: boolean;
+  encounter_id: number;
+  paused: boolean;
+  started_at: number;
+  live_text: boolean;
+  notice?: string;
+}
+
+export interface Bookmark {
+  at_ms: number;
+  label?: string;
+}
+
+export interface Sentence {
+  text: string;
+  evidence: number[];
+}
+
+export interface Section {
+  key: string;
+  title: string;
+  sentences: Sentence[];
+}
+
+export interface Note {
+  schema_version: string;
+  template: string;
+  language: string;
+  drafter: { kind: string; model?: string };
+  sections: Section[];
+  problems: { title: string; icd10?: { code: string; title: string }; evidence: number[] }[];
+  medications: { name: string; dose?: string; route?: string; frequency?: string; action: string; evidence: number[] }[];
+  allergies: { substance: string; reaction?: string; evidence: number[] }[];
+  vitals: { kind: string; value: string; unit?: string; evidence: number[] }[];
+  orders: { kind: string; text: string; evidence: number[] }[];
+  follow_up: Sentence[];
+  patient_instructions: Sentence[];
+  warnings: { kind: string; message: string; path?: string }[];
+}
+
+export interface Code {
+  system?: string;
+  code: string;
+  display?: string;
+  evidence?: string;
+  id: number;
+  status: 'suggested' | 'accepted' | 'rejected';
+}
+
+export interface DraftView {
+  encounter_id: number;
+  state: EncounterState;
+  version: number;
+  latest_version: number;
+  approved_version: number;
+  author: string;
+  created_at: number;
+  note: Note;
+  codes: Code[];
+}
+
+export interface VersionInfo {
+  version: number;
+  author: string;
+  created_at: number;
+}
+
+export interface DiffLine {
+  op: ' ' | '+' | '-';
+  text: string;
+}
+
+export interface CodeHit {
+  code: string;
+  title: string;
+  billable: boolean;
+}
+
+export interface ExportRequest {
+  encounter_id: number;
+  format: string;
+  dir: string;
+  user_id: number;
+}
+
+export interface ExportResult {
+  format: string;
+  path?: string;
+  bytes: number;
+  text?: string;
+}
+
+export interface User {
+  id: number;
+  name: string;
+  role: UserRole;
+  created_at: string;
+}
+
+export interface ModelInfo {
+  name: string;
+  path: string;
+  size: number;
+  known: boolean;
+  active: boolean;
+}
+
+export interface Device {
+  name: string;
+  host_api: string;
+  max_input_channels: number;
+  default_sample_rate: number;
+  is_default: boolean;
+}
+
+export interface TemplateInfo {
+  key: string;
+  title: string;
+}
+
+export interface Preferences {
+  retention_days: number;
+  llm_endpoint: string;
+  clinic_name: string;
 }
 
 export function createApi(t: Transport) {
@@ -162,9 +338,51 @@ export function createApi(t: Transport) {
     settings: {
       info: () => c<Info>('Settings', 'Info'),
       setLanguage: (lang: string) => c<string>('Settings', 'SetLanguage', lang),
+      users: () => c<User[]>('Settings', 'Users'),
+      createUser: (name: string, role: UserRole) => c<User>('Settings', 'CreateUser', name, role),
+      models: () => c<ModelInfo[]>('Settings', 'Models'),
+      devices: () => c<Device[]>('Settings', 'Devices'),
+      templates: (lang: string) => c<TemplateInfo[]>('Settings', 'Templates', lang),
+      preferences: () => c<Preferences>('Settings', 'Preferences'),
+      savePreferences: (p: Preferences, userId: number) => c<Preferences>('Settings', 'SavePreferences', p, userId),
+      testLLM: (endpoint: string) => c<string>('Settings', 'TestLLM', endpoint),
     },
     encounters: {
       today: () => c<EncounterSummary[]>('Encounters', 'Today'),
+      search: (q: string) => c<EncounterSummary[]>('Encounters', 'Search', q),
+      create: (n: NewEncounter) => c<EncounterView>('Encounters', 'Create', n),
+      get: (id: number, userId: number) => c<EncounterView>('Encounters', 'Get', id, userId),
+      queue: () => c<Queue>('Encounters', 'Queue'),
+      pickAudioFile: () => c<string>('Encounters', 'PickAudioFile'),
+      importFile: (id: number, path: string) => c<Job>('Encounters', 'ImportFile', id, path),
+      job: (id: string) => c<Job>('Encounters', 'Job', id),
+      cancelJob: (id: string) => c<boolean>('Encounters', 'CancelJob', id),
+    },
+    recording: {
+      status: () => c<RecordingStatus>('Recording', 'Status'),
+      start: (encId: number, device: string) => c<RecordingStatus>('Recording', 'Start', encId, device),
+      pause: () => c<RecordingStatus>('Recording', 'Pause'),
+      resume: () => c<RecordingStatus>('Recording', 'Resume'),
+      stop: () => c<Job>('Recording', 'Stop'),
+      bookmark: (label: string) => c<Bookmark>('Recording', 'Bookmark', label),
+    },
+    drafts: {
+      get: (encId: number, version: number) => c<DraftView>('Drafts', 'Get', encId, version),
+      generate: (encId: number, template: string, lang: string) => c<DraftView>('Drafts', 'Generate', encId, template, lang),
+      saveSection: (encId: number, key: string, text: string, userId: number, baseVersion: number) =>
+        c<DraftView>('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
+      versions: (encId: number) => c<VersionInfo[]>('Drafts', 'Versions', encId),
+      diff: (encId: number, from: number, to: number) => c<DiffLine[]>('Drafts', 'Diff', encId, from, to),
+      setCode: (encId: number, code: string, title: string, status: Code['status'], userId: number) =>
+        c<DraftView>('Drafts', 'SetCode', encId, code, title, status, userId),
+      searchCodes: (q: string) => c<CodeHit[]>('Drafts', 'SearchCodes', q),
+      markReady: (encId: number, userId: number) => c<DraftView>('Drafts', 'MarkReady', encId, userId),
+      approve: (encId: number, userId: number, version: number) => c<DraftView>('Drafts', 'Approve', encId, userId, version),
+    },
+    export: {
+      formats: () => c<string[]>('Export', 'Formats'),
+      defaultDir: () => c<string>('Export', 'DefaultDir'),
+      run: (req: ExportRequest) => c<ExportResult>('Export', 'Run', req),
     },
   };
 }

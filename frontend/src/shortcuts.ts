@@ -8,7 +8,7 @@ export interface Shortcut {
   alt: boolean;
   label: MessageKey;
   screen?: Screen;
-  action?: 'lang' | 'theme' | 'help';
+  action?: 'lang' | 'theme' | 'help' | 'new';
 }
 
 export const shortcuts: Shortcut[] = [
@@ -18,6 +18,7 @@ export const shortcuts: Shortcut[] = [
   { keys: 'Alt+Q', key: 'q', alt: true, label: 'nav.queue', screen: 'queue' },
   { keys: 'Alt+E', key: 'e', alt: true, label: 'nav.export', screen: 'export' },
   { keys: 'Alt+S', key: 's', alt: true, label: 'nav.settings', screen: 'settings' },
+  { keys: 'Alt+N', key: 'n', alt: true, label: 'home.new', action: 'new' },
   { keys: 'Alt+L', key: 'l', alt: true, label: 'lang.switch', action: 'lang' },
   { keys: 'Alt+T', key: 't', alt: true, label: 'theme.toggle', action: 'theme' },
   { keys: 'F1', key: 'f1', alt: false, label: 'shortcuts.show', action: 'help' },

@@ -1,6 +1,21 @@
-// App-wide state: session (language, theme, screen), the home list, errors. Actions
-// call the API; components only render stores and call actions.
-import type { Api, EncounterSummary, Info } from './api';
+// App-wide state: session (language, theme, screen, acting user), the current
+// encounter and its draft, jobs, the live recording. Actions call the API; components
+// only render stores and call actions.
+import type {
+  Api,
+  AppEvent,
+  Code,
+  DraftView,
+  EncounterSummary,
+  EncounterView,
+  Info,
+  Job,
+  NewEncounter,
+  Queue,
+  RecordingStatus,
+  Segment,
+  User,
+} from './api';
 import { ApiError, toApiError } from './api';
 import { isLang, translate, type Lang, type MessageKey } from './i18n';
 import { createStore, type Store } from './store';
@@ -15,8 +30,12 @@ export interface Session {
   screen: Screen;
   /** The encounter the Recording/Review/Export screens work on. */
   encounterId: number | null;
+  /** The acting user (physician, secretary, admin); 0 when none chosen. */
+  userId: number;
   info: Info | null;
   error: ApiError | null;
+  /** A short confirmation for a screen reader and the eye ("Saved", "Exported"). */
+  notice: string;
 }
 
 export interface KV {
@@ -37,18 +56,37 @@ export const screenTitleKey: Record<Screen, MessageKey> = {
   settings: 'nav.settings',
 };
 
+/** mergeSegment adds a live segment, replacing one with the same start (re-sent windows). */
+export function mergeSegment(list: Segment[], seg: Segment): Segment[] {
+  const out = list.filter((s) => s.start_ms !== seg.start_ms);
+  out.push(seg);
+  out.sort((a, b) => a.start_ms - b.start_ms);
+  return out;
+}
+
 export function createAppState(api: Api, kv: KV | null) {
   const saved = kv?.getItem('greffier.lang');
   const savedTheme = kv?.getItem('greffier.theme');
+  const savedUser = Number(kv?.getItem('greffier.user') ?? 0) || 0;
   const session: Store<Session> = createStore<Session>({
     lang: isLang(saved) ? saved : 'en',
     theme: savedTheme === 'dark' ? 'dark' : 'light',
     screen: 'home',
     encounterId: null,
+    userId: savedUser,
     info: null,
     error: null,
+    notice: '',
   });
-  const today: Store<EncounterSummary[] | null> = createStore<EncounterSummary[] | null>(null);
+  const today = createStore<EncounterSummary[] | null>(null);
+  const users = createStore<User[]>([]);
+  const encounter = createStore<EncounterView | null>(null);
+  const live = createStore<Segment[]>([]);
+  const draft = createStore<DraftView | null>(null);
+  const jobs = createStore<Record<string, Job>>({});
+  const recording = createStore<RecordingStatus>({ active: false, encounter_id: 0, paused: false, started_at: 0, live_text: false });
+  const level = createStore<number>(-120);
+  const queue = createStore<Queue | null>(null);
 
   const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(session.get().lang, key, vars);
 
@@ -61,28 +99,82 @@ export function createAppState(api: Api, kv: KV | null) {
     session.set((s) => ({ ...s, error: toApiError(e) }));
   }
 
-  return {
+  function notify(key: MessageKey, vars?: Record<string, string | number>) {
+    session.set((s) => ({ ...s, notice: translate(s.lang, key, vars), error: null }));
+  }
+
+  /** guard runs an action, turning its failure into the error banner. */
+  async function guard<T>(f: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await f();
+    } catch (e) {
+      reportError(e);
+      return undefined;
+    }
+  }
+
+  const userId = () => session.get().userId;
+
+  async function reloadEncounter(id: number) {
+    const v = await guard(() => api.encounters.get(id, userId()));
+    if (v) {
+      encounter.set(v);
+      live.set(v.segments);
+    }
+  }
+
+  function onEvents(evs: AppEvent[]) {
+    for (const ev of evs) {
+      switch (ev.kind) {
+        case 'job': {
+          const j = ev.data as Job;
+          jobs.set((m) => ({ ...m, [j.id]: j }));
+          if (j.state === 'failed' && j.error) session.set((s) => ({ ...s, error: new ApiError(j.error!.code, j.error!.message) }));
+          if (j.state === 'done' && j.encounter_id === session.get().encounterId) void reloadEncounter(j.encounter_id);
+          break;
+        }
+        case 'segment': {
+          const d = ev.data as { encounter_id: number; segment: Segment };
+          if (d.encounter_id === session.get().encounterId) live.set((l) => mergeSegment(l, d.segment));
+          break;
+        }
+        case 'level':
+          level.set((ev.data as { rms_dbfs: number }).rms_dbfs);
+          break;
+        case 'recording':
+          recording.set(ev.data as RecordingStatus);
+          break;
+      }
+    }
+  }
+
+  const state = {
     api,
     session,
     today,
+    users,
+    encounter,
+    live,
+    draft,
+    jobs,
+    recording,
+    level,
+    queue,
     t,
     reportError,
+    notify,
+    onEvents,
     clearError: () => session.set((s) => ({ ...s, error: null })),
 
     /** start loads the app info; an explicit lang (GREFFIER_LANG) wins over the saved one. */
     async start(): Promise<void> {
+      api.onEvents(onEvents);
       try {
         const info = await api.settings.info();
-        session.set((s) => ({
-          ...s,
-          info,
-          screen: isScreen(info.start_screen) ? info.start_screen : 'home',
-        }));
-        if (isLang(info.start_language)) {
-          await this.setLang(info.start_language);
-        } else {
-          await api.settings.setLanguage(session.get().lang);
-        }
+        session.set((s) => ({ ...s, info, screen: isScreen(info.start_screen) ? info.start_screen : 'home' }));
+        if (isLang(info.start_language)) await state.setLang(info.start_language);
+        else await api.settings.setLanguage(session.get().lang);
+        await state.loadUsers();
       } catch (e) {
         reportError(e);
       }
@@ -90,7 +182,7 @@ export function createAppState(api: Api, kv: KV | null) {
     },
 
     go(screen: Screen, encounterId?: number) {
-      session.set((s) => ({ ...s, screen, encounterId: encounterId ?? s.encounterId }));
+      session.set((s) => ({ ...s, screen, encounterId: encounterId ?? s.encounterId, notice: '' }));
       updateTitle();
     },
 
@@ -98,11 +190,7 @@ export function createAppState(api: Api, kv: KV | null) {
       session.set((s) => ({ ...s, lang }));
       kv?.setItem('greffier.lang', lang);
       updateTitle();
-      try {
-        await api.settings.setLanguage(lang);
-      } catch (e) {
-        reportError(e);
-      }
+      await guard(() => api.settings.setLanguage(lang));
     },
 
     toggleTheme() {
@@ -111,14 +199,176 @@ export function createAppState(api: Api, kv: KV | null) {
       kv?.setItem('greffier.theme', theme);
     },
 
+    setUser(id: number) {
+      session.set((s) => ({ ...s, userId: id }));
+      kv?.setItem('greffier.user', String(id));
+    },
+
+    currentUser(): User | undefined {
+      return users.get().find((u) => u.id === session.get().userId);
+    },
+
+    async loadUsers(): Promise<void> {
+      const us = await guard(() => api.settings.users());
+      if (!us) return;
+      users.set(us);
+      if (!us.some((u) => u.id === session.get().userId) && us.length > 0) state.setUser(us[0]!.id);
+    },
+
+    async createUser(name: string, role: User['role']): Promise<User | undefined> {
+      const u = await guard(() => api.settings.createUser(name, role));
+      if (u) {
+        await state.loadUsers();
+        state.setUser(u.id);
+        notify('settings.userAdded', { name: u.name });
+      }
+      return u;
+    },
+
     async loadToday(): Promise<void> {
-      try {
-        today.set(await api.encounters.today());
-      } catch (e) {
-        reportError(e);
+      const xs = await guard(() => api.encounters.today());
+      if (xs) today.set(xs);
+    },
+
+    async search(q: string): Promise<void> {
+      const xs = await guard(() => (q.trim() ? api.encounters.search(q) : api.encounters.today()));
+      if (xs) today.set(xs);
+    },
+
+    async loadQueue(): Promise<void> {
+      const q = await guard(() => api.encounters.queue());
+      if (q) queue.set(q);
+    },
+
+    /** newEncounter clears the current encounter and opens the intake form. */
+    newEncounter() {
+      encounter.set(null);
+      draft.set(null);
+      live.set([]);
+      session.set((s) => ({ ...s, encounterId: null }));
+      state.go('recording');
+    },
+
+    async createEncounter(n: Omit<NewEncounter, 'user_id'>): Promise<EncounterView | undefined> {
+      const v = await guard(() => api.encounters.create({ ...n, user_id: userId() }));
+      if (v) {
+        encounter.set(v);
+        live.set(v.segments);
+        draft.set(null);
+        session.set((s) => ({ ...s, encounterId: v.id }));
+        notify('rec.created', { label: v.patient_label });
+      }
+      return v;
+    },
+
+    /** open shows an encounter on the screen that fits its state. */
+    async open(id: number, screen?: Screen): Promise<void> {
+      session.set((s) => ({ ...s, encounterId: id }));
+      draft.set(null);
+      await reloadEncounter(id);
+      const v = encounter.get();
+      if (v && v.latest_version > 0) await state.loadDraft(0);
+      state.go(screen ?? (v && v.latest_version > 0 ? 'review' : 'recording'), id);
+    },
+
+    /** importAudio sends a file to transcription: the browser uploads it, the window
+     * passes a path from the native dialog. */
+    async importAudio(file?: File): Promise<Job | undefined> {
+      const enc = encounter.get();
+      if (!enc) return undefined;
+      return guard(async () => {
+        let path: string;
+        if (file) path = await api.upload(file);
+        else path = await api.encounters.pickAudioFile();
+        if (!path) return undefined;
+        live.set([]);
+        const j = await api.encounters.importFile(enc.id, path);
+        jobs.set((m) => ({ ...m, [j.id]: j }));
+        return j;
+      });
+    },
+
+    async cancelJob(id: string) {
+      await guard(() => api.encounters.cancelJob(id));
+    },
+
+    async startRecording(device: string) {
+      const enc = encounter.get();
+      if (!enc) return;
+      live.set([]);
+      const st = await guard(() => api.recording.start(enc.id, device));
+      if (st) recording.set(st);
+    },
+    async pauseRecording() {
+      const st = await guard(() => (recording.get().paused ? api.recording.resume() : api.recording.pause()));
+      if (st) recording.set(st);
+    },
+    async stopRecording() {
+      const j = await guard(() => api.recording.stop());
+      recording.set({ active: false, encounter_id: 0, paused: false, started_at: 0, live_text: false });
+      if (j) jobs.set((m) => ({ ...m, [j.id]: j }));
+    },
+    async bookmark() {
+      const b = await guard(() => api.recording.bookmark(''));
+      if (b) notify('rec.bookmarked', { s: Math.round(b.at_ms / 1000) });
+    },
+
+    async loadDraft(version: number) {
+      const id = session.get().encounterId;
+      if (id == null) return;
+      const d = await guard(() => api.drafts.get(id, version));
+      if (d) draft.set(d);
+    },
+
+    async generateDraft(template = '', lang = '') {
+      const id = session.get().encounterId;
+      if (id == null) return;
+      const d = await guard(() => api.drafts.generate(id, template, lang));
+      if (d) {
+        draft.set(d);
+        await reloadEncounter(id);
+        state.go('review', id);
+      }
+    },
+
+    async saveSection(key: string, text: string): Promise<boolean> {
+      const d = draft.get();
+      if (!d) return false;
+      const nd = await guard(() => api.drafts.saveSection(d.encounter_id, key, text, userId(), d.latest_version));
+      if (!nd) return false;
+      draft.set(nd);
+      notify('review.saved', { v: nd.version });
+      return true;
+    },
+
+    async setCode(code: string, title: string, status: Code['status']) {
+      const d = draft.get();
+      if (!d) return;
+      const nd = await guard(() => api.drafts.setCode(d.encounter_id, code, title, status, userId()));
+      if (nd) draft.set(nd);
+    },
+
+    async markReady() {
+      const d = draft.get();
+      if (!d) return;
+      const nd = await guard(() => api.drafts.markReady(d.encounter_id, userId()));
+      if (nd) {
+        draft.set(nd);
+        notify('review.markedReady');
+      }
+    },
+
+    async approve() {
+      const d = draft.get();
+      if (!d) return;
+      const nd = await guard(() => api.drafts.approve(d.encounter_id, userId(), d.latest_version));
+      if (nd) {
+        draft.set(nd);
+        notify('review.approvedNotice', { v: nd.approved_version });
       }
     },
   };
+  return state;
 }
 
 export type AppState = ReturnType<typeof createAppState>;

@@ -12,13 +12,26 @@ import (
 // segment id present in segs. Invalid ids are removed from the item (keeping the
 // valid ones) and each offending item gets a warning: no_evidence when nothing valid
 // remains, invalid_evidence when some ids were dropped. Evidence is also sorted and
-// deduplicated. It returns the number of items flagged.
+// deduplicated. It returns the number of items without valid evidence or with ids
+// removed; running it again on the same note adds no duplicate warnings.
 func CheckEvidence(note *schema.Note, segs []domain.Segment) int {
 	ids := make(map[int]bool, len(segs))
 	for _, s := range segs {
 		ids[s.ID] = true
 	}
 	flagged := 0
+	// Running the check twice (drafter, then caller) must not repeat warnings.
+	warned := map[string]bool{}
+	for _, w := range note.Warnings {
+		warned[w.Kind+" "+w.Path] = true
+	}
+	warn := func(kind, path, msg string) {
+		flagged++
+		if !warned[kind+" "+path] {
+			warned[kind+" "+path] = true
+			note.AddWarning(kind, path, msg)
+		}
+	}
 	check := func(path string, ev *schema.Evidence) {
 		var kept, bad []int
 		for _, id := range *ev {
@@ -33,14 +46,11 @@ func CheckEvidence(note *schema.Note, segs []domain.Segment) int {
 		*ev = kept
 		switch {
 		case len(kept) == 0 && len(bad) > 0:
-			note.AddWarning(schema.WarnNoEvidence, path, fmt.Sprintf("cites segments %v, none of which is in the transcript", bad))
-			flagged++
+			warn(schema.WarnNoEvidence, path, fmt.Sprintf("cites segments %v, none of which is in the transcript", bad))
 		case len(kept) == 0:
-			note.AddWarning(schema.WarnNoEvidence, path, "cites no transcript segment")
-			flagged++
+			warn(schema.WarnNoEvidence, path, "cites no transcript segment")
 		case len(bad) > 0:
-			note.AddWarning(schema.WarnInvalidEvidence, path, fmt.Sprintf("cited segments %v are not in the transcript and were removed", bad))
-			flagged++
+			warn(schema.WarnInvalidEvidence, path, fmt.Sprintf("cited segments %v are not in the transcript and were removed", bad))
 		}
 	}
 	sentences := func(prefix string, ss []schema.Sentence) {

@@ -58,13 +58,38 @@ func negatedBefore(norm string, pos int) bool {
 	return false
 }
 
+// conditionalBefore reports whether one of the four words before pos makes what
+// follows hypothetical ("call us if the fever goes up", "si la fièvre persiste").
+func conditionalBefore(norm string, pos int) bool {
+	words := strings.Fields(norm[:pos])
+	for i := len(words) - 1; i >= 0 && i >= len(words)-4; i-- {
+		switch words[i] {
+		case "if", "unless", "whether", "si", "sinon":
+			return true
+		}
+	}
+	return false
+}
+
+// allergyBefore reports whether one of the four words before pos speaks of allergy
+// ("allergic to penicillin": the drug is an allergen, not a treatment).
+func allergyBefore(norm string, pos int) bool {
+	words := strings.Fields(norm[:pos])
+	for i := len(words) - 1; i >= 0 && i >= len(words)-4; i-- {
+		if strings.HasPrefix(words[i], "allerg") {
+			return true
+		}
+	}
+	return false
+}
+
 // affirmed reports whether a unit states facts: not an open question, and not a
 // question answered no.
 func (u unit) affirmed() bool { return !u.question && u.answer >= 0 }
 
 var (
 	doseRE  = regexp.MustCompile(`(\d+(?:[.,]\d+)?)\s*(mg|milligrams?|milligrammes?|mcg|micrograms?|microgrammes?|µg|g|grams?|grammes?|ml|milliliters?|millilitres?|units?|unités?|iu|ui|puffs?|bouffées?|tablets?|comprimés?|pills?|gélules?|capsules?|drops?|gouttes?|%)(?:[^\p{L}]|$)`)
-	freqRE  = regexp.MustCompile(`\b(?:(?:once|twice|\d+ times) (?:a|per|each) (?:day|week|month)|daily|every (?:day|morning|night|evening|other day|\d+ (?:hours|days|weeks))|at (?:bedtime|night)|nightly|weekly|monthly|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|qhs|prn|as needed|in the (?:morning|evening)|\d+ fois par (?:jour|semaine|mois)|une fois par (?:jour|semaine|mois)|par jour|matin et soir|le matin|le soir|au coucher|si besoin|toutes les \d+ heures|chaque (?:jour|matin|soir))\b`)
+	freqRE  = regexp.MustCompile(`\b(?:(?:once|twice|\d+ times) (?:a|per|each) (?:day|week|month)|daily|(?:a|per) day|every (?:day|morning|night|evening|other day|\d+ (?:hours|days|weeks))|at (?:bedtime|night)|nightly|weekly|monthly|b\.?i\.?d|t\.?i\.?d|q\.?i\.?d|q\.?d|qhs|prn|as needed|in the (?:morning|evening)|\d+ fois par (?:jour|semaine|mois)|une fois par (?:jour|semaine|mois)|par jour|matin et soir|le matin|le soir|au coucher|si besoin|toutes les \d+ heures|chaque (?:jour|matin|soir))\b`)
 	routeRE = regexp.MustCompile(`\b(?:by mouth|orally|oral|po|topical(?:ly)?|inhaled|inhaler|injections?|subcutaneous(?:ly)?|intravenous(?:ly)?|iv|im|nasal spray|eye drops|cream|ointment|patch|suppositor(?:y|ies)|per os|par voie orale|par la bouche|en injection|piqûre|crème|pommade|collyre|inhalateur|sous-cutanée?)\b`)
 )
 
@@ -101,8 +126,7 @@ func medications(lx *lexicon, units []unit) []schema.Medication {
 		found := lx.findDrugs(normalize(u.num))
 		cursor := 0
 		for k, m := range found {
-			before := normalize(u.num)[:m.Pos]
-			if negatedBefore(normalize(u.num), m.Pos) && !anyCue(actionStop, u.norm) || strings.Contains(before, " allerg") {
+			if negatedBefore(normalize(u.num), m.Pos) && !anyCue(actionStop, u.norm) || allergyBefore(normalize(u.num), m.Pos) {
 				continue // "no aspirin", "allergic to penicillin": not a medication taken
 			}
 			// Dose, route and frequency are read after the name, up to the next drug.

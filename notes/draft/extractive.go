@@ -25,11 +25,11 @@ type Extractive struct {
 const shortAnswer = 8
 
 var (
-	orderIntent = cues([]string{"order*", "i m going to", "i am going to", "going to get", "i ll get", "we ll get", "i want to get", "i d like to get", "let s get", "we will", "we ll", "i ll", "schedule", "refer*", "send you", "set you up",
+	orderIntent = cues([]string{"order", "order you", "i m going to", "i am going to", "going to get", "i ll get", "we ll get", "i want to get", "i d like to get", "let s get", "we will", "we ll", "i ll", "schedule", "refer you", "refer him", "refer her", "send you", "set you up",
 		"je vais", "on va", "nous allons", "je vous prescris", "je vous demande", "je vous adresse", "prescri*", "faire faire"})
 	orderLab      = cues([]string{"blood work", "blood test*", "labs", "lab work", "a1c", "hemoglobin a1c", "cbc", "cmp", "bmp", "lipid panel", "cholesterol", "tsh", "thyroid panel", "urinalysis", "urine", "culture", "swab", "test for", "panel", "level*", "prise de sang", "bilan", "analyse*", "numération", "glycémie", "hba1c", "ecbu", "prélèvement"})
 	orderImaging  = cues([]string{"x ray", "xray", "mri", "ct", "cat scan", "ultrasound", "echocardiogram", "echo", "mammogram", "dexa", "imaging", "radiographie", "radio", "irm", "scanner", "échographie", "mammographie", "imagerie"})
-	orderReferral = cues([]string{"refer*", "referral", "specialist", "cardiolog*", "dermatolog*", "neurolog*", "orthoped*", "physical therapy", "physiotherap*", "nephrolog*", "endocrinolog*", "gastroenterolog*", "urolog*", "surgeon", "adresse*", "spécialiste", "kinésithérap*", "kiné", "consultation avec"})
+	orderReferral = cues([]string{"refer you", "refer him", "refer her", "referral", "specialist", "cardiolog*", "dermatolog*", "neurolog*", "orthoped*", "physical therapy", "physiotherap*", "nephrolog*", "endocrinolog*", "gastroenterolog*", "urolog*", "surgeon", "adresse*", "spécialiste", "kinésithérap*", "kiné", "consultation avec"})
 	orderProc     = cues([]string{"ekg", "ecg", "electrocardiogram", "biopsy", "colonoscopy", "endoscopy", "injection", "stress test", "holter", "spirometry", "électrocardiogramme", "biopsie", "coloscopie", "endoscopie", "infiltration", "épreuve d effort", "spirométrie"})
 	followUpCues  = cues([]string{"follow up", "come back", "see you back", "see you again", "see you in", "return in", "return to clinic", "recheck", "next visit", "next appointment", "in a week", "in two weeks", "weeks", "months",
 		"revoir", "revenez", "reviendrez", "rendez vous", "contrôle", "prochaine visite", "dans un mois", "dans une semaine", "semaines", "mois"})
@@ -60,8 +60,9 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	note.AddWarning(schema.WarnExtractive, "", label(req.Language,
 		"Extractive draft: sentences are quoted from the transcript by rules, not summarised; review every item against its evidence.",
 		"Brouillon extractif : les phrases sont citées du transcript par des règles, sans résumé ; vérifiez chaque élément avec sa source."))
-	units := buildUnits(req.Segments)
-	note.Sections = assignSections(req.Template, req.Language, units)
+	segs := usableSegments(req.Segments)
+	units := buildUnits(segs)
+	note.Sections = assignSections(req.Template, req.Language, units, lx)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
@@ -91,6 +92,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		}
 	}
 	CheckEvidence(&note, req.Segments)
+	FlagLowConfidence(&note, req.Segments)
 	return note, ctx.Err()
 }
 
@@ -113,6 +115,22 @@ func langName(code, in string) string {
 	return "English"
 }
 
+// NoSpeech is the no-speech probability from which a whisper segment is not quoted:
+// text decoded from silence is typically a hallucination ("Thank you for watching").
+const NoSpeech = 0.8
+
+// usableSegments drops segments whisper marks as probably silence and guesses the
+// speaker of turns that have no role.
+func usableSegments(segs []domain.Segment) []domain.Segment {
+	var out []domain.Segment
+	for _, s := range segs {
+		if s.NoSpeechProb < NoSpeech {
+			out = append(out, s)
+		}
+	}
+	return inferRoles(out)
+}
+
 // buildUnits turns segments into quotable units: a clinician question followed by a
 // short reply from someone else becomes one unit citing both; other questions are
 // kept as unanswered questions (not quoted, not read as facts).
@@ -126,7 +144,7 @@ func buildUnits(segs []domain.Segment) []unit {
 		}
 		u := unit{text: text, role: s.Role, evidence: schema.Evidence{s.ID}}
 		u.question = strings.HasSuffix(strings.TrimSpace(s.Text), "?")
-		if u.question && i+1 < len(segs) && segs[i+1].Role != s.Role && segs[i+1].Turn != s.Turn {
+		if u.question && i+1 < len(segs) && segs[i+1].Turn != s.Turn && (segs[i+1].Role != s.Role || s.Role == "") {
 			reply := cleanQuote(segs[i+1].Text)
 			if len(strings.Fields(reply)) <= shortAnswer && !strings.HasSuffix(reply, "?") {
 				u.text = text + " — " + reply
@@ -145,7 +163,7 @@ func buildUnits(segs []domain.Segment) []unit {
 }
 
 // quotable reports whether a unit is worth quoting in a section at all.
-func quotable(u unit, lx *lexicon) bool {
+func quotable(u unit) bool {
 	if u.question {
 		return false
 	}
@@ -161,8 +179,7 @@ func quotable(u unit, lx *lexicon) bool {
 // sections open to its speaker. Units that match no cue
 // go to the fallback section if they seem clinical (a drug, a problem, a number, or a
 // long statement of the patient).
-func assignSections(t templates.Template, lang string, units []unit) []schema.Section {
-	lx, _ := loadLexicon() // already loaded by Draft
+func assignSections(t templates.Template, lang string, units []unit, lx *lexicon) []schema.Section {
 	secs := make([]schema.Section, len(t.Sections))
 	sectionCues := make([][]cue, len(t.Sections))
 	fallback := -1
@@ -175,7 +192,7 @@ func assignSections(t templates.Template, lang string, units []unit) []schema.Se
 	}
 	seen := map[string]bool{}
 	for _, u := range units {
-		if !quotable(u, lx) || seen[u.norm] {
+		if !quotable(u) || seen[u.norm] {
 			continue
 		}
 		best, bestScore := -1, 0
@@ -224,11 +241,11 @@ func clinical(u unit, lx *lexicon) bool {
 			return true
 		}
 	}
-	return u.role == domain.RolePatient && len(strings.Fields(u.norm)) >= 6
+	return u.role == domain.RolePatient && len(strings.Fields(u.norm)) >= 10
 }
 
 // problems lists the conditions of the lexicon that the transcript affirms (not
-// negated, not a relative's, not a question answered no).
+// negated, not a relative's, not conditional, not a question answered no).
 func problems(lx *lexicon, units []unit, lang string) []schema.Problem {
 	var out []schema.Problem
 	index := map[int]int{}
@@ -240,7 +257,7 @@ func problems(lx *lexicon, units []unit, lang string) []schema.Problem {
 			hit := false
 			for _, syn := range c.synonyms {
 				pos := strings.Index(u.norm, syn.phrase)
-				if pos >= 0 && !negatedBefore(u.norm, pos) {
+				if pos >= 0 && !negatedBefore(u.norm, pos) && !conditionalBefore(u.norm, pos) {
 					hit = true
 					break
 				}

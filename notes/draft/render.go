@@ -73,7 +73,7 @@ func RenderText(w io.Writer, n schema.Note, title string) error {
 		return vitalLabel(v.Kind, n.Language) + ": " + strings.TrimSpace(v.Value+" "+v.Unit) + " " + ids(v.Evidence)
 	})
 	list(l("Orders", "Prescriptions et examens"), len(n.Orders), func(i int) string {
-		return n.Orders[i].Kind + ": " + n.Orders[i].Text + " " + ids(n.Orders[i].Evidence)
+		return orderLabel(n.Orders[i].Kind, n.Language) + ": " + n.Orders[i].Text + " " + ids(n.Orders[i].Evidence)
 	})
 	list(l("Follow-up", "Suivi"), len(n.FollowUp), func(i int) string { return n.FollowUp[i].Text + " " + ids(n.FollowUp[i].Evidence) })
 	list(l("Patient instructions", "Consignes au patient"), len(n.PatientInstructions), func(i int) string {
@@ -179,4 +179,13 @@ func vitalLabel(kind, lang string) string {
 		return kind
 	}
 	return label(lang, l[0], l[1])
+}
+
+func orderLabel(kind, lang string) string {
+	fr := map[string]string{schema.OrderLab: "biologie", schema.OrderImaging: "imagerie", schema.OrderReferral: "avis spécialisé",
+		schema.OrderProcedure: "acte", schema.OrderMedication: "médicament", schema.OrderOther: "autre"}
+	if l, ok := fr[kind]; ok && lang == "fr" {
+		return l
+	}
+	return kind
 }

@@ -112,8 +112,7 @@ func digitize(s string) string {
 }
 
 func trailingPunct(w string) string {
-	t := strings.TrimRightFunc(w, func(r rune) bool { return unicode.IsLetter(r) })
-	return t[len(strings.TrimRightFunc(t, unicode.IsPunct)):]
+	return w[len(strings.TrimRightFunc(w, unicode.IsPunct)):]
 }
 
 // readNumber reads a spelled number at the start of words and returns it and the

@@ -112,9 +112,9 @@ var aciSections = map[string]string{
 	"FAMILY HISTORY": "past_history", "MEDICATIONS": "past_history", "CURRENT MEDICATIONS": "past_history",
 	"ALLERGIES": "past_history", "BIRTH HISTORY": "past_history",
 	"REVIEW OF SYSTEMS": "review_of_systems",
-	"PHYSICAL EXAM": "physical_exam", "PHYSICAL EXAMINATION": "physical_exam", "EXAM": "physical_exam",
+	"PHYSICAL EXAM":     "physical_exam", "PHYSICAL EXAMINATION": "physical_exam", "EXAM": "physical_exam",
 	"VITALS": "physical_exam", "VITALS REVIEWED": "physical_exam",
-	"RESULTS": "results",
+	"RESULTS":             "results",
 	"ASSESSMENT AND PLAN": "assessment_plan", "ASSESSMENT": "assessment_plan", "PLAN": "assessment_plan",
 	"IMPRESSION": "assessment_plan", "INSTRUCTIONS": "assessment_plan", "PROCEDURE": "assessment_plan",
 }

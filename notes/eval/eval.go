@@ -42,6 +42,7 @@ type Row struct {
 	SectionCoverage float64
 	MedRecall       float64
 	MedRefs         int // medications named in the references (recall's denominator)
+	MedListRecall   float64
 	EvidenceCover   float64
 	Words           float64 // mean words per output
 }
@@ -105,13 +106,14 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 
 // acc accumulates one system's metrics over a data set.
 type acc struct {
-	n                  int
-	r1, r2, rl, words  float64
-	secCov             float64
-	secN               int
-	medFound, medRefs  int
-	evidOK, evidTotal  int
-	noSections, noEvid bool
+	n                 int
+	r1, r2, rl, words float64
+	secCov            float64
+	secN              int
+	medFound, medRefs int
+	medListFound      int
+	evidOK, evidTotal int
+	structured        bool // the system fills the medications list
 }
 
 func (a *acc) add(ref, cand string) {
@@ -145,8 +147,26 @@ func (a *acc) meds(ref, cand string) error {
 	return nil
 }
 
+// medList counts the reference's medications found in the structured list.
+func (a *acc) medList(ref string, meds []schema.Medication) error {
+	refMeds, err := draft.MedicationNames(ref)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for _, m := range meds {
+		have[strings.ToLower(m.Name)] = true
+	}
+	for _, m := range refMeds {
+		if have[m] {
+			a.medListFound++
+		}
+	}
+	return nil
+}
+
 func (a *acc) row(system string) Row {
-	r := Row{System: system, N: a.n, SectionCoverage: math.NaN(), MedRecall: math.NaN(), EvidenceCover: math.NaN(), MedRefs: a.medRefs}
+	r := Row{System: system, N: a.n, SectionCoverage: math.NaN(), MedRecall: math.NaN(), MedListRecall: math.NaN(), EvidenceCover: math.NaN(), MedRefs: a.medRefs}
 	if a.n > 0 {
 		n := float64(a.n)
 		r.R1, r.R2, r.RL, r.Words = a.r1/n, a.r2/n, a.rl/n, a.words/n
@@ -157,6 +177,9 @@ func (a *acc) row(system string) Row {
 	if a.medRefs > 0 {
 		r.MedRecall = float64(a.medFound) / float64(a.medRefs)
 	}
+	if a.medRefs > 0 && a.structured {
+		r.MedListRecall = float64(a.medListFound) / float64(a.medRefs)
+	}
 	if a.evidTotal > 0 {
 		r.EvidenceCover = float64(a.evidOK) / float64(a.evidTotal)
 	}
@@ -165,6 +188,7 @@ func (a *acc) row(system string) Row {
 
 func runSet(ctx context.Context, exs []Example, hp templates.Template, mts bool) (Row, Row, error) {
 	var ext, cp acc
+	ext.structured = true
 	d := draft.Extractive{}
 	for _, ex := range exs {
 		if err := ctx.Err(); err != nil {
@@ -209,6 +233,9 @@ func runSet(ctx context.Context, exs []Example, hp templates.Template, mts bool)
 		if err := ext.meds(ex.Reference, cand); err != nil {
 			return Row{}, Row{}, err
 		}
+		if err := ext.medList(ex.Reference, note.Medications); err != nil {
+			return Row{}, Row{}, err
+		}
 		if err := cp.meds(ex.Reference, copyText); err != nil {
 			return Row{}, Row{}, err
 		}
@@ -222,7 +249,7 @@ func mtsCandidate(n schema.Note, header string) string {
 	case "medications":
 		var parts []string
 		for _, m := range n.Medications {
-			parts = append(parts, strings.TrimSpace(strings.Join([]string{m.Name, m.Dose, m.Route, m.Frequency}, " ")))
+			parts = append(parts, strings.Join(strings.Fields(strings.Join([]string{m.Name, m.Dose, m.Route, m.Frequency}, " ")), " "))
 		}
 		return strings.Join(parts, ". ")
 	case "allergies":
@@ -282,18 +309,20 @@ func evidenceCounts(n schema.Note, segs int) (ok, total int) {
 // WriteTable prints the report as a table with the definitions of its columns.
 func WriteTable(w io.Writer, rep Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "data set\tsystem\tn\tROUGE-1\tROUGE-2\tROUGE-L\tsect.cov\tmed.recall\tevid.cov\twords\t")
+	fmt.Fprintln(tw, "data set\tsystem\tn\tROUGE-1\tROUGE-2\tROUGE-L\tsect.cov\tmed.recall\tmed.list\tevid.cov\twords\t")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t\n", r.Dataset, r.System, r.N,
-			pct(r.R1), pct(r.R2), pct(r.RL), pct(r.SectionCoverage), pct(r.MedRecall), pct(r.EvidenceCover), r.Words)
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f\t\n", r.Dataset, r.System, r.N,
+			pct(r.R1), pct(r.R2), pct(r.RL), pct(r.SectionCoverage), pct(r.MedRecall), pct(r.MedListRecall), pct(r.EvidenceCover), r.Words)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "\n%s\n", RougeDefinition)
+	fmt.Fprintf(w, "words: mean tokens per output. n: examples. Figures in %%.\n")
 	fmt.Fprintln(w, "sect.cov: ACI-Bench — share of the reference note's sections (headers mapped to the hp template) that the draft fills, averaged over notes;")
 	fmt.Fprintln(w, "  MTS-Dialog — share of dialogues for which the draft's part matching the reference header is non-empty. n/a for the baseline.")
 	fmt.Fprintln(w, "med.recall: medication names (Greffier's lexicon, notes/draft/lexicon/drugs.txt) in the references that the output also names, pooled over examples.")
+	fmt.Fprintln(w, "med.list: the same, counting only the draft's structured medications list. n/a for the baseline.")
 	fmt.Fprintln(w, "evid.cov: share of the draft's sentences and items that cite at least one existing transcript segment. n/a for the baseline.")
 	fmt.Fprintln(w, "MTS-Dialog output: the hp section matching the reference header (medications/allergies: the structured lists). Baseline: every transcript sentence, tags removed.")
 	for _, s := range rep.Skipped {

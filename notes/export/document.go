@@ -48,18 +48,18 @@ type Clinic struct {
 // Patient is who the note is about. Fields are optional until export; Validate says
 // which one an export needs.
 type Patient struct {
-	ID        string // Greffier's local patient id
-	MRN       string
-	Family    string
-	Given     string
+	ID     string // Greffier's local patient id
+	MRN    string
+	Family string
+	Given  string
+	// Name is the name as entered when it is not split into Family and Given.
+	Name      string
 	BirthDate string // YYYY-MM-DD, YYYY-MM or YYYY
 	Sex       string // male, female, other, unknown or empty
 }
 
-// DisplayName is "Given Family", or whichever part is known.
-func (p Patient) DisplayName() string {
-	return strings.TrimSpace(strings.TrimSpace(p.Given) + " " + strings.TrimSpace(p.Family))
-}
+// DisplayName is "Given Family", or whichever part is known, else Name.
+func (p Patient) DisplayName() string { return displayName(p.Family, p.Given, p.Name) }
 
 // Encounter is the consultation.
 type Encounter struct {
@@ -73,11 +73,31 @@ type Author struct {
 	ID     string // Greffier user id
 	Family string
 	Given  string
+	Name   string // the name as entered when not split into Family and Given
 }
 
-// DisplayName is "Given Family", or whichever part is known.
-func (a Author) DisplayName() string {
-	return strings.TrimSpace(strings.TrimSpace(a.Given) + " " + strings.TrimSpace(a.Family))
+// DisplayName is "Given Family", or whichever part is known, else Name.
+func (a Author) DisplayName() string { return displayName(a.Family, a.Given, a.Name) }
+
+func displayName(family, given, name string) string {
+	if n := strings.TrimSpace(strings.TrimSpace(given) + " " + strings.TrimSpace(family)); n != "" {
+		return n
+	}
+	return strings.TrimSpace(name)
+}
+
+// NameParts returns family and given names. When only a whole name is known, the
+// last word is taken as the family name: formats such as HL7 PID-5 need one, and a
+// receiver matches patients on identifiers, not names.
+func NameParts(family, given, name string) (string, string) {
+	if family != "" || given != "" {
+		return family, given
+	}
+	words := strings.Fields(name)
+	if len(words) == 0 {
+		return "", ""
+	}
+	return words[len(words)-1], strings.Join(words[:len(words)-1], " ")
 }
 
 // Code is an accepted ICD-10-CM code.
@@ -104,7 +124,7 @@ func (d Document) Validate() error {
 	if d.Patient.ID == "" && d.Patient.MRN == "" {
 		missing = append(missing, "patient id or MRN")
 	}
-	if d.Patient.Family == "" && d.Patient.Given == "" {
+	if d.Patient.DisplayName() == "" {
 		missing = append(missing, "patient name")
 	}
 	if d.Author.ID == "" || d.Author.DisplayName() == "" {

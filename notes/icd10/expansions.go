@@ -9,7 +9,7 @@ type expansion struct {
 }
 
 // maxPhraseWords is the longest key in expansions, in words.
-const maxPhraseWords = 4
+const maxPhraseWords = 5
 
 // expansions maps a folded query phrase (lower case, no accents, words separated by
 // one space) to its expansion. Read-only.
@@ -66,7 +66,7 @@ var expansions = map[string]expansion{
 	"bppv":                {terms: []string{"benign paroxysmal vertigo"}, codes: []string{"H81.10"}},
 	"uc":                  {terms: []string{"ulcerative colitis"}},
 	"nafld":               {terms: []string{"fatty liver"}, codes: []string{"K76.0"}},
-	"nash":                {terms: []string{"nonalcoholic steatohepatitis"}, codes: []string{"K75.81"}},
+	"nash":                {terms: []string{"nonalcoholic steatohepatitis"}},
 	"hypothyroid":         {terms: []string{"hypothyroidism"}, codes: []string{"E03.9"}},
 	"ha":                  {terms: []string{"headache"}, codes: []string{"R51.9"}},
 	"n v":                 {terms: []string{"nausea with vomiting"}, codes: []string{"R11.2"}},

@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	_ "github.com/mattn/go-sqlite3" // SQLite driver; build tag sqlite_fts5 enables FTS5
@@ -31,11 +32,17 @@ type Index struct {
 	db *sql.DB
 }
 
+// DefaultPath is where the reference database lives inside a data folder
+// (appdirs.Dirs.Data).
+func DefaultPath(dataDir string) string { return filepath.Join(dataDir, "icd10cm.db") }
+
 // Open opens (creating if needed) the reference database at path and loads the
 // embedded starter set when it is new or the starter set changed. path ":memory:"
 // gives a private in-memory database (tests).
 func Open(ctx context.Context, path string) (*Index, error) {
-	dsn := "file:" + path + "?_busy_timeout=5000&_journal_mode=WAL&_txlock=immediate"
+	// The path is part of a file: URI: escape what would end or change it.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	dsn := "file:" + esc + "?_busy_timeout=5000&_journal_mode=WAL&_txlock=immediate"
 	memory := path == ":memory:"
 	if memory {
 		dsn = "file::memory:?_txlock=immediate"

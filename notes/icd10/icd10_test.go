@@ -2,8 +2,12 @@ package icd10_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"greffier/domain"
@@ -144,5 +148,79 @@ func TestReopenKeepsImportedCodes(t *testing.T) {
 	// The starter set is still there beside the import.
 	if _, err := ix.Lookup(ctx, "N39.0"); err != nil {
 		t.Errorf("starter code lost after reopen: %v", err)
+	}
+}
+
+// A database holding an older starter set is brought up to date on open, without
+// touching codes the user imported.
+func TestReopenReloadsChangedStarterSet(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "icd10cm.db")
+	ix, err := icd10.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retitle := "00001 I10     1 Hypertension (test release title)                            Hypertension (test release title)\n"
+	if _, err := ix.Import(ctx, strings.NewReader(retitle)); err != nil {
+		t.Fatal(err)
+	}
+	ix.Close()
+
+	// Simulate a database written by a program that shipped another starter set.
+	raw, err := sql.Open("sqlite3", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`UPDATE meta SET value = 'older' WHERE key = 'starter'`, `DELETE FROM codes WHERE code = 'N390'`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw.Close()
+
+	ix, err = icd10.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	if c, err := ix.Lookup(ctx, "N39.0"); err != nil || c.Title != "Urinary tract infection, site not specified" {
+		t.Errorf("starter code not restored: %+v, %v", c, err)
+	}
+	if c, err := ix.Lookup(ctx, "I10"); err != nil || c.Title != "Hypertension (test release title)" {
+		t.Errorf("imported title overwritten by the starter set: %+v, %v", c, err)
+	}
+	if res, err := ix.Search(ctx, "urinary tract infection", 1); err != nil || len(res) != 1 || res[0].Code != "N39.0" {
+		t.Errorf("restored code not searchable: %v, %v", res, err)
+	}
+}
+
+// Searches from several goroutines on one file database (the app's UI and the
+// drafter share an Index).
+func TestConcurrentSearch(t *testing.T) {
+	ctx := context.Background()
+	ix, err := icd10.Open(ctx, filepath.Join(t.TempDir(), "icd10cm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 50; i++ {
+				res, err := ix.Search(ctx, []string{"HTN", "asthma", "E11", "infection urinaire"}[(g+i)%4], 5)
+				if err != nil || len(res) == 0 {
+					errs <- fmt.Errorf("search %d/%d: %d results, %v", g, i, len(res), err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -13,10 +13,12 @@ import (
 const (
 	DefaultLimit = 10
 	MaxLimit     = 200
+
+	maxQueryTerms = 16 // words kept from a long query (a sentence pasted in)
 )
 
-// Search finds codes whose titles match query, best first: codes a matched
-// abbreviation names as its usual code, then billable codes, then by FTS5 rank. The
+// Search finds codes whose titles match query, best first: billable codes before
+// headers, and among them the usual code of a matched abbreviation, then by FTS5 rank. The
 // query may be words (English or French), clinical abbreviations (HTN, T2DM, BPCO, …)
 // or a code prefix ("E11", "E11.6"). Every word must match; when none matches that
 // way, codes matching any word are returned. limit <= 0 means DefaultLimit.
@@ -40,6 +42,9 @@ func (ix *Index) Search(ctx context.Context, query string, limit int) ([]Code, e
 	q := parseQuery(query)
 	if len(q.groups) == 0 {
 		return nil, nil
+	}
+	if len(q.groups) > maxQueryTerms {
+		q.groups = q.groups[:maxQueryTerms]
 	}
 	codes, err := ix.searchFTS(ctx, q.match(" AND "), q.preferred, limit)
 	if err != nil {
@@ -67,7 +72,7 @@ func (ix *Index) searchFTS(ctx context.Context, match string, preferred []string
 	args := []any{match}
 	pref := ""
 	if len(preferred) > 0 {
-		pref = "c.code IN (?" + strings.Repeat(",?", len(preferred)-1) + ") DESC, "
+		pref = ", c.code IN (?" + strings.Repeat(",?", len(preferred)-1) + ") DESC"
 		for _, p := range preferred {
 			args = append(args, p)
 		}
@@ -77,7 +82,7 @@ func (ix *Index) searchFTS(ctx context.Context, match string, preferred []string
 		SELECT c.code, c.title, c.billable
 		FROM codes_fts JOIN codes c ON c.id = codes_fts.rowid
 		WHERE codes_fts MATCH ?
-		ORDER BY `+pref+`c.billable DESC, bm25(codes_fts, 1.0, 0.5), length(c.title), c.code
+		ORDER BY c.billable DESC`+pref+`, bm25(codes_fts, 1.0, 0.5), length(c.title), c.code
 		LIMIT ?`, args...)
 	if err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "search ICD-10-CM titles")

@@ -94,13 +94,8 @@ func (ix *Index) loadStarter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var have string
-	err = ix.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'starter'`).Scan(&have)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("read starter version: %w", err)
-	}
-	if have == hash {
-		return nil
+	if have, err := readStarterHash(ctx, ix.db); err != nil || have == hash {
+		return err
 	}
 	starter, err := readStarter("data/starter.tsv")
 	if err != nil {
@@ -115,6 +110,10 @@ func (ix *Index) loadStarter(ctx context.Context) error {
 		return fmt.Errorf("begin starter load: %w", err)
 	}
 	defer tx.Rollback()
+	// Another process may have loaded it while this one waited for the write lock.
+	if have, err := readStarterHash(ctx, tx); err != nil || have == hash {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM codes WHERE source IN ('starter', 'category')`); err != nil {
 		return fmt.Errorf("remove old starter rows: %w", err)
 	}
@@ -133,6 +132,17 @@ func (ix *Index) loadStarter(ctx context.Context) error {
 		return fmt.Errorf("commit starter load: %w", err)
 	}
 	return nil
+}
+
+func readStarterHash(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (string, error) {
+	var have string
+	err := q.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'starter'`).Scan(&have)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read starter version: %w", err)
+	}
+	return have, nil
 }
 
 func insertRows(ctx context.Context, tx *sql.Tx, rows []starterRow, billable bool, source string) error {

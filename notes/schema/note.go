@@ -35,6 +35,7 @@ const (
 	WarnRepaired        = "repaired"          // the model's JSON needed a repair round
 	WarnEmptyTranscript = "empty_transcript"  // nothing to draft from
 	WarnLanguage        = "language_mismatch" // extractive quotes are not in the note language
+	WarnLowConfidence   = "low_confidence"    // a cited segment was transcribed with low confidence
 )
 
 // Note is one drafted clinical note. Marshal it with encoding/json: nil slices are

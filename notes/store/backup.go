@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/mattn/go-sqlite3"
 
@@ -20,6 +21,9 @@ import (
 // copy holds the same encrypted fields: it needs the same key file (or passphrase) to
 // be read, and the key file is not copied into it — keep one safely apart.
 func (db *DB) Backup(ctx context.Context, dst string) error {
+	if strings.Contains(dst, "?") {
+		return domain.Errorf(domain.EInvalid, "backup file %q: '?' is not allowed in it", dst)
+	}
 	if _, err := os.Stat(dst); err == nil {
 		return domain.Errorf(domain.EConflict, "backup file %s already exists; choose another name", dst)
 	} else if !errors.Is(err, fs.ErrNotExist) {
@@ -61,7 +65,7 @@ func mustAbs(p string) string {
 
 func (db *DB) backupTo(ctx context.Context, path string) error {
 	// A plain rollback-journal file: the backup is one self-contained file.
-	dst, err := sql.Open("sqlite3", "file:"+path+"?_journal_mode=DELETE")
+	dst, err := sql.Open("sqlite3", path+"?_journal_mode=DELETE")
 	if err != nil {
 		return fmt.Errorf("backup: open %s: %w", path, err)
 	}

@@ -19,16 +19,31 @@ const (
 
 // indexTx replaces the search document of an encounter's transcript or note. The
 // index holds keyed hashes of the words, never the words (package crypt).
+// The document also carries a tag token for the encounter's patient, so a search
+// for one patient's encounters is an intersection inside the index rather than a
+// scan of every match.
 func (db *DB) indexTx(ctx context.Context, tx *sql.Tx, encID int64, kind int, text string) error {
-	return indexWith(ctx, tx, db.keys.NewTokenizer(), encID, kind, text)
+	var patient int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(patient_id, 0) FROM encounters WHERE id = ?`, encID).Scan(&patient); err != nil {
+		return fmt.Errorf("update search index: %w", err)
+	}
+	return indexWith(ctx, tx, db.keys.NewTokenizer(), encID, patient, kind, text)
 }
 
-func indexWith(ctx context.Context, tx *sql.Tx, tok *crypt.Tokenizer, encID int64, kind int, text string) error {
+func patientTag(tok *crypt.Tokenizer, patient int64) string {
+	return tok.Tag(fmt.Sprintf("patient/%d", patient))
+}
+
+func indexWith(ctx context.Context, tx *sql.Tx, tok *crypt.Tokenizer, encID, patient int64, kind int, text string) error {
+	doc := tok.Document(text)
+	if patient != 0 {
+		doc += " " + patientTag(tok, patient)
+	}
 	rowid := encID*2 + int64(kind)
 	if _, err := tx.ExecContext(ctx, `DELETE FROM search_fts WHERE rowid = ?`, rowid); err != nil {
 		return fmt.Errorf("update search index: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, tokens) VALUES (?, ?)`, rowid, tok.Document(text)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO search_fts (rowid, tokens) VALUES (?, ?)`, rowid, doc); err != nil {
 		return fmt.Errorf("update search index: %w", err)
 	}
 	return nil
@@ -43,7 +58,7 @@ type Query struct {
 	Limit     int       // default 20
 }
 
-// Hit is an encounter that matches, newest first. Snippet is the first matching line
+// Hit is an encounter that matches, most recently created first. Snippet is the first matching line
 // (decrypted for the caller: show it only to users).
 type Hit struct {
 	EncounterID int64                 `json:"encounter_id"`
@@ -56,27 +71,48 @@ type Hit struct {
 
 // Search finds encounters whose transcript or latest note holds all the words.
 func (db *DB) Search(ctx context.Context, q Query) ([]Hit, error) {
-	match := db.keys.NewTokenizer().Query(q.Text)
+	tok := db.keys.NewTokenizer()
+	match := tok.Query(q.Text)
 	if match == "" {
 		return nil, domain.Errorf(domain.EInvalid, "the search has no words")
 	}
-	where := []string{"search_fts MATCH ?"}
-	args := []any{match}
 	if q.PatientID != 0 {
-		where, args = append(where, "e.patient_id = ?"), append(args, q.PatientID)
+		match = "(" + match + ") AND " + patientTag(tok, q.PatientID)
 	}
+	var filters []string
+	var fargs []any
 	if !q.From.IsZero() {
-		where, args = append(where, "e.started_at >= ?"), append(args, ms(q.From))
+		filters, fargs = append(filters, "e.started_at >= ?"), append(fargs, ms(q.From))
 	}
 	if !q.To.IsZero() {
-		where, args = append(where, "e.started_at < ?"), append(args, ms(q.To))
+		filters, fargs = append(filters, "e.started_at < ?"), append(fargs, ms(q.To))
+	}
+	where := append([]string{"search_fts MATCH ?"}, filters...)
+	args := append([]any{match}, fargs...)
+	if q.PatientID != 0 { // the tag already selects the patient; this keeps it exact
+		where, args = append(where, "e.patient_id = ?"), append(args, q.PatientID)
+	}
+	if len(filters) > 0 {
+		// Bound the index scan by the ids of the encounters the filters allow: exact
+		// (every allowed id lies between their min and max) and, since ids grow with
+		// time, usually tight.
+		var lo, hi sql.NullInt64
+		if err := db.db.QueryRowContext(ctx, `SELECT min(e.id), max(e.id) FROM encounters e WHERE `+strings.Join(filters, " AND "), fargs...).Scan(&lo, &hi); err != nil {
+			return nil, fmt.Errorf("search: %w", err)
+		}
+		if !lo.Valid {
+			return nil, nil
+		}
+		where, args = append(where, "f.rowid BETWEEN ? AND ?"), append(args, lo.Int64*2, hi.Int64*2+1)
 	}
 	if q.Limit <= 0 {
 		q.Limit = 20
 	}
+	// Newest encounters first (by id, the order they were created): FTS5 walks its
+	// index in rowid order, so a LIMIT stops the scan early even for common words.
 	rows, err := db.db.QueryContext(ctx, `SELECT f.rowid, e.started_at, coalesce(e.patient_id, 0), e.state
 		FROM search_fts f JOIN encounters e ON e.id = f.rowid / 2
-		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY e.started_at DESC, f.rowid DESC LIMIT %d`, q.Limit), args...)
+		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY f.rowid DESC LIMIT %d`, q.Limit), args...)
 	if err != nil {
 		return nil, fmt.Errorf("search: %w", err)
 	}

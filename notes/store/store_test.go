@@ -25,7 +25,8 @@ func mustOpen(tb testing.TB) *store.DB {
 
 func TestOpenSetsPragmasAndMigrates(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "sub", "greffier.db")
+	// Spaces, # and % in the path are plain file name characters, not URI syntax.
+	path := filepath.Join(t.TempDir(), "sub dir#1%20", "greffier.db")
 	db, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
@@ -69,6 +70,9 @@ func TestOpenSetsPragmasAndMigrates(t *testing.T) {
 	list, err := db.ListEncounters(ctx, store.ListFilter{})
 	if err != nil || len(list) != 1 {
 		t.Errorf("encounters after reopen: %d, %v", len(list), err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Errorf("database not at %s: %v", path, err)
 	}
 	if st, err := os.Stat(store.KeyFile(path)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v %v", st, err)
@@ -129,4 +133,34 @@ func TestOpenWithPassphrase(t *testing.T) {
 		t.Fatalf("right passphrase: %v", err)
 	}
 	db.Close()
+}
+
+func TestOpenDetectsDamagedPages(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "greffier.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		if _, err := db.CreateEncounter(ctx, store.NewEncounter{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close() // checkpoints: everything is in the main file now
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbage := []byte(strings.Repeat("\xde\xad\xbe\xef", 1024))
+	for _, page := range []int64{8, 12} {
+		if _, err := f.WriteAt(garbage, page*4096); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	_, err = store.OpenWith(ctx, path, store.Options{CheckEvery: -1})
+	if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "greffier backup") {
+		t.Fatalf("open a damaged file: %v", err)
+	}
 }

@@ -1,5 +1,5 @@
 // Package transcript reads consultation transcripts into segments: JSON lines as
-// written by `greffier transcribe --json`, or a dialogue with one speaker turn per
+// written by `greffier transcribe --json` (or a JSON array of the same objects), or a dialogue with one speaker turn per
 // line tagged [doctor] / [patient] (ACI-Bench) or Doctor: / Patient: (MTS-Dialog).
 // Dialogue turns are split into sentence-level segments so that a note can cite
 // exactly the sentence it comes from.
@@ -64,6 +64,12 @@ func Parse(r io.Reader, name string) (Transcript, error) {
 	trimmed := strings.TrimSpace(text)
 	var t Transcript
 	switch {
+	case strings.HasPrefix(trimmed, "[") && strings.HasPrefix(strings.TrimSpace(trimmed[1:]), "{"):
+		segs, err := parseJSONArray(trimmed, name)
+		if err != nil {
+			return Transcript{}, err
+		}
+		t = Transcript{Format: FormatJSONL, Segments: segs}
 	case strings.HasPrefix(trimmed, "{"):
 		segs, err := parseJSONL(text, name)
 		if err != nil {
@@ -109,6 +115,23 @@ func parseJSONL(text, name string) ([]domain.Segment, error) {
 			continue
 		}
 		segs = append(segs, s)
+	}
+	return segs, nil
+}
+
+// parseJSONArray reads a JSON array of segments (the same objects as JSON lines).
+func parseJSONArray(text, name string) ([]domain.Segment, error) {
+	var raw []json.RawMessage
+	if err := json.Unmarshal([]byte(text), &raw); err != nil {
+		return nil, domain.Wrap(domain.EInvalid, err, "transcript %s is not a JSON array of segments", name)
+	}
+	lines := make([]string, len(raw))
+	for i, r := range raw {
+		lines[i] = string(bytes.ReplaceAll(r, []byte("\n"), []byte(" ")))
+	}
+	segs, err := parseJSONL(strings.Join(lines, "\n"), name)
+	if err != nil {
+		return nil, fmt.Errorf("%w (line numbers count array elements)", err)
 	}
 	return segs, nil
 }

@@ -55,6 +55,24 @@ func TestReadFileFormats(t *testing.T) {
 	}
 }
 
+func TestJSONArrayOfSegments(t *testing.T) {
+	in := `[
+  {"id": 3, "start_ms": 0, "end_ms": 900, "text": "Any allergies?", "turn": 0},
+  {"id": 4, "start_ms": 900, "end_ms": 2000, "text": "Penicillin.", "turn": 1}
+]`
+	tr, err := transcript.Parse(strings.NewReader(in), "segs.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Format != transcript.FormatJSONL || len(tr.Segments) != 2 || tr.Segments[1].ID != 4 || tr.Segments[1].Text != "Penicillin." {
+		t.Fatalf("got %+v", tr)
+	}
+	_, err = transcript.Parse(strings.NewReader(`[{"id": 1, "text": "a"}, {"id": "x"}]`), "bad.json")
+	if err == nil || !strings.Contains(err.Error(), "bad.json line 2") {
+		t.Fatalf("bad element: %v", err)
+	}
+}
+
 func TestDialogueSplitsTurnsIntoSentences(t *testing.T) {
 	segs, tagged := transcript.ParseDialogue("[doctor] hi , martha . how are you ? i see you had the flu .\n" +
 		"[patient] okay .\n[patient_guest] she was very tired\nand she slept a lot .\nDoctor_2: Her labs were normal.")

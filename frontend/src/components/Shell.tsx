@@ -4,12 +4,16 @@ import { shortcutFor, shortcuts } from '../shortcuts';
 import { screens, screenTitleKey, type AppState, type Screen } from '../state';
 import { Home } from '../screens/Home';
 import { Settings } from '../screens/Settings';
-import { Placeholder } from '../screens/Placeholder';
+import { Recording } from '../screens/Recording';
+import { Review } from '../screens/Review';
+import { Queue } from '../screens/Queue';
+import { Export } from '../screens/Export';
 import { ErrorBanner } from './ErrorBanner';
 import { ShortcutHelp } from './ShortcutHelp';
 
 export function Shell({ state }: { state: AppState }) {
   const session = useStore(state.session);
+  const users = useStore(state.users);
   const [help, setHelp] = useState(false);
   const t = state.t;
 
@@ -27,6 +31,7 @@ export function Shell({ state }: { state: AppState }) {
       else if (sc.action === 'lang') void state.setLang(state.session.get().lang === 'en' ? 'fr' : 'en');
       else if (sc.action === 'theme') state.toggleTheme();
       else if (sc.action === 'help') setHelp((h) => !h);
+      else if (sc.action === 'new') state.newEncounter();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
@@ -52,6 +57,22 @@ export function Shell({ state }: { state: AppState }) {
             >
               <option value="en">{t('lang.en')}</option>
               <option value="fr">{t('lang.fr')}</option>
+            </select>
+          </label>
+          <label>
+            <span class="sr-only">{t('user.acting')}</span>
+            <select
+              aria-label={t('user.acting')}
+              data-testid="acting-user"
+              value={String(session.userId)}
+              onChange={(e) => state.setUser(Number(e.currentTarget.value))}
+            >
+              {users.length === 0 && <option value="0">{t('user.none')}</option>}
+              {users.map((u) => (
+                <option key={u.id} value={String(u.id)}>
+                  {u.name} ({t(`role.${u.role}`)})
+                </option>
+              ))}
             </select>
           </label>
           <button type="button" onClick={() => state.toggleTheme()} aria-label={t('theme.toggle')} title="Alt+T">
@@ -83,6 +104,9 @@ export function Shell({ state }: { state: AppState }) {
         </nav>
         <main class="content" id="content" data-screen={session.screen}>
           <ErrorBanner state={state} />
+          <p class="notice-line" role="status" aria-live="polite" data-testid="notice">
+            {session.notice}
+          </p>
           <ScreenView state={state} screen={session.screen} />
         </main>
       </div>
@@ -97,7 +121,13 @@ function ScreenView({ state, screen }: { state: AppState; screen: Screen }) {
       return <Home state={state} />;
     case 'settings':
       return <Settings state={state} />;
-    default:
-      return <Placeholder state={state} screen={screen} />;
+    case 'recording':
+      return <Recording state={state} />;
+    case 'review':
+      return <Review state={state} />;
+    case 'queue':
+      return <Queue state={state} />;
+    case 'export':
+      return <Export state={state} />;
   }
 }

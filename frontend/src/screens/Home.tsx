@@ -1,10 +1,11 @@
-import { useEffect } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
 
 export function Home({ state }: { state: AppState }) {
   const today = useStore(state.today);
   const { lang } = useStore(state.session);
+  const [q, setQ] = useState('');
   const t = state.t;
   useEffect(() => {
     void state.loadToday();
@@ -19,7 +20,24 @@ export function Home({ state }: { state: AppState }) {
         <h1 class="product-name">{t('app.name')}</h1>
         <p class="muted">{t('app.tagline')}</p>
       </div>
-      <h2 id="home-title">{t('home.title')}</h2>
+      <div class="actions">
+        <button type="button" class="primary big" data-testid="new-encounter" onClick={() => state.newEncounter()}>
+          {t('home.new')} <kbd>Alt+N</kbd>
+        </button>
+        <form
+          role="search"
+          class="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void state.search(q);
+          }}
+        >
+          <label for="home-search">{t('home.search')}</label>
+          <input id="home-search" type="search" value={q} placeholder={t('home.searchPlaceholder')} onInput={(e) => setQ(e.currentTarget.value)} />
+          <button type="submit">{t('home.searchGo')}</button>
+        </form>
+      </div>
+      <h2 id="home-title">{q ? t('home.results') : t('home.title')}</h2>
       {today === null ? (
         <p aria-busy="true">{t('common.loading')}</p>
       ) : today.length === 0 ? (
@@ -43,12 +61,15 @@ export function Home({ state }: { state: AppState }) {
             {today.map((e) => (
               <tr key={e.id} data-encounter={e.id}>
                 <td>{time(e.created_at)}</td>
-                <td>{e.patient_label}</td>
+                <td>
+                  {e.patient_label}
+                  {e.snippet && <div class="muted small">{e.snippet}</div>}
+                </td>
                 <td>
                   <span class={`badge state-${e.state}`}>{t(`state.${e.state}`)}</span>
                 </td>
                 <td>
-                  <button type="button" onClick={() => state.go(e.state === 'recording' ? 'recording' : 'review', e.id)}>
+                  <button type="button" onClick={() => void state.open(e.id)} aria-label={`${t('home.open')} ${e.patient_label}`}>
                     {t('home.open')}
                   </button>
                 </td>

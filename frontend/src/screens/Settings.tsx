@@ -1,28 +1,144 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Device, ModelInfo, Preferences, UserRole } from '../api';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
 
 export function Settings({ state }: { state: AppState }) {
-  const { info } = useStore(state.session);
+  const { info, lang } = useStore(state.session);
+  const users = useStore(state.users);
   const t = state.t;
+  const [models, setModels] = useState<ModelInfo[] | null>(null);
+  const [devices, setDevices] = useState<Device[] | null>(null);
+  const [prefs, setPrefs] = useState<Preferences | null>(null);
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<UserRole>('physician');
+  const [llmTest, setLlmTest] = useState('');
+  useEffect(() => {
+    state.api.settings.models().then(setModels, () => setModels([]));
+    state.api.settings.devices().then(setDevices, () => setDevices([]));
+    state.api.settings.preferences().then(setPrefs, state.reportError);
+  }, [state]);
   return (
     <section class="screen settings" aria-labelledby="settings-title">
       <h1 id="settings-title">{t('nav.settings')}</h1>
-      {info && (
-        <dl class="facts">
-          <dt>{t('settings.version')}</dt>
-          <dd>
-            {info.product} {info.version}
-          </dd>
-          <dt>{t('settings.dataDir')}</dt>
-          <dd>
-            <code>{info.data_dir}</code>
-          </dd>
-          <dt>{t('settings.database')}</dt>
-          <dd>
-            SQLite {info.sqlite_version}, schema v{info.schema_version}
-          </dd>
-        </dl>
-      )}
+      <div class="grid2">
+        <div class="panel">
+          <h2>{t('settings.language')}</h2>
+          <select aria-label={t('lang.switch')} value={lang} onChange={(e) => void state.setLang(e.currentTarget.value === 'fr' ? 'fr' : 'en')}>
+            <option value="en">{t('lang.en')}</option>
+            <option value="fr">{t('lang.fr')}</option>
+          </select>
+          <h2>{t('settings.users')}</h2>
+          <ul data-testid="users">
+            {users.map((u) => (
+              <li key={u.id}>
+                {u.name} — {t(`role.${u.role}`)}
+              </li>
+            ))}
+          </ul>
+          <form
+            class="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (name.trim()) void state.createUser(name, role).then(() => setName(''));
+            }}
+          >
+            <label>
+              {t('settings.userName')} <input type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="user-name" />
+            </label>
+            <label>
+              {t('settings.role')}{' '}
+              <select value={role} onChange={(e) => setRole(e.currentTarget.value as UserRole)} data-testid="user-role">
+                <option value="physician">{t('role.physician')}</option>
+                <option value="secretary">{t('role.secretary')}</option>
+                <option value="admin">{t('role.admin')}</option>
+              </select>
+            </label>
+            <button type="submit" data-testid="add-user">
+              {t('settings.addUser')}
+            </button>
+          </form>
+        </div>
+        <div class="panel">
+          <h2>{t('settings.models')}</h2>
+          <p class="muted small">{info?.models_dir}</p>
+          {models && models.length === 0 && <p class="notice">{t('settings.noModels')}</p>}
+          <ul>
+            {(models ?? []).map((m) => (
+              <li key={m.path}>
+                {m.name} ({Math.round(m.size / 1e6)} MB){m.active && <strong> — {t('settings.active')}</strong>}
+              </li>
+            ))}
+          </ul>
+          <h2>{t('settings.audio')}</h2>
+          {devices && devices.length === 0 && <p class="muted">{t('rec.noDevices')}</p>}
+          <ul>
+            {(devices ?? []).map((d) => (
+              <li key={d.name}>
+                {d.name} {d.is_default && <em>({t('rec.defaultDevice')})</em>}
+              </li>
+            ))}
+          </ul>
+        </div>
+        {prefs && (
+          <form
+            class="panel"
+            onSubmit={(e) => {
+              e.preventDefault();
+              state.api.settings.savePreferences(prefs, state.session.get().userId).then(setPrefs, state.reportError);
+            }}
+          >
+            <h2>{t('settings.llm')}</h2>
+            <label>
+              {t('settings.llmEndpoint')}{' '}
+              <input type="url" value={prefs.llm_endpoint} placeholder="http://127.0.0.1:8080" onInput={(e) => setPrefs({ ...prefs, llm_endpoint: e.currentTarget.value })} />
+            </label>
+            <button
+              type="button"
+              onClick={() =>
+                state.api.settings.testLLM(prefs.llm_endpoint).then(
+                  () => setLlmTest(t('settings.llmOk')),
+                  (e: Error) => setLlmTest(e.message),
+                )
+              }
+            >
+              {t('settings.test')}
+            </button>
+            <span role="status">{llmTest}</span>
+            <h2>{t('settings.retention')}</h2>
+            <label>
+              {t('settings.retentionDays')}{' '}
+              <input type="number" min={0} value={prefs.retention_days} onInput={(e) => setPrefs({ ...prefs, retention_days: Number(e.currentTarget.value) })} />
+            </label>
+            <h2>{t('settings.clinic')}</h2>
+            <input type="text" aria-label={t('settings.clinic')} value={prefs.clinic_name} onInput={(e) => setPrefs({ ...prefs, clinic_name: e.currentTarget.value })} />
+            <p>
+              <button type="submit" class="primary">
+                {t('common.save')}
+              </button>
+            </p>
+          </form>
+        )}
+        {info && (
+          <div class="panel">
+            <h2>{t('settings.about')}</h2>
+            <dl class="facts">
+              <dt>{t('settings.version')}</dt>
+              <dd>
+                {info.product} {info.version}
+              </dd>
+              <dt>{t('settings.dataDir')}</dt>
+              <dd>
+                <code>{info.data_dir}</code>
+              </dd>
+              <dt>{t('settings.database')}</dt>
+              <dd>
+                SQLite {info.sqlite_version}, schema v{info.schema_version}
+              </dd>
+            </dl>
+          </div>
+        )}
+      </div>
     </section>
   );
 }

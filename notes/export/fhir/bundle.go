@@ -129,13 +129,13 @@ func (b builder) entries() []entry {
 
 	pract := entry{system: b.sys("user"), value: d.Author.ID, search: "identifier", typ: "Practitioner"}
 	pract.resource = Practitioner{ResourceType: "Practitioner", Identifier: []Identifier{{System: pract.system, Value: pract.value}},
-		Name: []HumanName{humanName(d.Author.Family, d.Author.Given)}}
+		Name: []HumanName{humanName(d.Author.Family, d.Author.Given, d.Author.DisplayName())}}
 	practRef := pract.ref(d.Author.DisplayName())
 
 	dev := entry{system: b.sys("device"), value: "greffier", search: "identifier", typ: "Device"}
 	device := Device{ResourceType: "Device", Identifier: []Identifier{{System: dev.system, Value: dev.value}}, Status: "active",
 		DeviceName: []DeviceName{{Name: "Greffier", Type: "user-friendly-name"}},
-		Type: &CodeableConcept{Text: "AI-assisted clinical documentation software (ambient scribe)"}, Owner: orgRef}
+		Type:       &CodeableConcept{Text: "AI-assisted clinical documentation software (ambient scribe)"}, Owner: orgRef}
 	if b.opt.SoftwareVersion != "" {
 		device.Version = []DeviceVersion{{Value: b.opt.SoftwareVersion}}
 	}
@@ -239,13 +239,15 @@ func (b builder) patient() entry {
 		ids = append(ids, Identifier{Use: "secondary", System: b.sys("patient"), Value: p.ID})
 	}
 	e := entry{system: ids[0].System, value: ids[0].Value, search: "identifier", typ: "Patient"}
-	e.resource = Patient{ResourceType: "Patient", Identifier: ids, Name: []HumanName{humanName(p.Family, p.Given)},
+	e.resource = Patient{ResourceType: "Patient", Identifier: ids, Name: []HumanName{humanName(p.Family, p.Given, p.DisplayName())},
 		Gender: p.Sex, BirthDate: p.BirthDate}
 	return e
 }
 
-func humanName(family, given string) HumanName {
-	n := HumanName{Text: strings.TrimSpace(given + " " + family), Family: family}
+// humanName keeps an unsplit name as text only: guessing which word is the family
+// name would put a wrong value in a structured field.
+func humanName(family, given, display string) HumanName {
+	n := HumanName{Text: display, Family: family}
 	if given != "" {
 		n.Given = strings.Fields(given)
 	}

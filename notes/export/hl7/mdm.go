@@ -62,7 +62,9 @@ func MDM(doc export.Document, opt Options) (msg []byte, controlID string, err er
 		now = doc.ApprovedAt
 	}
 	controlID = ControlID(doc, now)
-	author := w.comp(doc.Author.ID, doc.Author.Family, doc.Author.Given)
+	af, ag := export.NameParts(doc.Author.Family, doc.Author.Given, doc.Author.Name)
+	author := w.comp(doc.Author.ID, af, ag)
+	pf, pg := export.NameParts(doc.Patient.Family, doc.Patient.Given, doc.Patient.Name)
 
 	w.segment("MSH", string(d.Field), d.encodingCharacters(), // MSH-1 is the separator itself
 		w.esc(opt.SendingApplication), w.esc(opt.SendingFacility),
@@ -70,7 +72,7 @@ func MDM(doc export.Document, opt Options) (msg []byte, controlID string, err er
 		ts(now), "", w.comp("MDM", "T02", "MDM_T02"), controlID, opt.ProcessingID, "2.5.1",
 		"", "", "AL", "NE", "", "UNICODE UTF-8")
 	w.segment("EVN", "T02", ts(now), "", "", author)
-	w.segment("PID", "1", "", w.patientIDs(doc), "", w.comp(doc.Patient.Family, doc.Patient.Given),
+	w.segment("PID", "1", "", w.patientIDs(doc), "", w.comp(pf, pg),
 		"", strings.ReplaceAll(doc.Patient.BirthDate, "-", ""), sex(doc.Patient.Sex))
 	w.sparse("PV1", map[int]string{1: "1", 2: "O", 7: author,
 		19: w.comp(doc.Encounter.ID), 44: ts(doc.Encounter.Start), 45: tsOrEmpty(doc.Encounter.End)})

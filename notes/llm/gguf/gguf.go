@@ -29,9 +29,10 @@ type Config struct {
 	Scale   float32 // weights are uniform in [-Scale, Scale]
 }
 
-// Tiny is the test model: 2 layers, 64 wide, a 4096-token context (~400 KB).
+// Tiny is the test model: 2 layers, 64 wide, a 16k-token context (~400 KB): its
+// tokens are single characters, so prompts take as many tokens as bytes.
 func Tiny() Config {
-	return Config{Layers: 2, Embed: 64, FF: 128, Heads: 4, Context: 4096, Seed: 1, Scale: 0.5}
+	return Config{Layers: 2, Embed: 64, FF: 128, Heads: 4, Context: 16384, Seed: 1, Scale: 0.5}
 }
 
 // Control tokens, after the byte tokens.

@@ -153,8 +153,10 @@ func (s *Server) Restarts() int {
 // Healthy reports whether the child is running and passed its health check.
 func (s *Server) Healthy() bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.healthy
+	healthy := s.healthy
+	s.mu.Unlock()
+	// The supervisor may not have seen a fresh crash yet.
+	return healthy && !s.exitedNow()
 }
 
 // PID is the current child's process id (0 if none), for tests and diagnostics.

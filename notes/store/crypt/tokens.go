@@ -78,6 +78,10 @@ func (t *Tokenizer) token(kind byte, w string) string {
 	return string(kind) + string(t.hex)
 }
 
+// Tag returns the token for a label that is not a word of the text, such as the
+// encounter's patient: a search filter the index answers itself.
+func (t *Tokenizer) Tag(label string) string { return t.token('t', label) }
+
 // Document returns the space-separated tokens to index for text: one per word, plus
 // prefix tokens, each distinct token once (FTS matching does not need repeats).
 func (t *Tokenizer) Document(text string) string {

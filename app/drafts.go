@@ -1,0 +1,345 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+
+	"greffier/domain"
+	"greffier/notes/draft"
+	"greffier/notes/schema"
+	"greffier/notes/store"
+	"greffier/notes/templates"
+	"greffier/notes/transcript"
+)
+
+// Drafts is the Draft-review service: draft, edit (each save a version), history,
+// codes, and the review workflow (ready, approve).
+type Drafts struct{ s *Services }
+
+// DraftView is the latest (or a chosen) version of an encounter's note.
+type DraftView struct {
+	EncounterID     int64                 `json:"encounter_id"`
+	State           domain.EncounterState `json:"state"`
+	Version         int                   `json:"version"`
+	LatestVersion   int                   `json:"latest_version"`
+	ApprovedVersion int                   `json:"approved_version"`
+	Author          string                `json:"author"`
+	CreatedAt       int64                 `json:"created_at"`
+	Note            schema.Note           `json:"note"`
+	Codes           []store.Code          `json:"codes"`
+}
+
+// VersionInfo is one line of the version history.
+type VersionInfo struct {
+	Version   int    `json:"version"`
+	Author    string `json:"author"`
+	CreatedAt int64  `json:"created_at"`
+}
+
+func (d *Drafts) view(ctx context.Context, encID int64, version int) (DraftView, error) {
+	db := d.s.db
+	x, err := db.GetEncounter(ctx, encID)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if x.LatestVersion == 0 {
+		return DraftView{}, domain.Errorf(domain.EConflict, "encounter %d has no draft yet", encID)
+	}
+	v, err := db.GetVersion(ctx, encID, version)
+	if err != nil {
+		return DraftView{}, err
+	}
+	var note schema.Note
+	if err := json.Unmarshal(v.Body, &note); err != nil {
+		return DraftView{}, domain.Wrap(domain.EInternal, err, "read version %d of encounter %d", v.Version, encID)
+	}
+	codes, err := db.Codes(ctx, encID)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if codes == nil {
+		codes = []store.Code{}
+	}
+	return DraftView{
+		EncounterID: encID, State: x.State, Version: v.Version, LatestVersion: x.LatestVersion,
+		ApprovedVersion: x.ApprovedVersion, Author: v.Author, CreatedAt: ms(v.CreatedAt),
+		Note: note, Codes: codes,
+	}, nil
+}
+
+// Get returns version of the note (0: the latest).
+func (d *Drafts) Get(encID int64, version int) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	v, err := d.view(d.s.ctx, encID, version)
+	return v, d.s.fail(err)
+}
+
+// Generate drafts the note from the transcript with the extractive drafter (no
+// language model needed), suggests codes, and saves it as a new version by Greffier.
+// template and lang override the encounter's ("" keeps them).
+func (d *Drafts) Generate(encID int64, template, lang string) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	v, err := d.generate(d.s.ctx, encID, template, lang)
+	return v, d.s.fail(err)
+}
+
+func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string) (DraftView, error) {
+	db := d.s.db
+	x, err := db.GetEncounter(ctx, encID)
+	if err != nil {
+		return DraftView{}, err
+	}
+	segs, err := db.Segments(ctx, encID)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if tmplKey == "" {
+		tmplKey = x.Template
+	}
+	if tmplKey == "" {
+		tmplKey = "soap"
+	}
+	t, err := templates.Loader{Dir: d.s.cfg.Dirs.Templates()}.Get(tmplKey)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if lang == "" {
+		lang = x.Language
+	}
+	if lang != "fr" && lang != "en" {
+		lang = draft.SpokenLanguage(segs)
+	}
+	ex := draft.Extractive{}
+	if ix, err := d.s.codeIndex(ctx); err == nil {
+		defer ix.Close()
+		ex.Codes = icdSuggester{ix}
+	}
+	note, err := ex.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: lang})
+	if err != nil {
+		return DraftView{}, err
+	}
+	draft.CheckEvidence(&note, segs)
+	if err := d.save(ctx, encID, store.System, note, t.Title.In(lang)); err != nil {
+		return DraftView{}, err
+	}
+	var sugg []store.CodeSuggestion
+	for _, p := range note.Problems {
+		if p.ICD10 != nil {
+			sugg = append(sugg, store.CodeSuggestion{Code: p.ICD10.Code, Display: p.ICD10.Title, Evidence: evidenceText(segs, p.Evidence)})
+		}
+	}
+	if len(sugg) > 0 {
+		if err := db.SuggestCodes(ctx, encID, store.System, sugg); err != nil {
+			return DraftView{}, err
+		}
+	}
+	return d.view(ctx, encID, 0)
+}
+
+func evidenceText(segs []domain.Segment, ids schema.Evidence) string {
+	var parts []string
+	for _, id := range ids {
+		for _, s := range segs {
+			if s.ID == id {
+				parts = append(parts, strings.TrimSpace(s.Text))
+			}
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// save validates and stores a note as a new version, with its readable text for
+// diffs and search.
+func (d *Drafts) save(ctx context.Context, encID, by int64, note schema.Note, title string) error {
+	if err := schema.Validate(note); err != nil {
+		return domain.Wrap(domain.EInternal, err, "the note fails its schema")
+	}
+	body, err := json.Marshal(note)
+	if err != nil {
+		return err
+	}
+	var text bytes.Buffer
+	if err := draft.RenderText(&text, note, title); err != nil {
+		return err
+	}
+	_, err = d.s.db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String()})
+	return err
+}
+
+// SaveSection replaces one section's text with what the user typed and saves a new
+// version (autosave calls it). Sentences kept word for word keep their evidence; new
+// or changed ones have none and are flagged for the reviewer. baseVersion is the
+// version the user was editing: if someone saved a newer one, EConflict, so that no
+// edit silently overwrites another.
+func (d *Drafts) SaveSection(encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	v, err := d.saveSection(d.s.ctx, encID, key, text, userID, baseVersion)
+	return v, d.s.fail(err)
+}
+
+func (d *Drafts) saveSection(ctx context.Context, encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
+	cur, err := d.view(ctx, encID, 0)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if baseVersion != 0 && cur.Version != baseVersion {
+		return DraftView{}, domain.Errorf(domain.EConflict, "version %d was saved since you opened version %d; reload to see it", cur.Version, baseVersion)
+	}
+	note := cur.Note
+	idx := -1
+	for i, s := range note.Sections {
+		if s.Key == key {
+			idx = i
+		}
+	}
+	if idx < 0 {
+		return DraftView{}, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
+	}
+	note.Sections[idx].Sentences = editSentences(note.Sections[idx].Sentences, text)
+	segs, err := d.s.db.Segments(ctx, encID)
+	if err != nil {
+		return DraftView{}, err
+	}
+	// Evidence warnings are recomputed from scratch for the edited note.
+	kept := note.Warnings[:0]
+	for _, w := range note.Warnings {
+		if w.Kind != schema.WarnNoEvidence && w.Kind != schema.WarnInvalidEvidence {
+			kept = append(kept, w)
+		}
+	}
+	note.Warnings = kept
+	draft.CheckEvidence(&note, segs)
+	if err := d.save(ctx, encID, userID, note, ""); err != nil {
+		return DraftView{}, err
+	}
+	return d.view(ctx, encID, 0)
+}
+
+// editSentences turns edited text back into sentences, keeping the evidence of the
+// sentences that are unchanged.
+func editSentences(old []schema.Sentence, text string) []schema.Sentence {
+	ev := map[string]schema.Evidence{}
+	for _, s := range old {
+		ev[norm(s.Text)] = s.Evidence
+	}
+	var out []schema.Sentence
+	for _, line := range strings.Split(text, "\n") {
+		for _, s := range transcript.SplitSentences(line) {
+			s = strings.TrimSpace(s)
+			if s == "" {
+				continue
+			}
+			out = append(out, schema.Sentence{Text: s, Evidence: ev[norm(s)]})
+		}
+	}
+	return out
+}
+
+func norm(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// Versions lists the note's versions, oldest first.
+func (d *Drafts) Versions(encID int64) ([]VersionInfo, error) {
+	if err := d.s.ready(); err != nil {
+		return nil, err
+	}
+	vs, err := d.s.db.ListVersions(d.s.ctx, encID)
+	if err != nil {
+		return nil, d.s.fail(err)
+	}
+	out := make([]VersionInfo, 0, len(vs))
+	for _, v := range vs {
+		out = append(out, VersionInfo{Version: v.Version, Author: v.Author, CreatedAt: ms(v.CreatedAt)})
+	}
+	return out, nil
+}
+
+// Diff compares two versions line by line.
+func (d *Drafts) Diff(encID int64, from, to int) (store.TextDiff, error) {
+	if err := d.s.ready(); err != nil {
+		return nil, err
+	}
+	diff, err := d.s.db.Diff(d.s.ctx, encID, from, to)
+	return diff, d.s.fail(err)
+}
+
+// SetCode accepts ("accepted"), rejects ("rejected") or resets ("suggested") a code;
+// a code not yet on the encounter is added first (the codes panel's search).
+func (d *Drafts) SetCode(encID int64, code, title, status string, userID int64) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	ctx := d.s.ctx
+	st := store.CodeStatus(status)
+	if st != store.CodeAccepted && st != store.CodeRejected && st != store.CodeSuggested {
+		return DraftView{}, d.s.fail(domain.Errorf(domain.EInvalid, "unknown code status %q", status))
+	}
+	if title != "" {
+		if err := d.s.db.SuggestCodes(ctx, encID, userID, []store.CodeSuggestion{{Code: code, Display: title}}); err != nil {
+			return DraftView{}, d.s.fail(err)
+		}
+	}
+	if err := d.s.db.SetCodeStatus(ctx, encID, "", code, st, userID); err != nil {
+		return DraftView{}, d.s.fail(err)
+	}
+	v, err := d.view(ctx, encID, 0)
+	return v, d.s.fail(err)
+}
+
+// CodeHit is one search result of the codes panel.
+type CodeHit struct {
+	Code     string `json:"code"`
+	Title    string `json:"title"`
+	Billable bool   `json:"billable"`
+}
+
+// SearchCodes searches ICD-10-CM by words or code.
+func (d *Drafts) SearchCodes(query string) ([]CodeHit, error) {
+	ctx := d.s.ctx
+	ix, err := d.s.codeIndex(ctx)
+	if err != nil {
+		return nil, d.s.fail(err)
+	}
+	defer ix.Close()
+	codes, err := ix.Search(ctx, query, 20)
+	if err != nil {
+		return nil, d.s.fail(err)
+	}
+	out := make([]CodeHit, 0, len(codes))
+	for _, c := range codes {
+		out = append(out, CodeHit{Code: c.Code, Title: c.Title, Billable: c.Billable})
+	}
+	return out, nil
+}
+
+// MarkReady sends a drafted note to the physician for signature.
+func (d *Drafts) MarkReady(encID, userID int64) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	if err := d.s.db.MarkReady(d.s.ctx, encID, userID); err != nil {
+		return DraftView{}, d.s.fail(err)
+	}
+	v, err := d.view(d.s.ctx, encID, 0)
+	return v, d.s.fail(err)
+}
+
+// Approve signs version of the note as userID, who must be a physician; version must
+// be the latest (the one the physician has read).
+func (d *Drafts) Approve(encID, userID int64, version int) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	if err := d.s.db.Approve(d.s.ctx, encID, userID, version); err != nil {
+		return DraftView{}, d.s.fail(err)
+	}
+	v, err := d.view(d.s.ctx, encID, 0)
+	return v, d.s.fail(err)
+}

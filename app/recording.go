@@ -1,0 +1,275 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"greffier/audio"
+	"greffier/domain"
+	"greffier/transcribe"
+)
+
+// Recording is the Recording screen's service: one live recording at a time, with a
+// level meter and the transcript as it comes ("level", "segment" and "recording"
+// events).
+type Recording struct {
+	s  *Services
+	mu sync.Mutex
+	// cur is the running recording, nil when idle. Its goroutine ends with Stop.
+	cur *liveRecording
+}
+
+type liveRecording struct {
+	encID   int64
+	rec     *audio.Recorder
+	stream  *transcribe.Streamer // nil when no whisper model: record now, transcribe later
+	started time.Time
+	paused  bool
+	notice  string
+	done    chan recResult
+}
+
+type recResult struct {
+	rec *audio.Recording
+	err error
+}
+
+// RecordingStatus is what the Recording screen shows.
+type RecordingStatus struct {
+	Active      bool   `json:"active"`
+	EncounterID int64  `json:"encounter_id"`
+	Paused      bool   `json:"paused"`
+	StartedAt   int64  `json:"started_at"`
+	LiveText    bool   `json:"live_text"` // a whisper model transcribes while recording
+	Notice      string `json:"notice,omitempty"`
+}
+
+// LevelEvent is the microphone level, about every 50 ms while recording.
+type LevelEvent struct {
+	RMS  float64 `json:"rms_dbfs"`
+	Peak float64 `json:"peak_dbfs"`
+}
+
+func (r *Recording) status() RecordingStatus {
+	c := r.cur
+	if c == nil {
+		return RecordingStatus{}
+	}
+	return RecordingStatus{Active: true, EncounterID: c.encID, Paused: c.paused, StartedAt: ms(c.started), LiveText: c.stream != nil, Notice: c.notice}
+}
+
+// Status returns the current recording, if any.
+func (r *Recording) Status() (RecordingStatus, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.status(), nil
+}
+
+// Start records the encounter from device ("" for the default input). The encounter
+// must carry the patient's consent.
+func (r *Recording) Start(encID int64, device string) (RecordingStatus, error) {
+	if err := r.s.ready(); err != nil {
+		return RecordingStatus{}, err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur != nil {
+		return r.status(), r.s.fail(domain.Errorf(domain.EConflict, "encounter %d is already being recorded", r.cur.encID))
+	}
+	c, err := r.start(encID, device)
+	if err != nil {
+		return RecordingStatus{}, r.s.fail(err)
+	}
+	r.cur = c
+	st := r.status()
+	r.s.emit("recording", st)
+	return st, nil
+}
+
+func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
+	ctx := r.s.ctx
+	x, err := r.s.db.GetEncounter(ctx, encID)
+	if err != nil {
+		return nil, err
+	}
+	if x.Consent == nil {
+		return nil, domain.Errorf(domain.EConflict, "encounter %d has no recorded consent", encID)
+	}
+	c := &liveRecording{encID: encID, started: time.Now(), done: make(chan recResult, 1)}
+	if w, err := r.s.whisper(); err == nil {
+		lang := "auto"
+		if !w.Multilingual() {
+			lang = "en"
+		}
+		c.stream, err = transcribe.NewStreamer(ctx, transcribe.StreamConfig{
+			Engine: w, Scheduler: &r.s.sched, Options: transcribe.Options{Language: lang, Threads: r.s.cfg.Threads},
+			OnUpdate: func(u transcribe.Update) {
+				if u.Final {
+					for _, seg := range u.Segments {
+						r.s.emit("segment", SegmentEvent{EncounterID: encID, Segment: seg})
+					}
+				}
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		c.notice = UserError(err, r.s.language()).Message
+	}
+	src, err := audio.OpenDevice(audio.DeviceOptions{Name: device})
+	if err != nil {
+		c.closeStream()
+		return nil, domain.Wrap(domain.EUnavailable, err, "cannot open the microphone")
+	}
+	if sel := src.Selection(); sel.Fallback {
+		c.notice = sel.Notice
+	}
+	dir := filepath.Join(r.s.cfg.Dirs.Recordings(), fmt.Sprintf("encounter-%d", encID))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		src.Close()
+		c.closeStream()
+		return nil, domain.Wrap(domain.EUnavailable, err, "cannot create %s", dir)
+	}
+	opts := audio.Options{Dir: dir, Device: src.Selection().Device.Name, OnEvent: r.onEvent}
+	if c.stream != nil {
+		opts.OnAudio = func(b []float32) { _ = c.stream.Write(b) }
+	}
+	rec, err := audio.NewRecorder(audio.Consent{By: x.Consent.Kind, At: x.Consent.At, Encounter: fmt.Sprint(encID)}, src, opts)
+	if err != nil {
+		src.Close()
+		c.closeStream()
+		return nil, err
+	}
+	c.rec = rec
+	go func() {
+		res, err := rec.Run(ctx)
+		c.done <- recResult{res, err}
+	}()
+	return c, nil
+}
+
+func (c *liveRecording) closeStream() {
+	if c.stream != nil {
+		c.stream.Close()
+	}
+}
+
+func (r *Recording) onEvent(e audio.Event) {
+	switch e.Kind {
+	case audio.EventLevel:
+		r.s.emit("level", LevelEvent{RMS: e.RMSdBFS, Peak: e.PeakdBFS})
+	case audio.EventNoSignal, audio.EventError, audio.EventClipping:
+		r.s.emit("audio", map[string]string{"kind": string(e.Kind), "message": e.Message})
+	}
+}
+
+// Pause stops capturing until Resume; paused time is not recorded.
+func (r *Recording) Pause() (RecordingStatus, error) { return r.setPaused(true) }
+
+// Resume continues a paused recording.
+func (r *Recording) Resume() (RecordingStatus, error) { return r.setPaused(false) }
+
+func (r *Recording) setPaused(p bool) (RecordingStatus, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.cur
+	if c == nil {
+		return RecordingStatus{}, r.s.fail(domain.Errorf(domain.EConflict, "nothing is being recorded"))
+	}
+	if p {
+		c.rec.Pause()
+		if c.stream != nil {
+			c.stream.Pause()
+		}
+	} else {
+		c.rec.Resume()
+	}
+	c.paused = p
+	st := r.status()
+	r.s.emit("recording", st)
+	return st, nil
+}
+
+// Bookmark marks the current moment of the recording.
+func (r *Recording) Bookmark(label string) (audio.Bookmark, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cur == nil {
+		return audio.Bookmark{}, r.s.fail(domain.Errorf(domain.EConflict, "nothing is being recorded"))
+	}
+	b, err := r.cur.rec.Bookmark(label)
+	return b, r.s.fail(err)
+}
+
+// Stop ends the recording, then (as a job) finishes the transcript and saves it.
+func (r *Recording) Stop() (Job, error) {
+	r.mu.Lock()
+	c := r.cur
+	r.cur = nil
+	r.mu.Unlock()
+	if c == nil {
+		return Job{}, r.s.fail(domain.Errorf(domain.EConflict, "nothing is being recorded"))
+	}
+	c.rec.Stop()
+	r.s.emit("recording", RecordingStatus{})
+	return r.s.jobs.start("transcribe", c.encID, func(ctx context.Context, progress func(string, float64)) error {
+		return r.finish(ctx, c, progress)
+	}), nil
+}
+
+func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(string, float64)) error {
+	defer c.closeStream()
+	progress("save", 0.1)
+	res := <-c.done
+	if res.rec != nil && res.rec.WAV != "" {
+		if err := r.keep(ctx, c.encID, res.rec.WAV); err != nil {
+			return err
+		}
+	}
+	if res.err != nil {
+		return domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; what was captured is kept")
+	}
+	if c.stream == nil {
+		return nil
+	}
+	progress("transcribe", 0.5)
+	segs, err := c.stream.Stop(ctx)
+	if err != nil {
+		return err
+	}
+	if segs == nil {
+		segs = []domain.Segment{}
+	}
+	return r.s.db.SaveSegments(ctx, c.encID, segs)
+}
+
+// keep encrypts the WAV at rest, registers it, and removes the clear copy.
+func (r *Recording) keep(ctx context.Context, encID int64, wav string) error {
+	enc := wav + ".enc"
+	if err := r.s.db.Keys().EncryptFile(wav, enc); err != nil {
+		return fmt.Errorf("encrypt recording: %w", err)
+	}
+	if _, err := r.s.db.SaveRecording(ctx, encID, enc, true); err != nil {
+		return err
+	}
+	return os.Remove(wav)
+}
+
+// stopAll ends a running recording when the app closes (what was captured is kept
+// by the recorder's spool and finished WAV).
+func (r *Recording) stopAll() {
+	r.mu.Lock()
+	c := r.cur
+	r.cur = nil
+	r.mu.Unlock()
+	if c != nil {
+		c.rec.Stop()
+		<-c.done
+		c.closeStream()
+	}
+}

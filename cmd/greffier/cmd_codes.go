@@ -1,0 +1,181 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"greffier/appdirs"
+	"greffier/domain"
+	"greffier/notes/icd10"
+)
+
+func codesCommand() command {
+	return command{
+		name:    "codes",
+		summary: "search, show and import ICD-10-CM codes",
+		run:     runCodes,
+	}
+}
+
+const codesUsage = "codes search QUERY [--limit N] [--json] | codes show CODE [--json] | codes import FILE  (each takes --db PATH)"
+
+func runCodes(ctx context.Context, c *cli, args []string) error {
+	if len(args) == 0 {
+		return usagef("usage: greffier %s", codesUsage)
+	}
+	switch args[0] {
+	case "search":
+		return codesSearch(ctx, c, args[1:])
+	case "show":
+		return codesShow(ctx, c, args[1:])
+	case "import":
+		return codesImport(ctx, c, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintf(c.stderr, "usage: greffier %s\n", codesUsage)
+		return flag.ErrHelp
+	}
+	return usagef("unknown codes subcommand %q; usage: greffier %s", args[0], codesUsage)
+}
+
+// codesDBFlag adds --db to fs; the default is icd10cm.db in the data folder.
+func codesDBFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", "", "ICD-10-CM reference database (default: icd10cm.db in the data folder)")
+}
+
+func openCodes(ctx context.Context, path string) (*icd10.Index, error) {
+	if path == "" {
+		dirs, err := appdirs.Default()
+		if err != nil {
+			return nil, domain.Wrap(domain.EUnavailable, err, "find the data folder")
+		}
+		path = icd10.DefaultPath(dirs.Data)
+	}
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, domain.Wrap(domain.EUnavailable, err, "create the folder of %s", path)
+		}
+	}
+	return icd10.Open(ctx, path)
+}
+
+func codesSearch(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "codes search", "codes search QUERY [--limit N] [--json] [--db PATH]")
+	db := codesDBFlag(fs)
+	limit := fs.Int("limit", icd10.DefaultLimit, "most results to print")
+	asJSON := fs.Bool("json", false, "print a JSON array")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	query := strings.TrimSpace(strings.Join(pos, " "))
+	if query == "" {
+		return usagef("usage: greffier codes search QUERY [--limit N] [--json] [--db PATH]")
+	}
+	if *limit < 1 || *limit > icd10.MaxLimit {
+		return usagef("--limit must be between 1 and %d", icd10.MaxLimit)
+	}
+	ix, err := openCodes(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	codes, err := ix.Search(ctx, query, *limit)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		if codes == nil {
+			codes = []icd10.Code{}
+		}
+		return codesJSON(c, codes)
+	}
+	if len(codes) == 0 {
+		fmt.Fprintln(c.stderr, "no ICD-10-CM code matches")
+		return nil
+	}
+	for _, code := range codes {
+		printCodesRow(c, code)
+	}
+	return nil
+}
+
+func codesShow(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "codes show", "codes show CODE [--json] [--db PATH]")
+	db := codesDBFlag(fs)
+	asJSON := fs.Bool("json", false, "print JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: greffier codes show CODE [--json] [--db PATH]")
+	}
+	ix, err := openCodes(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	code, err := ix.Lookup(ctx, pos[0])
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return codesJSON(c, code)
+	}
+	printCodesRow(c, code)
+	return nil
+}
+
+func codesImport(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "codes import", "codes import FILE [--db PATH]   (CDC icd10cm_order_YYYY.txt or icd10cm_codes_YYYY.txt)")
+	db := codesDBFlag(fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("usage: greffier codes import FILE [--db PATH]")
+	}
+	f, err := os.Open(pos[0])
+	if err != nil {
+		return domain.Wrap(domain.EInvalid, err, "open %s", pos[0])
+	}
+	defer f.Close()
+	ix, err := openCodes(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	n, err := ix.Import(ctx, f)
+	if err != nil {
+		return fmt.Errorf("import %s: %w", pos[0], err)
+	}
+	total, billable, err := ix.Count(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "imported %d codes from %s; the table holds %d codes, %d billable\n", n, pos[0], total, billable)
+	return nil
+}
+
+func printCodesRow(c *cli, code icd10.Code) {
+	kind := ""
+	if !code.Billable {
+		kind = "  [header, not billable]"
+	}
+	fmt.Fprintf(c.stdout, "%-9s %s%s\n", code.Code, code.Title, kind)
+}
+
+func codesJSON(c *cli, v any) error {
+	enc := json.NewEncoder(c.stdout)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write JSON: %w", err)
+	}
+	return nil
+}

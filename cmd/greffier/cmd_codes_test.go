@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"greffier/notes/icd10"
+)
+
+// codesCLI runs one greffier command line in-process.
+func codesCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
+	return code, out.String(), errb.String()
+}
+
+func TestCodesCLI(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "sub", "icd10cm.db")
+
+	code, out, errOut := codesCLI(t, "codes", "search", "HTN", "--db", db)
+	if code != 0 || !strings.HasPrefix(out, "I10 ") || !strings.Contains(out, "Essential (primary) hypertension") {
+		t.Errorf("search HTN: exit %d, out %q, err %q", code, out, errOut)
+	}
+
+	code, out, errOut = codesCLI(t, "codes", "search", "infection", "urinaire", "--json", "--limit", "2", "--db", db)
+	var got []icd10.Code
+	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got) != 2 || got[0].Code != "N39.0" || !got[0].Billable {
+		t.Errorf("search --json: exit %d, %+v (%v), err %q", code, got, err, errOut)
+	}
+
+	code, out, _ = codesCLI(t, "codes", "show", "e119", "--db", db)
+	if code != 0 || out != "E11.9     Type 2 diabetes mellitus without complications\n" {
+		t.Errorf("show e119: exit %d, out %q", code, out)
+	}
+	code, out, _ = codesCLI(t, "codes", "show", "E11", "--db", db)
+	if code != 0 || !strings.Contains(out, "not billable") {
+		t.Errorf("show E11: exit %d, out %q", code, out)
+	}
+
+	fixture, err := filepath.Abs("../../notes/icd10/testdata/order_small.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut = codesCLI(t, "codes", "import", fixture, "--db", db)
+	if code != 0 || !strings.HasPrefix(out, "imported 15 codes from ") {
+		t.Errorf("import: exit %d, out %q, err %q", code, out, errOut)
+	}
+	code, out, _ = codesCLI(t, "codes", "show", "A00.9", "--json", "--db", db)
+	var c icd10.Code
+	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil || c != (icd10.Code{Code: "A00.9", Title: "Cholera, unspecified", Billable: true}) {
+		t.Errorf("show A00.9 after import: exit %d, %+v, %v", code, c, err)
+	}
+}
+
+func TestCodesCLIErrors(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "icd10cm.db")
+	bad, err := filepath.Abs("../../notes/icd10/testdata/malformed/bad_flag.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"no subcommand", []string{"codes"}, "usage"},
+		{"unknown subcommand", []string{"codes", "frobnicate"}, "unknown codes subcommand"},
+		{"search without query", []string{"codes", "search", "--db", db}, "usage"},
+		{"bad limit", []string{"codes", "search", "x", "--limit", "0", "--db", db}, "--limit"},
+		{"unknown code", []string{"codes", "show", "Z99.99", "--db", db}, "not in the code table"},
+		{"not a code", []string{"codes", "show", "hello", "--db", db}, "not an ICD-10-CM code"},
+		{"missing file", []string{"codes", "import", "/nonexistent/icd10cm_order_2026.txt", "--db", db}, "open /nonexistent"},
+		{"malformed file", []string{"codes", "import", bad, "--db", db}, "line 4: header flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, errOut := codesCLI(t, tt.args...)
+			if code != 2 || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errOut, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,310 @@
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { CodeHit, DiffLine, Section, VersionInfo } from '../api';
+import { Transcript } from '../components/Transcript';
+import { useStore } from '../hooks';
+import type { AppState } from '../state';
+
+/** AUTOSAVE_MS is how long typing must pause before a section is saved as a version. */
+export const AUTOSAVE_MS = 1200;
+
+export function Review({ state }: { state: AppState }) {
+  const d = useStore(state.draft);
+  const enc = useStore(state.encounter);
+  const [hl, setHl] = useState<number[]>([]);
+  const t = state.t;
+  useEffect(() => {
+    if (!d && enc && enc.latest_version > 0) void state.loadDraft(0);
+  }, [state, d, enc]);
+  if (!d || !enc) {
+    return (
+      <section class="screen" aria-labelledby="review-title">
+        <h1 id="review-title">{t('nav.review')}</h1>
+        <p class="empty">{t('review.none')}</p>
+      </section>
+    );
+  }
+  const user = state.currentUser();
+  return (
+    <section class="screen review" aria-labelledby="review-title">
+      <h1 id="review-title">{t('nav.review')}</h1>
+      <p>
+        {t('home.patient')}: <strong>{enc.patient_label}</strong>{' '}
+        <span class={`badge state-${d.state}`} data-testid="draft-state" data-state={d.state}>
+          {t(`state.${d.state}`)}
+        </span>{' '}
+        <span class="muted" data-testid="draft-version">
+          {t('review.version', { v: d.version, author: d.author })}
+        </span>
+      </p>
+      <div class="split">
+        <div class="note" data-testid="note">
+          {d.note.sections.map((s) => (
+            <SectionEditor key={s.key} state={state} section={s} onEvidence={setHl} />
+          ))}
+          <Lists state={state} onEvidence={setHl} />
+          <Workflow state={state} role={user?.role} />
+        </div>
+        <aside class="side">
+          <Transcript state={state} segments={enc.segments} highlight={hl} />
+          <Codes state={state} />
+          <History state={state} />
+        </aside>
+      </div>
+    </section>
+  );
+}
+
+function SectionEditor({ state, section, onEvidence }: { state: AppState; section: Section; onEvidence: (ids: number[]) => void }) {
+  const t = state.t;
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(section.sentences.map((s) => s.text).join('\n'));
+  const [status, setStatus] = useState<'idle' | 'pending' | 'saving' | 'saved'>('idle');
+  const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const latest = useRef(text);
+  latest.current = text;
+  const joined = section.sentences.map((s) => s.text).join('\n');
+  // A new version from elsewhere (regenerate, another section's save) refreshes the
+  // text unless the user is typing in this section.
+  useEffect(() => {
+    if (!timer.current && status !== 'saving') setText(joined);
+  }, [joined]);
+
+  const save = async () => {
+    if (timer.current) clearTimeout(timer.current);
+    timer.current = null;
+    setStatus('saving');
+    const ok = await state.saveSection(section.key, latest.current);
+    setStatus(ok ? 'saved' : 'idle');
+  };
+  // A pending edit is saved when the editor goes away: an edit is never lost.
+  useEffect(
+    () => () => {
+      if (timer.current) {
+        clearTimeout(timer.current);
+        void state.saveSection(section.key, latest.current);
+      }
+    },
+    [state, section.key],
+  );
+  const id = `sec-${section.key}`;
+  return (
+    <div class="section" data-section={section.key}>
+      <div class="section-head">
+        <h2 id={id}>{section.title}</h2>
+        <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing} data-testid={`edit-${section.key}`}>
+          {editing ? t('review.doneEditing') : t('review.edit')}
+        </button>
+        <span class="muted small" aria-live="polite" data-testid={`status-${section.key}`}>
+          {status === 'pending' ? t('review.unsaved') : status === 'saving' ? t('review.saving') : status === 'saved' ? t('review.autosaved') : ''}
+        </span>
+      </div>
+      {editing ? (
+        <textarea
+          aria-labelledby={id}
+          data-testid={`text-${section.key}`}
+          rows={Math.max(3, section.sentences.length + 1)}
+          value={text}
+          onInput={(e) => {
+            setText(e.currentTarget.value);
+            setStatus('pending');
+            if (timer.current) clearTimeout(timer.current);
+            timer.current = setTimeout(() => void save(), AUTOSAVE_MS);
+          }}
+          onBlur={() => timer.current && void save()}
+        />
+      ) : section.sentences.length === 0 ? (
+        <p class="empty">{t('review.emptySection')}</p>
+      ) : (
+        <p>
+          {section.sentences.map((s, i) => (
+            <span
+              key={i}
+              tabIndex={0}
+              class={s.evidence.length === 0 ? 'sentence no-evidence' : 'sentence'}
+              title={s.evidence.length === 0 ? t('review.noEvidence') : t('review.evidence', { ids: s.evidence.join(', ') })}
+              aria-label={s.evidence.length === 0 ? `${s.text} (${t('review.noEvidence')})` : undefined}
+              onMouseEnter={() => onEvidence(s.evidence)}
+              onFocus={() => onEvidence(s.evidence)}
+              onMouseLeave={() => onEvidence([])}
+              onBlur={() => onEvidence([])}
+            >
+              {s.evidence.length === 0 && <span aria-hidden="true">⚠ </span>}
+              {s.text}{' '}
+            </span>
+          ))}
+        </p>
+      )}
+    </div>
+  );
+}
+
+function Lists({ state, onEvidence }: { state: AppState; onEvidence: (ids: number[]) => void }) {
+  const d = useStore(state.draft)!;
+  const t = state.t;
+  const n = d.note;
+  const item = (key: string, text: string, ev: number[]) => (
+    <li key={key} tabIndex={0} class={ev.length === 0 ? 'no-evidence' : ''} onMouseEnter={() => onEvidence(ev)} onFocus={() => onEvidence(ev)}>
+      {text}
+    </li>
+  );
+  return (
+    <div class="lists">
+      {n.medications.length > 0 && (
+        <>
+          <h2>{t('review.medications')}</h2>
+          <ul>{n.medications.map((m, i) => item(`m${i}`, [m.name, m.dose, m.frequency, `(${m.action})`].filter(Boolean).join(' '), m.evidence))}</ul>
+        </>
+      )}
+      {n.problems.length > 0 && (
+        <>
+          <h2>{t('review.problems')}</h2>
+          <ul>{n.problems.map((p, i) => item(`p${i}`, p.title + (p.icd10 ? ` — ${p.icd10.code}` : ''), p.evidence))}</ul>
+        </>
+      )}
+      {n.warnings.length > 0 && (
+        <>
+          <h2>{t('review.warnings')}</h2>
+          <ul class="warnings" data-testid="warnings">
+            {n.warnings.map((w, i) => (
+              <li key={i}>{w.message}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Workflow({ state, role }: { state: AppState; role: string | undefined }) {
+  const d = useStore(state.draft)!;
+  const t = state.t;
+  const [tmpl, setTmpl] = useState(d.note.template);
+  const [lang, setLang] = useState(d.note.language);
+  return (
+    <div class="workflow panel">
+      <div class="row">
+        <label>
+          {t('rec.template')}{' '}
+          <select value={tmpl} onChange={(e) => setTmpl(e.currentTarget.value)}>
+            <option value="soap">SOAP</option>
+            <option value="hp">H&amp;P</option>
+            <option value="progress">{t('review.progress')}</option>
+          </select>
+        </label>
+        <label>
+          {t('rec.noteLanguage')}{' '}
+          <select value={lang} onChange={(e) => setLang(e.currentTarget.value)}>
+            <option value="en">{t('lang.en')}</option>
+            <option value="fr">{t('lang.fr')}</option>
+          </select>
+        </label>
+        <button type="button" onClick={() => void state.generateDraft(tmpl, lang)} disabled={d.state === 'approved' || d.state === 'exported'}>
+          {t('review.regenerate')}
+        </button>
+      </div>
+      <div class="row">
+        {d.state === 'drafted' && (
+          <button type="button" onClick={() => void state.markReady()} data-testid="mark-ready">
+            {t('review.markReady')}
+          </button>
+        )}
+        {(d.state === 'drafted' || d.state === 'in_review') && (
+          <button type="button" class="primary" onClick={() => void state.approve()} data-testid="approve" disabled={role !== 'physician'} title={role !== 'physician' ? t('review.physicianOnly') : ''}>
+            {t('review.approve')}
+          </button>
+        )}
+        {(d.state === 'approved' || d.state === 'exported') && (
+          <button type="button" class="primary" onClick={() => state.go('export')} data-testid="to-export">
+            {t('nav.export')}
+          </button>
+        )}
+        {role !== 'physician' && <span class="muted small">{t('review.physicianOnly')}</span>}
+      </div>
+    </div>
+  );
+}
+
+function Codes({ state }: { state: AppState }) {
+  const d = useStore(state.draft)!;
+  const t = state.t;
+  const [q, setQ] = useState('');
+  const [hits, setHits] = useState<CodeHit[]>([]);
+  return (
+    <div class="codes panel" data-testid="codes">
+      <h2>{t('review.codes')}</h2>
+      {d.codes.length === 0 && <p class="empty">{t('review.noCodes')}</p>}
+      <ul>
+        {d.codes.map((c) => (
+          <li key={c.code} class={`code code-${c.status}`}>
+            <strong>{c.code}</strong> {c.display} <span class="badge">{t(`code.${c.status}`)}</span>
+            {c.evidence && <div class="muted small">“{c.evidence}”</div>}
+            <button type="button" onClick={() => void state.setCode(c.code, '', 'accepted')} disabled={c.status === 'accepted'}>
+              {t('code.accept')}
+            </button>
+            <button type="button" onClick={() => void state.setCode(c.code, '', 'rejected')} disabled={c.status === 'rejected'}>
+              {t('code.reject')}
+            </button>
+          </li>
+        ))}
+      </ul>
+      <form
+        onSubmit={(e) => {
+          e.preventDefault();
+          state.api.drafts.searchCodes(q).then(setHits, state.reportError);
+        }}
+      >
+        <label for="code-search">{t('code.search')}</label>
+        <input id="code-search" type="search" value={q} onInput={(e) => setQ(e.currentTarget.value)} />
+        <button type="submit">{t('home.searchGo')}</button>
+      </form>
+      <ul>
+        {hits.map((h) => (
+          <li key={h.code}>
+            <strong>{h.code}</strong> {h.title}{' '}
+            <button type="button" onClick={() => void state.setCode(h.code, h.title, 'accepted')}>
+              {t('code.add')}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+function History({ state }: { state: AppState }) {
+  const d = useStore(state.draft)!;
+  const t = state.t;
+  const [versions, setVersions] = useState<VersionInfo[]>([]);
+  const [diff, setDiff] = useState<DiffLine[] | null>(null);
+  useEffect(() => {
+    state.api.drafts.versions(d.encounter_id).then(setVersions, state.reportError);
+  }, [state, d.encounter_id, d.latest_version]);
+  return (
+    <div class="history panel" data-testid="history">
+      <h2>{t('review.history')}</h2>
+      <ol>
+        {versions.map((v) => (
+          <li key={v.version}>
+            v{v.version} — {v.author} — {new Date(v.created_at).toLocaleTimeString()}
+            {v.version > 1 && (
+              <button type="button" onClick={() => state.api.drafts.diff(d.encounter_id, v.version - 1, v.version).then(setDiff, state.reportError)}>
+                {t('review.diff', { a: v.version - 1, b: v.version })}
+              </button>
+            )}
+          </li>
+        ))}
+      </ol>
+      {diff && (
+        <pre class="diff" data-testid="diff">
+          {diff
+            .filter((l) => l.op !== ' ')
+            .map((l, i) => (
+              <div key={i} class={l.op === '+' ? 'ins' : 'del'}>
+                {l.op} {l.text}
+              </div>
+            ))}
+        </pre>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,41 @@
+// Package store is Greffier's encounter store: SQLite (mattn/go-sqlite3, FTS5) with
+// the review workflow, an audit log, search, retention, backup and encryption at rest.
+//
+// Opening. Open(ctx, path) sets WAL, foreign keys, a busy timeout, synchronous=FULL
+// and immediate write transactions; runs PRAGMA quick_check (a damaged file is an
+// error that says how to restore a backup); applies the embedded migrations
+// (migrations/NNNN_name.sql, each in a transaction, recorded in schema_migrations);
+// and loads the encryption key (KeyFile next to the database, created 0600 on first
+// use, or Options.Passphrase with argon2id). A wrong or missing key is refused.
+//
+// Encryption. Patient text — transcript segments, draft JSON and text, patient
+// name/MRN/birth date, code evidence — is sealed with AES-256-GCM (package crypt),
+// bound to its row. The FTS5 index holds keyed hashes of normalised words, never the
+// words. Audio files are encrypted in chunks: Keys().NewWriter for spools,
+// Keys().EncryptFile / DecryptFile / NewReader for files.
+//
+// Workflow (every method takes ctx first; by is a user id, System for Greffier):
+//
+//	CreateUser, ListUsers, UserByName         users and roles
+//	CreatePatient, GetPatient, FindPatient    patients (all fields optional)
+//	CreateEncounter, RecordConsent            state recording; consent who/when
+//	SaveRecording, Recordings                 audio file path + sha256
+//	SaveSegments, Segments                    transcript → state transcribed
+//	SaveDraftVersion, GetLatestDraft,         immutable versions → drafted;
+//	GetVersion, ListVersions, Diff            line diff of rendered text
+//	SuggestCodes, SetCodeStatus, Codes        suggested / accepted / rejected, by whom
+//	MarkReady                                 secretary or physician: drafted → in_review
+//	Approve                                   physician only: → approved (latest version)
+//	CanExport, MarkExported                   only approved notes export → exported
+//	GetEncounter, ViewEncounter, ListEncounters
+//	Audit, VerifyAudit                        hash-chained (HMAC) append-only log
+//	Search                                    words AND, word* prefix, patient/date filters
+//	Setting, SetSetting, RunRetention         audio deleted N days after approval (30)
+//	Backup                                    SQLite online backup to a new file
+//
+// Rules live here, not in the UI: admins do not edit notes; Greffier drafts only
+// before review; editing (or recoding) an approved or exported note makes a new
+// version and sends it back to in_review for a new signature. Errors users can act
+// on are *domain.Error: EForbidden for a role, EConflict for a state, ENotFound,
+// EInvalid.
+package store
