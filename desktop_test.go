@@ -15,6 +15,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"greffier/app"
+	"greffier/appdirs"
+	"greffier/notes/store"
+	"greffier/notes/transcript"
 )
 
 // desktopBin is what `make build` (make desktop) produces.
@@ -295,10 +300,83 @@ func TestDesktopHome(t *testing.T) {
 	needDesktopBinary(t)
 	needTools(t, "Xvfb", "xdotool", "import")
 	display := startXvfb(t)
-	app := launchDesktop(t, display, t.TempDir(), "GREFFIER_LANG=en")
-	app.waitTitle("Greffier — Home", 30*time.Second)
-	app.screenshot("home.png")
-	if err := app.cmd.Process.Signal(syscall.Signal(0)); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	win := launchDesktop(t, display, t.TempDir(), "GREFFIER_LANG=en")
+	win.waitTitle("Greffier — Home", 30*time.Second)
+	win.screenshot("home.png")
+	if err := win.cmd.Process.Signal(syscall.Signal(0)); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("app died: %v", err)
+	}
+}
+
+// consultation is a made-up consultation (no real patient) seeded into the test's
+// database so that the Draft review screen has a note to show.
+const consultation = `[doctor] Good morning, what brings you in today?
+[patient] I have had a dry cough and a sore throat for five days.
+[patient] I also get headaches in the evening.
+[doctor] Any fever?
+[patient] A little, thirty-eight degrees on Monday.
+[doctor] Your blood pressure is 128/82 today and your lungs sound clear.
+[doctor] This looks like a viral upper respiratory infection.
+[doctor] Take paracetamol 1 g three times a day for the pain and fever.
+[doctor] Come back in one week if the cough is not better.`
+
+// seedDraft creates a physician, an encounter with consent and a transcript, and
+// drafts its note through the app's own services; it returns the encounter id.
+func seedDraft(t *testing.T, data string) int64 {
+	t.Helper()
+	ctx := context.Background()
+	dirs := appdirs.Dirs{Data: data}
+	svc := app.New(app.Config{Dirs: dirs})
+	if err := svc.Start(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	u, err := svc.Settings.CreateUser("Dr Desktop", "physician")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := svc.Encounters.Create(app.NewEncounter{PatientLabel: "P-0042", PatientName: "Test Patient", Language: "en", Template: "soap", Consent: true, UserID: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := transcript.ParseDialogue(consultation)
+	db, err := store.Open(ctx, dirs.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.SaveSegments(ctx, v.ID, segs)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Drafts.Generate(v.ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	return v.ID
+}
+
+// TestDesktopScreens opens the real window on a seeded database and walks the main
+// screens with the keyboard shortcuts (Alt+R, Alt+D, Alt+S): each must set its window
+// title, and each screenshot goes to build/artifacts/.
+func TestDesktopScreens(t *testing.T) {
+	needDesktopBinary(t)
+	needTools(t, "Xvfb", "xdotool", "import")
+	data := t.TempDir()
+	id := seedDraft(t, data)
+	display := startXvfb(t)
+	win := launchDesktop(t, display, data, "GREFFIER_LANG=en", "GREFFIER_SCREEN=review", fmt.Sprintf("GREFFIER_ENCOUNTER=%d", id))
+	win.waitTitle("Greffier — Draft review", 30*time.Second)
+	time.Sleep(time.Second) // the note loads after the title is set
+	win.screenshot("review.png")
+	for _, s := range []struct{ key, title, file string }{
+		{"alt+h", "Greffier — Home", "home-seeded.png"},
+		{"alt+r", "Greffier — Recording", "recording.png"},
+		{"alt+s", "Greffier — Settings", "settings.png"},
+		{"alt+l", "Greffier — Réglages", "settings-fr.png"},
+	} {
+		win.key(s.key)
+		win.waitTitle(s.title, 15*time.Second)
+		time.Sleep(500 * time.Millisecond)
+		win.screenshot(s.file)
 	}
 }

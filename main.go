@@ -1,7 +1,8 @@
 // Command greffier-desktop is Greffier's desktop app: a Wails v2 window over the
 // services in app/. Build it with `make desktop` (tags desktop,production,webkit2_41).
 // GREFFIER_DATA sets the data folder, GREFFIER_SCREEN the first screen (home,
-// recording, review, queue, export, settings), GREFFIER_LANG the language (en, fr).
+// recording, review, queue, export, settings), GREFFIER_ENCOUNTER an encounter to open
+// on it, GREFFIER_LANG the language (en, fr), GREFFIER_MODEL the whisper model file.
 package main
 
 import (
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"log"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/wailsapp/wails/v2"
@@ -52,10 +54,13 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	enc, _ := strconv.ParseInt(os.Getenv("GREFFIER_ENCOUNTER"), 10, 64)
 	svc := app.New(app.Config{
-		Dirs:        dirs,
-		StartScreen: os.Getenv("GREFFIER_SCREEN"),
-		Language:    os.Getenv("GREFFIER_LANG"),
+		Dirs:           dirs,
+		StartScreen:    os.Getenv("GREFFIER_SCREEN"),
+		StartEncounter: enc,
+		Language:       os.Getenv("GREFFIER_LANG"),
+		WhisperModel:   os.Getenv("GREFFIER_MODEL"),
 	})
 	return wails.Run(&options.App{
 		Title:     app.Product,

@@ -38,6 +38,8 @@ type Config struct {
 	Dirs appdirs.Dirs
 	// StartScreen is the screen shown first ("home" when empty); GREFFIER_SCREEN sets it.
 	StartScreen string
+	// StartEncounter, if not 0, is opened at start (GREFFIER_ENCOUNTER).
+	StartEncounter int64
 	// Language is the UI language at start, "en" or "fr" ("" keeps the saved setting).
 	Language string
 	// WhisperModel is the model file to transcribe with; "" picks the first model in

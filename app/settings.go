@@ -25,6 +25,8 @@ type Info struct {
 	DataDir     string `json:"data_dir"`
 	ModelsDir   string `json:"models_dir"`
 	StartScreen string `json:"start_screen"`
+	// StartEncounter is an encounter to open at start, 0 for none.
+	StartEncounter int64 `json:"start_encounter"`
 	// StartLanguage is the language asked for at start (GREFFIER_LANG), "" if none:
 	// the UI then keeps the user's saved choice.
 	StartLanguage string `json:"start_language"`
@@ -54,7 +56,7 @@ func (st *Settings) Info() (Info, error) {
 	return Info{
 		Product: Product, Version: Version,
 		DataDir: s.cfg.Dirs.Data, ModelsDir: s.cfg.Dirs.Models(),
-		StartScreen: screen, StartLanguage: s.cfg.Language,
+		StartScreen: screen, StartLanguage: s.cfg.Language, StartEncounter: s.cfg.StartEncounter,
 		SchemaVersion: ver, SQLiteVersion: sv,
 	}, nil
 }

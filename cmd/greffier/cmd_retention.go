@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
+
+	"greffier/notes/store"
 )
 
 func retentionCommand() command {
@@ -10,8 +13,11 @@ func retentionCommand() command {
 }
 
 func runRetention(ctx context.Context, c *cli, args []string) error {
+	if len(args) > 0 && args[0] == "set" {
+		return runRetentionSet(ctx, c, args[1:])
+	}
 	if len(args) == 0 || args[0] != "run" {
-		return usagef("usage: greffier retention run [--json] [--db PATH]")
+		return usagef("usage: greffier retention run [--json] [--db PATH] | greffier retention set DAYS --as USER [--db PATH]")
 	}
 	fs := newFlags(c, "retention run", "retention run [--json] [--db PATH]")
 	db := dbFlag(fs)
@@ -38,5 +44,37 @@ func runRetention(ctx context.Context, c *cli, args []string) error {
 	if len(rep.Failed) > 0 {
 		return fmt.Errorf("%d recordings could not be deleted", len(rep.Failed))
 	}
+	return nil
+}
+
+// runRetentionSet changes how many days after approval audio is kept.
+func runRetentionSet(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "retention set", "retention set DAYS --as USER [--db PATH]")
+	db := dbFlag(fs)
+	as := fs.String("as", "", "the user making the change (recorded in the audit log)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("retention set takes one number of DAYS")
+	}
+	days, err := strconv.Atoi(pos[0])
+	if err != nil || days < 0 {
+		return usagef("DAYS %q must be a whole number, 0 or more", pos[0])
+	}
+	s, err := openStore(ctx, *db)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	u, err := userRef(ctx, s, *as)
+	if err != nil {
+		return err
+	}
+	if err := s.SetSetting(ctx, store.SettingRetentionDays, strconv.Itoa(days), u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "audio is now deleted %d days after approval\n", days)
 	return nil
 }

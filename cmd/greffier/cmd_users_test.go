@@ -86,4 +86,13 @@ func TestStoreCommands(t *testing.T) {
 	if _, err := os.Stat(audio); err != nil {
 		t.Errorf("audio deleted too early: %v", err)
 	}
+	if code, out, errs := runCLI(t, "retention", "set", "0", "--as", "Dr Martin", "--db", dbp); code != 0 || !strings.Contains(out, "0 days") {
+		t.Errorf("retention set: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "retention", "run", "--db", dbp); code != 0 || !strings.Contains(out, "1 recordings deleted") {
+		t.Errorf("retention run after set 0: %d %q %q", code, out, errs)
+	}
+	if _, err := os.Stat(audio); !os.IsNotExist(err) {
+		t.Errorf("audio kept: %v", err)
+	}
 }

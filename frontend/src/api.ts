@@ -136,6 +136,7 @@ export interface Info {
   data_dir: string;
   models_dir: string;
   start_screen: string;
+  start_encounter: number;
   start_language: string;
   schema_version: number;
   sqlite_version: string;

@@ -28,6 +28,7 @@ const info: Info = {
   data_dir: '/tmp/x',
   models_dir: '/tmp/x/models',
   start_screen: 'settings',
+  start_encounter: 0,
   start_language: '',
   schema_version: 3,
   sqlite_version: '3.50.0',
@@ -62,7 +63,7 @@ describe('catalogues', () => {
 
 describe('app state', () => {
   it('starts on the screen the Go side asks for and titles the window', async () => {
-    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l });
+    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Settings.Users': () => [] });
     const st = createAppState(createApi(f.t), memKV());
     await st.start();
     expect(st.session.get().screen).toBe('settings');
@@ -73,7 +74,7 @@ describe('app state', () => {
 
   it('switches language at run time, remembers it and tells Go', async () => {
     const setLanguage = vi.fn((l: unknown) => l);
-    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage });
+    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage, 'Settings.Users': () => [] });
     const kv = memKV();
     const st = createAppState(createApi(f.t), kv);
     await st.start();
@@ -88,7 +89,7 @@ describe('app state', () => {
   });
 
   it('GREFFIER_LANG (start_language) wins over the saved language', async () => {
-    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_language: 'fr' }), 'Settings.SetLanguage': (l) => l });
+    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_language: 'fr' }), 'Settings.SetLanguage': (l) => l, 'Settings.Users': () => [] });
     const kv = memKV();
     kv.setItem('greffier.lang', 'en');
     const st = createAppState(createApi(f.t), kv);

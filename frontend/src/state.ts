@@ -175,6 +175,7 @@ export function createAppState(api: Api, kv: KV | null) {
         if (isLang(info.start_language)) await state.setLang(info.start_language);
         else await api.settings.setLanguage(session.get().lang);
         await state.loadUsers();
+        if (info.start_encounter > 0) await state.open(info.start_encounter, session.get().screen);
       } catch (e) {
         reportError(e);
       }

@@ -5,8 +5,6 @@
 // French), and validates the codes a draft suggests.
 package icd10
 
-//go:generate go run ./internal/gencategories -in ../../../shared/eval/icd10cm-reference/icd10cm-categories-April-1-2026.csv -out data/categories.tsv
-
 import (
 	"context"
 	"database/sql"

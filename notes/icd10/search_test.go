@@ -2,6 +2,8 @@ package icd10_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"greffier/domain"
@@ -82,8 +84,36 @@ func TestSearchAbbreviations(t *testing.T) {
 	}
 }
 
+// orderLine formats one row of the CDC tabular order file (fixed width).
+func orderLine(n int, code string, billable bool, title string) string {
+	flag := "0"
+	if billable {
+		flag = "1"
+	}
+	short := title
+	if len(short) > 60 {
+		short = short[:60]
+	}
+	return fmt.Sprintf("%05d %-7s %s %-60s %s\n", n, code, flag, short, title)
+}
+
 func TestSearchBillableFirst(t *testing.T) {
 	ix := openIndex(t)
+	// The starter set ships leaves only: import the category headers these queries
+	// also match, as a CDC order file would bring them.
+	headers := [][2]string{
+		{"J45", "Asthma"}, {"E11", "Type 2 diabetes mellitus"}, {"I11", "Hypertensive heart disease"},
+		{"J18", "Pneumonia, unspecified organism"}, {"I48", "Atrial fibrillation and flutter"},
+		{"I50", "Heart failure"}, {"N40", "Benign prostatic hyperplasia"},
+		{"H66", "Suppurative and unspecified otitis media"}, {"G89", "Pain, not elsewhere classified"},
+	}
+	var order strings.Builder
+	for i, h := range headers {
+		order.WriteString(orderLine(i+1, h[0], false, h[1]))
+	}
+	if _, err := ix.Import(context.Background(), strings.NewReader(order.String())); err != nil {
+		t.Fatal(err)
+	}
 	// Each query matches both billable codes and category headers.
 	for _, q := range []string{"asthma", "diabetes", "hypertension", "pneumonia", "fibrillation", "heart failure", "E11", "J45", "BPH", "otitis", "pain"} {
 		t.Run(q, func(t *testing.T) {

@@ -12,11 +12,11 @@ import (
 	"strings"
 )
 
-// data holds the starter set: categories.tsv (3-character categories of the April 2026
-// release, loaded as non-billable headers unless starter.tsv lists them) and
-// starter.tsv (common primary-care billable codes with their official titles).
+// data holds the starter set: starter.tsv, common primary-care billable codes with their
+// official titles. Category headers are not shipped: Validate recognises a header by the
+// codes below it, and an imported CDC file brings the headers with their titles.
 //
-//go:embed data/categories.tsv data/starter.tsv
+//go:embed data/starter.tsv
 var data embed.FS
 
 // starterRow is one line of an embedded TSV file.
@@ -34,19 +34,6 @@ func StarterCodes() ([]Code, error) {
 	out := make([]Code, len(rows))
 	for i, r := range rows {
 		out[i] = Code{Code: dotted(r.code), Title: r.title, Billable: true}
-	}
-	return out, nil
-}
-
-// Categories returns the 3-character categories the starter set ships.
-func Categories() ([]Code, error) {
-	rows, err := readStarter("data/categories.tsv")
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Code, len(rows))
-	for i, r := range rows {
-		out[i] = Code{Code: r.code, Title: r.title}
 	}
 	return out, nil
 }
@@ -77,7 +64,7 @@ func readStarter(name string) ([]starterRow, error) {
 // starterHash identifies the embedded starter set, so a new program version reloads it.
 func starterHash() (string, error) {
 	h := sha256.New()
-	for _, name := range []string{"data/categories.tsv", "data/starter.tsv"} {
+	for _, name := range []string{"data/starter.tsv"} {
 		b, err := data.ReadFile(name)
 		if err != nil {
 			return "", fmt.Errorf("read embedded %s: %w", name, err)
@@ -101,10 +88,6 @@ func (ix *Index) loadStarter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cats, err := readStarter("data/categories.tsv")
-	if err != nil {
-		return err
-	}
 	tx, err := ix.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin starter load: %w", err)
@@ -117,11 +100,7 @@ func (ix *Index) loadStarter(ctx context.Context) error {
 	if _, err := tx.ExecContext(ctx, `DELETE FROM codes WHERE source IN ('starter', 'category')`); err != nil {
 		return fmt.Errorf("remove old starter rows: %w", err)
 	}
-	// Starter rows first: a 3-character billable code there wins over its header row.
 	if err := insertRows(ctx, tx, starter, true, "starter"); err != nil {
-		return err
-	}
-	if err := insertRows(ctx, tx, cats, false, "category"); err != nil {
 		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO meta(key, value) VALUES ('starter', ?)

@@ -14,7 +14,7 @@ import (
 // sharedCategories is the CDC-derived category list the embedded one was generated from.
 const sharedCategories = "../../../shared/eval/icd10cm-reference/icd10cm-categories-April-1-2026.csv"
 
-func readSharedCategories(t *testing.T) map[string]string {
+func readSharedCategories(t testing.TB) map[string]string {
 	t.Helper()
 	f, err := os.Open(sharedCategories)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -107,22 +107,6 @@ func TestStarterCodesAgainstCategories(t *testing.T) {
 	for _, c := range starter {
 		if len(c.Code) > 3 && seen[c.Code[:3]] {
 			t.Errorf("%s is listed as billable but %s subdivides it", c.Code[:3], c.Code)
-		}
-	}
-}
-
-func TestEmbeddedCategoriesMatchRelease(t *testing.T) {
-	shared := readSharedCategories(t)
-	cats, err := icd10.Categories()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(cats) != len(shared) {
-		t.Errorf("embedded %d categories, the release has %d: run go generate", len(cats), len(shared))
-	}
-	for _, c := range cats {
-		if shared[c.Code] != c.Title {
-			t.Errorf("category %s: embedded %q, release %q: run go generate", c.Code, c.Title, shared[c.Code])
 		}
 	}
 }

@@ -57,7 +57,15 @@ func (ix *Index) Validate(ctx context.Context, code, title string) error {
 	c, short, err := ix.lookup(ctx, code)
 	switch domain.ErrorCode(err) {
 	case "":
-	case domain.ENotFound, domain.EInvalid:
+	case domain.ENotFound:
+		// A code with billable codes below it is a category header even when the table
+		// holds no row for the header itself (the starter set ships leaves only).
+		if below, ok := ix.firstBelow(ctx, code); ok {
+			return domain.Wrap(domain.EInvalid, ErrNotBillable,
+				"ICD-10-CM %s is a category header: choose a more specific code, such as %s (%s)", dotted(mustNorm(code)), below.Code, below.Title)
+		}
+		return domain.Wrap(domain.EInvalid, ErrUnknownCode, "%s", err.Error())
+	case domain.EInvalid:
 		return domain.Wrap(domain.EInvalid, ErrUnknownCode, "%s", err.Error())
 	default:
 		return err
@@ -75,6 +83,28 @@ func (ix *Index) Validate(ctx context.Context, code, title string) error {
 			"ICD-10-CM %s: the official title is %q", c.Code, c.Title)
 	}
 	return nil
+}
+
+// firstBelow returns the first billable code that code is a prefix of.
+func (ix *Index) firstBelow(ctx context.Context, code string) (Code, bool) {
+	key, ok := normCode(code)
+	if !ok {
+		return Code{}, false
+	}
+	var c Code
+	err := ix.db.QueryRowContext(ctx,
+		`SELECT code, title FROM codes WHERE code > ? AND code < ? AND billable ORDER BY code LIMIT 1`,
+		key, key+"\uffff").Scan(&c.Code, &c.Title)
+	if err != nil {
+		return Code{}, false
+	}
+	c.Code, c.Billable = dotted(c.Code), true
+	return c, true
+}
+
+func mustNorm(code string) string {
+	key, _ := normCode(code)
+	return key
 }
 
 // normTitle folds a title for comparison: lower case, no accents, words separated by

@@ -45,7 +45,10 @@ func TestNoPlainPatientTextOnDisk(t *testing.T) {
 	f.Close()
 	raw := filepath.Join(dir, "import.raw")
 	os.WriteFile(raw, audio, 0o600)
-	enc := filepath.Join(dir, "import.enc")
+	// Imported files may be named after the patient: the stored path is sealed too.
+	named := filepath.Join(dir, "sub")
+	os.Mkdir(named, 0o700)
+	enc := filepath.Join(named, "Quillebeuf-visit.enc")
 	if err := db.Keys().EncryptFile(raw, enc); err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +83,13 @@ func TestNoPlainPatientTextOnDisk(t *testing.T) {
 	check := func(stage string) {
 		t.Helper()
 		files, _ := filepath.Glob(filepath.Join(dir, "*"))
+		more, _ := filepath.Glob(filepath.Join(named, "*"))
+		files = append(files[:len(files):len(files)], more...)
 		sawWAL := false
 		for _, fn := range files {
+			if st, err := os.Stat(fn); err == nil && st.IsDir() {
+				continue
+			}
 			b, err := os.ReadFile(fn)
 			if err != nil {
 				t.Fatal(err)

@@ -31,7 +31,7 @@ func (db *DB) RunRetention(ctx context.Context) (RetentionReport, error) {
 		return rep, domain.Wrap(domain.EInvalid, err, "retention not run")
 	}
 	cutoff := db.now().Add(-time.Duration(days) * 24 * time.Hour)
-	rows, err := db.db.QueryContext(ctx, `SELECT r.id, r.encounter_id, r.path FROM recordings r JOIN encounters e ON e.id = r.encounter_id
+	rows, err := db.db.QueryContext(ctx, `SELECT r.id, r.encounter_id, r.path_enc FROM recordings r JOIN encounters e ON e.id = r.encounter_id
 		WHERE r.deleted_at IS NULL AND e.approved_at IS NOT NULL AND e.approved_at <= ? ORDER BY r.id`, ms(cutoff))
 	if err != nil {
 		return rep, fmt.Errorf("retention: %w", err)
@@ -43,9 +43,14 @@ func (db *DB) RunRetention(ctx context.Context) (RetentionReport, error) {
 	var due []rec
 	for rows.Next() {
 		var r rec
-		if err := rows.Scan(&r.id, &r.enc, &r.path); err != nil {
+		var path []byte
+		if err := rows.Scan(&r.id, &r.enc, &path); err != nil {
 			rows.Close()
 			return rep, fmt.Errorf("retention: %w", err)
+		}
+		if r.path, err = db.keys.OpenString(path, recordingAAD(r.enc)); err != nil {
+			rows.Close()
+			return rep, fmt.Errorf("retention: recording %d path: %w", r.id, err)
 		}
 		due = append(due, r)
 	}

@@ -39,8 +39,8 @@ func (db *DB) SaveRecording(ctx context.Context, encID int64, path string, encry
 		if _, err := lockEncounterTx(ctx, tx, encID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO recordings (encounter_id, path, sha256, size, encrypted, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			encID, path, sum, size, encrypted, ms(r.CreatedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO recordings (encounter_id, path_enc, sha256, size, encrypted, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			encID, db.keys.SealString(path, recordingAAD(encID)), sum, size, encrypted, ms(r.CreatedAt))
 		if err != nil {
 			return fmt.Errorf("save recording: %w", err)
 		}
@@ -51,6 +51,8 @@ func (db *DB) SaveRecording(ctx context.Context, encID int64, path string, encry
 	})
 	return r, err
 }
+
+func recordingAAD(encID int64) string { return fmt.Sprintf("recording/%d/path", encID) }
 
 func hashFile(path string) (string, int64, error) {
 	f, err := os.Open(path)
@@ -68,7 +70,7 @@ func hashFile(path string) (string, int64, error) {
 
 // Recordings returns an encounter's recordings, deleted ones included.
 func (db *DB) Recordings(ctx context.Context, encID int64) ([]Recording, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, encounter_id, path, sha256, size, encrypted, created_at, deleted_at
+	rows, err := db.db.QueryContext(ctx, `SELECT id, encounter_id, path_enc, sha256, size, encrypted, created_at, deleted_at
 		FROM recordings WHERE encounter_id = ? ORDER BY id`, encID)
 	if err != nil {
 		return nil, fmt.Errorf("list recordings: %w", err)
@@ -79,8 +81,12 @@ func (db *DB) Recordings(ctx context.Context, encID int64) ([]Recording, error) 
 		var r Recording
 		var created int64
 		var deleted sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.EncounterID, &r.Path, &r.SHA256, &r.Size, &r.Encrypted, &created, &deleted); err != nil {
+		var path []byte
+		if err := rows.Scan(&r.ID, &r.EncounterID, &path, &r.SHA256, &r.Size, &r.Encrypted, &created, &deleted); err != nil {
 			return nil, fmt.Errorf("list recordings: %w", err)
+		}
+		if r.Path, err = db.keys.OpenString(path, recordingAAD(r.EncounterID)); err != nil {
+			return nil, fmt.Errorf("recording %d path: %w", r.ID, err)
 		}
 		r.CreatedAt, r.DeletedAt = fromMS(created), fromNullMS(deleted)
 		out = append(out, r)

@@ -158,7 +158,12 @@ function Recorder({ state }: { state: AppState }) {
       </div>
       <Transcript state={state} segments={live} follow />
       {hasTranscript && !mine && (
-        <button type="button" class="primary big" data-testid="draft-note" onClick={() => void state.generateDraft()}>
+        <button
+          type="button"
+          class="primary big"
+          data-testid="draft-note"
+          onClick={() => void (enc.latest_version > 0 ? state.open(enc.id, 'review') : state.generateDraft())}
+        >
           {enc.latest_version > 0 ? t('rec.openDraft') : t('rec.draft')}
         </button>
       )}

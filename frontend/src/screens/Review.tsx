@@ -273,6 +273,7 @@ function Codes({ state }: { state: AppState }) {
 
 function History({ state }: { state: AppState }) {
   const d = useStore(state.draft)!;
+  const { lang } = useStore(state.session);
   const t = state.t;
   const [versions, setVersions] = useState<VersionInfo[]>([]);
   const [diff, setDiff] = useState<DiffLine[] | null>(null);
@@ -285,7 +286,7 @@ function History({ state }: { state: AppState }) {
       <ol>
         {versions.map((v) => (
           <li key={v.version}>
-            v{v.version} — {v.author} — {new Date(v.created_at).toLocaleTimeString()}
+            v{v.version} — {v.author} — {new Date(v.created_at).toLocaleTimeString(lang === 'fr' ? 'fr-FR' : 'en-GB')}
             {v.version > 1 && (
               <button type="button" onClick={() => state.api.drafts.diff(d.encounter_id, v.version - 1, v.version).then(setDiff, state.reportError)}>
                 {t('review.diff', { a: v.version - 1, b: v.version })}

@@ -47,7 +47,7 @@ CREATE INDEX encounters_approved ON encounters (approved_at) WHERE approved_at I
 CREATE TABLE recordings (
     id           INTEGER PRIMARY KEY,
     encounter_id INTEGER NOT NULL REFERENCES encounters(id),
-    path         TEXT    NOT NULL,
+    path_enc     BLOB    NOT NULL,             -- sealed: file names may name the patient
     sha256       TEXT    NOT NULL,
     size         INTEGER NOT NULL,
     encrypted    INTEGER NOT NULL DEFAULT 0,

@@ -1,0 +1,234 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"greffier/app"
+	"greffier/appdirs"
+	"greffier/domain"
+	"greffier/notes/store"
+	"greffier/notes/transcript"
+)
+
+const dialogue = `[doctor] What brings you in today?
+[patient] I have had a dry cough and a sore throat for five days.
+[doctor] Your blood pressure is 128/82 today.
+[doctor] Take paracetamol 1 g three times a day.`
+
+// recorder is a Platform that keeps what the services emit.
+type recorder struct {
+	mu     sync.Mutex
+	at     []time.Time
+	events []app.Event
+}
+
+func (r *recorder) Emit(name string, data any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.at = append(r.at, time.Now())
+	r.events = append(r.events, data.([]app.Event)...)
+}
+
+func (r *recorder) OpenFile(string, []string) (string, error) { return "", nil }
+
+// services starts the real services on a fresh data folder (real SQLite).
+func services(t *testing.T) (*app.Services, appdirs.Dirs) {
+	t.Helper()
+	dirs := appdirs.Dirs{Data: t.TempDir()}
+	s := app.New(app.Config{Dirs: dirs})
+	if err := s.Start(context.Background(), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, dirs
+}
+
+func code(t *testing.T, err error) string {
+	t.Helper()
+	var ue *app.UIError
+	if !errors.As(err, &ue) {
+		t.Fatalf("error %v is not a *app.UIError", err)
+	}
+	return ue.Code
+}
+
+// drafted makes a physician, a secretary and a drafted encounter.
+func drafted(t *testing.T, s *app.Services, dirs appdirs.Dirs) (enc int64, doc, sec int64) {
+	t.Helper()
+	d, err := s.Settings.CreateUser("Dr Test", "physician")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := s.Settings.CreateUser("Sam Sec", "secretary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-1", PatientName: "Pat Test", Language: "en", Consent: true, UserID: x.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	segs, _ := transcript.ParseDialogue(dialogue)
+	db, err := store.Open(context.Background(), dirs.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SaveSegments(context.Background(), v.ID, segs); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Drafts.Generate(v.ID, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	return v.ID, d.ID, x.ID
+}
+
+func TestCreateNeedsConsent(t *testing.T) {
+	s, _ := services(t)
+	_, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-9", Consent: false})
+	if code(t, err) != domain.EInvalid {
+		t.Fatalf("no consent: %v", err)
+	}
+	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-9", Consent: true}); err != nil {
+		t.Fatal(err)
+	}
+	today, err := s.Encounters.Today()
+	if err != nil || len(today) != 1 || today[0].PatientLabel != "P-9" || today[0].State != domain.StateRecording {
+		t.Fatalf("today = %+v, %v", today, err)
+	}
+}
+
+func TestReviewWorkflow(t *testing.T) {
+	s, dirs := services(t)
+	enc, doc, sec := drafted(t, s, dirs)
+	d, err := s.Drafts.Get(enc, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Version != 1 || d.State != domain.StateDrafted || len(d.Note.Sections) == 0 {
+		t.Fatalf("draft %+v", d)
+	}
+	// Edit the first section that has text: keep its first sentence, add a new one.
+	var key, kept string
+	for _, sec := range d.Note.Sections {
+		if len(sec.Sentences) > 0 {
+			key, kept = sec.Key, sec.Sentences[0].Text
+			break
+		}
+	}
+	if key == "" {
+		t.Fatal("the extractive draft has no sentence")
+	}
+	d2, err := s.Drafts.SaveSection(enc, key, kept+"\nThe patient is reassured.", sec, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d2.Version != 2 {
+		t.Fatalf("version after save = %d", d2.Version)
+	}
+	for _, sec := range d2.Note.Sections {
+		if sec.Key != key {
+			continue
+		}
+		if len(sec.Sentences) != 2 || len(sec.Sentences[0].Evidence) == 0 || len(sec.Sentences[1].Evidence) != 0 {
+			t.Fatalf("edited section %+v: the kept sentence must keep its evidence, the new one have none", sec)
+		}
+	}
+	// A save based on an old version is refused: no edit overwrites another silently.
+	if _, err := s.Drafts.SaveSection(enc, key, "x.", sec, 1); code(t, err) != domain.EConflict {
+		t.Fatalf("stale save: %v", err)
+	}
+	diff, err := s.Drafts.Diff(enc, 1, 2)
+	if err != nil || !strings.Contains(mustJSON(t, diff), "reassured") {
+		t.Fatalf("diff = %v, %v", diff, err)
+	}
+	if _, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir(), UserID: doc}); code(t, err) != domain.EConflict {
+		t.Fatalf("export before approval: %v", err)
+	}
+	if _, err := s.Drafts.Approve(enc, sec, 0); code(t, err) != domain.EForbidden {
+		t.Fatalf("secretary approving: %v", err)
+	}
+	if _, err := s.Drafts.MarkReady(enc, sec); err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.Drafts.Approve(enc, doc, 2)
+	if err != nil || a.State != domain.StateApproved || a.ApprovedVersion != 2 {
+		t.Fatalf("approve: %+v, %v", a, err)
+	}
+	res, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir(), UserID: doc})
+	if err != nil || !strings.Contains(res.Text, `"Bundle"`) || res.Bytes == 0 {
+		t.Fatalf("export: %+v, %v", res, err)
+	}
+	q, err := s.Encounters.Queue()
+	if err != nil || len(q.Drafted)+len(q.InReview)+len(q.Approved) != 0 {
+		t.Fatalf("exported encounter still queued: %+v, %v", q, err)
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestUserErrorLanguages(t *testing.T) {
+	err := domain.Errorf(domain.EConflict, "encounter 3 is not approved")
+	en, fr := app.UserError(err, "en"), app.UserError(err, "fr")
+	if en.Code != domain.EConflict || !strings.Contains(en.Message, "encounter 3 is not approved") || !strings.HasPrefix(en.Message, "Not possible now") {
+		t.Errorf("en: %+v", en)
+	}
+	if !strings.HasPrefix(fr.Message, "Impossible pour l'instant") || !strings.Contains(fr.Message, "terminez") {
+		t.Errorf("fr: %+v", fr)
+	}
+	// Other errors may carry paths or data: the user gets a generic message.
+	in := app.UserError(errors.New("open /home/x/secret.db: permission denied"), "en")
+	if in.Code != domain.EInternal || strings.Contains(in.Message, "secret") {
+		t.Errorf("internal: %+v", in)
+	}
+	var back app.UIError
+	if json.Unmarshal([]byte(en.Error()), &back) != nil || back != *en {
+		t.Errorf("Error() is not the JSON api.ts parses: %s", en.Error())
+	}
+}
+
+func TestEventsAreBatched(t *testing.T) {
+	r := &recorder{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ev := app.NewEvents(ctx, r, 50*time.Millisecond)
+	deadline := time.Now().Add(500 * time.Millisecond)
+	n := 0
+	for time.Now().Before(deadline) {
+		ev.Send("segment", n)
+		ev.Send("level", n)
+		n++
+		time.Sleep(time.Millisecond)
+	}
+	ev.Close()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	segs := 0
+	for _, e := range r.events {
+		if e.Kind == "segment" {
+			segs++
+		}
+	}
+	if segs != n {
+		t.Fatalf("%d segment events delivered, %d sent: batching must not drop them", segs, n)
+	}
+	for i := 1; i < len(r.at); i++ {
+		if gap := r.at[i].Sub(r.at[i-1]); gap < 45*time.Millisecond {
+			t.Fatalf("two batches %v apart: more than 20 a second", gap)
+		}
+	}
+	if len(r.at) < 3 {
+		t.Fatalf("only %d batches in 500 ms", len(r.at))
+	}
+}
