@@ -373,6 +373,8 @@ func TestDesktopScreens(t *testing.T) {
 		{"alt+r", "Greffier — Recording", "recording.png"},
 		{"alt+s", "Greffier — Settings", "settings.png"},
 		{"alt+l", "Greffier — Réglages", "settings-fr.png"},
+		{"alt+d", "Greffier — Relecture du brouillon", "review-fr.png"},
+		{"alt+t", "Greffier — Relecture du brouillon", "review-fr-dark.png"}, // theme: same title
 	} {
 		win.key(s.key)
 		win.waitTitle(s.title, 15*time.Second)

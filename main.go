@@ -2,7 +2,8 @@
 // services in app/. Build it with `make desktop` (tags desktop,production,webkit2_41).
 // GREFFIER_DATA sets the data folder, GREFFIER_SCREEN the first screen (home,
 // recording, review, queue, export, settings), GREFFIER_ENCOUNTER an encounter to open
-// on it, GREFFIER_LANG the language (en, fr), GREFFIER_MODEL the whisper model file.
+// on it, GREFFIER_LANG the language (en, fr), GREFFIER_MODEL the whisper model file,
+// GREFFIER_MODEL_URL where models download from (a clinic mirror).
 package main
 
 import (
@@ -61,6 +62,7 @@ func run() error {
 		StartEncounter: enc,
 		Language:       os.Getenv("GREFFIER_LANG"),
 		WhisperModel:   os.Getenv("GREFFIER_MODEL"),
+		ModelBaseURL:   os.Getenv("GREFFIER_MODEL_URL"),
 	})
 	return wails.Run(&options.App{
 		Title:     app.Product,

@@ -15,6 +15,7 @@ import (
 	"greffier/domain"
 	"greffier/notes/store"
 	"greffier/transcribe"
+	"greffier/transcribe/models"
 )
 
 // Product is the name shown in the window title and on the home screen.
@@ -47,6 +48,10 @@ type Config struct {
 	WhisperModel string
 	// Threads for whisper; 0 is transcribe's default.
 	Threads int
+	// ModelBaseURL and ModelCatalogue change where whisper models are downloaded from
+	// and which ones are known (tests serve their own); zero values are upstream's.
+	ModelBaseURL   string
+	ModelCatalogue []models.Model
 }
 
 // Services are the bound services and what they share. Create with New, then Start

@@ -75,6 +75,10 @@ func TestE2EBrowser(t *testing.T) {
 
 	artifacts, _ := filepath.Abs("../build/artifacts")
 	_ = os.MkdirAll(artifacts, 0o755)
+	stale, _ := filepath.Glob(filepath.Join(artifacts, "e2e-*.png"))
+	for _, f := range stale {
+		os.Remove(f)
+	}
 	cmd := exec.CommandContext(ctx, "node", "e2e/flow.mjs")
 	cmd.Dir = "../frontend"
 	cmd.Env = append(os.Environ(),

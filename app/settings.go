@@ -100,9 +100,41 @@ type ModelInfo struct {
 	Active bool   `json:"active"`
 }
 
+func (st *Settings) manager() *models.Manager {
+	return &models.Manager{Dir: st.s.cfg.Dirs.Models(), BaseURL: st.s.cfg.ModelBaseURL, Models: st.s.cfg.ModelCatalogue}
+}
+
+// Catalogue lists the whisper models that can be downloaded.
+func (st *Settings) Catalogue() ([]models.Model, error) {
+	mgr := st.manager()
+	if mgr.Models != nil {
+		return mgr.Models, nil
+	}
+	return models.Catalogue(), nil
+}
+
+// PullModel downloads a catalogue model as a job ("download" progress events; cancel
+// with Encounters.CancelJob). An interrupted download resumes; a file with the wrong
+// checksum is deleted, never installed.
+func (st *Settings) PullModel(name string) (Job, error) {
+	mgr := st.manager()
+	if _, ok := mgr.Lookup(name); !ok {
+		return Job{}, st.s.fail(domain.Errorf(domain.ENotFound, "no model %q in the catalogue", name))
+	}
+	return st.s.jobs.start("download", 0, func(ctx context.Context, progress func(string, float64)) error {
+		mgr.Progress = func(p models.Progress) {
+			if p.Total > 0 {
+				progress(name, float64(p.Done)/float64(p.Total))
+			}
+		}
+		_, err := mgr.Pull(ctx, name)
+		return err
+	}), nil
+}
+
 // Models lists the whisper models in the models folder, marking the one in use.
 func (st *Settings) Models() ([]ModelInfo, error) {
-	mgr := &models.Manager{Dir: st.s.cfg.Dirs.Models()}
+	mgr := st.manager()
 	inst, err := mgr.Installed()
 	if err != nil {
 		return nil, st.s.fail(err)

@@ -15,6 +15,7 @@ import (
 	"greffier/notes/schema"
 	"greffier/notes/templates"
 	"greffier/notes/transcript"
+	"greffier/pipeline"
 )
 
 func draftCommand() command {
@@ -87,37 +88,14 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 		*lang = draft.SpokenLanguage(tr.Segments)
 	}
 
-	var d draft.Drafter
-	if *llmURL != "" || *llamaModel != "" {
-		ld, cleanup, err := newLLMDrafter(ctx, c, *llmURL, *llamaModel)
-		if cleanup != nil {
-			defer cleanup() // also after a failed start: it stops what did start
-		}
-		if err != nil {
-			return err
-		}
-		d = ld
-	} else {
-		ex := draft.Extractive{}
-		if !*noCodes {
-			ix, err := openCodeIndex(ctx, dirs)
-			if err != nil {
-				return err
-			}
-			defer ix.Close()
-			ex.Codes = icdSuggester{ix}
-		}
-		d = ex
-	}
-	note, err := d.Draft(ctx, draft.Request{Segments: tr.Segments, Template: t, Language: *lang})
+	d, cleanup, err := selectDrafter(ctx, c, dirs, *llmURL, *llamaModel, *noCodes)
+	defer cleanup() // also after a failed start: it stops what did start
 	if err != nil {
 		return err
 	}
-	// Every drafter's output goes through the same checks (they add no duplicate warnings).
-	draft.CheckEvidence(&note, tr.Segments)
-	draft.FlagLowConfidence(&note, tr.Segments)
-	if err := schema.Validate(note); err != nil {
-		return fmt.Errorf("drafted note fails its schema (a bug): %w", err)
+	note, err := pipeline.Draft(ctx, d, draft.Request{Segments: tr.Segments, Template: t, Language: *lang})
+	if err != nil {
+		return err
 	}
 	if *format == "text" {
 		return draft.RenderText(c.stdout, note, t.Title.In(*lang))
@@ -126,6 +104,29 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(note)
+}
+
+// selectDrafter returns the LLM drafter when an endpoint or a GGUF is given, else the
+// extractive drafter with ICD-10-CM suggestions (unless noCodes). cleanup is never nil
+// and stops whatever was started (a managed llama-server, the code index).
+func selectDrafter(ctx context.Context, c *cli, dirs appdirs.Dirs, llmURL, llamaModel string, noCodes bool) (draft.Drafter, func(), error) {
+	if llmURL != "" || llamaModel != "" {
+		d, cleanup, err := newLLMDrafter(ctx, c, llmURL, llamaModel)
+		if cleanup == nil {
+			cleanup = func() {}
+		}
+		return d, cleanup, err
+	}
+	ex := draft.Extractive{}
+	if noCodes {
+		return ex, func() {}, nil
+	}
+	ix, err := openCodeIndex(ctx, dirs)
+	if err != nil {
+		return nil, func() {}, err
+	}
+	ex.Codes = icdSuggester{ix}
+	return ex, func() { ix.Close() }, nil
 }
 
 // loadTemplate reads --template: a file path if it looks like one, else a key looked

@@ -14,7 +14,7 @@ func encountersCommand() command {
 	return command{name: "encounters", summary: "list, show, diff encounters; mark a note ready for signature", run: runEncounters}
 }
 
-const encountersUsage = "encounters list [--state S] [--patient P] [--json] | show ID [--as USER] [--json] | diff ID FROM TO | ready ID --as USER  (all take --db PATH)"
+const encountersUsage = "encounters list [--state S] [--patient P] [--json] | show ID [--as USER] [--json] | diff ID FROM TO | ready ID --as USER | audit ID (all take --db PATH)"
 
 func runEncounters(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 {
@@ -38,7 +38,7 @@ func runEncounters(ctx context.Context, c *cli, args []string) error {
 		}
 		ids = append(ids, n)
 	}
-	need := map[string]int{"list": 0, "show": 1, "ready": 1, "diff": 3}
+	need := map[string]int{"list": 0, "show": 1, "ready": 1, "diff": 3, "audit": 1}
 	n, ok := need[args[0]]
 	if !ok {
 		return usagef("unknown encounters subcommand %q: %s", args[0], encountersUsage)
@@ -84,6 +84,8 @@ func runEncounters(ctx context.Context, c *cli, args []string) error {
 		}
 		fmt.Fprintf(c.stdout, "encounter %d is ready for signature\n", ids[0])
 		return nil
+	case "audit":
+		return showAudit(ctx, c, s, ids[0], *asJSON)
 	default: // diff
 		d, err := s.Diff(ctx, ids[0], int(ids[1]), int(ids[2]))
 		if err != nil {
@@ -160,5 +162,33 @@ func showEncounter(ctx context.Context, c *cli, s *store.DB, id int64, as string
 	if latest != nil {
 		fmt.Fprintf(w, "\n%s", latest.Text)
 	}
+	return nil
+}
+
+// showAudit prints an encounter's audit trail after checking the whole chain.
+func showAudit(ctx context.Context, c *cli, s *store.DB, id int64, asJSON bool) error {
+	n, verr := s.VerifyAudit(ctx)
+	entries, err := s.Audit(ctx, store.AuditFilter{EncounterID: id})
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		if err := writeJSON(c.stdout, entries); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "#\tWHEN\tWHO\tWHAT\tDETAIL")
+		for _, e := range entries {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", e.ID, e.At.Local().Format("2006-01-02 15:04:05"), e.Actor, e.Action, e.Detail)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	if verr != nil {
+		return verr
+	}
+	fmt.Fprintf(c.stderr, "audit chain verified: %d entries\n", n)
 	return nil
 }

@@ -98,7 +98,7 @@ func listModels(w io.Writer, mgr *models.Manager) error {
 		have[i.Name] = i
 	}
 	sug := models.SuggestHere(false)
-	fmt.Fprintf(w, "models folder: %s\n\n%-22s %9s  %-9s  %s\n", mgr.Dir, "NAME", "SIZE", "STATUS", "NOTES")
+	fmt.Fprintf(w, "models folder: %s\n\n%-22s %10s  %-9s  %s\n", mgr.Dir, "NAME", "SIZE", "STATUS", "NOTES")
 	for _, m := range models.Catalogue() {
 		status := "-"
 		if _, ok := have[m.Name]; ok {
@@ -112,9 +112,12 @@ func listModels(w io.Writer, mgr *models.Manager) error {
 			notes = append(notes, "speaker turns")
 		}
 		if m.Name == sug.Name {
-			notes = append(notes, "suggested: "+sug.Reason)
+			notes = append(notes, "suggested for this machine ("+sug.Reason+")")
 		}
-		fmt.Fprintf(w, "%-22s %6d MiB  %-9s  %s\n", m.Name, m.SizeMiB, status, strings.Join(notes, "; "))
+		if en := models.SuggestHere(true); m.Name == en.Name && en.Name != sug.Name {
+			notes = append(notes, "suggested if you only speak English")
+		}
+		fmt.Fprintf(w, "%-22s %6d MiB  %-9s  %s\n", m.Name, m.SizeMiB, status, strings.TrimSpace(strings.Join(notes, "; ")))
 	}
 	for _, i := range inst {
 		if !i.Known {

@@ -63,6 +63,9 @@ func TestStoreCommands(t *testing.T) {
 	if code, out, _ := runCLI(t, "encounters", "show", id, "--as", "Léa", "--db", dbp); code != 0 || !strings.Contains(out, "Angor") || !strings.Contains(out, "version 1 by greffier") {
 		t.Errorf("encounters show: %d %q", code, out)
 	}
+	if code, out, errs := runCLI(t, "encounters", "audit", id, "--db", dbp); code != 0 || !strings.Contains(out, "Dr Martin  approve") || !strings.Contains(errs, "verified") {
+		t.Errorf("encounters audit: %d %q %q", code, out, errs)
+	}
 	if code, out, errs := runCLI(t, "search", "effort", "--patient", "P-7", "--db", dbp); code != 0 || strings.Count(out, "\n") != 3 || !strings.Contains(out, "Douleur") {
 		t.Errorf("search: %d %q %q", code, out, errs)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,7 +19,8 @@ import (
 
 // newLLMDrafter returns the LLM drafter for `greffier draft --llm URL` or
 // `--llama-model GGUF`, and a cleanup to call when drafting is done (it stops the
-// managed llama-server and closes the code table).
+// managed llama-server and closes the code table). With --llm, a ?model=NAME query
+// names the model and GREFFIER_LLM_API_KEY, if set, is sent as a bearer token.
 func newLLMDrafter(ctx context.Context, c *cli, llmURL, llamaModel string) (draft.Drafter, func(), error) {
 	dirs, err := appdirs.Default()
 	if err != nil {
@@ -31,7 +33,7 @@ func newLLMDrafter(ctx context.Context, c *cli, llmURL, llamaModel string) (draf
 		}
 	}
 	client := &llm.Client{BaseURL: llmURL}
-	model := llmURL
+	var model string
 	if llamaModel != "" {
 		srv, err := startLlamaServer(ctx, dirs, llamaModel)
 		if err != nil {
@@ -41,14 +43,22 @@ func newLLMDrafter(ctx context.Context, c *cli, llmURL, llamaModel string) (draf
 		client.BaseURL = srv.URL()
 		model = filepath.Base(llamaModel)
 	} else {
+		// Servers that host several models (Ollama, LM Studio, vLLM) need a name:
+		// --llm 'http://127.0.0.1:11434/v1?model=llama3.1'.
+		base, name, err := splitModel(llmURL)
+		if err != nil {
+			return nil, cleanup, usagef("--llm: %v", err)
+		}
+		llmURL, client.BaseURL, client.Model, model = base, base, name, name
+		client.APIKey = os.Getenv("GREFFIER_LLM_API_KEY")
 		if err := llm.CheckEndpoint(llmURL, true); err != nil {
-			cleanup()
-			return nil, func() {}, usagef("--llm: %v", err)
+			return nil, cleanup, usagef("--llm: %v", err)
 		}
 		// The user named this endpoint: it may be remote, and they are told so.
 		client.AllowRemote = true
 		if llm.CheckEndpoint(llmURL, false) != nil {
-			fmt.Fprintf(c.stderr, "greffier: notice: sending the transcript to %s, which is not on this machine\n", llmURL)
+			u, _ := url.Parse(llmURL)
+			fmt.Fprintf(c.stderr, "greffier: notice: sending the transcript to %s://%s, which is not on this machine\n", u.Scheme, u.Host)
 		}
 	}
 	d := llmdraft.Drafter{LLM: client, Model: model}
@@ -93,4 +103,20 @@ func startLlamaServer(ctx context.Context, dirs appdirs.Dirs, model string) (*ll
 		return nil, domain.Wrap(domain.EUnavailable, err, "start llama-server with %s", filepath.Base(model))
 	}
 	return srv, nil
+}
+
+// splitModel takes the model name out of an endpoint's query (?model=NAME).
+func splitModel(raw string) (base, model string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("%q is not a URL", raw)
+	}
+	q := u.Query()
+	model = q.Get("model")
+	q.Del("model")
+	u.RawQuery = q.Encode()
+	if model == "" {
+		model = u.Hostname() // names the endpoint in the note, without credentials
+	}
+	return u.String(), model, nil
 }

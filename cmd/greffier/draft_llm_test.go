@@ -66,8 +66,15 @@ func TestDraftWithLlamaModel(t *testing.T) {
 	if strings.Contains(errOut, "notice") {
 		t.Errorf("a local model printed a notice: %s", errOut)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "data", "logs", "llama-server.log")); err != nil {
-		t.Errorf("server log: %v", err)
+	// The server's log is kept, and holds no patient text.
+	logData, err := os.ReadFile(filepath.Join(dir, "data", "logs", "llama-server.log"))
+	if err != nil || !strings.Contains(string(logData), "model loaded") {
+		t.Errorf("server log: %v, %d bytes", err, len(logData))
+	}
+	for _, w := range []string{"cough", "penicillin", "acetaminophen"} {
+		if strings.Contains(string(logData), w) {
+			t.Errorf("patient text %q in the server log", w)
+		}
 	}
 }
 
@@ -106,5 +113,18 @@ func TestDraftLLMFlags(t *testing.T) {
 				t.Error("patient text in the error output")
 			}
 		})
+	}
+}
+
+func TestSplitModel(t *testing.T) {
+	for _, tc := range []struct{ in, base, model string }{
+		{"http://127.0.0.1:11434/v1?model=llama3.1", "http://127.0.0.1:11434/v1", "llama3.1"},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", "127.0.0.1"},
+		{"https://user:secret@llm.example.org/v1?model=m&x=1", "https://user:secret@llm.example.org/v1?x=1", "m"},
+	} {
+		base, model, err := splitModel(tc.in)
+		if err != nil || base != tc.base || model != tc.model {
+			t.Errorf("splitModel(%s) = %s, %s, %v", tc.in, base, model, err)
+		}
 	}
 }

@@ -41,6 +41,7 @@ func commands() []command {
 		evalCommand(),
 		codesCommand(),
 		exportCommand(),
+		processCommand(),
 		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(),
 	}
 }

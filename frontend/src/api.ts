@@ -309,6 +309,12 @@ export interface ModelInfo {
   active: boolean;
 }
 
+export interface CatalogueModel {
+  Name: string;
+  SizeMiB: number;
+  SHA1: string;
+}
+
 export interface Device {
   name: string;
   host_api: string;
@@ -347,6 +353,8 @@ export function createApi(t: Transport) {
       preferences: () => c<Preferences>('Settings', 'Preferences'),
       savePreferences: (p: Preferences, userId: number) => c<Preferences>('Settings', 'SavePreferences', p, userId),
       testLLM: (endpoint: string) => c<string>('Settings', 'TestLLM', endpoint),
+      catalogue: () => c<CatalogueModel[]>('Settings', 'Catalogue'),
+      pullModel: (name: string) => c<Job>('Settings', 'PullModel', name),
     },
     encounters: {
       today: () => c<EncounterSummary[]>('Encounters', 'Today'),

@@ -129,3 +129,116 @@ describe('app state', () => {
     expect(kv.m.get('greffier.theme')).toBe('dark');
   });
 });
+
+describe('encounter workflow state', () => {
+  const enc = {
+    id: 7,
+    patient_label: 'P-7',
+    state: 'recording' as const,
+    created_at: 0,
+    updated_at: 0,
+    language: 'en',
+    template: 'soap',
+    consent_kind: 'verbal',
+    latest_version: 0,
+    approved_version: 0,
+    segments: [],
+  };
+
+  it('uploads a picked file in the browser and starts the import job', async () => {
+    const calls: unknown[][] = [];
+    const f = fakeTransport({
+      'Encounters.Create': (n) => {
+        calls.push(['create', n]);
+        return enc;
+      },
+      'Encounters.ImportFile': (id, path) => {
+        calls.push(['import', id, path]);
+        return { id: 'import-1', kind: 'import', encounter_id: id, state: 'running', progress: 0 };
+      },
+    });
+    f.t.upload = async (file: File) => `/data/uploads/${file.name}`;
+    const st = createAppState(createApi(f.t), null);
+    st.setUser(3);
+    await st.createEncounter({ patient_label: 'P-7', patient_name: '', language: 'en', template: 'soap', consent: true, consent_kind: 'verbal' });
+    expect(calls[0]).toEqual(['create', expect.objectContaining({ consent: true, user_id: 3 })]);
+    expect(st.session.get().encounterId).toBe(7);
+    const job = await st.importAudio(new File(['RIFF'], 'visit.wav'));
+    expect(job?.id).toBe('import-1');
+    expect(calls[1]).toEqual(['import', 7, '/data/uploads/visit.wav']);
+    expect(st.jobs.get()['import-1']?.state).toBe('running');
+  });
+
+  it('applies batched events: live segments, job end reloads the encounter, levels', async () => {
+    let gets = 0;
+    const f = fakeTransport({
+      'Encounters.Get': () => {
+        gets++;
+        return { ...enc, state: 'transcribed', segments: [{ id: 0, start_ms: 0, end_ms: 900, text: 'hello', turn: 0, token_prob: 1, min_token_prob: 1, no_speech_prob: 0 }] };
+      },
+    });
+    const st = createAppState(createApi(f.t), null);
+    st.encounter.set(enc);
+    st.session.set((s) => ({ ...s, encounterId: 7 }));
+    const seg = (start: number, text: string) => ({ id: 0, start_ms: start, end_ms: start + 500, text, turn: 0, token_prob: 1, min_token_prob: 1, no_speech_prob: 0 });
+    st.onEvents([
+      { kind: 'segment', data: { encounter_id: 7, segment: seg(1000, 'second') } },
+      { kind: 'segment', data: { encounter_id: 7, segment: seg(0, 'first') } },
+      { kind: 'segment', data: { encounter_id: 8, segment: seg(0, 'other encounter') } },
+      { kind: 'level', data: { rms_dbfs: -23, peak_dbfs: -10 } },
+    ]);
+    expect(st.live.get().map((s) => s.text)).toEqual(['first', 'second']);
+    expect(st.level.get()).toBe(-23);
+    st.onEvents([{ kind: 'job', data: { id: 'import-1', kind: 'import', encounter_id: 7, state: 'done', progress: 1 } }]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(gets).toBe(1);
+    expect(st.encounter.get()?.state).toBe('transcribed');
+  });
+
+  it('shows a failed job as an error in the user language', () => {
+    const st = createAppState(createApi(fakeTransport({}).t), null);
+    st.onEvents([{ kind: 'job', data: { id: 'j', kind: 'import', encounter_id: 1, state: 'failed', progress: 0.1, error: { code: 'invalid', message: 'Entrée invalide : fichier tronqué.' } } }]);
+    expect(st.session.get().error).toMatchObject({ code: 'invalid', message: 'Entrée invalide : fichier tronqué.' });
+  });
+
+  it('saves a section on top of the version being edited and keeps the new draft', async () => {
+    const draft = { encounter_id: 7, state: 'drafted', version: 1, latest_version: 1, approved_version: 0, author: 'greffier', created_at: 0, note: {}, codes: [] };
+    const seen: unknown[] = [];
+    const f = fakeTransport({
+      'Drafts.SaveSection': (...args) => {
+        seen.push(args);
+        return { ...draft, version: 2, latest_version: 2, author: 'Dr A' };
+      },
+    });
+    const st = createAppState(createApi(f.t), null);
+    st.setUser(5);
+    st.draft.set(draft as never);
+    expect(await st.saveSection('subjective', 'Better today.')).toBe(true);
+    expect(seen[0]).toEqual([7, 'subjective', 'Better today.', 5, 1]);
+    expect(st.draft.get()?.version).toBe(2);
+    expect(st.session.get().notice).toBe('Saved as version 2.');
+  });
+
+  it('keeps the edit when saving fails (conflict) and reports it', async () => {
+    const draft = { encounter_id: 7, state: 'drafted', version: 1, latest_version: 1, approved_version: 0, author: 'greffier', created_at: 0, note: {}, codes: [] };
+    const f = fakeTransport({
+      'Drafts.SaveSection': () => {
+        throw '{"code":"conflict","message":"Not possible now: version 2 was saved"}';
+      },
+    });
+    const st = createAppState(createApi(f.t), null);
+    st.draft.set(draft as never);
+    expect(await st.saveSection('plan', 'x')).toBe(false);
+    expect(st.session.get().error?.code).toBe('conflict');
+    expect(st.draft.get()?.version).toBe(1);
+  });
+});
+
+describe('mergeSegment', () => {
+  it('orders by start and replaces a re-sent window', async () => {
+    const { mergeSegment } = await import('./state');
+    const s = (start: number, text: string) => ({ id: 0, start_ms: start, end_ms: start + 1, text, turn: 0, token_prob: 0, min_token_prob: 0, no_speech_prob: 0 });
+    const out = mergeSegment(mergeSegment([s(500, 'b')], s(0, 'a')), s(500, 'B'));
+    expect(out.map((x) => x.text)).toEqual(['a', 'B']);
+  });
+});

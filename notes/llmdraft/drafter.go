@@ -43,7 +43,8 @@ type Drafter struct {
 	Model string
 	// ContextTokens is the model's context window; default 4096.
 	ContextTokens int
-	// MaxTokens bounds one answer; default half the context, at most 8192.
+	// MaxTokens bounds one answer; default half the context, at most 4096 (a
+	// note is rarely half that; a larger cut-off only lets a looping model run on).
 	MaxTokens int
 	// BytesPerToken estimates prompt sizes when planning chunks; default 3 (typical
 	// of BPE vocabularies on English and French). A prompt the server still finds
@@ -125,7 +126,7 @@ func (d Drafter) defaults() Drafter {
 		d.ContextTokens = 4096
 	}
 	if d.MaxTokens <= 0 {
-		d.MaxTokens = min(8192, d.ContextTokens/2)
+		d.MaxTokens = min(4096, d.ContextTokens/2)
 	}
 	if d.BytesPerToken <= 0 {
 		d.BytesPerToken = 3

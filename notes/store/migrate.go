@@ -88,6 +88,9 @@ func (db *DB) applyMigration(ctx context.Context, m migration) error {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if strings.Contains(err.Error(), "no such module: fts5") {
+			return fmt.Errorf("migration %s: this program was built without SQLite FTS5 (build with -tags sqlite_fts5): %w", m.name, err)
+		}
 		return fmt.Errorf("migration %s: %w", m.name, err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,

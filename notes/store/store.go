@@ -81,6 +81,13 @@ func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	dsn := fmt.Sprintf("%s?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=%d&_synchronous=FULL&_txlock=immediate",
 		path, busyTimeout.Milliseconds())
+	// Patient data: the file is the user's alone (SQLite gives the -wal and -shm
+	// files the database file's mode).
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, domain.Wrap(domain.EUnavailable, err, "open database %s", path)
+	}
+	f.Close()
 	// In WAL mode the last connection to close removes the WAL: one left behind
 	// means a crash (or another process using the database right now).
 	st, werr := os.Stat(path + "-wal")

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,8 +72,10 @@ func TestOpenSetsPragmasAndMigrates(t *testing.T) {
 	if err != nil || len(list) != 1 {
 		t.Errorf("encounters after reopen: %d, %v", len(list), err)
 	}
-	if _, err := os.Stat(path); err != nil {
-		t.Errorf("database not at %s: %v", path, err)
+	for _, f := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(f); err != nil || st.Mode().Perm() != 0o600 {
+			t.Errorf("%s: %v %v, want mode 0600", f, st, err)
+		}
 	}
 	if st, err := os.Stat(store.KeyFile(path)); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("key file: %v %v", st, err)
@@ -162,5 +165,39 @@ func TestOpenDetectsDamagedPages(t *testing.T) {
 	_, err = store.OpenWith(ctx, path, store.Options{CheckEvery: -1})
 	if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "greffier backup") {
 		t.Fatalf("open a damaged file: %v", err)
+	}
+}
+
+// Two handles on one file (the app and the CLI) write at the same time: the busy
+// timeout and immediate transactions serialise them without "database is locked".
+func TestConcurrentWriters(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "greffier.db")
+	var dbs []*store.DB
+	for i := 0; i < 2; i++ {
+		db, err := store.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		dbs = append(dbs, db)
+	}
+	errs := make(chan error, 2)
+	for i, db := range dbs {
+		go func() {
+			e, err := db.CreateEncounter(ctx, store.NewEncounter{})
+			for v := 0; err == nil && v < 15; v++ {
+				_, err = db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: e.ID, By: store.System, Body: []byte(fmt.Sprintf(`{"writer":%d,"v":%d}`, i, v))})
+			}
+			errs <- err
+		}()
+	}
+	for range dbs {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := dbs[0].VerifyAudit(ctx); err != nil || n != 2+30 {
+		t.Fatalf("audit after concurrent writes: %d entries, %v", n, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"greffier/domain"
@@ -71,13 +72,16 @@ func actorTx(ctx context.Context, tx *sql.Tx, id int64) (actor, error) {
 
 // require returns EForbidden unless the actor has one of the roles.
 func (a actor) require(what string, roles ...domain.UserRole) error {
-	for _, r := range roles {
+	names := make([]string, len(roles))
+	for i, r := range roles {
 		if a.ID != System && a.Role == r {
 			return nil
 		}
+		names[i] = string(r)
 	}
+	need := strings.Join(names, " or ")
 	if a.ID == System {
-		return domain.Errorf(domain.EForbidden, "%s needs a user (%v), not Greffier itself", what, roles)
+		return domain.Errorf(domain.EForbidden, "%s needs a user (%s), not Greffier itself", what, need)
 	}
-	return domain.Errorf(domain.EForbidden, "%s is not allowed for %s (role %s); it needs the role %v", what, a.Name, a.Role, roles)
+	return domain.Errorf(domain.EForbidden, "%s is not allowed for %s (role %s); it needs a %s", what, a.Name, a.Role, need)
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Device, ModelInfo, Preferences, UserRole } from '../api';
+import type { CatalogueModel, Device, ModelInfo, Preferences, UserRole } from '../api';
+import { JobProgress } from '../components/JobProgress';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
 
@@ -13,11 +14,19 @@ export function Settings({ state }: { state: AppState }) {
   const [name, setName] = useState('');
   const [role, setRole] = useState<UserRole>('physician');
   const [llmTest, setLlmTest] = useState('');
+  const [catalogue, setCatalogue] = useState<CatalogueModel[]>([]);
+  const [pick, setPick] = useState('base');
+  const jobs = useStore(state.jobs);
+  const downloads = Object.values(jobs).filter((j) => j.kind === 'download');
+  const lastDone = downloads.filter((j) => j.state === 'done').length;
   useEffect(() => {
-    state.api.settings.models().then(setModels, () => setModels([]));
+    state.api.settings.catalogue().then(setCatalogue, () => setCatalogue([]));
     state.api.settings.devices().then(setDevices, () => setDevices([]));
     state.api.settings.preferences().then(setPrefs, state.reportError);
   }, [state]);
+  useEffect(() => {
+    state.api.settings.models().then(setModels, () => setModels([]));
+  }, [state, lastDone]);
   return (
     <section class="screen settings" aria-labelledby="settings-title">
       <h1 id="settings-title">{t('nav.settings')}</h1>
@@ -70,6 +79,26 @@ export function Settings({ state }: { state: AppState }) {
               </li>
             ))}
           </ul>
+          <form
+            class="row"
+            onSubmit={(e) => {
+              e.preventDefault();
+              state.api.settings.pullModel(pick).then((j) => state.jobs.set((m) => ({ ...m, [j.id]: j })), state.reportError);
+            }}
+          >
+            <label>
+              {t('settings.download')}{' '}
+              <select value={pick} onChange={(e) => setPick(e.currentTarget.value)}>
+                {catalogue.map((m) => (
+                  <option key={m.Name} value={m.Name}>
+                    {m.Name} ({m.SizeMiB} MiB)
+                  </option>
+                ))}
+              </select>
+            </label>
+            <button type="submit">{t('settings.downloadGo')}</button>
+          </form>
+          <JobProgress state={state} encounterId={0} kind="download" />
           <h2>{t('settings.audio')}</h2>
           {devices && devices.length === 0 && <p class="muted">{t('rec.noDevices')}</p>}
           <ul>

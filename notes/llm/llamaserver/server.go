@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -121,7 +122,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 		s.url = "http://127.0.0.1:" + strconv.Itoa(s.port)
 		err = s.launch(ctx)
-		if err == nil || attempt == 2 || ctx.Err() != nil || !s.exitedNow() {
+		if err == nil || attempt == 2 || ctx.Err() != nil || !s.exitedNow() ||
+			!strings.Contains(s.logs.String(), "bind") {
 			break
 		}
 	}
