@@ -76,6 +76,7 @@ type Services struct {
 	Drafts     *Drafts
 	Export     *Export
 	Settings   *Settings
+	Templates  *Templates
 }
 
 // New builds the services. Nothing is opened until Start.
@@ -90,12 +91,13 @@ func New(cfg Config) *Services {
 	s.Drafts = &Drafts{s: s}
 	s.Export = &Export{s: s}
 	s.Settings = &Settings{s: s}
+	s.Templates = &Templates{s: s}
 	return s
 }
 
 // Bind lists the services for Wails' Bind option and for Bridge.
 func (s *Services) Bind() []any {
-	return []any{s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings}
+	return []any{s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates}
 }
 
 // Start opens the data folder and the database, and starts the event batcher that

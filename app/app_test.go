@@ -147,11 +147,21 @@ func TestReviewWorkflow(t *testing.T) {
 			t.Fatalf("edited section %+v: the kept sentence must keep its evidence, the new one have none", sec)
 		}
 	}
+	// Regenerating the edited section brings back the drafter's text, as a version of
+	// the editor: the typed sentence goes, the kept one stays.
+	d3, err := s.Drafts.RegenerateSection(enc, key, sec, 2)
+	if err != nil || d3.Version != 3 || strings.Contains(mustJSON(t, d3.Note.Sections), "reassured") || !strings.Contains(mustJSON(t, d3.Note.Sections), kept) {
+		t.Fatalf("regenerate section: v%d, %v", d3.Version, err)
+	}
 	// A save based on an old version is refused: no edit overwrites another silently.
 	if _, err := s.Drafts.SaveSection(enc, key, "x.", sec, 1); code(t, err) != domain.EConflict {
 		t.Fatalf("stale save: %v", err)
 	}
 	diff, err := s.Drafts.Diff(enc, 1, 2)
+	if err != nil || !strings.Contains(mustJSON(t, diff), "reassured") {
+		t.Fatalf("diff = %v, %v", diff, err)
+	}
+	diff, err = s.Drafts.Diff(enc, 2, 3)
 	if err != nil || !strings.Contains(mustJSON(t, diff), "reassured") {
 		t.Fatalf("diff = %v, %v", diff, err)
 	}
@@ -164,8 +174,8 @@ func TestReviewWorkflow(t *testing.T) {
 	if _, err := s.Drafts.MarkReady(enc, sec); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.Drafts.Approve(enc, doc, 2)
-	if err != nil || a.State != domain.StateApproved || a.ApprovedVersion != 2 {
+	a, err := s.Drafts.Approve(enc, doc, 3)
+	if err != nil || a.State != domain.StateApproved || a.ApprovedVersion != 3 {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
 	res, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir(), UserID: doc})
@@ -239,5 +249,31 @@ func TestEventsAreBatched(t *testing.T) {
 	}
 	if len(r.at) < 3 {
 		t.Fatalf("only %d batches in 500 ms", len(r.at))
+	}
+}
+
+func TestTemplateEditor(t *testing.T) {
+	s, _ := services(t)
+	src, err := s.Templates.Get("soap")
+	if err != nil || !src.Builtin || !strings.Contains(src.YAML, "key: soap") {
+		t.Fatalf("built-in soap: %+v, %v", src, err)
+	}
+	if _, err := s.Templates.Save("key: soap\nsections: [}"); code(t, err) != domain.EInvalid {
+		t.Fatalf("broken YAML saved: %v", err)
+	}
+	edited := strings.Replace(src.YAML, "key: soap", "key: soapx", 1)
+	if _, err := s.Templates.Save(edited); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Templates.Get("soapx")
+	if err != nil || got.Builtin || got.YAML != edited {
+		t.Fatalf("user template: %+v, %v", got, err)
+	}
+	list, err := s.Settings.Templates("en")
+	if err != nil || !strings.Contains(mustJSON(t, list), `"soapx"`) {
+		t.Fatalf("the new template is not offered: %v, %v", list, err)
+	}
+	if _, err := s.Templates.Reset("soapx"); code(t, err) != domain.ENotFound {
+		t.Fatalf("reset of a user-only template: %v", err)
 	}
 }

@@ -90,14 +90,38 @@ func (d *Drafts) Generate(encID int64, template, lang string) (DraftView, error)
 }
 
 func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string) (DraftView, error) {
-	db := d.s.db
-	x, err := db.GetEncounter(ctx, encID)
+	note, title, segs, err := d.draftNote(ctx, encID, tmplKey, lang)
 	if err != nil {
 		return DraftView{}, err
 	}
+	if err := d.save(ctx, encID, store.System, note, title); err != nil {
+		return DraftView{}, err
+	}
+	var sugg []store.CodeSuggestion
+	for _, p := range note.Problems {
+		if p.ICD10 != nil {
+			sugg = append(sugg, store.CodeSuggestion{Code: p.ICD10.Code, Display: p.ICD10.Title, Evidence: evidenceText(segs, p.Evidence)})
+		}
+	}
+	if len(sugg) > 0 {
+		if err := d.s.db.SuggestCodes(ctx, encID, store.System, sugg); err != nil {
+			return DraftView{}, err
+		}
+	}
+	return d.view(ctx, encID, 0)
+}
+
+// draftNote drafts the encounter's transcript with the extractive drafter and checks
+// its evidence; it returns the note, its title and the transcript.
+func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang string) (schema.Note, string, []domain.Segment, error) {
+	db := d.s.db
+	x, err := db.GetEncounter(ctx, encID)
+	if err != nil {
+		return schema.Note{}, "", nil, err
+	}
 	segs, err := db.Segments(ctx, encID)
 	if err != nil {
-		return DraftView{}, err
+		return schema.Note{}, "", nil, err
 	}
 	if tmplKey == "" {
 		tmplKey = x.Template
@@ -107,7 +131,7 @@ func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string
 	}
 	t, err := templates.Loader{Dir: d.s.cfg.Dirs.Templates()}.Get(tmplKey)
 	if err != nil {
-		return DraftView{}, err
+		return schema.Note{}, "", nil, err
 	}
 	if lang == "" {
 		lang = x.Language
@@ -122,24 +146,64 @@ func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string
 	}
 	note, err := ex.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: lang})
 	if err != nil {
-		return DraftView{}, err
+		return schema.Note{}, "", nil, err
 	}
 	draft.CheckEvidence(&note, segs)
-	if err := d.save(ctx, encID, store.System, note, t.Title.In(lang)); err != nil {
+	return note, t.Title.In(lang), segs, nil
+}
+
+// RegenerateSection drafts one section again from the transcript and saves the note
+// with only that section replaced (the user's edits elsewhere stay), as userID.
+func (d *Drafts) RegenerateSection(encID int64, key string, userID int64, baseVersion int) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
 		return DraftView{}, err
 	}
-	var sugg []store.CodeSuggestion
-	for _, p := range note.Problems {
-		if p.ICD10 != nil {
-			sugg = append(sugg, store.CodeSuggestion{Code: p.ICD10.Code, Display: p.ICD10.Title, Evidence: evidenceText(segs, p.Evidence)})
+	v, err := d.regenerateSection(d.s.ctx, encID, key, userID, baseVersion)
+	return v, d.s.fail(err)
+}
+
+func (d *Drafts) regenerateSection(ctx context.Context, encID int64, key string, userID int64, baseVersion int) (DraftView, error) {
+	cur, err := d.view(ctx, encID, 0)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if baseVersion != 0 && cur.Version != baseVersion {
+		return DraftView{}, domain.Errorf(domain.EConflict, "version %d was saved since you opened version %d; reload to see it", cur.Version, baseVersion)
+	}
+	fresh, _, segs, err := d.draftNote(ctx, encID, cur.Note.Template, cur.Note.Language)
+	if err != nil {
+		return DraftView{}, err
+	}
+	note := cur.Note
+	replaced := false
+	for i := range note.Sections {
+		for _, f := range fresh.Sections {
+			if note.Sections[i].Key == key && f.Key == key {
+				note.Sections[i].Sentences = f.Sentences
+				replaced = true
+			}
 		}
 	}
-	if len(sugg) > 0 {
-		if err := db.SuggestCodes(ctx, encID, store.System, sugg); err != nil {
-			return DraftView{}, err
-		}
+	if !replaced {
+		return DraftView{}, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
+	}
+	resetEvidenceWarnings(&note, segs)
+	if err := d.save(ctx, encID, userID, note, ""); err != nil {
+		return DraftView{}, err
 	}
 	return d.view(ctx, encID, 0)
+}
+
+// resetEvidenceWarnings recomputes the evidence warnings of an edited note.
+func resetEvidenceWarnings(note *schema.Note, segs []domain.Segment) {
+	kept := note.Warnings[:0]
+	for _, w := range note.Warnings {
+		if w.Kind != schema.WarnNoEvidence && w.Kind != schema.WarnInvalidEvidence {
+			kept = append(kept, w)
+		}
+	}
+	note.Warnings = kept
+	draft.CheckEvidence(note, segs)
 }
 
 func evidenceText(segs []domain.Segment, ids schema.Evidence) string {
@@ -208,15 +272,7 @@ func (d *Drafts) saveSection(ctx context.Context, encID int64, key, text string,
 	if err != nil {
 		return DraftView{}, err
 	}
-	// Evidence warnings are recomputed from scratch for the edited note.
-	kept := note.Warnings[:0]
-	for _, w := range note.Warnings {
-		if w.Kind != schema.WarnNoEvidence && w.Kind != schema.WarnInvalidEvidence {
-			kept = append(kept, w)
-		}
-	}
-	note.Warnings = kept
-	draft.CheckEvidence(&note, segs)
+	resetEvidenceWarnings(&note, segs)
 	if err := d.save(ctx, encID, userID, note, ""); err != nil {
 		return DraftView{}, err
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -264,4 +265,51 @@ func (st *Settings) TestLLM(endpoint string) (string, error) {
 		return "", st.s.fail(domain.Errorf(domain.EUnavailable, "the language model at %s answered HTTP %d", u.Host, res.StatusCode))
 	}
 	return "ok", nil
+}
+
+// TestDevice opens an audio input for ms milliseconds (at most 10 s) and sends its
+// level as "level" events, for the Settings meter. Nothing is recorded or kept.
+func (st *Settings) TestDevice(device string, ms int) (Job, error) {
+	if cur, _ := st.s.Recording.Status(); cur.Active {
+		return Job{}, st.s.fail(domain.Errorf(domain.EConflict, "a recording is running; stop it to test a device"))
+	}
+	d := time.Duration(min(max(ms, 100), 10000)) * time.Millisecond
+	return st.s.jobs.start("devicetest", 0, func(ctx context.Context, progress func(string, float64)) error {
+		src, err := audio.OpenDevice(audio.DeviceOptions{Name: device})
+		if err != nil {
+			return domain.Wrap(domain.EUnavailable, err, "cannot open the microphone")
+		}
+		defer src.Close()
+		start := time.Now()
+		var sum float64
+		var n int
+		last := start
+		for time.Since(start) < d {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			buf, err := src.Read()
+			if err != nil {
+				return domain.Wrap(domain.EUnavailable, err, "the microphone stopped")
+			}
+			for _, v := range buf {
+				sum += float64(v) * float64(v)
+			}
+			n += len(buf)
+			if time.Since(last) >= 50*time.Millisecond && n > 0 {
+				st.s.emit("level", LevelEvent{RMS: dbfs(sum / float64(n))})
+				progress("", float64(time.Since(start))/float64(d))
+				sum, n, last = 0, 0, time.Now()
+			}
+		}
+		return nil
+	}), nil
+}
+
+// dbfs turns a mean square into dB relative to full scale, -120 for silence.
+func dbfs(meanSquare float64) float64 {
+	if meanSquare <= 1e-12 {
+		return -120
+	}
+	return 10 * math.Log10(meanSquare)
 }

@@ -151,16 +151,21 @@ func (r *Recorder) Resume() {
 // Bookmark marks the current moment of the recording.
 func (r *Recorder) Bookmark(label string) (Bookmark, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if !r.running || r.spool == nil {
+		r.mu.Unlock()
 		return Bookmark{}, domain.Errorf(domain.EConflict, "no recording is running")
 	}
 	b := Bookmark{AtMS: r.written * 1000 / TargetRate, Label: label}
-	if err := r.spool.block(kindBookmark, r.written, mustJSON(b)); err != nil {
+	err := r.spool.block(kindBookmark, r.written, mustJSON(b))
+	if err == nil {
+		r.bookmarks = append(r.bookmarks, b)
+	}
+	at := samplesToDuration(r.written)
+	r.mu.Unlock()
+	if err != nil {
 		return Bookmark{}, domain.Wrap(domain.EUnavailable, err, "cannot save bookmark")
 	}
-	r.bookmarks = append(r.bookmarks, b)
-	r.emit(Event{Kind: EventBookmark, At: samplesToDuration(r.written), Message: label})
+	r.emit(Event{Kind: EventBookmark, At: at, Message: label})
 	return b, nil
 }
 
@@ -174,6 +179,8 @@ func (r *Recorder) Stop() {
 	}
 }
 
+// emit hands an event to OnEvent. It is never called with r.mu held, so the
+// handler may call Pause, Resume, Bookmark or Stop.
 func (r *Recorder) emit(e Event) {
 	if r.o.OnEvent != nil {
 		r.o.OnEvent(e)
@@ -186,6 +193,12 @@ func (r *Recorder) emit(e Event) {
 // the error. Run may be called only once.
 func (r *Recorder) Run(ctx context.Context) (*Recording, error) {
 	wav := filepath.Join(r.o.Dir, r.name+".wav")
+	r.mu.Lock()
+	again := r.spool != nil
+	r.mu.Unlock()
+	if again {
+		return nil, fmt.Errorf("recorder %s: Run called twice", r.name)
+	}
 	if _, err := os.Stat(wav); err == nil {
 		r.src.Close()
 		return nil, domain.Errorf(domain.EConflict, "recording %s already exists", wav)
@@ -298,16 +311,18 @@ func (r *Recorder) capture(ctx context.Context) error {
 }
 
 func (r *Recorder) marker(paused bool) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	kind, ev := kindResume, EventResumed
 	if paused {
 		kind, ev = kindPause, EventPaused
 	}
-	if err := r.spool.block(kind, r.written, nil); err != nil {
-		return r.diskFailure(err)
+	r.mu.Lock()
+	err := r.spool.block(kind, r.written, nil)
+	at := samplesToDuration(r.written)
+	r.mu.Unlock()
+	if err != nil {
+		return r.diskFailure(err, at)
 	}
-	r.emit(Event{Kind: ev, At: samplesToDuration(r.written)})
+	r.emit(Event{Kind: ev, At: at})
 	return nil
 }
 
@@ -330,24 +345,25 @@ func (r *Recorder) write(samples []float32) error {
 		return nil
 	}
 	r.mu.Lock()
-	if err := r.spool.audio(r.written, samples); err != nil {
-		err = r.diskFailure(err)
-		r.mu.Unlock()
-		return err
+	err := r.spool.audio(r.written, samples)
+	if err == nil {
+		r.written += int64(len(samples))
 	}
-	r.written += int64(len(samples))
+	at := samplesToDuration(r.written)
 	r.mu.Unlock()
+	if err != nil {
+		return r.diskFailure(err, at)
+	}
 	if r.o.OnAudio != nil {
 		r.o.OnAudio(samples)
 	}
 	return nil
 }
 
-// diskFailure reports a spool write failure (disk full, folder gone); called
-// with r.mu held.
-func (r *Recorder) diskFailure(err error) error {
-	e := domain.Wrap(domain.EUnavailable, err, "recording stopped: cannot write to disk; the %s recorded so far is kept", samplesToDuration(r.written).Round(time.Millisecond))
-	r.emit(Event{Kind: EventError, At: samplesToDuration(r.written), Message: e.Message, Err: e})
+// diskFailure reports a spool write failure (disk full, folder gone).
+func (r *Recorder) diskFailure(err error, at time.Duration) error {
+	e := domain.Wrap(domain.EUnavailable, err, "recording stopped: cannot write to disk; the %s recorded so far is kept", at.Round(time.Millisecond))
+	r.emit(Event{Kind: EventError, At: at, Message: e.Message, Err: e})
 	return e
 }
 

@@ -1,7 +1,6 @@
 package transcribe_test
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -11,9 +10,7 @@ import (
 )
 
 func TestLoadGlossary(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "glossary.txt")
-	os.WriteFile(p, []byte("# drugs\nAmoxicilline\n\n  Paracétamol  \namoxicilline\nDr  Lefèvre\n"), 0o600)
-	g, err := transcribe.LoadGlossary(p)
+	g, err := transcribe.LoadGlossary(filepath.Join("testdata", "glossary.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package transcribe_test
 
 import (
-	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -107,11 +106,7 @@ func TestGuardCompressionRatio(t *testing.T) {
 }
 
 func TestGuardUserPhrases(t *testing.T) {
-	p := filepath.Join(t.TempDir(), "phrases.txt")
-	if err := os.WriteFile(p, []byte("# clinic radio jingle\nRadio Santé, votre compagnon...\nMusique\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	g, err := transcribe.NewGuard(p)
+	g, err := transcribe.NewGuard(filepath.Join("testdata", "phrases.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}

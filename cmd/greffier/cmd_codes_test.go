@@ -37,9 +37,9 @@ func TestCodesCLI(t *testing.T) {
 	if code != 0 || out != "E11.9     Type 2 diabetes mellitus without complications\n" {
 		t.Errorf("show e119: exit %d, out %q", code, out)
 	}
-	code, out, _ = codesCLI(t, "codes", "show", "E11", "--db", db)
-	if code != 0 || !strings.Contains(out, "not billable") {
-		t.Errorf("show E11: exit %d, out %q", code, out)
+	// The starter set ships billable leaves only: the header E11 is not in it.
+	if code, _, _ = codesCLI(t, "codes", "show", "E11", "--db", db); code != 2 {
+		t.Errorf("show E11 before import: exit %d, want 2 (not found)", code)
 	}
 
 	fixture, err := filepath.Abs("../../notes/icd10/testdata/order_small.txt")
@@ -49,6 +49,11 @@ func TestCodesCLI(t *testing.T) {
 	code, out, errOut = codesCLI(t, "codes", "import", fixture, "--db", db)
 	if code != 0 || !strings.HasPrefix(out, "imported 15 codes from ") {
 		t.Errorf("import: exit %d, out %q, err %q", code, out, errOut)
+	}
+	// The CDC file brings the headers.
+	code, out, _ = codesCLI(t, "codes", "show", "E11", "--db", db)
+	if code != 0 || !strings.Contains(out, "not billable") {
+		t.Errorf("show E11 after import: exit %d, out %q", code, out)
 	}
 	code, out, _ = codesCLI(t, "codes", "show", "A00.9", "--json", "--db", db)
 	var c icd10.Code

@@ -16,8 +16,8 @@ const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = process.env.ARTIFACTS ?? '';
 
 const words = {
-  en: { home: 'Home', settings: 'Settings', transcribed: 'Transcribed', saved: 'Saved as version 2.', approved: 'Approved', exported: 'Exported' },
-  fr: { home: 'Accueil', settings: 'Réglages', transcribed: 'Transcrite', saved: 'Enregistré en version 2.', approved: 'Approuvée', exported: 'Exportée' },
+  en: { inReview: 'In review', home: 'Home', settings: 'Settings', transcribed: 'Transcribed', saved: 'Saved as version 2.', approved: 'Approved', exported: 'Exported' },
+  fr: { inReview: 'En relecture', home: 'Accueil', settings: 'Réglages', transcribed: 'Transcrite', saved: 'Enregistré en version 2.', approved: 'Approuvée', exported: 'Exportée' },
 };
 
 let passed = 0;
@@ -63,11 +63,12 @@ async function run(lang) {
       const acting = await page.getByTestId('acting-user').locator('option:checked').textContent();
       check(acting.includes(`Dr E2E ${lang}`), `acting user is ${acting}`);
     });
+    const label = `E2E-${lang.toUpperCase()}-${Date.now()}`;
     await step(`${lang}: new encounter with consent`, async () => {
       await page.locator('nav button[data-screen="home"]').click();
       await page.getByTestId('new-encounter').click();
       const create = page.getByTestId('create-encounter');
-      await page.locator('#patient-label').fill(`E2E-${lang.toUpperCase()}-${Date.now()}`);
+      await page.locator('#patient-label').fill(label);
       check(await create.isDisabled(), 'create is enabled without consent');
       await page.locator('#patient-name').fill(lang === 'fr' ? 'Jeanne Test' : 'Jane Test');
       await page.locator('#consent').check();
@@ -84,8 +85,8 @@ async function run(lang) {
       const tr = page.getByTestId('transcript');
       const n = Number(await tr.getAttribute('data-segments'));
       const items = await tr.locator('li').count();
-      const empty = await page.getByTestId('transcript-empty').count();
-      check(items > 0 || empty === 1, `transcript panel shows nothing (segments=${n})`);
+      const noSpeech = await page.locator('[data-testid="transcript-empty"][data-state="no-speech"]').count();
+      check(items > 0 || noSpeech === 1, `transcript panel shows neither text nor the no-speech state (segments=${n})`);
       console.log(`      transcript: ${n} segment(s), ${items} with text`);
       await shot('transcript');
     });
@@ -110,6 +111,16 @@ async function run(lang) {
       check((await sentence.getAttribute('class')).includes('no-evidence'), 'typed sentence not marked as without evidence');
       await shot('review');
     });
+    await step(`${lang}: ready for signature, found in the review queue`, async () => {
+      await page.getByTestId('mark-ready').click();
+      await page.locator('[data-testid="draft-state"][data-state="in_review"]').waitFor();
+      check((await page.getByTestId('draft-state').textContent()) === w.inReview, 'in review badge');
+      await page.locator('nav button[data-screen="queue"]').click();
+      const row = page.getByTestId('queue-in-review').locator('li', { hasText: label });
+      await row.waitFor();
+      await row.getByRole('button').click();
+      await page.getByTestId('note').waitFor();
+    });
     await step(`${lang}: approve as physician`, async () => {
       await page.getByTestId('approve').click();
       await page.locator('[data-testid="draft-state"][data-state="approved"]').waitFor();
@@ -127,6 +138,12 @@ async function run(lang) {
       check(text.includes('"resourceType"') && text.includes('Bundle'), 'export preview is not a FHIR bundle');
       await page.getByTestId('export-state').getByText(w.exported).waitFor();
       await shot('export');
+    });
+    await step(`${lang}: home lists the encounter as exported`, async () => {
+      await page.locator('nav button[data-screen="home"]').click();
+      const row = page.getByTestId('home-list').locator('tr', { hasText: label });
+      await row.getByText(w.exported).waitFor();
+      await shot('home');
     });
     check(errors.length === 0, `page errors: ${errors.join('; ')}`);
     passed++;

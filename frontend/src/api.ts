@@ -328,6 +328,12 @@ export interface TemplateInfo {
   title: string;
 }
 
+export interface TemplateSource {
+  key: string;
+  builtin: boolean;
+  yaml: string;
+}
+
 export interface Preferences {
   retention_days: number;
   llm_endpoint: string;
@@ -355,6 +361,7 @@ export function createApi(t: Transport) {
       testLLM: (endpoint: string) => c<string>('Settings', 'TestLLM', endpoint),
       catalogue: () => c<CatalogueModel[]>('Settings', 'Catalogue'),
       pullModel: (name: string) => c<Job>('Settings', 'PullModel', name),
+      testDevice: (device: string, ms: number) => c<Job>('Settings', 'TestDevice', device, ms),
     },
     encounters: {
       today: () => c<EncounterSummary[]>('Encounters', 'Today'),
@@ -380,6 +387,8 @@ export function createApi(t: Transport) {
       generate: (encId: number, template: string, lang: string) => c<DraftView>('Drafts', 'Generate', encId, template, lang),
       saveSection: (encId: number, key: string, text: string, userId: number, baseVersion: number) =>
         c<DraftView>('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
+      regenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
+        c<DraftView>('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
       versions: (encId: number) => c<VersionInfo[]>('Drafts', 'Versions', encId),
       diff: (encId: number, from: number, to: number) => c<DiffLine[]>('Drafts', 'Diff', encId, from, to),
       setCode: (encId: number, code: string, title: string, status: Code['status'], userId: number) =>
@@ -387,6 +396,11 @@ export function createApi(t: Transport) {
       searchCodes: (q: string) => c<CodeHit[]>('Drafts', 'SearchCodes', q),
       markReady: (encId: number, userId: number) => c<DraftView>('Drafts', 'MarkReady', encId, userId),
       approve: (encId: number, userId: number, version: number) => c<DraftView>('Drafts', 'Approve', encId, userId, version),
+    },
+    templates: {
+      get: (key: string) => c<TemplateSource>('Templates', 'Get', key),
+      save: (yaml: string) => c<TemplateSource>('Templates', 'Save', yaml),
+      reset: (key: string) => c<TemplateSource>('Templates', 'Reset', key),
     },
     export: {
       formats: () => c<string[]>('Export', 'Formats'),

@@ -342,6 +342,16 @@ export function createAppState(api: Api, kv: KV | null) {
       return true;
     },
 
+    async regenerateSection(key: string): Promise<void> {
+      const d = draft.get();
+      if (!d) return;
+      const nd = await guard(() => api.drafts.regenerateSection(d.encounter_id, key, userId(), d.latest_version));
+      if (nd) {
+        draft.set(nd);
+        notify('review.saved', { v: nd.version });
+      }
+    },
+
     async setCode(code: string, title: string, status: Code['status']) {
       const d = draft.get();
       if (!d) return;

@@ -101,12 +101,12 @@ func draftError(err error) error {
 		return err
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return domain.Wrap(domain.EUnavailable, err, "LLM drafting stopped")
+	case errors.Is(err, llm.ErrTruncated), errors.Is(err, llm.ErrContextExceeded):
+		return domain.Wrap(domain.EUnavailable, err, "the model could not draft this transcript within its limits (raise max tokens or use a model with a larger context)")
 	case errors.Is(err, llm.ErrUnavailable), errors.Is(err, llm.ErrServer):
 		return domain.Wrap(domain.EUnavailable, err, "the language model server failed; the previous draft is kept")
 	case errors.Is(err, llm.ErrRemote):
 		return domain.Wrap(domain.EForbidden, err, "LLM endpoint refused")
-	case errors.Is(err, llm.ErrTruncated), errors.Is(err, llm.ErrContextExceeded):
-		return domain.Wrap(domain.EUnavailable, err, "the model could not draft this transcript within its limits (raise max tokens or use a model with a larger context)")
 	case errors.Is(err, llm.ErrInvalidJSON), errors.Is(err, llm.ErrBadResponse):
 		return domain.Wrap(domain.EUnavailable, err, "the model did not produce a valid note")
 	}

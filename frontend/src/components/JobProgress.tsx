@@ -1,5 +1,13 @@
 import { useStore } from '../hooks';
+import type { MessageKey } from '../i18n';
 import type { AppState } from '../state';
+
+const jobLabel: Record<string, MessageKey> = {
+  import: 'job.import',
+  transcribe: 'job.transcribe',
+  download: 'job.download',
+  devicetest: 'settings.testDevice',
+};
 
 /** JobProgress shows the running and last jobs of an encounter, with cancel. */
 export function JobProgress({ state, encounterId, kind }: { state: AppState; encounterId: number; kind?: string }) {
@@ -12,7 +20,7 @@ export function JobProgress({ state, encounterId, kind }: { state: AppState; enc
   return (
     <div class="job" data-testid="job" data-state={j.state} role="status" aria-live="polite">
       <span>
-        {t(j.kind === 'import' ? 'job.import' : j.kind === 'download' ? 'job.download' : 'job.transcribe')} — {t(`job.${j.state}`)}
+        {t(jobLabel[j.kind] ?? 'job.transcribe')} — {t(`job.${j.state}`)}
       </span>
       <progress max={100} value={pct} aria-label={t('job.progress')} />
       <span>{pct} %</span>

@@ -13,11 +13,14 @@ export function Transcript({
   segments,
   highlight,
   follow,
+  transcribed,
 }: {
   state: AppState;
   segments: Segment[];
   highlight?: number[];
   follow?: boolean;
+  /** The transcription has run (so no segments means no speech, not "not yet"). */
+  transcribed?: boolean;
 }) {
   const ref = useRef<HTMLOListElement>(null);
   useEffect(() => {
@@ -34,8 +37,8 @@ export function Transcript({
     <div class="transcript" data-testid="transcript" data-segments={segments.length}>
       <h2>{t('transcript.title')}</h2>
       {text.length === 0 ? (
-        <p class="empty" data-testid="transcript-empty">
-          {segments.length === 0 ? t('transcript.none') : t('transcript.noSpeech', { n: segments.length })}
+        <p class="empty" data-testid="transcript-empty" data-state={segments.length === 0 && !transcribed ? 'none' : 'no-speech'}>
+          {segments.length === 0 && !transcribed ? t('transcript.none') : t('transcript.noSpeech', { n: segments.length })}
         </p>
       ) : (
         <ol ref={ref} aria-live={follow ? 'polite' : undefined}>

@@ -156,7 +156,7 @@ function Recorder({ state }: { state: AppState }) {
         </div>
         <JobProgress state={state} encounterId={enc.id} />
       </div>
-      <Transcript state={state} segments={live} follow />
+      <Transcript state={state} segments={live} follow transcribed={enc.state !== 'recording'} />
       {hasTranscript && !mine && (
         <button
           type="button"

@@ -45,7 +45,7 @@ export function Review({ state }: { state: AppState }) {
           <Workflow state={state} role={user?.role} />
         </div>
         <aside class="side">
-          <Transcript state={state} segments={enc.segments} highlight={hl} />
+          <Transcript state={state} segments={enc.segments} highlight={hl} transcribed />
           <Codes state={state} />
           <History state={state} />
         </aside>
@@ -94,6 +94,11 @@ function SectionEditor({ state, section, onEvidence }: { state: AppState; sectio
         <button type="button" onClick={() => setEditing((e) => !e)} aria-expanded={editing} data-testid={`edit-${section.key}`}>
           {editing ? t('review.doneEditing') : t('review.edit')}
         </button>
+        {!editing && (
+          <button type="button" onClick={() => void state.regenerateSection(section.key)} title={t('review.regenerateSectionHelp')}>
+            {t('review.regenerateSection')}
+          </button>
+        )}
         <span class="muted small" aria-live="polite" data-testid={`status-${section.key}`}>
           {status === 'pending' ? t('review.unsaved') : status === 'saving' ? t('review.saving') : status === 'saved' ? t('review.autosaved') : ''}
         </span>

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CatalogueModel, Device, ModelInfo, Preferences, UserRole } from '../api';
 import { JobProgress } from '../components/JobProgress';
+import { TemplateEditor } from '../components/TemplateEditor';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
 
@@ -16,6 +17,8 @@ export function Settings({ state }: { state: AppState }) {
   const [llmTest, setLlmTest] = useState('');
   const [catalogue, setCatalogue] = useState<CatalogueModel[]>([]);
   const [pick, setPick] = useState('base');
+  const [device, setDevice] = useState('');
+  const level = useStore(state.level);
   const jobs = useStore(state.jobs);
   const downloads = Object.values(jobs).filter((j) => j.kind === 'download');
   const lastDone = downloads.filter((j) => j.state === 'done').length;
@@ -101,13 +104,26 @@ export function Settings({ state }: { state: AppState }) {
           <JobProgress state={state} encounterId={0} kind="download" />
           <h2>{t('settings.audio')}</h2>
           {devices && devices.length === 0 && <p class="muted">{t('rec.noDevices')}</p>}
-          <ul>
-            {(devices ?? []).map((d) => (
-              <li key={d.name}>
-                {d.name} {d.is_default && <em>({t('rec.defaultDevice')})</em>}
-              </li>
-            ))}
-          </ul>
+          <div class="row">
+            <select aria-label={t('rec.device')} value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
+              <option value="">{t('rec.defaultDevice')}</option>
+              {(devices ?? []).map((d) => (
+                <option key={d.name} value={d.name}>
+                  {d.name}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              onClick={() => state.api.settings.testDevice(device, 5000).then((j) => state.jobs.set((m) => ({ ...m, [j.id]: j })), state.reportError)}
+            >
+              {t('settings.testDevice')}
+            </button>
+            <div class="meter" role="meter" aria-label={t('rec.level')} aria-valuemin={-60} aria-valuemax={0} aria-valuenow={Math.round(level)}>
+              <div class="meter-fill" style={{ width: `${Math.max(0, Math.min(100, ((level + 60) / 60) * 100))}%` }} />
+            </div>
+          </div>
+          <JobProgress state={state} encounterId={0} kind="devicetest" />
         </div>
         {prefs && (
           <form
@@ -148,6 +164,7 @@ export function Settings({ state }: { state: AppState }) {
             </p>
           </form>
         )}
+        <TemplateEditor state={state} />
         {info && (
           <div class="panel">
             <h2>{t('settings.about')}</h2>
