@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"greffier/notes/store"
 	"greffier/notes/templates"
 	"greffier/notes/transcript"
+	"greffier/pipeline"
 )
 
 // Drafts is the Draft-review service: draft, edit (each save a version), history,
@@ -94,19 +94,8 @@ func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string
 	if err != nil {
 		return DraftView{}, err
 	}
-	if err := d.save(ctx, encID, store.System, note, title); err != nil {
+	if _, err := pipeline.SaveDraft(ctx, d.s.db, encID, store.System, note, segs, title); err != nil {
 		return DraftView{}, err
-	}
-	var sugg []store.CodeSuggestion
-	for _, p := range note.Problems {
-		if p.ICD10 != nil {
-			sugg = append(sugg, store.CodeSuggestion{Code: p.ICD10.Code, Display: p.ICD10.Title, Evidence: evidenceText(segs, p.Evidence)})
-		}
-	}
-	if len(sugg) > 0 {
-		if err := d.s.db.SuggestCodes(ctx, encID, store.System, sugg); err != nil {
-			return DraftView{}, err
-		}
 	}
 	return d.view(ctx, encID, 0)
 }
@@ -142,13 +131,12 @@ func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang strin
 	ex := draft.Extractive{}
 	if ix, err := d.s.codeIndex(ctx); err == nil {
 		defer ix.Close()
-		ex.Codes = icdSuggester{ix}
+		ex.Codes = ix
 	}
-	note, err := ex.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: lang})
+	note, err := pipeline.Draft(ctx, ex, draft.Request{Segments: segs, Template: t, Language: lang})
 	if err != nil {
 		return schema.Note{}, "", nil, err
 	}
-	draft.CheckEvidence(&note, segs)
 	return note, t.Title.In(lang), segs, nil
 }
 
@@ -206,33 +194,10 @@ func resetEvidenceWarnings(note *schema.Note, segs []domain.Segment) {
 	draft.CheckEvidence(note, segs)
 }
 
-func evidenceText(segs []domain.Segment, ids schema.Evidence) string {
-	var parts []string
-	for _, id := range ids {
-		for _, s := range segs {
-			if s.ID == id {
-				parts = append(parts, strings.TrimSpace(s.Text))
-			}
-		}
-	}
-	return strings.Join(parts, " ")
-}
-
 // save validates and stores a note as a new version, with its readable text for
 // diffs and search.
 func (d *Drafts) save(ctx context.Context, encID, by int64, note schema.Note, title string) error {
-	if err := schema.Validate(note); err != nil {
-		return domain.Wrap(domain.EInternal, err, "the note fails its schema")
-	}
-	body, err := json.Marshal(note)
-	if err != nil {
-		return err
-	}
-	var text bytes.Buffer
-	if err := draft.RenderText(&text, note, title); err != nil {
-		return err
-	}
-	_, err = d.s.db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String()})
+	_, err := pipeline.SaveVersion(ctx, d.s.db, encID, by, note, title)
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"greffier/audio"
 	"greffier/domain"
 	"greffier/notes/store"
+	"greffier/pipeline"
 	"greffier/transcribe"
 )
 
@@ -258,36 +259,21 @@ func (e *Encounters) importFile(ctx context.Context, id int64, path string, prog
 	if !w.Multilingual() {
 		lang = "en"
 	}
-	total := float64(len(samples)) / transcribe.SampleRate * 1000
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{
-		Engine: w, Scheduler: &e.s.sched, Import: true,
-		Options: transcribe.Options{Language: lang, Threads: e.s.cfg.Threads},
-		OnUpdate: func(u transcribe.Update) {
-			if !u.Final {
-				return
-			}
-			for _, seg := range u.Segments {
+	segs, err := pipeline.TranscribeSamples(ctx, w, &e.s.sched, samples,
+		transcribe.Options{Language: lang, Threads: e.s.cfg.Threads},
+		func(final []domain.Segment, done float64) {
+			for _, seg := range final {
 				e.s.emit("segment", SegmentEvent{EncounterID: id, Segment: seg})
 			}
-			if total > 0 {
-				progress("transcribe", 0.05+0.9*min(1, float64(u.Window.EndMS)/total))
-			}
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	if err := st.Write(samples); err != nil {
-		return err
-	}
-	segs, err := st.Stop(ctx)
+			progress("transcribe", 0.05+0.9*done)
+		})
 	if err != nil {
 		return err
 	}
 	progress("save", 0.97)
-	if segs == nil {
-		segs = []domain.Segment{}
+	// The imported file is kept with the encounter, encrypted, like a recording made here.
+	if _, err := pipeline.KeepRecording(ctx, e.s.db, e.s.cfg.Dirs.Recordings(), id, path); err != nil {
+		return err
 	}
 	return e.s.db.SaveSegments(ctx, id, segs)
 }

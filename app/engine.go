@@ -8,9 +8,7 @@ import (
 	"strings"
 
 	"greffier/domain"
-	"greffier/notes/draft"
 	"greffier/notes/icd10"
-	"greffier/notes/schema"
 	"greffier/transcribe"
 )
 
@@ -57,31 +55,5 @@ func (s *Services) codeIndex(ctx context.Context) (*icd10.Index, error) {
 	if err := os.MkdirAll(s.cfg.Dirs.Data, 0o700); err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "create data folder %s", s.cfg.Dirs.Data)
 	}
-	return icd10.Open(ctx, filepath.Join(s.cfg.Dirs.Data, "icd10cm.db"))
-}
-
-// icdSuggester adapts the index to the drafter: billable codes first.
-type icdSuggester struct{ ix *icd10.Index }
-
-var _ draft.CodeSuggester = icdSuggester{}
-
-func (c icdSuggester) Suggest(ctx context.Context, text string, limit int) ([]schema.CodeRef, error) {
-	codes, err := c.ix.Search(ctx, text, max(limit, 5))
-	if err != nil {
-		return nil, err
-	}
-	var billable, other []schema.CodeRef
-	for _, x := range codes {
-		ref := schema.CodeRef{Code: x.Code, Title: x.Title}
-		if x.Billable {
-			billable = append(billable, ref)
-		} else {
-			other = append(other, ref)
-		}
-	}
-	out := append(billable, other...)
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+	return icd10.Open(ctx, icd10.DefaultPath(s.cfg.Dirs.Data))
 }

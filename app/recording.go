@@ -139,7 +139,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 	if c.stream != nil {
 		opts.OnAudio = func(b []float32) { _ = c.stream.Write(b) }
 	}
-	rec, err := audio.NewRecorder(audio.Consent{By: x.Consent.Kind, At: x.Consent.At, Encounter: fmt.Sprint(encID)}, src, opts)
+	rec, err := audio.NewRecorder(audio.Consent{By: "patient (" + x.Consent.Kind + ")", At: x.Consent.At, Encounter: fmt.Sprint(encID)}, src, opts)
 	if err != nil {
 		src.Close()
 		c.closeStream()

@@ -50,6 +50,7 @@ const framesPerRead = 960
 // OpenDevice starts capturing from the named input (falling back to the default
 // input when it is gone; Selection says so). Close it when done.
 func OpenDevice(o DeviceOptions) (*PortAudioSource, error) {
+	quietAudioLibs()
 	if err := portaudio.Initialize(); err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "cannot start PortAudio")
 	}

@@ -48,6 +48,10 @@ func recordUntil(t *testing.T, dev audio.DeviceOptions, o audio.Options, stop fu
 	if err != nil {
 		t.Fatalf("open %q: %v", dev.Name, err)
 	}
+	if sel := src.Selection(); sel.Fallback {
+		src.Close()
+		t.Fatalf("%s (the PulseAudio device needs libasound2-plugins)", sel.Notice)
+	}
 	if o.Dir == "" {
 		o.Dir = t.TempDir()
 	}
@@ -201,7 +205,7 @@ func TestCapturePacedPulse(t *testing.T) {
 	defer cancel()
 	pulse, err := sound.StartPulse(ctx)
 	if errors.Is(err, audiotest.ErrNoPulse) {
-		t.Skip("pulseaudio is not installed: paced capture cannot be tested")
+		t.Skipf("paced capture cannot be tested: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -59,6 +59,7 @@ func toDevice(d, def *portaudio.DeviceInfo) Device {
 }
 
 func withPortAudio(fn func() error) error {
+	quietAudioLibs()
 	if err := portaudio.Initialize(); err != nil {
 		return domain.Wrap(domain.EUnavailable, err, "cannot start PortAudio")
 	}

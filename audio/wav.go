@@ -100,6 +100,11 @@ func readWAVHeader(r io.Reader, size int64) (wavFormat, error) {
 				}
 				n = ds64Data
 			}
+			if !rf64 && n == 0xFFFFFFFF {
+				// Streaming writers that cannot seek back mark the length unknown:
+				// the data runs to the end of the file.
+				n = size - off
+			}
 			if n > size-off {
 				return f, badf("truncated: data chunk declares %d bytes but only %d remain", n, size-off)
 			}

@@ -330,6 +330,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{"cut in chunk header", good[:40], "no data chunk"},
 		{"truncated data", good[:len(good)-100], "truncated"},
 		{"data size lie", patch(52, 0xFFFFFFF0), "truncated"},
+		{"data size lie small", patch(52, 0x7FFFFFFF), "truncated"},
 		{"zero channels", patch16(22, 0), "channel"},
 		{"rate zero", patch(24, 0), "sample rate"},
 		{"rate huge", patch(24, 4000000000), "sample rate"},
@@ -360,6 +361,11 @@ func TestLoadBadFiles(t *testing.T) {
 				t.Errorf("error %q should name the file and say %q", err, c.want)
 			}
 		})
+	}
+	// A streamed WAV marks its data length unknown (0xFFFFFFFF): read to the end.
+	streamed := patch(52, 0xFFFFFFFF)
+	if s, err := audio.LoadFile(writeTemp(t, "streamed.wav", streamed)); err != nil || len(s) != 1600 {
+		t.Errorf("streamed WAV: %d samples (%v), want 1600", len(s), err)
 	}
 	if _, err := audio.LoadFile(filepath.Join(t.TempDir(), "missing.wav")); domain.ErrorCode(err) != domain.ENotFound {
 		t.Errorf("missing file: %v, want ENotFound", err)

@@ -9,7 +9,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"greffier/domain"
 	"greffier/notes/draft"
@@ -71,10 +74,20 @@ func Draft(ctx context.Context, d draft.Drafter, req draft.Request) (schema.Note
 	return note, nil
 }
 
-// SaveDraft stores note as a new version of the encounter's draft, rendered as text
-// under title for diffs and search, and records its ICD-10-CM codes as suggestions
-// with the transcript text they rest on.
+// SaveDraft stores a drafted note as a new version (SaveVersion) and records its
+// ICD-10-CM codes as suggestions (SuggestCodes).
 func SaveDraft(ctx context.Context, db *store.DB, encID, by int64, note schema.Note, segs []domain.Segment, title string) (store.Version, error) {
+	v, err := SaveVersion(ctx, db, encID, by, note, title)
+	if err != nil {
+		return v, err
+	}
+	return v, SuggestCodes(ctx, db, encID, by, note, segs)
+}
+
+// SaveVersion stores note as a new version of the encounter's draft, rendered as text
+// under title for diffs and search. It is how every save is made: Greffier's drafts
+// and a user's edits alike.
+func SaveVersion(ctx context.Context, db *store.DB, encID, by int64, note schema.Note, title string) (store.Version, error) {
 	if err := schema.Validate(note); err != nil {
 		return store.Version{}, domain.Wrap(domain.EInternal, err, "the note fails its schema")
 	}
@@ -86,22 +99,38 @@ func SaveDraft(ctx context.Context, db *store.DB, encID, by int64, note schema.N
 	if err := draft.RenderText(&text, note, title); err != nil {
 		return store.Version{}, fmt.Errorf("render note: %w", err)
 	}
-	v, err := db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String()})
-	if err != nil {
-		return store.Version{}, err
-	}
+	return db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String()})
+}
+
+// SuggestCodes records the note's ICD-10-CM codes as suggestions for review, each
+// with the transcript text it rests on.
+func SuggestCodes(ctx context.Context, db *store.DB, encID, by int64, note schema.Note, segs []domain.Segment) error {
 	var sugg []store.CodeSuggestion
 	for _, p := range note.Problems {
 		if p.ICD10 != nil && p.ICD10.Code != "" {
 			sugg = append(sugg, store.CodeSuggestion{Code: p.ICD10.Code, Display: p.ICD10.Title, Evidence: EvidenceText(segs, p.Evidence)})
 		}
 	}
-	if len(sugg) > 0 {
-		if err := db.SuggestCodes(ctx, encID, by, sugg); err != nil {
-			return v, err
-		}
+	if len(sugg) == 0 {
+		return nil
 	}
-	return v, nil
+	return db.SuggestCodes(ctx, encID, by, sugg)
+}
+
+// KeepRecording stores an encrypted copy of an audio file with the encounter, in dir.
+func KeepRecording(ctx context.Context, db *store.DB, dir string, encID int64, file string) (store.Recording, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return store.Recording{}, domain.Wrap(domain.EUnavailable, err, "create recordings folder %s", dir)
+	}
+	dst := filepath.Join(dir, fmt.Sprintf("encounter-%d-%d%s.enc", encID, time.Now().UnixNano(), strings.ToLower(filepath.Ext(file))))
+	if err := db.Keys().EncryptFile(file, dst); err != nil {
+		return store.Recording{}, fmt.Errorf("keep recording of encounter %d: %w", encID, err)
+	}
+	rec, err := db.SaveRecording(ctx, encID, dst, true)
+	if err != nil {
+		os.Remove(dst)
+	}
+	return rec, err
 }
 
 // EvidenceText joins the text of the segments an item cites.

@@ -110,7 +110,7 @@ type Pulse struct {
 	env  *Env
 }
 
-// ErrNoPulse is returned when pulseaudio is not installed.
+// ErrNoPulse is returned when pulseaudio or its client tools are not installed.
 var ErrNoPulse = errors.New("pulseaudio not installed")
 
 // StartPulse starts a private PulseAudio server and waits for its socket.
@@ -118,6 +118,11 @@ func (e *Env) StartPulse(ctx context.Context) (*Pulse, error) {
 	bin, err := exec.LookPath("pulseaudio")
 	if err != nil {
 		return nil, ErrNoPulse
+	}
+	for _, tool := range []string{"pactl", "paplay"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return nil, fmt.Errorf("%w (%s missing: install pulseaudio-utils)", ErrNoPulse, tool)
+		}
 	}
 	os.Remove(e.socket())
 	cmd := exec.Command(bin, "-n", "--daemonize=no", "--exit-idle-time=-1", "--use-pid-file=no",

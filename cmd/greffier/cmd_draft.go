@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"greffier/appdirs"
@@ -125,7 +124,7 @@ func selectDrafter(ctx context.Context, c *cli, dirs appdirs.Dirs, llmURL, llama
 	if err != nil {
 		return nil, func() {}, err
 	}
-	ex.Codes = icdSuggester{ix}
+	ex.Codes = ix
 	return ex, func() { ix.Close() }, nil
 }
 
@@ -158,30 +157,5 @@ func openCodeIndex(ctx context.Context, dirs appdirs.Dirs) (*icd10.Index, error)
 	if err := os.MkdirAll(dirs.Data, 0o755); err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "create data folder %s", dirs.Data)
 	}
-	return icd10.Open(ctx, filepath.Join(dirs.Data, "icd10cm.db"))
-}
-
-// icdSuggester adapts the ICD-10-CM index to the drafter's CodeSuggester: billable
-// codes first, since only those can be reported.
-type icdSuggester struct{ ix *icd10.Index }
-
-func (s icdSuggester) Suggest(ctx context.Context, text string, limit int) ([]schema.CodeRef, error) {
-	codes, err := s.ix.Search(ctx, text, max(limit, 5))
-	if err != nil {
-		return nil, err
-	}
-	var billable, other []schema.CodeRef
-	for _, c := range codes {
-		ref := schema.CodeRef{Code: c.Code, Title: c.Title}
-		if c.Billable {
-			billable = append(billable, ref)
-		} else {
-			other = append(other, ref)
-		}
-	}
-	out := append(billable, other...)
-	if len(out) > limit {
-		out = out[:limit]
-	}
-	return out, nil
+	return icd10.Open(ctx, icd10.DefaultPath(dirs.Data))
 }

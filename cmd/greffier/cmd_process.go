@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -101,7 +100,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := keepRecording(ctx, db, dirs, enc.ID, file); err != nil {
+	if _, err := pipeline.KeepRecording(ctx, db, dirs.Recordings(), enc.ID, file); err != nil {
 		return err
 	}
 	segs, err := pipeline.TranscribeSamples(ctx, eng, nil, samples, transcribe.Options{Language: *spoken, Threads: *threads}, nil)
@@ -146,20 +145,6 @@ func newImportedEncounter(ctx context.Context, db *store.DB, name, mrn, spoken, 
 		By: store.System, PatientID: patientID, Language: spoken, Template: template,
 		Consent: consent,
 	})
-}
-
-// keepRecording stores an encrypted copy of the imported file with the encounter.
-func keepRecording(ctx context.Context, db *store.DB, dirs appdirs.Dirs, encID int64, file string) error {
-	dir := dirs.Recordings()
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "create recordings folder %s", dir)
-	}
-	dst := filepath.Join(dir, fmt.Sprintf("encounter-%d%s.enc", encID, strings.ToLower(filepath.Ext(file))))
-	if err := db.Keys().EncryptFile(file, dst); err != nil {
-		return fmt.Errorf("keep recording of encounter %d: %w", encID, err)
-	}
-	_, err := db.SaveRecording(ctx, encID, dst, true)
-	return err
 }
 
 // defaultModel picks a whisper model from the models folder: multilingual base-size

@@ -153,7 +153,7 @@ func TestRecordCommandInterrupt(t *testing.T) {
 	defer cancel()
 	pulse, err := env.StartPulse(ctx)
 	if errors.Is(err, audiotest.ErrNoPulse) {
-		t.Skip("pulseaudio is not installed: no paced device to interrupt")
+		t.Skipf("no paced device to interrupt: %v", err)
 	}
 	if err != nil {
 		t.Fatal(err)
