@@ -250,8 +250,10 @@ func TestServerKilledMidDraftKeepsPreviousDraft(t *testing.T) {
 	}
 
 	// The supervisor restarts the server; drafting works again.
-	for syscall.Kill(pid, 0) == nil && ctx.Err() == nil {
-		time.Sleep(10 * time.Millisecond) // until the supervisor has reaped it
+	// The supervisor learns of the death asynchronously (reaping, then restarting):
+	// wait until it has launched the new process before asking for health.
+	for (syscall.Kill(pid, 0) == nil || srv.PID() == pid) && ctx.Err() == nil {
+		time.Sleep(10 * time.Millisecond)
 	}
 	if err := srv.WaitHealthy(ctx); err != nil {
 		t.Fatalf("server did not come back: %v", err)
