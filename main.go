@@ -63,6 +63,8 @@ func run() error {
 		Language:       os.Getenv("GREFFIER_LANG"),
 		WhisperModel:   os.Getenv("GREFFIER_MODEL"),
 		ModelBaseURL:   os.Getenv("GREFFIER_MODEL_URL"),
+		LLMThreads:     envInt("GREFFIER_LLAMA_THREADS"),
+		LLMAPIKey:      os.Getenv("GREFFIER_LLM_API_KEY"),
 	})
 	return wails.Run(&options.App{
 		Title:     app.Product,
@@ -93,4 +95,13 @@ func run() error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 		},
 	})
+}
+
+// envInt reads a positive number from the environment; anything else is 0 (the default).
+func envInt(name string) int {
+	n, err := strconv.Atoi(os.Getenv(name))
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
 }

@@ -52,6 +52,12 @@ type Config struct {
 	// and which ones are known (tests serve their own); zero values are upstream's.
 	ModelBaseURL   string
 	ModelCatalogue []models.Model
+	// LLMThreads caps the CPU threads of the managed llama-server (Settings' GGUF);
+	// 0 lets it choose (GREFFIER_LLAMA_THREADS sets it).
+	LLMThreads int
+	// LLMAPIKey, if set, is sent as a bearer token to the LLM endpoint of Settings
+	// (GREFFIER_LLM_API_KEY sets it).
+	LLMAPIKey string
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -70,6 +76,8 @@ type Services struct {
 	mu     sync.Mutex
 	lang   string
 	engine *transcribe.Whisper
+	// llm keeps the managed llama-server between drafts.
+	llm *llmRunner
 
 	Encounters *Encounters
 	Recording  *Recording
@@ -86,6 +94,7 @@ func New(cfg Config) *Services {
 		s.lang = cfg.Language
 	}
 	s.jobs = newJobs(s)
+	s.llm = newLLMRunner()
 	s.Encounters = &Encounters{s: s}
 	s.Recording = &Recording{s: s}
 	s.Drafts = &Drafts{s: s}
@@ -122,10 +131,12 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 	return nil
 }
 
-// Close stops background work and closes the database and the engine.
+// Close stops background work and the managed llama-server, and closes the
+// database and the engine.
 func (s *Services) Close() error {
 	s.Recording.stopAll()
 	s.jobs.cancelAll()
+	s.llm.close()
 	if s.events != nil {
 		s.events.Close()
 	}

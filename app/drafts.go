@@ -7,6 +7,7 @@ import (
 
 	"greffier/domain"
 	"greffier/notes/draft"
+	"greffier/notes/llmdraft"
 	"greffier/notes/schema"
 	"greffier/notes/store"
 	"greffier/notes/templates"
@@ -78,8 +79,10 @@ func (d *Drafts) Get(encID int64, version int) (DraftView, error) {
 	return v, d.s.fail(err)
 }
 
-// Generate drafts the note from the transcript with the extractive drafter (no
-// language model needed), suggests codes, and saves it as a new version by Greffier.
+// Generate drafts the note from the transcript with the language model chosen in
+// Settings (a managed llama-server on a GGUF, or an endpoint), else with the
+// extractive drafter (no model needed); it suggests codes and saves the note as a new
+// version by Greffier. If the model fails, nothing is saved and the error says so.
 // template and lang override the encounter's ("" keeps them).
 func (d *Drafts) Generate(encID int64, template, lang string) (DraftView, error) {
 	if err := d.s.ready(); err != nil {
@@ -100,8 +103,9 @@ func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string
 	return d.view(ctx, encID, 0)
 }
 
-// draftNote drafts the encounter's transcript with the extractive drafter and checks
-// its evidence; it returns the note, its title and the transcript.
+// draftNote drafts the encounter's transcript (with the language model of Settings,
+// else extractively) and checks its evidence; it returns the note, its title and the
+// transcript. Nothing is saved: on error the previous draft stays the latest.
 func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang string) (schema.Note, string, []domain.Segment, error) {
 	db := d.s.db
 	x, err := db.GetEncounter(ctx, encID)
@@ -128,16 +132,53 @@ func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang strin
 	if lang != "fr" && lang != "en" {
 		lang = draft.SpokenLanguage(segs)
 	}
-	ex := draft.Extractive{}
-	if ix, err := d.s.codeIndex(ctx); err == nil {
-		defer ix.Close()
-		ex.Codes = ix
+	dr, cleanup, withLLM, err := d.drafter(ctx)
+	if err != nil {
+		return schema.Note{}, "", nil, err
 	}
-	note, err := pipeline.Draft(ctx, ex, draft.Request{Segments: segs, Template: t, Language: lang})
+	defer cleanup()
+	note, err := pipeline.Draft(ctx, dr, draft.Request{Segments: segs, Template: t, Language: lang})
+	if err != nil && withLLM {
+		// No silent fallback: the user chose the model, and is told how to draft
+		// without it.
+		return schema.Note{}, "", nil, llmFailure(err, d.s.language())
+	}
 	if err != nil {
 		return schema.Note{}, "", nil, err
 	}
 	return note, t.Title.In(lang), segs, nil
+}
+
+// drafter is the LLM drafter when Settings has a language model, else the
+// extractive drafter; both check codes against the ICD-10-CM table when it opens.
+// cleanup closes the table; withLLM tells which drafter it is.
+func (d *Drafts) drafter(ctx context.Context) (dr draft.Drafter, cleanup func(), withLLM bool, err error) {
+	cfg, err := d.s.llmSettings(ctx)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	ix, ixErr := d.s.codeIndex(ctx)
+	cleanup = func() {}
+	if ixErr == nil {
+		cleanup = func() { ix.Close() }
+	}
+	if !cfg.configured() {
+		ex := draft.Extractive{}
+		if ixErr == nil {
+			ex.Codes = ix
+		}
+		return ex, cleanup, false, nil
+	}
+	var codes llmdraft.CodeValidator
+	if ixErr == nil {
+		codes = ix
+	}
+	dr, err = d.s.llmDrafter(ctx, cfg, codes)
+	if err != nil {
+		cleanup()
+		return nil, nil, true, llmFailure(err, d.s.language())
+	}
+	return dr, cleanup, true, nil
 }
 
 // RegenerateSection drafts one section again from the transcript and saves the note

@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -184,12 +185,16 @@ func (st *Settings) Templates(lang string) ([]TemplateInfo, error) {
 type Preferences struct {
 	RetentionDays int    `json:"retention_days"`
 	LLMEndpoint   string `json:"llm_endpoint"`
-	ClinicName    string `json:"clinic_name"`
+	// LLMModel is a GGUF file that Greffier serves itself with llama-server; it
+	// wins over LLMEndpoint. With neither, notes are drafted extractively.
+	LLMModel   string `json:"llm_model"`
+	ClinicName string `json:"clinic_name"`
 }
 
 const (
-	settingLLM    = "llm.endpoint"
-	settingClinic = "clinic.name"
+	settingLLM      = "llm.endpoint"
+	settingLLMModel = "llm.model"
+	settingClinic   = "clinic.name"
 )
 
 // Preferences reads the clinic's settings.
@@ -206,6 +211,9 @@ func (st *Settings) Preferences() (Preferences, error) {
 	if p.LLMEndpoint, _, err = st.s.db.Setting(ctx, settingLLM); err != nil {
 		return p, st.s.fail(err)
 	}
+	if p.LLMModel, _, err = st.s.db.Setting(ctx, settingLLMModel); err != nil {
+		return p, st.s.fail(err)
+	}
 	p.ClinicName, _, err = st.s.db.Setting(ctx, settingClinic)
 	return p, st.s.fail(err)
 }
@@ -218,20 +226,36 @@ func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, e
 	if p.RetentionDays < 0 {
 		return p, st.s.fail(domain.Errorf(domain.EInvalid, "retention must be 0 days or more"))
 	}
+	p.LLMEndpoint, p.LLMModel = strings.TrimSpace(p.LLMEndpoint), strings.TrimSpace(p.LLMModel)
 	if p.LLMEndpoint != "" {
 		if _, err := checkEndpoint(p.LLMEndpoint); err != nil {
 			return p, st.s.fail(err)
 		}
 	}
+	if p.LLMModel != "" {
+		if fi, err := os.Stat(p.LLMModel); err != nil || fi.IsDir() {
+			return p, st.s.fail(domain.Errorf(domain.ENotFound, "the GGUF model file %s cannot be read", p.LLMModel))
+		}
+	}
 	ctx := st.s.ctx
+	old, err := st.s.llmSettings(ctx)
+	if err != nil {
+		return p, st.s.fail(err)
+	}
 	for k, v := range map[string]string{
 		store.SettingRetentionDays: strconv.Itoa(p.RetentionDays),
 		settingLLM:                 p.LLMEndpoint,
+		settingLLMModel:            p.LLMModel,
 		settingClinic:              p.ClinicName,
 	} {
 		if err := st.s.db.SetSetting(ctx, k, v, userID); err != nil {
 			return p, st.s.fail(err)
 		}
+	}
+	// A managed server for a model no longer chosen is stopped; the next draft
+	// starts the new one.
+	if old != (llmSettings{Endpoint: p.LLMEndpoint, Model: p.LLMModel}) {
+		st.s.llm.stop()
 	}
 	return st.Preferences()
 }

@@ -115,16 +115,3 @@ func TestDraftLLMFlags(t *testing.T) {
 		})
 	}
 }
-
-func TestSplitModel(t *testing.T) {
-	for _, tc := range []struct{ in, base, model string }{
-		{"http://127.0.0.1:11434/v1?model=llama3.1", "http://127.0.0.1:11434/v1", "llama3.1"},
-		{"http://127.0.0.1:8080", "http://127.0.0.1:8080", "127.0.0.1"},
-		{"https://user:secret@llm.example.org/v1?model=m&x=1", "https://user:secret@llm.example.org/v1?x=1", "m"},
-	} {
-		base, model, err := splitModel(tc.in)
-		if err != nil || base != tc.base || model != tc.model {
-			t.Errorf("splitModel(%s) = %s, %s, %v", tc.in, base, model, err)
-		}
-	}
-}

@@ -337,6 +337,8 @@ export interface TemplateSource {
 export interface Preferences {
   retention_days: number;
   llm_endpoint: string;
+  /** GGUF file run by a managed llama-server; wins over llm_endpoint when both are set. */
+  llm_model: string;
   clinic_name: string;
 }
 

@@ -156,6 +156,8 @@ export const en = {
   'settings.audio': 'Audio inputs',
   'settings.llm': 'Language model',
   'settings.llmEndpoint': 'Endpoint URL',
+  'settings.llmModel': 'GGUF model run here (llama-server)',
+  'settings.llmHint': 'With neither, drafts are extractive: quotes of the transcript, no model needed.',
   'settings.llmOk': 'The model answers.',
   'settings.test': 'Test',
   'settings.retention': 'Retention',

@@ -157,6 +157,8 @@ export const fr: Catalogue = {
   'settings.audio': 'Entrées audio',
   'settings.llm': 'Modèle de langage',
   'settings.llmEndpoint': 'URL du service',
+  'settings.llmModel': 'Modèle GGUF exécuté ici (llama-server)',
+  'settings.llmHint': 'Sans l’un ni l’autre, les brouillons sont extractifs : des citations de la transcription, sans modèle.',
   'settings.llmOk': 'Le modèle répond.',
   'settings.test': 'Tester',
   'settings.retention': 'Conservation',

@@ -134,10 +134,15 @@ export function Settings({ state }: { state: AppState }) {
             }}
           >
             <h2>{t('settings.llm')}</h2>
-            <label>
+            <label class="row">
               {t('settings.llmEndpoint')}{' '}
               <input type="url" value={prefs.llm_endpoint} placeholder="http://127.0.0.1:8080" onInput={(e) => setPrefs({ ...prefs, llm_endpoint: e.currentTarget.value })} />
             </label>
+            <label class="row">
+              {t('settings.llmModel')}{' '}
+              <input type="text" value={prefs.llm_model ?? ''} placeholder="/path/to/model.gguf" onInput={(e) => setPrefs({ ...prefs, llm_model: e.currentTarget.value })} />
+            </label>
+            <p class="muted small">{t('settings.llmHint')}</p>
             <button
               type="button"
               onClick={() =>
