@@ -103,6 +103,73 @@ func (d *Drafts) generate(ctx context.Context, encID int64, tmplKey, lang string
 	return d.view(ctx, encID, 0)
 }
 
+// StartGenerate is Generate as a job: "job" events report its progress (stage
+// "draft", then "save"), Encounters.CancelJob stops it (cancelling the language
+// model's request too) and Encounters.Job tells how it ended. A cancelled or failed
+// job saves nothing: the previous version stays the latest. The UI reloads the draft
+// when the job is done.
+func (d *Drafts) StartGenerate(encID int64, template, lang string) (Job, error) {
+	if err := d.startable(encID); err != nil {
+		return Job{}, d.s.fail(err)
+	}
+	return d.s.jobs.start("draft", encID, func(ctx context.Context, progress func(string, float64)) error {
+		progress("draft", 0)
+		note, title, segs, err := d.draftNote(ctx, encID, template, lang)
+		if err != nil {
+			return jobErr(ctx, err)
+		}
+		progress("save", 0.9)
+		if _, err := pipeline.SaveDraft(ctx, d.s.db, encID, store.System, note, segs, title); err != nil {
+			return jobErr(ctx, err)
+		}
+		return nil
+	}), nil
+}
+
+// StartRegenerateSection is RegenerateSection as a job (see StartGenerate).
+func (d *Drafts) StartRegenerateSection(encID int64, key string, userID int64, baseVersion int) (Job, error) {
+	if err := d.startable(encID); err != nil {
+		return Job{}, d.s.fail(err)
+	}
+	// Refuse at once what would fail after minutes of drafting.
+	cur, err := d.view(d.s.ctx, encID, 0)
+	if err != nil {
+		return Job{}, d.s.fail(err)
+	}
+	if baseVersion != 0 && cur.Version != baseVersion {
+		return Job{}, d.s.fail(domain.Errorf(domain.EConflict, "version %d was saved since you opened version %d; reload to see it", cur.Version, baseVersion))
+	}
+	return d.s.jobs.start("draft", encID, func(ctx context.Context, progress func(string, float64)) error {
+		progress("draft", 0)
+		_, err := d.regenerateSectionWith(ctx, encID, key, userID, baseVersion, func() { progress("save", 0.9) })
+		return jobErr(ctx, err)
+	}), nil
+}
+
+// startable checks that the services run, the encounter exists and no other draft
+// job is running on it (two would race to save).
+func (d *Drafts) startable(encID int64) error {
+	if err := d.s.ready(); err != nil {
+		return err
+	}
+	if _, err := d.s.db.GetEncounter(d.s.ctx, encID); err != nil {
+		return err
+	}
+	if d.s.jobs.running("draft", encID) {
+		return domain.Errorf(domain.EConflict, "a draft of encounter %d is already being written; wait for it or cancel it", encID)
+	}
+	return nil
+}
+
+// jobErr makes a job whose context was cancelled end as cancelled, whatever error
+// the cancelled work returned (the LLM failure message wraps it).
+func jobErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
 // draftNote drafts the encounter's transcript (with the language model of Settings,
 // else extractively) and checks its evidence; it returns the note, its title and the
 // transcript. Nothing is saved: on error the previous draft stays the latest.
@@ -192,6 +259,12 @@ func (d *Drafts) RegenerateSection(encID int64, key string, userID int64, baseVe
 }
 
 func (d *Drafts) regenerateSection(ctx context.Context, encID int64, key string, userID int64, baseVersion int) (DraftView, error) {
+	return d.regenerateSectionWith(ctx, encID, key, userID, baseVersion, func() {})
+}
+
+// regenerateSectionWith is regenerateSection; saving is called once the section is
+// drafted, before the note is saved.
+func (d *Drafts) regenerateSectionWith(ctx context.Context, encID int64, key string, userID int64, baseVersion int, saving func()) (DraftView, error) {
 	cur, err := d.view(ctx, encID, 0)
 	if err != nil {
 		return DraftView{}, err
@@ -217,6 +290,7 @@ func (d *Drafts) regenerateSection(ctx context.Context, encID int64, key string,
 		return DraftView{}, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
 	}
 	resetEvidenceWarnings(&note, segs)
+	saving()
 	if err := d.save(ctx, encID, userID, note, ""); err != nil {
 		return DraftView{}, err
 	}

@@ -85,6 +85,18 @@ func (j *jobs) get(id string) (Job, bool) {
 	return x, ok
 }
 
+// running tells whether a job of kind on the encounter is still running.
+func (j *jobs) running(kind string, encID int64) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	for id := range j.run {
+		if x := j.last[id]; x.Kind == kind && x.EncounterID == encID {
+			return true
+		}
+	}
+	return false
+}
+
 func (j *jobs) cancel(id string) bool {
 	j.mu.Lock()
 	c, ok := j.run[id]

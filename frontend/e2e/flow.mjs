@@ -1,7 +1,8 @@
 // End-to-end path of issue 7 in Debian's chromium, driven by playwright-core against
 // the HTTP bridge that serves the real Go services (started by app/e2e_test.go):
-// new encounter → import a WAV → transcript → draft (extractive, no LLM) → edit a
-// section (autosaved as a version) → approve as physician → export FHIR. Run once
+// new encounter → import a WAV → transcript → draft (extractive, no LLM) → draft
+// again as a job (progress, then the note reloads as version 2) → edit a section
+// (autosaved as version 3) → approve as physician → export FHIR. Run once
 // per language in LANGS. Environment: GREFFIER_URL, GREFFIER_WAV, LANGS, CHROMIUM,
 // ARTIFACTS (screenshots).
 import { chromium } from 'playwright-core';
@@ -16,8 +17,8 @@ const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = process.env.ARTIFACTS ?? '';
 
 const words = {
-  en: { inReview: 'In review', home: 'Home', settings: 'Settings', transcribed: 'Transcribed', saved: 'Saved as version 2.', approved: 'Approved', exported: 'Exported' },
-  fr: { inReview: 'En relecture', home: 'Accueil', settings: 'Réglages', transcribed: 'Transcrite', saved: 'Enregistré en version 2.', approved: 'Approuvée', exported: 'Exportée' },
+  en: { inReview: 'In review', home: 'Home', settings: 'Settings', transcribed: 'Transcribed', saved: 'Saved as version 3.', redrafted: 'Saved as version 2.', approved: 'Approved', exported: 'Exported' },
+  fr: { inReview: 'En relecture', home: 'Accueil', settings: 'Réglages', transcribed: 'Transcrite', saved: 'Enregistré en version 3.', redrafted: 'Enregistré en version 2.', approved: 'Approuvée', exported: 'Exportée' },
 };
 
 let passed = 0;
@@ -98,8 +99,15 @@ async function run(lang) {
       check(key, 'no section in the note');
       check((await page.getByTestId('draft-version').textContent()).includes('1'), 'not version 1');
     });
+    await step(`${lang}: draft again as a job, the note reloads as version 2`, async () => {
+      await page.getByTestId('redraft').click();
+      await page.locator('[data-testid="draft-job"][data-state="done"]').waitFor();
+      await page.getByTestId('notice').getByText(w.redrafted).waitFor();
+      check((await page.getByTestId('draft-version').textContent()).includes('2'), 'not version 2 after the draft job');
+      check((await page.getByTestId('history').locator('li').count()) >= 2, 'history does not list version 2');
+    });
     const added = lang === 'fr' ? 'Le patient va mieux selon le médecin.' : 'The patient feels better per the physician.';
-    await step(`${lang}: edit a section, autosaved as version 2`, async () => {
+    await step(`${lang}: edit a section, autosaved as version 3`, async () => {
       await page.getByTestId(`edit-${key}`).click();
       const ta = page.getByTestId(`text-${key}`);
       const before = await ta.inputValue();

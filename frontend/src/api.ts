@@ -391,6 +391,12 @@ export function createApi(t: Transport) {
         c<DraftView>('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
       regenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
         c<DraftView>('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
+      /** startGenerate drafts the note as a job ("job" events, Encounters.CancelJob);
+       * the new version is saved when the job is done, nothing if it fails or is cancelled. */
+      startGenerate: (encId: number, template: string, lang: string) => c<Job>('Drafts', 'StartGenerate', encId, template, lang),
+      /** startRegenerateSection redrafts one section as a job (see startGenerate). */
+      startRegenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
+        c<Job>('Drafts', 'StartRegenerateSection', encId, key, userId, baseVersion),
       versions: (encId: number) => c<VersionInfo[]>('Drafts', 'Versions', encId),
       diff: (encId: number, from: number, to: number) => c<DiffLine[]>('Drafts', 'Diff', encId, from, to),
       setCode: (encId: number, code: string, title: string, status: Code['status'], userId: number) =>

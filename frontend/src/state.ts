@@ -321,17 +321,6 @@ export function createAppState(api: Api, kv: KV | null) {
       if (d) draft.set(d);
     },
 
-    async generateDraft(template = '', lang = '') {
-      const id = session.get().encounterId;
-      if (id == null) return;
-      const d = await guard(() => api.drafts.generate(id, template, lang));
-      if (d) {
-        draft.set(d);
-        await reloadEncounter(id);
-        state.go('review', id);
-      }
-    },
-
     async saveSection(key: string, text: string): Promise<boolean> {
       const d = draft.get();
       if (!d) return false;
@@ -340,16 +329,6 @@ export function createAppState(api: Api, kv: KV | null) {
       draft.set(nd);
       notify('review.saved', { v: nd.version });
       return true;
-    },
-
-    async regenerateSection(key: string): Promise<void> {
-      const d = draft.get();
-      if (!d) return;
-      const nd = await guard(() => api.drafts.regenerateSection(d.encounter_id, key, userId(), d.latest_version));
-      if (nd) {
-        draft.set(nd);
-        notify('review.saved', { v: nd.version });
-      }
     },
 
     async setCode(code: string, title: string, status: Code['status']) {

@@ -4,6 +4,7 @@ import { JobProgress } from '../components/JobProgress';
 import { Transcript, fmtTime } from '../components/Transcript';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
+import { DraftJob, runDraftJob } from './Review';
 
 export function Recording({ state }: { state: AppState }) {
   const enc = useStore(state.encounter);
@@ -162,13 +163,21 @@ function Recorder({ state }: { state: AppState }) {
           type="button"
           class="primary big"
           data-testid="draft-note"
-          onClick={() => void (enc.latest_version > 0 ? state.open(enc.id, 'review') : state.generateDraft())}
+          onClick={() => void (enc.latest_version > 0 ? state.open(enc.id, 'review') : draftThenReview(state, enc.id))}
         >
           {enc.latest_version > 0 ? t('rec.openDraft') : t('rec.draft')}
         </button>
       )}
+      <DraftJob state={state} encId={enc.id} />
     </div>
   );
+}
+
+/** draftThenReview drafts the note as a job (progress and Cancel shown here) and opens
+ * the review once it is saved. */
+async function draftThenReview(state: AppState, id: number): Promise<void> {
+  const end = await runDraftJob(state, () => state.api.drafts.startGenerate(id, '', ''));
+  if (end?.state === 'done') await state.open(id, 'review');
 }
 
 /** ImportButton picks a recording: the native dialog in the window, a file input in a browser. */

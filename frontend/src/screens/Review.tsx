@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { CodeHit, DiffLine, Section, VersionInfo } from '../api';
+import { ApiError } from '../api';
+import type { CodeHit, DiffLine, Job, Section, VersionInfo } from '../api';
 import { Transcript } from '../components/Transcript';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
@@ -7,9 +8,90 @@ import type { AppState } from '../state';
 /** AUTOSAVE_MS is how long typing must pause before a section is saved as a version. */
 export const AUTOSAVE_MS = 1200;
 
+/** POLL_MS is how often a running draft job is asked for its state, in case a "job"
+ * event was missed (events carry it first). */
+const POLL_MS = 1000;
+
+/** draftJobOf is the last drafting job of an encounter. */
+function draftJobOf(jobs: Record<string, Job>, encId: number): Job | undefined {
+  const mine = Object.values(jobs).filter((j) => j.kind === 'draft' && j.encounter_id === encId);
+  return mine[mine.length - 1];
+}
+
+/** runDraftJob starts a drafting job (the whole note or one section), follows it
+ * until it ends, then reloads the draft (done), says it was cancelled (the previous
+ * version stays), or shows the error (failed). */
+export async function runDraftJob(state: AppState, start: () => Promise<Job>): Promise<Job | undefined> {
+  let first: Job;
+  try {
+    first = await start();
+  } catch (e) {
+    state.reportError(e);
+    return undefined;
+  }
+  const jobs = state.jobs;
+  // An event may already have told more than the first state: keep what is newer.
+  const merge = (x: Job) => jobs.set((m) => (m[x.id] && m[x.id].state !== 'running' ? m : { ...m, [x.id]: x }));
+  merge(first);
+  const end = await new Promise<Job>((resolve) => {
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let unsub = () => {};
+    const check = (m: Record<string, Job>) => {
+      const x = m[first.id];
+      if (x && x.state !== 'running') {
+        unsub();
+        clearInterval(timer);
+        resolve(x);
+      }
+    };
+    unsub = jobs.subscribe(check);
+    timer = setInterval(() => state.api.encounters.job(first.id).then(merge, () => {}), POLL_MS);
+    check(jobs.get());
+  });
+  if (end.state === 'done') {
+    if (state.session.get().encounterId === end.encounter_id) {
+      await state.loadDraft(0);
+      const d = state.draft.get();
+      if (d) state.notify('review.saved', { v: d.version });
+    }
+  } else if (end.state === 'cancelled') {
+    state.notify('review.draftCancelled');
+  } else if (end.error) {
+    state.reportError(new ApiError(end.error.code, end.error.message));
+  }
+  return end;
+}
+
+/** DraftJob shows the encounter's drafting job: stage, progress and Cancel. */
+export function DraftJob({ state, encId }: { state: AppState; encId: number }) {
+  const jobs = useStore(state.jobs);
+  const t = state.t;
+  const j = draftJobOf(jobs, encId);
+  if (!j) return null;
+  const pct = Math.round(j.progress * 100);
+  const stage = j.state === 'running' && (j.stage === 'draft' || j.stage === 'save') ? ` (${t(`job.stage.${j.stage}`)})` : '';
+  return (
+    <div class="job" data-testid="draft-job" data-state={j.state} role="status" aria-live="polite">
+      <span>
+        {t('job.draft')} — {t(`job.${j.state}`)}
+        {stage}
+      </span>
+      <progress max={100} value={pct} aria-label={t('job.progress')} />
+      <span>{pct} %</span>
+      {j.state === 'running' && (
+        <button type="button" onClick={() => void state.cancelJob(j.id)} data-testid="cancel-draft">
+          {t('common.cancel')}
+        </button>
+      )}
+      {j.state === 'running' && <span class="muted small">{t('review.drafting')}</span>}
+    </div>
+  );
+}
+
 export function Review({ state }: { state: AppState }) {
   const d = useStore(state.draft);
   const enc = useStore(state.encounter);
+  const jobs = useStore(state.jobs);
   const [hl, setHl] = useState<number[]>([]);
   const t = state.t;
   useEffect(() => {
@@ -24,6 +106,7 @@ export function Review({ state }: { state: AppState }) {
     );
   }
   const user = state.currentUser();
+  const busy = draftJobOf(jobs, d.encounter_id)?.state === 'running';
   return (
     <section class="screen review" aria-labelledby="review-title">
       <h1 id="review-title">{t('nav.review')}</h1>
@@ -36,13 +119,14 @@ export function Review({ state }: { state: AppState }) {
           {t('review.version', { v: d.version, author: d.author })}
         </span>
       </p>
+      <DraftJob state={state} encId={d.encounter_id} />
       <div class="split">
         <div class="note" data-testid="note">
           {d.note.sections.map((s) => (
-            <SectionEditor key={s.key} state={state} section={s} onEvidence={setHl} />
+            <SectionEditor key={s.key} state={state} section={s} onEvidence={setHl} busy={busy} />
           ))}
           <Lists state={state} onEvidence={setHl} />
-          <Workflow state={state} role={user?.role} />
+          <Workflow state={state} role={user?.role} busy={busy} />
         </div>
         <aside class="side">
           <Transcript state={state} segments={enc.segments} highlight={hl} transcribed />
@@ -54,7 +138,17 @@ export function Review({ state }: { state: AppState }) {
   );
 }
 
-function SectionEditor({ state, section, onEvidence }: { state: AppState; section: Section; onEvidence: (ids: number[]) => void }) {
+function SectionEditor({
+  state,
+  section,
+  onEvidence,
+  busy,
+}: {
+  state: AppState;
+  section: Section;
+  onEvidence: (ids: number[]) => void;
+  busy: boolean;
+}) {
   const t = state.t;
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(section.sentences.map((s) => s.text).join('\n'));
@@ -95,7 +189,19 @@ function SectionEditor({ state, section, onEvidence }: { state: AppState; sectio
           {editing ? t('review.doneEditing') : t('review.edit')}
         </button>
         {!editing && (
-          <button type="button" onClick={() => void state.regenerateSection(section.key)} title={t('review.regenerateSectionHelp')}>
+          <button
+            type="button"
+            disabled={busy}
+            data-testid={`redraft-${section.key}`}
+            onClick={() => {
+              const d = state.draft.get();
+              if (!d) return;
+              void runDraftJob(state, () =>
+                state.api.drafts.startRegenerateSection(d.encounter_id, section.key, state.session.get().userId, d.latest_version),
+              );
+            }}
+            title={t('review.regenerateSectionHelp')}
+          >
             {t('review.regenerateSection')}
           </button>
         )}
@@ -180,7 +286,7 @@ function Lists({ state, onEvidence }: { state: AppState; onEvidence: (ids: numbe
   );
 }
 
-function Workflow({ state, role }: { state: AppState; role: string | undefined }) {
+function Workflow({ state, role, busy }: { state: AppState; role: string | undefined; busy: boolean }) {
   const d = useStore(state.draft)!;
   const t = state.t;
   const [tmpl, setTmpl] = useState(d.note.template);
@@ -203,7 +309,12 @@ function Workflow({ state, role }: { state: AppState; role: string | undefined }
             <option value="fr">{t('lang.fr')}</option>
           </select>
         </label>
-        <button type="button" onClick={() => void state.generateDraft(tmpl, lang)} disabled={d.state === 'approved' || d.state === 'exported'}>
+        <button
+          type="button"
+          data-testid="redraft"
+          onClick={() => void runDraftJob(state, () => state.api.drafts.startGenerate(d.encounter_id, tmpl, lang))}
+          disabled={busy || d.state === 'approved' || d.state === 'exported'}
+        >
           {t('review.regenerate')}
         </button>
       </div>
