@@ -13,20 +13,14 @@ import (
 var sound *audiotest.Env
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "greffier-app-sound-")
+	var cleanup func()
+	var err error
+	sound, cleanup, err = audiotest.ForProcess("greffier-app-sound-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	sound, err = audiotest.New(dir)
-	if err == nil {
-		err = sound.Apply()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sound setup:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }

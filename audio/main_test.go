@@ -30,21 +30,15 @@ func TestMain(m *testing.M) {
 	}
 	// Before HOME moves: the go command finds the module cache through it.
 	jfkFile = findJFK()
-	dir, err := os.MkdirTemp("", "greffier-sound-")
+	var cleanup func()
+	var err error
+	sound, cleanup, err = audiotest.ForProcess("greffier-sound-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	sound, err = audiotest.New(dir)
-	if err == nil {
-		err = sound.Apply()
-	}
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "sound setup:", err)
-		os.Exit(1)
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	cleanup()
 	os.Exit(code)
 }
 

@@ -184,3 +184,22 @@ func (p *Pulse) Stop() {
 	p.cmd.Process.Kill()
 	<-p.done
 }
+
+// ForProcess makes a private sound setup in a new temporary folder and applies it to
+// this process (for a TestMain, before any test initialises PortAudio). cleanup
+// removes the folder.
+func ForProcess(prefix string) (env *Env, cleanup func(), err error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return nil, func() {}, fmt.Errorf("sound setup: %w", err)
+	}
+	cleanup = func() { os.RemoveAll(dir) }
+	if env, err = New(dir); err == nil {
+		err = env.Apply()
+	}
+	if err != nil {
+		cleanup()
+		return nil, func() {}, fmt.Errorf("sound setup: %w", err)
+	}
+	return env, cleanup, nil
+}

@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
 	"sync"
 	"time"
 
@@ -36,22 +35,9 @@ func addStreamFlags(fs *flag.FlagSet) *streamSettings {
 	return s
 }
 
-// runTranscribeStream is `greffier transcribe --stream`: it feeds the file's samples
-// at real-time pace (GREFFIER_STREAM_SPEED overrides the pace, for tests) through the
-// same streaming path as a live recording and prints each window's segments as they
-// become final; the guards' counts go to stderr at the end.
-func runTranscribeStream(ctx context.Context, c *cli, eng transcribe.Engine, samples []float32, opts transcribe.Options, asJSON bool) error {
-	s := streamSettings{Speed: 1}
-	if v := os.Getenv("GREFFIER_STREAM_SPEED"); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			return usagef("GREFFIER_STREAM_SPEED must be a number, not %q", v)
-		}
-		s.Speed = f
-	}
-	return streamFile(ctx, c, eng, samples, opts, asJSON, s)
-}
-
+// streamFile is `greffier transcribe --stream`: it feeds the file's samples at the
+// pace s.Speed sets through the same streaming path as a live recording and prints
+// each window's segments as they become final; the guards' counts go to stderr at the end.
 func streamFile(ctx context.Context, c *cli, eng transcribe.Engine, samples []float32, opts transcribe.Options, asJSON bool, s streamSettings) error {
 	guard, err := transcribe.NewGuard(optional(s.Phrases)...)
 	if err != nil {

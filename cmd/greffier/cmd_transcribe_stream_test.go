@@ -9,10 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"greffier/domain"
 	"greffier/transcribe"
+	"greffier/transcribe/transcribetest"
 )
 
 // windowEngine stands in for whisper in this test of the CLI's plumbing (printing,
@@ -80,18 +80,16 @@ func TestStreamFileCLI(t *testing.T) {
 	}
 }
 
-func TestRunTranscribeStreamSpeedEnv(t *testing.T) {
+// The CLI's --stream runs the real engine through the streaming path; --speed 0 feeds
+// the file as fast as possible.
+func TestTranscribeStreamCLI(t *testing.T) {
 	t.Setenv("GREFFIER_DATA", t.TempDir())
-	t.Setenv("GREFFIER_STREAM_SPEED", "fast")
-	c := &cli{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	err := runTranscribeStream(context.Background(), c, &windowEngine{}, make([]float32, 100), transcribe.Options{}, false)
-	if _, ok := err.(usageError); !ok {
-		t.Fatalf("bad speed: %v, want a usage error", err)
+	model := transcribetest.EmptyModel(t, "tiny.en")
+	jfk := transcribetest.JFKPath(t)
+	if code, _, errs := runCLI(t, "transcribe", "--stream", "--speed", "0", "--json", "--threads", "2", "--model", model, jfk); code != 0 {
+		t.Fatalf("--stream: exit %d: %s", code, errs)
 	}
-	t.Setenv("GREFFIER_STREAM_SPEED", "0")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := runTranscribeStream(ctx, c, &windowEngine{}, make([]float32, 2*transcribe.SampleRate), transcribe.Options{}, false); err != nil {
-		t.Fatal(err)
+	if code, _, errs := runCLI(t, "transcribe", "--stream", "--speed", "fast", "--model", model, jfk); code != 2 {
+		t.Errorf("--speed fast: exit %d, want 2: %s", code, errs)
 	}
 }
