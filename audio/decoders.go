@@ -17,6 +17,8 @@ import (
 //   FLAC:       github.com/mewkiz/flac
 //   MP3:        github.com/hajimehoshi/go-mp3 (the decoder behind Ebitengine's audio)
 //   Ogg Vorbis: github.com/jfreymuth/oggvorbis
+// Ogg Opus is the exception: no maintained pure-Go Opus decoder exists, so it goes
+// through libopusfile by cgo (opus.go).
 // A third-party decoder could still panic on a hostile file: each runs under
 // recover, and a panic becomes a "corrupt file" error.
 
@@ -163,11 +165,12 @@ func decodeMP3(r io.Reader, size int64) (out []float32, err error) {
 
 func decodeOgg(r *bufio.Reader, size int64) (out []float32, err error) {
 	defer guard("Ogg", &err)
-	if codec := oggCodec(r); codec != "vorbis" {
-		if codec == "opus" {
-			return nil, badf("Ogg Opus is not supported (no maintained pure-Go Opus decoder); convert it first: ffmpeg -i in.opus out.wav")
-		}
-		return nil, badf("unsupported or corrupt Ogg stream (only Vorbis audio is read)")
+	switch oggCodec(r) {
+	case "vorbis":
+	case "opus":
+		return decodeOpus(r, size)
+	default:
+		return nil, badf("unsupported or corrupt Ogg stream (only Vorbis and Opus audio are read)")
 	}
 	d, err := oggvorbis.NewReader(r)
 	if err != nil {

@@ -3,8 +3,9 @@
 // every other package 16 kHz mono float32 samples.
 //
 //   - LoadFile / Decode read WAV (PCM 8/16/24/32, float 32/64, EXTENSIBLE, RF64),
-//     FLAC, MP3 (MPEG-1 Layer III) and Ogg Vorbis; anything else or anything broken
-//     is a *domain.Error EInvalid naming the file and the problem.
+//     FLAC, MP3 (MPEG-1 Layer III), Ogg Vorbis and Ogg Opus (libopusfile, cgo);
+//     anything else or anything broken is a *domain.Error EInvalid naming the
+//     file and the problem.
 //   - Resampler is a Kaiser-windowed sinc polyphase converter (stop band ≥ 80 dB
 //     from the lower Nyquist frequency).
 //   - InputDevices, OpenDevice (PortAudio; only devices.go and capture_pa.go see it).

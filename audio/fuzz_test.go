@@ -15,7 +15,7 @@ import (
 // more audio than the format could hold. The seed corpus is testdata/fuzz/FuzzLoad
 // (small WAVs of every variant, heads of FLAC/MP3/Ogg files, M4A, text); CI runs
 //
-//	go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 60s ./audio
+//	go test -run '^$' -fuzz '^FuzzLoad$' -fuzztime 60s -fuzzminimizetime 1s ./audio
 func FuzzLoad(f *testing.F) {
 	tone := [][]float64{sine(440, 8000, 0.01, 0.5)}
 	for _, s := range []wavSpec{

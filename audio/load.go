@@ -14,7 +14,7 @@ import (
 // TargetRate is the rate of everything the audio package hands on: 16 kHz mono.
 const TargetRate = 16000
 
-// LoadFile reads an audio file (WAV, FLAC, MP3, Ogg Vorbis) and returns its samples
+// LoadFile reads an audio file (WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus) and returns its samples
 // as 16 kHz mono float32 in [-1, 1]. A file it cannot read — corrupt, truncated,
 // empty, not audio, an unsupported encoding — gives a *domain.Error with code
 // EInvalid whose message names the file and the problem.
@@ -111,7 +111,7 @@ func decode(r io.Reader, size int64) ([]float32, error) {
 	if len(head) < 12 {
 		return nil, badf("too short to be audio (%d bytes)", size)
 	}
-	return nil, badf("not a recognised audio file (expected WAV, FLAC, MP3 or Ogg Vorbis)")
+	return nil, badf("not a recognised audio file (expected WAV, FLAC, MP3, Ogg Vorbis or Ogg Opus)")
 }
 
 // toMono averages interleaved channels into dst.

@@ -14,7 +14,7 @@ import (
 func importCommand() command {
 	return command{
 		name:    "import",
-		summary: "convert an audio file (WAV, FLAC, MP3, Ogg Vorbis) to a 16 kHz mono WAV",
+		summary: "convert an audio file (WAV, FLAC, MP3, Ogg Vorbis/Opus) to a 16 kHz mono WAV",
 		run:     runImport,
 	}
 }
