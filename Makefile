@@ -35,7 +35,7 @@ build: cli desktop
 run: build
 	@if [ -z "$$DISPLAY" ]; then \
 	  echo "No DISPLAY: the desktop app needs a graphical session."; \
-	  echo "  On a headless machine:  xvfb-run -a $(INROOT) $(BIN)/greffier-desktop"; \
+	  echo "  On a headless machine:  $(INROOT) xvfb-run -a $(BIN)/greffier-desktop"; \
 	  echo "  Or use the CLI:         $(INROOT) $(BIN)/greffier help"; \
 	  exit 0; \
 	fi; \
