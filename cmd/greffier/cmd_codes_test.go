@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"path/filepath"
 	"strings"
@@ -11,34 +9,26 @@ import (
 	"greffier/notes/icd10"
 )
 
-// codesCLI runs one greffier command line in-process.
-func codesCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
-	return code, out.String(), errb.String()
-}
-
 func TestCodesCLI(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "sub", "icd10cm.db")
 
-	code, out, errOut := codesCLI(t, "codes", "search", "HTN", "--db", db)
+	code, out, errOut := runCLI(t, "codes", "search", "HTN", "--db", db)
 	if code != 0 || !strings.HasPrefix(out, "I10 ") || !strings.Contains(out, "Essential (primary) hypertension") {
 		t.Errorf("search HTN: exit %d, out %q, err %q", code, out, errOut)
 	}
 
-	code, out, errOut = codesCLI(t, "codes", "search", "infection", "urinaire", "--json", "--limit", "2", "--db", db)
+	code, out, errOut = runCLI(t, "codes", "search", "infection", "urinaire", "--json", "--limit", "2", "--db", db)
 	var got []icd10.Code
 	if err := json.Unmarshal([]byte(out), &got); code != 0 || err != nil || len(got) != 2 || got[0].Code != "N39.0" || !got[0].Billable {
 		t.Errorf("search --json: exit %d, %+v (%v), err %q", code, got, err, errOut)
 	}
 
-	code, out, _ = codesCLI(t, "codes", "show", "e119", "--db", db)
+	code, out, _ = runCLI(t, "codes", "show", "e119", "--db", db)
 	if code != 0 || out != "E11.9     Type 2 diabetes mellitus without complications\n" {
 		t.Errorf("show e119: exit %d, out %q", code, out)
 	}
 	// The starter set ships billable leaves only: the header E11 is not in it.
-	if code, _, _ = codesCLI(t, "codes", "show", "E11", "--db", db); code != 2 {
+	if code, _, _ = runCLI(t, "codes", "show", "E11", "--db", db); code != 2 {
 		t.Errorf("show E11 before import: exit %d, want 2 (not found)", code)
 	}
 
@@ -46,16 +36,16 @@ func TestCodesCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut = codesCLI(t, "codes", "import", fixture, "--db", db)
+	code, out, errOut = runCLI(t, "codes", "import", fixture, "--db", db)
 	if code != 0 || !strings.HasPrefix(out, "imported 15 codes from ") {
 		t.Errorf("import: exit %d, out %q, err %q", code, out, errOut)
 	}
 	// The CDC file brings the headers.
-	code, out, _ = codesCLI(t, "codes", "show", "E11", "--db", db)
+	code, out, _ = runCLI(t, "codes", "show", "E11", "--db", db)
 	if code != 0 || !strings.Contains(out, "not billable") {
 		t.Errorf("show E11 after import: exit %d, out %q", code, out)
 	}
-	code, out, _ = codesCLI(t, "codes", "show", "A00.9", "--json", "--db", db)
+	code, out, _ = runCLI(t, "codes", "show", "A00.9", "--json", "--db", db)
 	var c icd10.Code
 	if err := json.Unmarshal([]byte(out), &c); code != 0 || err != nil || c != (icd10.Code{Code: "A00.9", Title: "Cholera, unspecified", Billable: true}) {
 		t.Errorf("show A00.9 after import: exit %d, %+v, %v", code, c, err)
@@ -84,7 +74,7 @@ func TestCodesCLIErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, _, errOut := codesCLI(t, tt.args...)
+			code, _, errOut := runCLI(t, tt.args...)
 			if code != 2 || !strings.Contains(errOut, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errOut, tt.want)
 			}

@@ -8,20 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"greffier/notes/schema"
 	"greffier/notes/transcript"
 )
-
-func draftCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	code := run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
-	return code, out.String(), errb.String()
-}
 
 // checkDraftOutput parses the JSON the CLI printed, validates it against the note
 // schema and checks that every sentence and item cites segments of the transcript.
@@ -100,7 +90,7 @@ func TestDraftOfflineFixtures(t *testing.T) {
 			if tc.lang != "" {
 				args = append(args, "--lang", tc.lang)
 			}
-			code, out, errs := draftCLI(t, args...)
+			code, out, errs := runCLI(t, args...)
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
@@ -117,7 +107,7 @@ func TestDraftOfflineFixtures(t *testing.T) {
 func TestDraftSuggestsCodes(t *testing.T) {
 	t.Setenv("GREFFIER_DATA", t.TempDir())
 	path := filepath.Join("testdata", "draft", "dialogue_en.txt")
-	code, out, errs := draftCLI(t, "draft", path, "--template", "soap")
+	code, out, errs := runCLI(t, "draft", path, "--template", "soap")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -134,7 +124,7 @@ func TestDraftSuggestsCodes(t *testing.T) {
 	if !strings.HasPrefix(coded["Pneumonia"], "J18") {
 		t.Errorf("pneumonia coded %q, want J18.x (all: %v)", coded["Pneumonia"], coded)
 	}
-	code, text, errs := draftCLI(t, "draft", path, "--format", "text", "--no-codes")
+	code, text, errs := runCLI(t, "draft", path, "--format", "text", "--no-codes")
 	if code != 0 || !strings.Contains(text, "SOAP note — extractive draft") || strings.Contains(text, "ICD-10-CM") {
 		t.Fatalf("text: exit %d %s\n%s", code, errs, text)
 	}
@@ -165,7 +155,7 @@ func TestDraftOfflineACIBench(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Run(rec[1], func(t *testing.T) {
-			code, out, errs := draftCLI(t, "draft", "--offline", "--transcript", path, "--template", "hp", "--lang", "en")
+			code, out, errs := runCLI(t, "draft", "--offline", "--transcript", path, "--template", "hp", "--lang", "en")
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
@@ -222,7 +212,7 @@ func TestDraftErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errs := draftCLI(t, tc.args...)
+			code, out, errs := runCLI(t, tc.args...)
 			if code != 2 || out != "" || !strings.Contains(errs, tc.want) {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, out, errs, tc.want)
 			}
@@ -233,7 +223,7 @@ func TestDraftErrors(t *testing.T) {
 func TestDraftUserTemplates(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("GREFFIER_DATA", data)
-	code, out, errs := draftCLI(t, "draft", "--copy-templates")
+	code, out, errs := runCLI(t, "draft", "--copy-templates")
 	if code != 0 || strings.Count(out, ".yaml") != 3 {
 		t.Fatalf("copy: exit %d %q %s", code, out, errs)
 	}
@@ -244,7 +234,7 @@ func TestDraftUserTemplates(t *testing.T) {
 	}
 	os.WriteFile(p, bytes.Replace(b, []byte(`en: "Plan"`), []byte(`en: "What we will do"`), 1), 0o644)
 	path := filepath.Join("testdata", "draft", "dialogue_en.txt")
-	code, out, errs = draftCLI(t, "draft", path, "--no-codes")
+	code, out, errs = runCLI(t, "draft", path, "--no-codes")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -253,14 +243,14 @@ func TestDraftUserTemplates(t *testing.T) {
 		t.Errorf("edited template not used: %q", note.Sections[3].Title)
 	}
 	// A template given as a file path.
-	code, out, errs = draftCLI(t, "draft", path, "--no-codes", "--template", p)
+	code, out, errs = runCLI(t, "draft", path, "--no-codes", "--template", p)
 	if code != 0 || !strings.Contains(out, "What we will do") {
 		t.Fatalf("template file: exit %d %s", code, errs)
 	}
 }
 
 func TestEvalCommand(t *testing.T) {
-	code, out, errs := draftCLI(t, "eval", "--data", filepath.Join("..", "..", "notes", "eval", "testdata", "mini"))
+	code, out, errs := runCLI(t, "eval", "--data", filepath.Join("..", "..", "notes", "eval", "testdata", "mini"))
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -269,10 +259,10 @@ func TestEvalCommand(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if code, _, errs := draftCLI(t, "eval"); code != 2 || !strings.Contains(errs, "--data") {
+	if code, _, errs := runCLI(t, "eval"); code != 2 || !strings.Contains(errs, "--data") {
 		t.Errorf("no --data: exit %d %s", code, errs)
 	}
-	if code, _, errs := draftCLI(t, "eval", "--data", t.TempDir()); code != 2 || !strings.Contains(errs, "no data set") {
+	if code, _, errs := runCLI(t, "eval", "--data", t.TempDir()); code != 2 || !strings.Contains(errs, "no data set") {
 		t.Errorf("empty data: exit %d %s", code, errs)
 	}
 }

@@ -2,31 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"greffier/audio"
 )
-
-// audioCLI runs one command line in-process.
-func audioCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	code := run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
-	return code, out.String(), errb.String()
-}
 
 func TestImportCommand(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []string{"tone440.flac", "tone440.ogg", "tone440.mp3"} {
 		in := filepath.Join("..", "..", "audio", "testdata", "import", f)
-		code, out, errs := audioCLI(t, "import", in, "--out", dir, "--name", strings.ReplaceAll(f, ".", "-"))
+		code, out, errs := runCLI(t, "import", in, "--out", dir, "--name", strings.ReplaceAll(f, ".", "-"))
 		if code != 0 {
 			t.Fatalf("%s: exit %d: %s", f, code, errs)
 		}
@@ -41,10 +29,10 @@ func TestImportCommand(t *testing.T) {
 	}
 	// The default name is the input's; an existing output is not overwritten.
 	in := filepath.Join("..", "..", "audio", "testdata", "import", "tone440.flac")
-	if code, _, errs := audioCLI(t, "import", in, "--out", dir); code != 0 {
+	if code, _, errs := runCLI(t, "import", in, "--out", dir); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if code, _, errs := audioCLI(t, "import", in, "--out", dir); code != 2 || !strings.Contains(errs, "already exists") {
+	if code, _, errs := runCLI(t, "import", in, "--out", dir); code != 2 || !strings.Contains(errs, "already exists") {
 		t.Errorf("second import: exit %d %s, want 2 and 'already exists'", code, errs)
 	}
 }
@@ -68,12 +56,12 @@ func TestImportBadFilesExit2(t *testing.T) {
 	for name, b := range cases {
 		p := filepath.Join(dir, name)
 		os.WriteFile(p, b, 0o600)
-		code, _, errs := audioCLI(t, "import", p, "--out", filepath.Join(dir, "out"))
+		code, _, errs := runCLI(t, "import", p, "--out", filepath.Join(dir, "out"))
 		if code != 2 || !strings.Contains(errs, p) || strings.Contains(errs, "panic") {
 			t.Errorf("%s: exit %d, stderr %q: want 2 and the file named", name, code, errs)
 		}
 	}
-	if code, _, errs := audioCLI(t, "import", "--out", dir); code != 2 {
+	if code, _, errs := runCLI(t, "import", "--out", dir); code != 2 {
 		t.Errorf("no file: exit %d %s", code, errs)
 	}
 }

@@ -1,27 +1,15 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"greffier/transcribe/emptymodel"
 )
-
-func modelsCLI(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	code := run(ctx, &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
-	return code, out.String(), errb.String()
-}
 
 func TestModelsCLI(t *testing.T) {
 	dir := t.TempDir()
@@ -31,33 +19,33 @@ func TestModelsCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	code, out, errs := modelsCLI(t, "models", "list", "--dir", mdir)
+	code, out, errs := runCLI(t, "models", "list", "--dir", mdir)
 	if code != 0 || !strings.Contains(out, "large-v3-turbo") || !strings.Contains(out, "suggested") {
 		t.Fatalf("list: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, errs = modelsCLI(t, "models", "import", src, "--dir", mdir)
+	code, out, errs = runCLI(t, "models", "import", src, "--dir", mdir)
 	if code != 0 || !strings.Contains(out, "ggml-clinic.bin") {
 		t.Fatalf("import: exit %d\n%s%s", code, out, errs)
 	}
-	code, out, _ = modelsCLI(t, "models", "verify", "--dir", mdir)
+	code, out, _ = runCLI(t, "models", "verify", "--dir", mdir)
 	if code != 0 || !strings.Contains(out, "clinic") || !strings.Contains(out, "OK") {
 		t.Fatalf("verify: exit %d\n%s", code, out)
 	}
 	// An empty model is not upstream's tiny.en: importing it under that name fails.
-	if code, _, errs = modelsCLI(t, "models", "import", src, "--name", "tiny.en", "--dir", mdir); code != 2 || !strings.Contains(errs, "checksum") {
+	if code, _, errs = runCLI(t, "models", "import", src, "--name", "tiny.en", "--dir", mdir); code != 2 || !strings.Contains(errs, "checksum") {
 		t.Fatalf("import as tiny.en: exit %d %s", code, errs)
 	}
 	os.WriteFile(filepath.Join(mdir, "ggml-broken.bin"), []byte("garbage"), 0o644)
-	if code, out, _ = modelsCLI(t, "models", "verify", "--dir", mdir); code != 2 || !strings.Contains(out, "broken") || !strings.Contains(out, "BAD") {
+	if code, out, _ = runCLI(t, "models", "verify", "--dir", mdir); code != 2 || !strings.Contains(out, "broken") || !strings.Contains(out, "BAD") {
 		t.Fatalf("verify with a broken file: exit %d\n%s", code, out)
 	}
-	if code, out, _ = modelsCLI(t, "models", "rm", "broken", "clinic", "--dir", mdir); code != 0 {
+	if code, out, _ = runCLI(t, "models", "rm", "broken", "clinic", "--dir", mdir); code != 0 {
 		t.Fatalf("rm: exit %d %s", code, out)
 	}
-	if code, _, _ = modelsCLI(t, "models", "rm", "clinic", "--dir", mdir); code != 2 {
+	if code, _, _ = runCLI(t, "models", "rm", "clinic", "--dir", mdir); code != 2 {
 		t.Fatalf("rm of a missing model: exit %d, want 2", code)
 	}
-	if code, _, _ = modelsCLI(t, "models", "frobnicate", "--dir", mdir); code != 2 {
+	if code, _, _ = runCLI(t, "models", "frobnicate", "--dir", mdir); code != 2 {
 		t.Fatalf("unknown action: exit %d", code)
 	}
 }
@@ -74,7 +62,7 @@ func TestModelsPullRejectsWrongFile(t *testing.T) {
 	ts := httptest.NewServer(http.FileServer(http.Dir(filepath.Dir(src))))
 	defer ts.Close()
 	mdir := filepath.Join(dir, "models")
-	code, _, errs := modelsCLI(t, "models", "pull", "tiny.en", "--dir", mdir, "--base-url", ts.URL)
+	code, _, errs := runCLI(t, "models", "pull", "tiny.en", "--dir", mdir, "--base-url", ts.URL)
 	if code != 2 || !strings.Contains(errs, "corrupt") || !strings.Contains(errs, "MiB") {
 		t.Fatalf("pull: exit %d\n%s", code, errs)
 	}

@@ -139,7 +139,7 @@ func TestRecordCommandSeconds(t *testing.T) {
 }
 
 func TestRecordCommandNeedsConsent(t *testing.T) {
-	code, _, errs := audioCLI(t, "record", "--out", t.TempDir(), "--seconds", "1")
+	code, _, errs := runCLI(t, "record", "--out", t.TempDir(), "--seconds", "1")
 	if code != 2 || !strings.Contains(errs, "consent") {
 		t.Errorf("exit %d %q: want 2 and a consent message", code, errs)
 	}

@@ -49,7 +49,7 @@ func TestDraftWithLlamaModel(t *testing.T) {
 	if err := os.WriteFile(tr, []byte(llmDialogue), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errOut := draftCLI(t, "draft", "--transcript", tr, "--llama-model", model, "--lang", "en")
+	code, out, errOut := runCLI(t, "draft", "--transcript", tr, "--llama-model", model, "--lang", "en")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
@@ -100,7 +100,7 @@ func TestDraftLLMFlags(t *testing.T) {
 		{"missing model", []string{"--llama-model", filepath.Join(dir, "none.gguf")}, 2, []string{"none.gguf"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			code, out, errOut := draftCLI(t, append([]string{"draft", "--transcript", tr, "--lang", "en"}, tc.args...)...)
+			code, out, errOut := runCLI(t, append([]string{"draft", "--transcript", tr, "--lang", "en"}, tc.args...)...)
 			if code != tc.code || out != "" {
 				t.Errorf("exit %d (want %d), stdout %q, stderr %s", code, tc.code, out, errOut)
 			}

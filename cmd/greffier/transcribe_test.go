@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -11,14 +9,6 @@ import (
 
 	"greffier/transcribe/transcribetest"
 )
-
-// runCLI runs one command line in-process and returns its exit code and output.
-func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code = run(context.Background(), &cli{stdin: strings.NewReader(""), stdout: &out, stderr: &errb}, args)
-	return code, out.String(), errb.String()
-}
 
 func TestTranscribeJSONWithEmptyModel(t *testing.T) {
 	model := transcribetest.EmptyModel(t, "tiny.en")
