@@ -3,31 +3,26 @@ package app
 import (
 	"context"
 	"os"
-	"path/filepath"
-	"sort"
-	"strings"
 
 	"greffier/domain"
 	"greffier/notes/icd10"
 	"greffier/transcribe"
+	"greffier/transcribe/models"
 )
 
-// whisperModel finds the model file: the configured one, else the first *.bin of the
-// models folder (by name, so the choice is stable).
+// whisperModel finds the model file: the configured one, else the model manager's
+// default choice in the models folder.
 func (s *Services) whisperModel() (string, error) {
 	if s.cfg.WhisperModel != "" {
 		return s.cfg.WhisperModel, nil
 	}
 	dir := s.cfg.Dirs.Models()
-	found, _ := filepath.Glob(filepath.Join(dir, "*.bin"))
-	sort.Strings(found)
-	for _, f := range found {
-		if !strings.HasPrefix(filepath.Base(f), ".") {
-			return f, nil
-		}
+	path, err := (&models.Manager{Dir: dir}).Default()
+	if domain.ErrorCode(err) == domain.ENotFound {
+		return "", domain.Errorf(domain.EUnavailable,
+			"no whisper model in %s: add one in Settings, or run 'greffier models pull base' on a machine with internet", dir)
 	}
-	return "", domain.Errorf(domain.EUnavailable,
-		"no whisper model in %s: add one in Settings, or run 'greffier models pull base' on a machine with internet", dir)
+	return path, err
 }
 
 // whisper loads the engine once and keeps it for every encounter.

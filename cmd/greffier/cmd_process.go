@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"greffier/appdirs"
@@ -14,6 +12,7 @@ import (
 	"greffier/notes/store"
 	"greffier/pipeline"
 	"greffier/transcribe"
+	"greffier/transcribe/models"
 )
 
 func processCommand() command {
@@ -70,7 +69,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if *model == "" {
-		if *model, err = defaultModel(dirs); err != nil {
+		if *model, err = (&models.Manager{Dir: dirs.Models()}).Default(); err != nil {
 			return err
 		}
 	}
@@ -145,20 +144,4 @@ func newImportedEncounter(ctx context.Context, db *store.DB, name, mrn, spoken, 
 		By: store.System, PatientID: patientID, Language: spoken, Template: template,
 		Consent: consent,
 	})
-}
-
-// defaultModel picks a whisper model from the models folder: multilingual base-size
-// models first, since consultations are in French and English.
-func defaultModel(dirs appdirs.Dirs) (string, error) {
-	found, _ := filepath.Glob(filepath.Join(dirs.Models(), "*.bin"))
-	if len(found) == 0 {
-		return "", domain.Errorf(domain.ENotFound,
-			"no whisper model in %s: pass --model, or add one with 'greffier models import FILE'", dirs.Models())
-	}
-	for _, f := range found {
-		if b := filepath.Base(f); strings.Contains(b, "base") && !strings.Contains(b, ".en") {
-			return f, nil
-		}
-	}
-	return found[0], nil
 }

@@ -421,3 +421,32 @@ func TestSuggest(t *testing.T) {
 		t.Error("SystemRAM found no memory on Linux")
 	}
 }
+
+func TestDefaultPrefersMultilingualWhisperModels(t *testing.T) {
+	dir := t.TempDir()
+	m := &Manager{Dir: dir}
+	if _, err := m.Default(); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("empty folder: %v, want ENotFound", err)
+	}
+	// A Silero VAD file sorts first and has a .bin name, but is no whisper model.
+	if err := os.WriteFile(filepath.Join(dir, "ggml-silero-v5.1.2.bin"), []byte("ggml\x00\x00\x00\x00not whisper"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.Default(); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("only a VAD file: %v, want ENotFound", err)
+	}
+	english := filepath.Join(dir, "ggml-base.en.bin")
+	if err := emptymodel.Write(english, "base.en"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := m.Default(); err != nil || got != english {
+		t.Fatalf("Default() = %q, %v; want the English model %s", got, err, english)
+	}
+	multi := filepath.Join(dir, "ggml-tiny.bin")
+	if err := emptymodel.Write(multi, "tiny"); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := m.Default(); err != nil || got != multi {
+		t.Fatalf("Default() = %q, %v; want the multilingual model %s", got, err, multi)
+	}
+}
