@@ -223,7 +223,10 @@ func wavSample(b []byte, f wavFormat) float32 {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return 0
 		}
-		return float32(v)
+		// Full scale is ±1; louder float samples are clipped, as any conversion to
+		// PCM does. Unclipped, a huge float64 becomes ±Inf as float32, and large
+		// values overflow when channels are summed.
+		return float32(max(-1, min(1, v)))
 	}
 	switch f.bits {
 	case 8:
