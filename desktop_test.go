@@ -18,8 +18,8 @@ import (
 
 	"greffier/app"
 	"greffier/appdirs"
-	"greffier/notes/store"
 	"greffier/notes/transcript"
+	"greffier/store"
 )
 
 // desktopBin is what `make build` (make desktop) produces.

@@ -13,9 +13,10 @@ import (
 
 	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/notes/store"
+	"greffier/store"
 	"greffier/transcribe"
 	"greffier/transcribe/models"
+	"greffier/transcribe/whisper"
 )
 
 // Product is the name shown in the window title and on the home screen.
@@ -75,7 +76,7 @@ type Services struct {
 
 	mu     sync.Mutex
 	lang   string
-	engine *transcribe.Whisper
+	engine *whisper.Model
 	// llm keeps the managed llama-server between drafts.
 	llm *llmRunner
 

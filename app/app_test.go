@@ -12,8 +12,8 @@ import (
 	"greffier/app"
 	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/notes/store"
 	"greffier/notes/transcript"
+	"greffier/store"
 )
 
 const dialogue = `[doctor] What brings you in today?

@@ -9,10 +9,10 @@ import (
 	"greffier/notes/draft"
 	"greffier/notes/llmdraft"
 	"greffier/notes/schema"
-	"greffier/notes/store"
 	"greffier/notes/templates"
 	"greffier/notes/transcript"
 	"greffier/pipeline"
+	"greffier/store"
 )
 
 // Drafts is the Draft-review service: draft, edit (each save a version), history,

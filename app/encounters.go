@@ -6,10 +6,9 @@ import (
 	"strings"
 	"time"
 
-	"greffier/audio"
 	"greffier/domain"
-	"greffier/notes/store"
 	"greffier/pipeline"
+	"greffier/store"
 	"greffier/transcribe"
 )
 
@@ -244,7 +243,7 @@ func (e *Encounters) ImportFile(id int64, path string) (Job, error) {
 
 func (e *Encounters) importFile(ctx context.Context, id int64, path string, progress func(string, float64)) error {
 	progress("decode", 0)
-	samples, err := audio.LoadFile(path)
+	samples, err := pipeline.LoadAudio(path)
 	if err != nil {
 		return err
 	}

@@ -5,9 +5,9 @@ import (
 	"os"
 
 	"greffier/domain"
-	"greffier/notes/icd10"
-	"greffier/transcribe"
+	"greffier/icd10"
 	"greffier/transcribe/models"
+	"greffier/transcribe/whisper"
 )
 
 // whisperModel finds the model file: the configured one, else the model manager's
@@ -26,7 +26,7 @@ func (s *Services) whisperModel() (string, error) {
 }
 
 // whisper loads the engine once and keeps it for every encounter.
-func (s *Services) whisper() (*transcribe.Whisper, error) {
+func (s *Services) whisper() (*whisper.Model, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.engine != nil {
@@ -36,7 +36,7 @@ func (s *Services) whisper() (*transcribe.Whisper, error) {
 	if err != nil {
 		return nil, err
 	}
-	w, err := transcribe.LoadWhisper(path)
+	w, err := whisper.Load(path)
 	if err != nil {
 		return nil, err
 	}

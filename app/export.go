@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"greffier/domain"
-	"greffier/notes/export"
-	"greffier/notes/export/fhir"
-	"greffier/notes/export/fromstore"
-	"greffier/notes/export/hl7"
-	"greffier/notes/export/pdf"
-	"greffier/notes/export/text"
+	"greffier/export"
+	"greffier/export/fhir"
+	"greffier/export/fromstore"
+	"greffier/export/hl7"
+	"greffier/export/pdf"
+	"greffier/export/text"
 )
 
 // Export is the Export screen's service: an approved note as FHIR, HL7, PDF or text,

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"greffier/domain"
+	"greffier/llm"
+	"greffier/llm/llamaserver"
 	"greffier/notes/draft"
-	"greffier/notes/llm"
-	"greffier/notes/llm/llamaserver"
 	"greffier/notes/llmdraft"
 	"greffier/notes/llmdraft/llmsetup"
 )

@@ -13,7 +13,7 @@ import (
 	"greffier/app"
 	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/notes/llm/llmtest"
+	"greffier/llm/llmtest"
 	"greffier/notes/schema"
 )
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"greffier/audio"
+	"greffier/audio/portaudio"
 	"greffier/domain"
 	"greffier/transcribe"
 )
@@ -121,7 +122,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 	} else {
 		c.notice = UserError(err, r.s.language()).Message
 	}
-	src, err := audio.OpenDevice(audio.DeviceOptions{Name: device})
+	src, err := portaudio.OpenDevice(portaudio.DeviceOptions{Name: device})
 	if err != nil {
 		c.closeStream()
 		return nil, domain.Wrap(domain.EUnavailable, err, "cannot open the microphone")

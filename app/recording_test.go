@@ -14,7 +14,7 @@ import (
 	"greffier/appdirs"
 	"greffier/audio/audiotest"
 	"greffier/domain"
-	"greffier/notes/store"
+	"greffier/store"
 	"greffier/transcribe/emptymodel"
 )
 

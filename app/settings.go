@@ -10,10 +10,10 @@ import (
 	"strings"
 	"time"
 
-	"greffier/audio"
+	"greffier/audio/portaudio"
 	"greffier/domain"
-	"greffier/notes/store"
 	"greffier/notes/templates"
+	"greffier/store"
 	"greffier/transcribe/models"
 )
 
@@ -150,13 +150,13 @@ func (st *Settings) Models() ([]ModelInfo, error) {
 }
 
 // Devices lists the audio inputs.
-func (st *Settings) Devices() ([]audio.Device, error) {
-	ds, err := audio.InputDevices()
+func (st *Settings) Devices() ([]portaudio.Device, error) {
+	ds, err := portaudio.InputDevices()
 	if err != nil {
 		return nil, st.s.fail(domain.Wrap(domain.EUnavailable, err, "cannot list the audio inputs"))
 	}
 	if ds == nil {
-		ds = []audio.Device{}
+		ds = []portaudio.Device{}
 	}
 	return ds, nil
 }
@@ -299,7 +299,7 @@ func (st *Settings) TestDevice(device string, ms int) (Job, error) {
 	}
 	d := time.Duration(min(max(ms, 100), 10000)) * time.Millisecond
 	return st.s.jobs.start("devicetest", 0, func(ctx context.Context, progress func(string, float64)) error {
-		src, err := audio.OpenDevice(audio.DeviceOptions{Name: device})
+		src, err := portaudio.OpenDevice(portaudio.DeviceOptions{Name: device})
 		if err != nil {
 			return domain.Wrap(domain.EUnavailable, err, "cannot open the microphone")
 		}

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 
 	"greffier/domain"
-	"greffier/notes/export"
+	"greffier/export"
 	"greffier/notes/templates"
 )
 

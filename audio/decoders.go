@@ -163,12 +163,12 @@ func decodeMP3(r io.Reader, size int64) (out []float32, err error) {
 	return s.finish("MP3")
 }
 
-func decodeOgg(r *bufio.Reader, size int64) (out []float32, err error) {
+func (im Importer) decodeOgg(r *bufio.Reader, size int64) (out []float32, err error) {
 	defer guard("Ogg", &err)
 	switch oggCodec(r) {
 	case "vorbis":
 	case "opus":
-		return decodeOpus(r, size)
+		return im.decodeOpus(r, size)
 	default:
 		return nil, badf("unsupported or corrupt Ogg stream (only Vorbis and Opus audio are read)")
 	}

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"greffier/audio"
 	"greffier/domain"
 )
 
@@ -32,7 +31,7 @@ func FuzzLoad(f *testing.F) {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
-			s, err = audio.Decode(bytes.NewReader(b), int64(len(b)))
+			s, err = importer.Decode(bytes.NewReader(b), int64(len(b)))
 		}()
 		select {
 		case <-done:

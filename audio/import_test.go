@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"greffier/audio"
 	"greffier/domain"
 )
 
@@ -27,7 +26,7 @@ func TestLoadCompressedFormats(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
-			got, err := audio.LoadFile(filepath.Join("testdata", "import", c.file))
+			got, err := importer.LoadFile(filepath.Join("testdata", "import", c.file))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +59,7 @@ func TestLoadUnsupportedFormats(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeTemp(t, c.name, c.data)
-			_, err := audio.LoadFile(p)
+			_, err := importer.LoadFile(p)
 			if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
 				t.Errorf("got %v, want EInvalid naming %s and saying %q", err, p, c.want)
 			}
@@ -87,7 +86,7 @@ func TestLoadTruncatedCompressed(t *testing.T) {
 			if n >= len(b) {
 				continue
 			}
-			_, err := audio.Decode(bytes.NewReader(b[:n]), int64(n))
+			_, err := importer.Decode(bytes.NewReader(b[:n]), int64(n))
 			if err != nil && domain.ErrorCode(err) != domain.EInvalid {
 				t.Errorf("%s cut at %d: %v (code %s), want EInvalid", e.Name(), n, err, domain.ErrorCode(err))
 			}

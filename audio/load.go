@@ -14,11 +14,25 @@ import (
 // TargetRate is the rate of everything the audio package hands on: 16 kHz mono.
 const TargetRate = 16000
 
+// PCMStream is a compressed stream opened by a decoder that lives in a C library's
+// subpackage: interleaved float32 frames at 48 kHz (Opus's only rate) until io.EOF.
+type PCMStream interface {
+	ReadFloat32(buf []float32) (int, error)
+	Close() error
+}
+
+// Importer reads audio files. The decoders written in Go are always there; the ones
+// over C libraries are given by the caller (audio/opus), so this package builds
+// without cgo. A nil Opus refuses Ogg Opus files with a clear error.
+type Importer struct {
+	Opus func(r io.Reader) (PCMStream, error)
+}
+
 // LoadFile reads an audio file (WAV, FLAC, MP3, Ogg Vorbis, Ogg Opus) and returns its samples
 // as 16 kHz mono float32 in [-1, 1]. A file it cannot read — corrupt, truncated,
 // empty, not audio, an unsupported encoding — gives a *domain.Error with code
 // EInvalid whose message names the file and the problem.
-func LoadFile(path string) ([]float32, error) {
+func (im Importer) LoadFile(path string) ([]float32, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -34,7 +48,7 @@ func LoadFile(path string) ([]float32, error) {
 	if st.IsDir() {
 		return nil, domain.Errorf(domain.EInvalid, "audio file %s: is a directory", path)
 	}
-	samples, err := decode(f, st.Size())
+	samples, err := im.decode(f, st.Size())
 	if err != nil {
 		var bad *badFile
 		if errors.As(err, &bad) {
@@ -48,8 +62,8 @@ func LoadFile(path string) ([]float32, error) {
 // Decode reads a whole audio stream of the given size (the size bounds every
 // allocation) and returns 16 kHz mono samples. Errors caused by the content are
 // reported as *domain.Error EInvalid without a file name.
-func Decode(r io.Reader, size int64) ([]float32, error) {
-	s, err := decode(r, size)
+func (im Importer) Decode(r io.Reader, size int64) ([]float32, error) {
+	s, err := im.decode(r, size)
 	var bad *badFile
 	if errors.As(err, &bad) {
 		return nil, domain.Errorf(domain.EInvalid, "%s", bad.msg)
@@ -90,7 +104,7 @@ func sniff(b []byte) format {
 	return fmtUnknown
 }
 
-func decode(r io.Reader, size int64) ([]float32, error) {
+func (im Importer) decode(r io.Reader, size int64) ([]float32, error) {
 	if size == 0 {
 		return nil, badf("empty file (0 bytes)")
 	}
@@ -104,7 +118,7 @@ func decode(r io.Reader, size int64) ([]float32, error) {
 	case fmtMP3:
 		return decodeMP3(br, size)
 	case fmtOgg:
-		return decodeOgg(br, size)
+		return im.decodeOgg(br, size)
 	case fmtMP4, fmtAAC:
 		return nil, badf("M4A/AAC audio is not supported; convert it first: ffmpeg -i in.m4a out.wav")
 	}

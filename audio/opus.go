@@ -6,14 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/hraban/opus"
 )
 
-// Ogg Opus goes through github.com/hraban/opus, a cgo binding of libopusfile
-// (Xiph's reference Ogg Opus reader, fuzzed in OSS-Fuzz; Debian's libopusfile-dev
-// in the build root). There is no maintained pure-Go Opus decoder. libopusfile
-// always decodes to 48 kHz; pre-skip and end trimming follow the granule positions,
+// Ogg Opus is decoded by libopusfile through the audio/opus subpackage (Xiph's
+// reference Ogg Opus reader; there is no maintained pure-Go Opus decoder), given to
+// an Importer by its caller. libopusfile always decodes to 48 kHz; pre-skip and end trimming follow the granule positions,
 // so the duration is the encoder's input duration.
 //
 // libopusfile reads the stream as unseekable and, at its end, cannot tell a
@@ -27,10 +24,13 @@ const opusRate = 48000
 // channel lets libopusfile return whole packets.
 const opusMaxFrame = 5760
 
-func decodeOpus(r *bufio.Reader, size int64) (out []float32, err error) {
+func (im Importer) decodeOpus(r *bufio.Reader, size int64) (out []float32, err error) {
 	defer guard("Ogg Opus", &err)
+	if im.Opus == nil {
+		return nil, badf("Ogg Opus import is not available in this build (it needs libopusfile)")
+	}
 	w := newOggWatch(r)
-	st, err := opus.NewStream(w)
+	st, err := im.Opus(w)
 	if err != nil {
 		return nil, w.explain(err, "header")
 	}
@@ -87,41 +87,9 @@ func (w *oggWatch) explain(decErr error, part string) error {
 	case !w.lostSync && (!w.atBoundary || !w.lastEOS):
 		return badf("truncated Ogg Opus stream (the file ends before its last page)")
 	case decErr != nil:
-		return badf("corrupt Ogg Opus %s (%s)", part, opusErrText(decErr))
+		return badf("corrupt Ogg Opus %s (%v)", part, decErr)
 	}
 	return nil
-}
-
-// opusErrText describes a libopusfile error (the binding's own text for unknown
-// codes is an unformatted template).
-func opusErrText(err error) string {
-	var se opus.StreamError
-	if !errors.As(err, &se) {
-		return err.Error()
-	}
-	switch se {
-	case opus.ErrStreamHole:
-		return "a page is missing or damaged"
-	case opus.ErrStreamRead:
-		return "read error"
-	case opus.ErrStreamNotFormat:
-		return "not an Opus stream"
-	case opus.ErrStreamBadHeader:
-		return "bad header"
-	case opus.ErrStreamVersion:
-		return "unsupported Opus version"
-	case opus.ErrStreamBadPacked:
-		return "bad packet"
-	case opus.ErrStreamBadLink:
-		return "bad link"
-	case opus.ErrStreamBadTimestamp:
-		return "bad timestamp"
-	case opus.ErrStreamImpl:
-		return "unsupported feature"
-	case opus.ErrStreamFault:
-		return "decoder fault"
-	}
-	return fmt.Sprintf("libopusfile error %d", int(se))
 }
 
 // oggWatch passes reads through and follows the Ogg page framing: whether the

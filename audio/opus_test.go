@@ -1,3 +1,5 @@
+//go:build cgo
+
 package audio_test
 
 import (
@@ -9,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"greffier/audio"
 	"greffier/domain"
 )
 
@@ -40,7 +41,7 @@ func TestLoadOpus(t *testing.T) {
 	t.Run("mono16k", func(t *testing.T) {
 		src := sine(440, 16000, 1.5, 0.5)
 		p := opusFile(t, makeWAV(t, wavSpec{tag: 1, channels: 1, rate: 16000, bits: 16}, [][]float64{src}))
-		got, err := audio.LoadFile(p)
+		got, err := importer.LoadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -75,7 +76,7 @@ func TestLoadOpus(t *testing.T) {
 		// both channels were read and de-interleaved at the right rate.
 		l, r := sine(440, 48000, 2, 0.5), sine(1000, 48000, 2, 0.3)
 		p := opusFile(t, makeWAV(t, wavSpec{tag: 1, channels: 2, rate: 48000, bits: 16}, [][]float64{l, r}))
-		got, err := audio.LoadFile(p)
+		got, err := importer.LoadFile(p)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -112,7 +113,7 @@ func TestLoadOpusBroken(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeTemp(t, c.name, c.data)
-			s, err := audio.LoadFile(p)
+			s, err := importer.LoadFile(p)
 			if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
 				t.Errorf("got %d samples, error %v; want EInvalid naming %s and saying %q", len(s), err, p, c.want)
 			}
@@ -120,13 +121,13 @@ func TestLoadOpusBroken(t *testing.T) {
 	}
 	// Every cut of the file is refused cleanly: no panic, no partial import.
 	for n := 1; n < len(good); n += 1 + n/8 {
-		_, err := audio.Decode(bytes.NewReader(good[:n]), int64(n))
+		_, err := importer.Decode(bytes.NewReader(good[:n]), int64(n))
 		if domain.ErrorCode(err) != domain.EInvalid {
 			t.Errorf("cut at %d of %d: %v, want EInvalid", n, len(good), err)
 		}
 	}
 	// Junk appended after the last page (a tag block) is ignored.
-	if got, err := audio.Decode(bytes.NewReader(append(bytes.Clone(good), "TAG junk after the end"...)), int64(len(good)+22)); err != nil || len(got) < 31000 {
+	if got, err := importer.Decode(bytes.NewReader(append(bytes.Clone(good), "TAG junk after the end"...)), int64(len(good)+22)); err != nil || len(got) < 31000 {
 		t.Errorf("trailing junk: %d samples, %v", len(got), err)
 	}
 }
@@ -167,7 +168,7 @@ func TestLoadOpusHeaderOnly(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeTemp(t, c.name, c.data)
-			_, err := audio.LoadFile(p)
+			_, err := importer.LoadFile(p)
 			if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), p) {
 				t.Errorf("got %v, want EInvalid naming %s and saying %q", err, p, c.want)
 			}

@@ -75,6 +75,16 @@ type Recording struct {
 	Recovered bool
 }
 
+// Source delivers captured audio: interleaved float32 frames at its native rate.
+// Read blocks until the next buffer is captured and returns it; the slice is only
+// valid until the next Read. Read and Close are called from one goroutine.
+type Source interface {
+	Rate() int
+	Channels() int
+	Read() ([]float32, error)
+	Close() error
+}
+
 // Recorder captures one recording from a Source into a crash-safe spool, then
 // turns it into a WAV. Run it once; Pause, Resume, Bookmark and Stop may be called
 // from any goroutine while it runs.

@@ -136,7 +136,7 @@ func TestLoadWAVVariants(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			const freq, amp = 440.0, 0.5
 			p := writeTemp(t, "in.wav", makeWAV(t, c, [][]float64{sine(freq, c.rate, 1, amp)}))
-			got, err := audio.LoadFile(p)
+			got, err := importer.LoadFile(p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +167,7 @@ func TestLoadWAVDownmixAverages(t *testing.T) {
 		r[i] += v
 	}
 	p := writeTemp(t, "st.wav", makeWAV(t, wavSpec{tag: 1, channels: 2, rate: 16000, bits: 16}, [][]float64{l, r}))
-	got, err := audio.LoadFile(p)
+	got, err := importer.LoadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestWriteWAVRoundTrip(t *testing.T) {
 	if err := audio.WriteWAV(p, in, 16000); err != nil {
 		t.Fatal(err)
 	}
-	got, err := audio.LoadFile(p)
+	got, err := importer.LoadFile(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,17 +281,8 @@ func TestWriteWAVRoundTrip(t *testing.T) {
 	}
 }
 
-// jfkPath is the real speech sample shipped in the whisper binding's module.
-func jfkPath(t testing.TB) string {
-	t.Helper()
-	if jfkFile == "" {
-		t.Skip("whisper binding module not found (go list -m github.com/ggerganov/whisper.cpp/bindings/go): no speech sample")
-	}
-	return jfkFile
-}
-
 func TestLoadJFK(t *testing.T) {
-	got, err := audio.LoadFile(jfkPath(t))
+	got, err := importer.LoadFile(jfkPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +340,7 @@ func TestLoadBadFiles(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := writeTemp(t, "bad file.wav", c.data)
-			s, err := audio.LoadFile(p)
+			s, err := importer.LoadFile(p)
 			if err == nil {
 				t.Fatalf("no error; %d samples", len(s))
 			}
@@ -364,10 +355,10 @@ func TestLoadBadFiles(t *testing.T) {
 	}
 	// A streamed WAV marks its data length unknown (0xFFFFFFFF): read to the end.
 	streamed := patch(52, 0xFFFFFFFF)
-	if s, err := audio.LoadFile(writeTemp(t, "streamed.wav", streamed)); err != nil || len(s) != 1600 {
+	if s, err := importer.LoadFile(writeTemp(t, "streamed.wav", streamed)); err != nil || len(s) != 1600 {
 		t.Errorf("streamed WAV: %d samples (%v), want 1600", len(s), err)
 	}
-	if _, err := audio.LoadFile(filepath.Join(t.TempDir(), "missing.wav")); domain.ErrorCode(err) != domain.ENotFound {
+	if _, err := importer.LoadFile(filepath.Join(t.TempDir(), "missing.wav")); domain.ErrorCode(err) != domain.ENotFound {
 		t.Errorf("missing file: %v, want ENotFound", err)
 	}
 }

@@ -17,7 +17,7 @@ import (
 	"greffier/domain"
 	"greffier/notes/draft"
 	"greffier/notes/schema"
-	"greffier/notes/store"
+	"greffier/store"
 	"greffier/transcribe"
 )
 

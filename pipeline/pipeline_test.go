@@ -7,13 +7,13 @@ import (
 	"strings"
 	"testing"
 
+	"greffier/icd10"
 	"greffier/notes/draft"
-	"greffier/notes/icd10"
 	"greffier/notes/schema"
-	"greffier/notes/store"
 	"greffier/notes/templates"
 	"greffier/notes/transcript"
 	"greffier/pipeline"
+	"greffier/store"
 )
 
 const visit = `[doctor] What brings you in today?

@@ -4,6 +4,7 @@ package transcribe
 
 import (
 	"context"
+	"runtime"
 
 	"greffier/domain"
 )
@@ -29,3 +30,6 @@ type Engine interface {
 	// numbered from 0, Turn incremented where the engine detects a speaker change.
 	Transcribe(ctx context.Context, samples []float32, opts Options) ([]domain.Segment, error)
 }
+
+// DefaultThreads is the compute threads used when Options.Threads is 0.
+func DefaultThreads() int { return min(max(runtime.NumCPU(), 1), 8) }

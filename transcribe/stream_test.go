@@ -15,6 +15,7 @@ import (
 
 	"greffier/domain"
 	"greffier/transcribe"
+	"greffier/transcribe/transcribetest"
 )
 
 // toneEngine is a test double for whisper used where the test needs to know which
@@ -150,74 +151,13 @@ func wordsAudio(n int) ([]float32, []word) {
 	return x, words
 }
 
-type collector struct {
-	mu       sync.Mutex
-	finals   []transcribe.Update
-	partials []transcribe.Update
-}
-
-func (c *collector) add(u transcribe.Update) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if u.Final {
-		c.finals = append(c.finals, u)
-	} else {
-		c.partials = append(c.partials, u)
-	}
-}
-
-// checkWindows asserts that the final windows tile [0, totalMS] exactly: no gap, no
-// overlap, none longer than 30 s.
-func checkWindows(t *testing.T, ups []transcribe.Update, totalMS int64) {
-	t.Helper()
-	var end int64
-	for i, u := range ups {
-		w := u.Window
-		if w.Index != i {
-			t.Errorf("window %d has index %d", i, w.Index)
-		}
-		if w.StartMS != end {
-			t.Errorf("window %d starts at %d ms, previous ended at %d ms", i, w.StartMS, end)
-		}
-		if w.EndMS-w.StartMS > 30000 || w.EndMS <= w.StartMS {
-			t.Errorf("window %d spans %d–%d ms", i, w.StartMS, w.EndMS)
-		}
-		end = w.EndMS
-	}
-	if end != totalMS {
-		t.Errorf("windows end at %d ms, audio lasts %d ms", end, totalMS)
-	}
-}
-
-// checkSegments asserts monotonic, non-overlapping segments inside their windows.
-func checkSegments(t *testing.T, ups []transcribe.Update) {
-	t.Helper()
-	var last int64
-	id := 0
-	for _, u := range ups {
-		for _, s := range u.Segments {
-			if s.StartMS < last || s.EndMS < s.StartMS {
-				t.Errorf("segment %d (%d–%d ms) not after %d ms", s.ID, s.StartMS, s.EndMS, last)
-			}
-			if s.StartMS < u.Window.StartMS || s.EndMS > u.Window.EndMS {
-				t.Errorf("segment %d (%d–%d ms) outside its window %d–%d ms", s.ID, s.StartMS, s.EndMS, u.Window.StartMS, u.Window.EndMS)
-			}
-			if s.ID != id {
-				t.Errorf("segment id %d, want %d", s.ID, id)
-			}
-			id++
-			last = s.EndMS
-		}
-	}
-}
-
 func TestStreamNoWordLostOrDuplicated(t *testing.T) {
 	audio, words := wordsAudio(160) // about 95 s
 	eng := &toneEngine{}
-	var col collector
+	var col transcribetest.Collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add})
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.Add})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,12 +170,12 @@ func TestStreamNoWordLostOrDuplicated(t *testing.T) {
 		t.Fatal(err)
 	}
 	totalMS := int64(len(audio)) * 1000 / transcribe.SampleRate
-	checkWindows(t, col.finals, totalMS)
-	checkSegments(t, col.finals)
-	if len(col.finals) < 4 {
-		t.Errorf("%d windows for %d ms of audio; want cuts at pauses", len(col.finals), totalMS)
+	transcribetest.CheckWindows(t, col.Finals, totalMS)
+	transcribetest.CheckSegments(t, col.Finals)
+	if len(col.Finals) < 4 {
+		t.Errorf("%d windows for %d ms of audio; want cuts at pauses", len(col.Finals), totalMS)
 	}
-	for _, u := range col.finals[:len(col.finals)-1] {
+	for _, u := range col.Finals[:len(col.Finals)-1] {
 		if u.Window.Cut != "pause" {
 			t.Errorf("window %d cut %q, want at a pause", u.Window.Index, u.Window.Cut)
 		}
@@ -251,7 +191,7 @@ func TestStreamNoWordLostOrDuplicated(t *testing.T) {
 			t.Errorf("word %d at %d ms, audio has it at %d ms", k, s.StartMS, words[k].startMS)
 		}
 	}
-	if st := st.Stats(); st.Windows != len(col.finals) || st.AudioMS != totalMS || st.ForcedCuts != 0 {
+	if st := st.Stats(); st.Windows != len(col.Finals) || st.AudioMS != totalMS || st.ForcedCuts != 0 {
 		t.Errorf("stats %+v", st)
 	}
 }
@@ -268,10 +208,10 @@ func TestStreamForcedCutInUnbrokenSound(t *testing.T) {
 		audio[i] = float32(amp * math.Sin(2*math.Pi*440*float64(i)/transcribe.SampleRate))
 	}
 	eng := &toneEngine{}
-	var col collector
+	var col transcribetest.Collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add})
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.Add})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,8 +222,8 @@ func TestStreamForcedCutInUnbrokenSound(t *testing.T) {
 	if _, err := st.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	checkWindows(t, col.finals, 75000)
-	checkSegments(t, col.finals)
+	transcribetest.CheckWindows(t, col.Finals, 75000)
+	transcribetest.CheckSegments(t, col.Finals)
 	if got := st.Stats().ForcedCuts; got < 2 {
 		t.Errorf("%d forced cuts in 75 s of unbroken sound, want >= 2", got)
 	}
@@ -297,10 +237,10 @@ func TestStreamForcedCutInUnbrokenSound(t *testing.T) {
 func TestStreamSkipsSilence(t *testing.T) {
 	audio := make([]float32, 50*transcribe.SampleRate) // digital silence
 	eng := &toneEngine{}
-	var col collector
+	var col transcribetest.Collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add})
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.Add})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -312,12 +252,12 @@ func TestStreamSkipsSilence(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkWindows(t, col.finals, 50000)
+	transcribetest.CheckWindows(t, col.Finals, 50000)
 	if eng.calls != 0 || len(segs) != 0 {
 		t.Errorf("engine called %d times, %d segments, on silence", eng.calls, len(segs))
 	}
-	if got := st.Stats().Guard.SilentWindows; got != len(col.finals) || got == 0 {
-		t.Errorf("silent windows %d, windows %d", got, len(col.finals))
+	if got := st.Stats().Guard.SilentWindows; got != len(col.Finals) || got == 0 {
+		t.Errorf("silent windows %d, windows %d", got, len(col.Finals))
 	}
 }
 
@@ -328,11 +268,11 @@ func TestStreamGuardsAndTurns(t *testing.T) {
 		n := int64(len(x)) * 1000 / transcribe.SampleRate
 		return []domain.Segment{{StartMS: n, EndMS: n, Text: "Thanks for watching!", TokenProb: 0.9}}
 	}}
-	var col collector
+	var col transcribetest.Collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	var logs bytes.Buffer
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add,
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.Add,
 		MinWindow: 5 * time.Second, TurnPause: 600 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	if err != nil {
@@ -383,7 +323,7 @@ func TestStreamGuardsAndTurns(t *testing.T) {
 		}
 	}
 	var paused bool
-	for _, u := range col.finals {
+	for _, u := range col.Finals {
 		paused = paused || u.Window.Cut == "paused"
 	}
 	if !paused {
@@ -394,10 +334,10 @@ func TestStreamGuardsAndTurns(t *testing.T) {
 func TestStreamStopWaitsForOneWindow(t *testing.T) {
 	audio, _ := wordsAudio(80) // about 48 s
 	eng := &toneEngine{delay: 150 * time.Millisecond}
-	var col collector
+	var col transcribetest.Collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add, MinWindow: 10 * time.Second})
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.Add, MinWindow: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,7 +357,7 @@ func TestStreamStopWaitsForOneWindow(t *testing.T) {
 	if after := eng.calls - before; after != 1 {
 		t.Errorf("%d engine calls between stop and the final transcript, want 1", after)
 	}
-	checkWindows(t, col.finals, int64(len(audio))*1000/transcribe.SampleRate)
+	transcribetest.CheckWindows(t, col.Finals, int64(len(audio))*1000/transcribe.SampleRate)
 }
 
 func TestStreamCancelStopsWithinOneWindow(t *testing.T) {
@@ -448,10 +388,10 @@ func TestStreamCancelStopsWithinOneWindow(t *testing.T) {
 func TestStreamPartials(t *testing.T) {
 	audio, _ := wordsAudio(30) // about 17 s, shorter than MinWindow: one final window
 	eng := &toneEngine{}
-	var col collector
+	var col transcribetest.Collector
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.add, PartialEvery: 4 * time.Second})
+	st, err := transcribe.NewStreamer(ctx, transcribe.StreamConfig{Engine: eng, OnUpdate: col.Add, PartialEvery: 4 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -463,13 +403,13 @@ func TestStreamPartials(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	col.mu.Lock()
-	defer col.mu.Unlock()
-	if len(col.partials) < 2 {
-		t.Fatalf("%d partial updates over 17 s with one every 4 s", len(col.partials))
+	col.Lock()
+	defer col.Unlock()
+	if len(col.Partials) < 2 {
+		t.Fatalf("%d partial updates over 17 s with one every 4 s", len(col.Partials))
 	}
 	prev := 0
-	for _, p := range col.partials {
+	for _, p := range col.Partials {
 		if len(p.Segments) < prev {
 			t.Errorf("a later partial has fewer words (%d) than an earlier one (%d)", len(p.Segments), prev)
 		}

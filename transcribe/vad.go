@@ -1,6 +1,10 @@
 package transcribe
 
-import "math"
+import (
+	"math"
+	"path/filepath"
+	"sort"
+)
 
 // FrameSamples is the VAD frame: 30 ms at 16 kHz.
 const FrameSamples = SampleRate * 30 / 1000
@@ -102,4 +106,15 @@ func frameFeatures(frame []float32) (db, zcr float64) {
 func frameDB(frame []float32) float64 {
 	db, _ := frameFeatures(frame)
 	return db
+}
+
+// FindSileroVAD returns the Silero VAD model in dir (a file named
+// ggml-silero-*.bin, the newest name first), or "" when the user has none.
+func FindSileroVAD(dir string) string {
+	matches, _ := filepath.Glob(filepath.Join(dir, "ggml-silero-*.bin"))
+	if len(matches) == 0 {
+		return ""
+	}
+	sort.Strings(matches)
+	return matches[len(matches)-1]
 }

@@ -2,12 +2,9 @@ package transcribe_test
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"greffier/audio"
-	"greffier/domain"
 	"greffier/transcribe"
 	"greffier/transcribe/transcribetest"
 )
@@ -90,7 +87,7 @@ func TestEnergyVAD(t *testing.T) {
 }
 
 func TestEnergyVADOnRealSpeech(t *testing.T) {
-	x, err := audio.LoadFile(transcribetest.JFKPath(t))
+	x, err := audio.Importer{}.LoadFile(transcribetest.JFKPath(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,38 +104,5 @@ func TestEnergyVADOnRealSpeech(t *testing.T) {
 	}
 	if runs < 2 {
 		t.Errorf("%d pauses found in jfk.wav, want its phrase breaks", runs)
-	}
-}
-
-func TestSileroVAD(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := transcribe.LoadSileroVAD(filepath.Join(dir, "none.bin"), 1); domain.ErrorCode(err) != domain.ENotFound {
-		t.Errorf("missing model: %v", err)
-	}
-	bad := filepath.Join(dir, "bad.bin")
-	os.WriteFile(bad, []byte("not a model at all, just some text"), 0o600)
-	if _, err := transcribe.LoadSileroVAD(bad, 1); domain.ErrorCode(err) != domain.EInvalid {
-		t.Errorf("garbage model: %v", err)
-	}
-	path := os.Getenv("GREFFIER_SILERO_VAD")
-	if path == "" {
-		t.Skip("set GREFFIER_SILERO_VAD to a ggml-silero-v5.1.2.bin to test the real detector (no package ships it; it cannot be downloaded here)")
-	}
-	v, err := transcribe.LoadSileroVAD(path, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	x, err := audio.LoadFile(transcribetest.JFKPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	x = append(x, make([]float32, 2*transcribe.SampleRate)...)
-	d := frames(v, x)
-	if f := fraction(d[:len(d)-60]); f < 0.5 {
-		t.Errorf("Silero heard speech in %.0f%% of jfk.wav", 100*f)
-	}
-	if f := fraction(d[len(d)-30:]); f != 0 {
-		t.Errorf("Silero heard speech in silence (%.2f)", f)
 	}
 }

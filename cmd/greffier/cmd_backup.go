@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 func backupCommand() command {

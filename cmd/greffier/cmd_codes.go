@@ -11,7 +11,7 @@ import (
 
 	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/notes/icd10"
+	"greffier/icd10"
 )
 
 func codesCommand() command {

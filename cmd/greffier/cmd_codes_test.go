@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"greffier/notes/icd10"
+	"greffier/icd10"
 )
 
 func TestCodesCLI(t *testing.T) {
@@ -32,7 +32,7 @@ func TestCodesCLI(t *testing.T) {
 		t.Errorf("show E11 before import: exit %d, want 2 (not found)", code)
 	}
 
-	fixture, err := filepath.Abs("../../notes/icd10/testdata/order_small.txt")
+	fixture, err := filepath.Abs("../../icd10/testdata/order_small.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestCodesCLI(t *testing.T) {
 
 func TestCodesCLIErrors(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "icd10cm.db")
-	bad, err := filepath.Abs("../../notes/icd10/testdata/malformed/bad_flag.txt")
+	bad, err := filepath.Abs("../../icd10/testdata/malformed/bad_flag.txt")
 	if err != nil {
 		t.Fatal(err)
 	}

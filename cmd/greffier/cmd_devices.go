@@ -4,9 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"greffier/audio/portaudio"
 	"text/tabwriter"
-
-	"greffier/audio"
 )
 
 func devicesCommand() command {
@@ -27,7 +26,7 @@ func runDevices(_ context.Context, c *cli, args []string) error {
 	if len(pos) != 0 {
 		return usagef("devices takes no arguments")
 	}
-	devs, err := audio.InputDevices()
+	devs, err := portaudio.InputDevices()
 	if err != nil {
 		return err
 	}

@@ -14,8 +14,8 @@ import (
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver the store uses
 
 	"greffier/appdirs"
-	"greffier/audio"
-	"greffier/transcribe"
+	"greffier/audio/portaudio"
+	"greffier/transcribe/whisper"
 )
 
 func doctorCommand() command {
@@ -80,7 +80,7 @@ func doctorChecks(ctx context.Context) []check {
 	var checks []check
 	checks = append(checks, check{Name: "go", OK: true, Required: true, Detail: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH})
 
-	info := transcribe.Info()
+	info := whisper.Info()
 	checks = append(checks, check{
 		Name: "libwhisper", OK: info.WhisperVersion != "", Required: true, Detail: info.WhisperVersion,
 		Fix: "install libwhisper (Debian: libwhisper1) or run through scripts/inroot",
@@ -108,8 +108,8 @@ func doctorChecks(ctx context.Context) []check {
 }
 
 func portAudioChecks() []check {
-	ver := check{Name: "portaudio", OK: true, Required: true, Detail: audio.PortAudioVersion()}
-	devs, err := audio.InputDevices()
+	ver := check{Name: "portaudio", OK: true, Required: true, Detail: portaudio.PortAudioVersion()}
+	devs, err := portaudio.InputDevices()
 	in := check{Name: "input devices"}
 	switch {
 	case err != nil:

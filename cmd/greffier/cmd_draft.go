@@ -9,8 +9,8 @@ import (
 
 	"greffier/appdirs"
 	"greffier/domain"
+	"greffier/icd10"
 	"greffier/notes/draft"
-	"greffier/notes/icd10"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
 	"greffier/notes/transcript"

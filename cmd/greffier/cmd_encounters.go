@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 
 	"greffier/domain"
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 func encountersCommand() command {

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"greffier/domain"
-	"greffier/notes/export"
-	"greffier/notes/export/fhir"
-	"greffier/notes/export/fromstore"
-	"greffier/notes/export/hl7"
-	"greffier/notes/export/pdf"
-	"greffier/notes/export/text"
-	"greffier/notes/store"
+	"greffier/export"
+	"greffier/export/fhir"
+	"greffier/export/fromstore"
+	"greffier/export/hl7"
+	"greffier/export/pdf"
+	"greffier/export/text"
+	"greffier/store"
 )
 
 func exportCommand() command {

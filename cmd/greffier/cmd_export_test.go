@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"greffier/domain"
-	"greffier/notes/export/hl7"
+	"greffier/export/hl7"
 	"greffier/notes/schema"
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 // exportFixture makes a real store with a French note for encounter 1: drafted,
@@ -206,7 +206,7 @@ func TestExportCLI(t *testing.T) {
 
 	// FHIR post: the token reaches the server. This receiver is a double (httptest)
 	// checking only the CLI's wiring; the FHIR client is tested against a real FHIR
-	// server in notes/export/fhir.
+	// server in export/fhir.
 	var gotAuth string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotAuth = r.Header.Get("Authorization")

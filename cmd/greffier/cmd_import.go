@@ -9,6 +9,7 @@ import (
 
 	"greffier/audio"
 	"greffier/domain"
+	"greffier/pipeline"
 )
 
 func importCommand() command {
@@ -41,7 +42,7 @@ func runImport(_ context.Context, c *cli, args []string) error {
 	if base == "" || strings.ContainsAny(base, `/\`) || base == "." || base == ".." {
 		return usagef("bad output name %q", base)
 	}
-	samples, err := audio.LoadFile(in)
+	samples, err := pipeline.LoadAudio(in)
 	if err != nil {
 		return err
 	}

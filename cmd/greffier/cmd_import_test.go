@@ -22,7 +22,7 @@ func TestImportCommand(t *testing.T) {
 		if !strings.Contains(out, wav) {
 			t.Errorf("%s: output %q does not name %s", f, out, wav)
 		}
-		s, err := audio.LoadFile(wav)
+		s, err := audio.Importer{}.LoadFile(wav)
 		if err != nil || len(s) < 15990 || len(s) > 17200 {
 			t.Errorf("%s: %d samples at 16 kHz (%v), want about one second", f, len(s), err)
 		}

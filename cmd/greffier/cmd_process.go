@@ -6,13 +6,13 @@ import (
 	"time"
 
 	"greffier/appdirs"
-	"greffier/audio"
 	"greffier/domain"
 	"greffier/notes/draft"
-	"greffier/notes/store"
 	"greffier/pipeline"
+	"greffier/store"
 	"greffier/transcribe"
 	"greffier/transcribe/models"
+	"greffier/transcribe/whisper"
 )
 
 func processCommand() command {
@@ -60,7 +60,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	file := pos[0]
 
 	// Check everything that can be wrong with the input before anything is stored.
-	samples, err := audio.LoadFile(file)
+	samples, err := pipeline.LoadAudio(file)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 	}
-	eng, err := transcribe.LoadWhisper(*model)
+	eng, err := whisper.Load(*model)
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"greffier/audio"
+	"greffier/audio/portaudio"
 	"greffier/domain"
 )
 
@@ -55,7 +56,7 @@ func runRecord(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stderr, "warning: %v\n", err)
 	}
 
-	src, err := audio.OpenDevice(audio.DeviceOptions{Name: *device})
+	src, err := portaudio.OpenDevice(portaudio.DeviceOptions{Name: *device})
 	if err != nil {
 		return err
 	}

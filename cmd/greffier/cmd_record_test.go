@@ -18,6 +18,7 @@ import (
 
 	"greffier/audio"
 	"greffier/audio/audiotest"
+	"greffier/audio/portaudio"
 )
 
 // The devices and record commands run in a child process (this test binary
@@ -83,7 +84,7 @@ func TestDevicesCommand(t *testing.T) {
 	code, out, _ = runSound(t, env, "devices", "--json")
 	defaults := 0
 	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var d audio.Device
+		var d portaudio.Device
 		if err := json.Unmarshal([]byte(line), &d); err != nil {
 			t.Fatalf("not JSON: %q", line)
 		}
@@ -120,7 +121,7 @@ func TestRecordCommandSeconds(t *testing.T) {
 	if !strings.Contains(out, wav) {
 		t.Errorf("stdout %q does not name %s", out, wav)
 	}
-	s, err := audio.LoadFile(wav)
+	s, err := audio.Importer{}.LoadFile(wav)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestRecordCommandInterrupt(t *testing.T) {
 	if err != nil {
 		t.Fatalf("after Ctrl-C: %v (%s)", err, out.String())
 	}
-	s, err := audio.LoadFile(filepath.Join(dir, "ctrlc.wav"))
+	s, err := audio.Importer{}.LoadFile(filepath.Join(dir, "ctrlc.wav"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +220,7 @@ func TestRecordCommandRecoversKilledRun(t *testing.T) {
 	if code != 0 || !strings.Contains(errs, "recovered an interrupted recording: "+filepath.Join(dir, "killed.wav")) {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	s, err := audio.LoadFile(filepath.Join(dir, "killed.wav"))
+	s, err := audio.Importer{}.LoadFile(filepath.Join(dir, "killed.wav"))
 	if err != nil || len(s) < 16000 {
 		t.Errorf("recovered %d samples (%v), want at least the 1 s fed", len(s), err)
 	}

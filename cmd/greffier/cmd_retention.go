@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 func retentionCommand() command {

@@ -7,7 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 func searchCommand() command {

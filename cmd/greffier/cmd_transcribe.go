@@ -6,9 +6,10 @@ import (
 	"fmt"
 	"io"
 
-	"greffier/audio"
 	"greffier/domain"
+	"greffier/pipeline"
 	"greffier/transcribe"
+	"greffier/transcribe/whisper"
 )
 
 func transcribeCommand() command {
@@ -47,11 +48,11 @@ func runTranscribe(ctx context.Context, c *cli, args []string) error {
 		return usagef("--threads must be 0 or more")
 	}
 
-	samples, err := audio.LoadFile(pos[0])
+	samples, err := pipeline.LoadAudio(pos[0])
 	if err != nil {
 		return err
 	}
-	eng, err := transcribe.LoadWhisper(*model)
+	eng, err := whisper.Load(*model)
 	if err != nil {
 		return err
 	}

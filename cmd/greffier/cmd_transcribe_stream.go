@@ -11,6 +11,7 @@ import (
 	"greffier/appdirs"
 	"greffier/domain"
 	"greffier/transcribe"
+	"greffier/transcribe/whisper"
 )
 
 // streamSettings are the knobs of `transcribe --stream` beyond the engine options.
@@ -59,7 +60,7 @@ func streamFile(ctx context.Context, c *cli, eng transcribe.Engine, samples []fl
 	if err != nil {
 		return err
 	}
-	if sv, ok := vad.(*transcribe.SileroVAD); ok {
+	if sv, ok := vad.(*whisper.SileroVAD); ok {
 		defer sv.Close()
 	}
 	var mu sync.Mutex // updates come from the streamer's worker
@@ -111,7 +112,7 @@ func streamVAD(path string, threads int) (transcribe.VAD, error) {
 	if path == "" {
 		return transcribe.NewEnergyVAD(), nil
 	}
-	return transcribe.LoadSileroVAD(path, max(1, min(threads, 2)))
+	return whisper.LoadSileroVAD(path, max(1, min(threads, 2)))
 }
 
 func optional(p string) []string {

@@ -11,7 +11,7 @@ import (
 
 	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 // dbFlag adds --db to a command's flags; "" means the default in the data folder.

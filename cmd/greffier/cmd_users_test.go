@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"greffier/domain"
-	"greffier/notes/store"
+	"greffier/store"
 )
 
 func TestStoreCommands(t *testing.T) {

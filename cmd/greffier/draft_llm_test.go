@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"greffier/notes/llm/gguf"
+	"greffier/llm/gguf"
 	"greffier/notes/schema"
 )
 

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"greffier/llm"
+	"greffier/llm/llamaserver"
+	"greffier/llm/llmtest"
 	"greffier/notes/draft"
-	"greffier/notes/llm"
-	"greffier/notes/llm/llamaserver"
-	"greffier/notes/llm/llmtest"
 )
 
 // counting passes requests to the real client and counts the tokens.

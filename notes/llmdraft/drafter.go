@@ -1,5 +1,5 @@
 // Package llmdraft drafts clinical notes with a language model behind an
-// OpenAI-compatible server (notes/llm), constrained to a JSON schema derived from the
+// OpenAI-compatible server (llm), constrained to a JSON schema derived from the
 // note's (notes/schema). Every answer is validated, every evidence id checked, every
 // ICD-10-CM code validated; what fails is flagged in the note's warnings. A cut
 // answer is never returned as a note: the transcript is split and drafted again, and
@@ -15,9 +15,9 @@ import (
 	"slices"
 
 	"greffier/domain"
+	"greffier/icd10"
+	"greffier/llm"
 	"greffier/notes/draft"
-	"greffier/notes/icd10"
-	"greffier/notes/llm"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
 )

@@ -19,9 +19,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"greffier/domain"
+	"greffier/icd10"
+	"greffier/llm"
 	"greffier/notes/draft"
-	"greffier/notes/icd10"
-	"greffier/notes/llm"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
 )

@@ -7,8 +7,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
+	"greffier/transcribe"
 	"greffier/transcribe/emptymodel"
 )
 
@@ -44,4 +46,67 @@ func EmptyModel(tb testing.TB, kind string) string {
 		tb.Fatal(err)
 	}
 	return path
+}
+
+// Collector gathers a streamer's updates (its Add is a StreamConfig.OnUpdate).
+// Lock it to read the slices while the streamer runs.
+type Collector struct {
+	sync.Mutex
+	Finals   []transcribe.Update
+	Partials []transcribe.Update
+}
+
+func (c *Collector) Add(u transcribe.Update) {
+	c.Lock()
+	defer c.Unlock()
+	if u.Final {
+		c.Finals = append(c.Finals, u)
+	} else {
+		c.Partials = append(c.Partials, u)
+	}
+}
+
+// CheckWindows asserts that the final windows tile [0, totalMS] exactly: no gap, no
+// overlap, none longer than 30 s.
+func CheckWindows(t testing.TB, ups []transcribe.Update, totalMS int64) {
+	t.Helper()
+	var end int64
+	for i, u := range ups {
+		w := u.Window
+		if w.Index != i {
+			t.Errorf("window %d has index %d", i, w.Index)
+		}
+		if w.StartMS != end {
+			t.Errorf("window %d starts at %d ms, previous ended at %d ms", i, w.StartMS, end)
+		}
+		if w.EndMS-w.StartMS > 30000 || w.EndMS <= w.StartMS {
+			t.Errorf("window %d spans %d–%d ms", i, w.StartMS, w.EndMS)
+		}
+		end = w.EndMS
+	}
+	if end != totalMS {
+		t.Errorf("windows end at %d ms, audio lasts %d ms", end, totalMS)
+	}
+}
+
+// CheckSegments asserts monotonic, non-overlapping segments inside their windows.
+func CheckSegments(t testing.TB, ups []transcribe.Update) {
+	t.Helper()
+	var last int64
+	id := 0
+	for _, u := range ups {
+		for _, s := range u.Segments {
+			if s.StartMS < last || s.EndMS < s.StartMS {
+				t.Errorf("segment %d (%d–%d ms) not after %d ms", s.ID, s.StartMS, s.EndMS, last)
+			}
+			if s.StartMS < u.Window.StartMS || s.EndMS > u.Window.EndMS {
+				t.Errorf("segment %d (%d–%d ms) outside its window %d–%d ms", s.ID, s.StartMS, s.EndMS, u.Window.StartMS, u.Window.EndMS)
+			}
+			if s.ID != id {
+				t.Errorf("segment id %d, want %d", s.ID, id)
+			}
+			id++
+			last = s.EndMS
+		}
+	}
 }

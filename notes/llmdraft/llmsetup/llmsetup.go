@@ -13,8 +13,8 @@ import (
 	"path/filepath"
 
 	"greffier/domain"
-	"greffier/notes/llm"
-	"greffier/notes/llm/llamaserver"
+	"greffier/llm"
+	"greffier/llm/llamaserver"
 	"greffier/notes/llmdraft"
 )
 

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"greffier/domain"
+	"greffier/llm/llmtest"
 	"greffier/notes/draft"
-	"greffier/notes/llm/llmtest"
 	"greffier/notes/llmdraft/llmsetup"
 	"greffier/notes/schema"
 	"greffier/notes/templates"

@@ -1,0 +1,135 @@
+// Package fromstore builds an export.Document from Greffier's SQLite store, for the CLI
+// and the app alike. It refuses, through the store's own check, any note that a
+// physician has not approved.
+package fromstore
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"greffier/domain"
+	"greffier/export"
+	"greffier/notes/schema"
+	"greffier/store"
+)
+
+// Settings keys for what exports say about the clinic.
+const (
+	SettingClinicID        = "clinic.id"         // short code, e.g. HL7 MSH-4
+	SettingClinicName      = "clinic.name"       // printed on PDFs
+	SettingClinicMRNSystem = "clinic.mrn_system" // FHIR system URI of MRNs
+	// SettingInstanceID is a random id of this database, made at the first export. It
+	// prefixes local numeric ids (encounter 42 → "3f9c…-42"), because two laptops of
+	// one clinic both have an encounter 42: without it a FHIR server's conditional
+	// create would take one laptop's encounter for the other's.
+	SettingInstanceID = "export.instance_id"
+)
+
+// Load returns encounter encID as a Document. It fails with EConflict (from the
+// store) unless the note is approved or already exported, and with EInvalid when the
+// approved note is missing what an export needs (patient, names). by is the user
+// exporting: recorded if the database's instance id has to be created.
+func Load(ctx context.Context, db *store.DB, encID, by int64) (export.Document, error) {
+	if err := db.CanExport(ctx, encID); err != nil {
+		return export.Document{}, err
+	}
+	e, err := db.GetEncounter(ctx, encID)
+	if err != nil {
+		return export.Document{}, err
+	}
+	if e.ApprovedVersion == 0 || e.ApprovedAt == nil {
+		return export.Document{}, domain.Errorf(domain.EConflict, "encounter %d has no approved version", encID)
+	}
+	inst, err := instanceID(ctx, db, by)
+	if err != nil {
+		return export.Document{}, err
+	}
+	local := func(id int64) string { return inst + "-" + strconv.FormatInt(id, 10) }
+
+	v, err := db.GetVersion(ctx, encID, e.ApprovedVersion)
+	if err != nil {
+		return export.Document{}, err
+	}
+	note, err := schema.Parse(v.Body)
+	if err != nil {
+		return export.Document{}, domain.Wrap(domain.EInvalid, err, "encounter %d version %d is not a valid note", encID, v.Version)
+	}
+	doc := export.Document{
+		Encounter:   export.Encounter{ID: local(e.ID), Start: e.StartedAt},
+		ApprovedAt:  *e.ApprovedAt,
+		NoteVersion: e.ApprovedVersion,
+		Note:        note,
+	}
+	if doc.Clinic, err = Clinic(ctx, db); err != nil {
+		return export.Document{}, err
+	}
+	if e.PatientID != 0 {
+		p, err := db.GetPatient(ctx, e.PatientID)
+		if err != nil {
+			return export.Document{}, err
+		}
+		doc.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
+		if doc.Patient.ID == "" {
+			doc.Patient.ID = local(p.ID)
+		}
+	}
+	users, err := db.ListUsers(ctx)
+	if err != nil {
+		return export.Document{}, err
+	}
+	for _, u := range users {
+		if u.ID == e.ApprovedBy {
+			doc.Author = export.Author{ID: local(u.ID), Name: u.Name}
+		}
+	}
+	codes, err := db.Codes(ctx, encID)
+	if err != nil {
+		return export.Document{}, err
+	}
+	for _, c := range codes {
+		if c.Status == store.CodeAccepted && strings.EqualFold(c.System, "icd-10-cm") {
+			doc.AcceptedCodes = append(doc.AcceptedCodes, export.Code{Code: c.Code, Title: c.Display})
+		}
+	}
+	if err := doc.Validate(); err != nil {
+		return export.Document{}, err
+	}
+	return doc, nil
+}
+
+// Clinic reads the clinic's settings. Unset values are empty; the exporters have
+// defaults for them.
+func Clinic(ctx context.Context, db *store.DB) (export.Clinic, error) {
+	var c export.Clinic
+	for _, f := range []struct {
+		key string
+		dst *string
+	}{{SettingClinicID, &c.ID}, {SettingClinicName, &c.Name}, {SettingClinicMRNSystem, &c.MRNSystem}} {
+		v, _, err := db.Setting(ctx, f.key)
+		if err != nil {
+			return c, err
+		}
+		*f.dst = v
+	}
+	return c, nil
+}
+
+func instanceID(ctx context.Context, db *store.DB, by int64) (string, error) {
+	v, ok, err := db.Setting(ctx, SettingInstanceID)
+	if err != nil || ok {
+		return v, err
+	}
+	var b [6]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("make instance id: %w", err)
+	}
+	v = hex.EncodeToString(b[:])
+	if err := db.SetSetting(ctx, SettingInstanceID, v, by); err != nil {
+		return "", err
+	}
+	return v, nil
+}

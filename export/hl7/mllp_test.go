@@ -1,0 +1,226 @@
+package hl7_test
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"greffier/domain"
+	"greffier/export/hl7"
+	"greffier/export/internal/sample"
+)
+
+// receiver is a real MLLP listener on loopback, run by the test: Greffier's client
+// goes through the real network path. respond decides what it answers to each message;
+// nil means it reads and never answers.
+type receiver struct {
+	ln       net.Listener
+	mu       sync.Mutex
+	received [][]byte
+	wg       sync.WaitGroup
+}
+
+func startReceiver(t *testing.T, respond func(msg []byte) []byte) *receiver {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &receiver{ln: ln}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			r.wg.Add(1)
+			go func() {
+				defer r.wg.Done()
+				defer conn.Close()
+				conn.SetDeadline(time.Now().Add(5 * time.Second))
+				br := bufio.NewReader(conn)
+				for {
+					msg, err := hl7.ReadFrame(br)
+					if err != nil {
+						return
+					}
+					r.mu.Lock()
+					r.received = append(r.received, msg)
+					r.mu.Unlock()
+					if respond == nil {
+						continue
+					}
+					out := respond(msg)
+					// Write the frame in two pieces: the client must reassemble it.
+					f := hl7.Frame(out)
+					conn.Write(f[:len(f)/2])
+					time.Sleep(5 * time.Millisecond)
+					conn.Write(f[len(f)/2:])
+				}
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		r.wg.Wait()
+	})
+	return r
+}
+
+func (r *receiver) messages() [][]byte {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][]byte(nil), r.received...)
+}
+
+func ackWith(code, text string) func([]byte) []byte {
+	return func(msg []byte) []byte {
+		out, err := hl7.Reply(msg, code, text, time.Date(2026, 11, 20, 11, 0, 1, 0, time.UTC))
+		if err != nil {
+			panic(err)
+		}
+		return out
+	}
+}
+
+func TestMLLPRoundTripAccepted(t *testing.T) {
+	r := startReceiver(t, ackWith("AA", ""))
+	msg, ctrl, err := hl7.MDM(sample.French(), hl7.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ack, err := hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 5 * time.Second}.Send(context.Background(), msg, ctrl)
+	if err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	if ack.Code != "AA" || ack.ControlID != ctrl {
+		t.Fatalf("ack = %+v, want AA for %s", ack, ctrl)
+	}
+	got := r.messages()
+	if len(got) != 1 || string(got[0]) != string(msg) {
+		t.Fatalf("receiver got %d messages; first equals sent: %v", len(got), len(got) > 0 && string(got[0]) == string(msg))
+	}
+	// What arrived parses, with the patient's accented name intact (UTF-8 end to end).
+	m, err := hl7.Parse(string(got[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name := m.Component(hl7.Field(m.Segment("PID"), 5), 1); name != "Lefèvre" {
+		t.Errorf("received family name %q", name)
+	}
+}
+
+func TestMLLPRefusals(t *testing.T) {
+	cases := []struct {
+		name, code, text string
+		wantCode         string
+		wantText         string
+	}{
+		{"application error", "AE", "PID-3: unknown MRN | check ^ registry", domain.EInvalid, "unknown MRN | check ^ registry"},
+		{"application reject", "AR", "MDM not supported", domain.EInvalid, "(AR): MDM not supported"},
+		{"commit reject", "CR", "", domain.EInvalid, "no reason given"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := startReceiver(t, ackWith(c.code, c.text))
+			msg, ctrl, _ := hl7.MDM(sample.English(), hl7.Options{})
+			ack, err := hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 5 * time.Second}.Send(context.Background(), msg, ctrl)
+			if err == nil {
+				t.Fatalf("want an error, got ack %+v", ack)
+			}
+			if domain.ErrorCode(err) != c.wantCode || !strings.Contains(err.Error(), c.wantText) {
+				t.Fatalf("err = %v (code %s), want %s containing %q", err, domain.ErrorCode(err), c.wantCode, c.wantText)
+			}
+			if ack.Code != c.code {
+				t.Errorf("ack code %q, want %q", ack.Code, c.code)
+			}
+		})
+	}
+}
+
+func TestMLLPErrors(t *testing.T) {
+	msg, ctrl, _ := hl7.MDM(sample.English(), hl7.Options{})
+
+	t.Run("no answer times out", func(t *testing.T) {
+		r := startReceiver(t, nil)
+		start := time.Now()
+		_, err := hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 300 * time.Millisecond}.Send(context.Background(), msg, ctrl)
+		if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "no answer in time") {
+			t.Fatalf("err = %v, want EUnavailable timeout", err)
+		}
+		if el := time.Since(start); el > 3*time.Second {
+			t.Errorf("timeout took %v", el)
+		}
+	})
+	t.Run("cancelled", func(t *testing.T) {
+		r := startReceiver(t, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(100*time.Millisecond, cancel)
+		_, err := hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 10 * time.Second}.Send(ctx, msg, ctrl)
+		if err == nil || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want context.Canceled", err)
+		}
+	})
+	t.Run("ack for another message", func(t *testing.T) {
+		r := startReceiver(t, func(m []byte) []byte {
+			other := strings.Replace(string(m), ctrl, "SOMETHING-ELSE", 1)
+			return ackWith("AA", "")([]byte(other))
+		})
+		_, err := hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 5 * time.Second}.Send(context.Background(), msg, ctrl)
+		if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "SOMETHING-ELSE") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+	t.Run("connection refused", func(t *testing.T) {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		addr := ln.Addr().String()
+		ln.Close()
+		_, err := hl7.Sender{Addr: addr, Timeout: 2 * time.Second}.Send(context.Background(), msg, ctrl)
+		if domain.ErrorCode(err) != domain.EUnavailable {
+			t.Fatalf("err = %v, want EUnavailable", err)
+		}
+	})
+	t.Run("closed without answer", func(t *testing.T) {
+		ln, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer ln.Close()
+		go func() {
+			c, err := ln.Accept()
+			if err == nil {
+				hl7.ReadFrame(bufio.NewReader(c))
+				c.Close()
+			}
+		}()
+		_, err := hl7.Sender{Addr: ln.Addr().String(), Timeout: 2 * time.Second}.Send(context.Background(), msg, ctrl)
+		if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "closed") {
+			t.Fatalf("err = %v", err)
+		}
+	})
+}
+
+func TestReadFrame(t *testing.T) {
+	cases := []struct {
+		name, in, want string
+		err            bool
+	}{
+		{"simple", "\x0bMSH|x\x1c\x0d", "MSH|x", false},
+		{"leading noise skipped", "\n\x0bMSH|x\x1c\x0d", "MSH|x", false},
+		{"lone end block inside", "\x0bMSH|a\x1cb\x1c\x0d", "MSH|a\x1cb", false},
+		{"truncated", "\x0bMSH|x", "", true},
+		{"no start", "MSH|x\x1c\x0d", "", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := hl7.ReadFrame(bufio.NewReader(strings.NewReader(c.in)))
+			if (err != nil) != c.err || string(got) != c.want {
+				t.Fatalf("ReadFrame = %q, %v; want %q, err %v", got, err, c.want, c.err)
+			}
+		})
+	}
+}

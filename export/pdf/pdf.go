@@ -1,0 +1,125 @@
+// Package pdf renders an approved note as a printable PDF (A4): clinic, patient,
+// clinician and date, the note's blocks, the accepted codes, and a signature line.
+// It uses github.com/go-pdf/fpdf with the Go fonts (golang.org/x/image/font/gofont,
+// BSD licence) embedded as UTF-8 TrueType fonts, so accents and French punctuation
+// render on any machine, with no system font needed.
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/goregular"
+
+	"greffier/export"
+)
+
+const (
+	family     = "go"
+	margin     = 18.0 // mm
+	bodySize   = 10.5 // pt
+	lineHeight = 5.2  // mm
+)
+
+// Render returns the note as PDF bytes. The output depends only on doc: the PDF's
+// dates are the approval time, so the same approved note gives the same file.
+func Render(doc export.Document) ([]byte, error) {
+	if err := doc.Validate(); err != nil {
+		return nil, err
+	}
+	l := export.LabelsFor(doc.Language())
+	p := fpdf.New("P", "mm", "A4", "")
+	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
+	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+	p.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
+	p.SetMargins(margin, margin, margin)
+	p.SetAutoPageBreak(true, margin+6)
+	p.SetCreationDate(doc.ApprovedAt)
+	p.SetModificationDate(doc.ApprovedAt)
+	p.SetCatalogSort(true)
+	p.SetCreator("Greffier", true)
+	p.SetTitle(doc.Title(), true)
+	p.SetLang(doc.Language())
+	p.AliasNbPages("{nb}")
+	p.SetFooterFunc(func() {
+		p.SetY(-margin)
+		p.SetFont(family, "I", 8)
+		p.SetTextColor(110, 110, 110)
+		p.CellFormat(0, 4, doc.Clinic.Name+" · "+doc.Patient.DisplayName()+" · "+l.FormatDate(doc.Encounter.Start), "", 0, "L", false, 0, "")
+		p.SetX(margin)
+		p.CellFormat(0, 4, fmt.Sprintf(l.Page, p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	})
+	p.AddPage()
+	width, _ := p.GetPageSize()
+	textWidth := width - 2*margin
+
+	// Header: clinic, title, then the identity block.
+	p.SetTextColor(0, 0, 0)
+	if doc.Clinic.Name != "" {
+		p.SetFont(family, "B", 12)
+		p.MultiCell(textWidth, 6, doc.Clinic.Name, "", "L", false)
+	}
+	p.SetFont(family, "B", 16)
+	p.MultiCell(textWidth, 9, doc.Title(), "", "L", false)
+	p.Ln(1)
+	p.SetFont(family, "", bodySize)
+	identity := [][2]string{{l.Patient, doc.Patient.DisplayName()}}
+	if doc.Patient.MRN != "" {
+		identity = append(identity, [2]string{l.MRN, doc.Patient.MRN})
+	}
+	if doc.Patient.BirthDate != "" {
+		identity = append(identity, [2]string{l.BirthDate, doc.Patient.BirthDate})
+	}
+	identity = append(identity, [2]string{l.Clinician, doc.Author.DisplayName()},
+		[2]string{l.Date, l.FormatDateTime(doc.Encounter.Start)})
+	for _, kv := range identity {
+		p.SetFont(family, "B", bodySize)
+		p.CellFormat(40, lineHeight, kv[0], "", 0, "L", false, 0, "")
+		p.SetFont(family, "", bodySize)
+		p.MultiCell(textWidth-40, lineHeight, kv[1], "", "L", false)
+	}
+	y := p.GetY() + 2
+	p.SetDrawColor(150, 150, 150)
+	p.Line(margin, y, width-margin, y)
+	p.SetY(y + 3)
+
+	for _, b := range doc.Blocks() {
+		p.SetFont(family, "B", 12)
+		p.MultiCell(textWidth, 7, b.Title, "", "L", false)
+		p.SetFont(family, "", bodySize)
+		if len(b.Lines) == 0 {
+			p.MultiCell(textWidth, lineHeight, "—", "", "L", false)
+		}
+		for _, line := range b.Lines {
+			p.MultiCell(textWidth, lineHeight, line, "", "L", false)
+			p.Ln(0.8)
+		}
+		p.Ln(2.5)
+	}
+
+	// Approval and signature line, kept together on one page.
+	if _, pageHeight := p.GetPageSize(); p.GetY() > pageHeight-margin-45 {
+		p.AddPage()
+	}
+	p.Ln(4)
+	p.SetFont(family, "", bodySize)
+	p.MultiCell(textWidth, lineHeight, fmt.Sprintf(l.ApprovedBy, doc.Author.DisplayName(), l.FormatDateTime(doc.ApprovedAt)), "", "L", false)
+	p.SetFont(family, "I", 9)
+	p.MultiCell(textWidth, lineHeight, l.AIAssisted, "", "L", false)
+	p.Ln(12)
+	y = p.GetY()
+	p.SetDrawColor(0, 0, 0)
+	p.Line(width-margin-80, y, width-margin, y)
+	p.SetXY(width-margin-80, y+1)
+	p.SetFont(family, "", 9)
+	p.CellFormat(80, 4, l.Signature+" — "+doc.Author.DisplayName(), "", 1, "L", false, 0, "")
+
+	var out bytes.Buffer
+	if err := p.Output(&out); err != nil {
+		return nil, fmt.Errorf("render PDF: %w", err)
+	}
+	return out.Bytes(), nil
+}

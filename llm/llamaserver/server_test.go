@@ -1,0 +1,154 @@
+package llamaserver_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"greffier/llm/llamaserver"
+	"greffier/llm/llmtest"
+)
+
+func get(t *testing.T, url string) int {
+	t.Helper()
+	hc := &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: nil}}
+	resp, err := hc.Get(url)
+	if err != nil {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
+
+// waitGone waits until pid has been reaped (by the server's supervisor).
+func waitGone(t *testing.T, pid int) {
+	t.Helper()
+	for i := 0; alive(pid); i++ {
+		if i > 500 {
+			t.Fatalf("process %d still there after SIGKILL", pid)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestStartRestartStop(t *testing.T) {
+	var mu sync.Mutex
+	var events []string
+	logFile := filepath.Join(t.TempDir(), "server.log")
+	srv := llmtest.Start(t, llamaserver.Config{LogFile: logFile, Notify: func(e llamaserver.Event) {
+		mu.Lock()
+		events = append(events, e.Kind)
+		mu.Unlock()
+	}})
+	if !strings.HasPrefix(srv.URL(), "http://127.0.0.1:") {
+		t.Errorf("URL %s is not on loopback", srv.URL())
+	}
+	if code := get(t, srv.URL()+"/health"); code != http.StatusOK {
+		t.Fatalf("/health = %d after Start", code)
+	}
+	pid := srv.PID()
+
+	// A crash: the supervisor starts a new process on the same URL.
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.WaitHealthy(ctx); err != nil {
+		t.Fatalf("no restart: %v", err)
+	}
+	if srv.PID() == pid || srv.Restarts() != 1 {
+		t.Errorf("after a crash: pid %d (was %d), restarts %d", srv.PID(), pid, srv.Restarts())
+	}
+	if code := get(t, srv.URL()+"/health"); code != http.StatusOK {
+		t.Errorf("/health = %d after restart", code)
+	}
+
+	pid = srv.PID()
+	if err := srv.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if alive(pid) {
+		t.Errorf("llama-server %d still running after Stop", pid)
+	}
+	if code := get(t, srv.URL()+"/health"); code != 0 {
+		t.Errorf("/health answered %d after Stop", code)
+	}
+	if err := srv.Stop(); err != nil {
+		t.Errorf("second Stop: %v", err)
+	}
+	mu.Lock()
+	got := strings.Join(events, ",")
+	mu.Unlock()
+	if got != "started,crashed,restarted" {
+		t.Errorf("events = %s", got)
+	}
+	// The child's output went to the log file and the ring, not to our stdout.
+	data, err := os.ReadFile(logFile)
+	if err != nil || !strings.Contains(string(data), "model") {
+		t.Errorf("log file: %v, %d bytes", err, len(data))
+	}
+	if !strings.Contains(srv.Logs(), "model") {
+		t.Error("no child output in Logs()")
+	}
+}
+
+func TestRestartsAreBounded(t *testing.T) {
+	srv := llmtest.Start(t, llamaserver.Config{MaxRestarts: -1})
+	pid := srv.PID()
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	waitGone(t, pid)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.WaitHealthy(ctx)
+	if err == nil || errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("WaitHealthy = %v, want the server reported stopped (restarts disabled)", err)
+	}
+	if srv.Restarts() != 0 {
+		t.Errorf("restarts = %d with restarts disabled", srv.Restarts())
+	}
+}
+
+func TestStartFailures(t *testing.T) {
+	llmtest.RequireServer(t)
+	bad := filepath.Join(t.TempDir(), "bad.gguf")
+	if err := os.WriteFile(bad, []byte("not a gguf file at all"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name string
+		cfg  llamaserver.Config
+		want string
+		is   error
+	}{
+		{"corrupt model", llamaserver.Config{Model: bad, Threads: 1}, "exited during start-up", nil},
+		{"missing model", llamaserver.Config{Model: "/nonexistent/model.gguf"}, "no such file", nil},
+		{"missing binary", llamaserver.Config{Model: bad, Binary: "/nonexistent/llama-server"}, "not found", llamaserver.ErrNotFound},
+		{"no model", llamaserver.Config{}, "no model", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, err := llamaserver.Start(ctx, tc.cfg)
+			if err == nil {
+				srv.Stop()
+				t.Fatal("started")
+			}
+			if !strings.Contains(err.Error(), tc.want) || (tc.is != nil && !errors.Is(err, tc.is)) {
+				t.Errorf("error = %v, want %q", err, tc.want)
+			}
+		})
+	}
+}
