@@ -73,7 +73,7 @@ func TestTypeScriptAPIShapes(t *testing.T) {
 		"export type DiffOp = ' ' | '+' | '-';",
 		"  state: EncounterState;\n",
 		"  snippet?: string;\n",
-		"  created_at: string;\n", // store.User's time.Time
+		"  created_at: string;\n",  // store.User's time.Time
 		"  decided_at?: string;\n", // *time.Time, omitempty
 		"  icd10?: CodeRef;\n",
 		"    Approve(encID: number, userID: number, version: number): DraftView;\n",
