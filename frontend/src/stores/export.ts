@@ -22,7 +22,8 @@ export function createExporter(ctx: StoreContext, reload: () => Promise<void>, c
       if (!cb) throw new Error('no clipboard');
       await cb.writeText(text);
     } catch (e) {
-      ctx.reportError(new ApiError('unavailable', String(e), 'error.clipboard', { detail: String(e) }));
+      const detail = e instanceof Error ? e.message : String(e);
+      ctx.reportError(new ApiError('unavailable', detail, 'error.clipboard', { detail }));
       return false;
     }
     return true;
