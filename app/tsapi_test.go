@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"greffier/app"
+	"greffier/audio"
 )
 
 var update = flag.Bool("update", false, "rewrite frontend/src/api.gen.ts from the services")
@@ -38,8 +39,9 @@ const modulePath = "greffier"
 
 func TestTypeScriptAPI(t *testing.T) {
 	got, err := generateTSAPI(app.New(app.Config{}).Bind(),
-		// Event payloads are not method results but reach the UI all the same.
-		app.SegmentEvent{}, app.LevelEvent{}, app.UIError{})
+		// Event payloads are not method results but reach the UI all the same
+		// ("audio" events carry an audio.EventKind as their kind).
+		app.SegmentEvent{}, app.LevelEvent{}, app.UIError{}, audio.EventKind(""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -108,6 +108,9 @@ export interface EncounterView {
   segments: Segment[];
 }
 
+/** greffier/audio.EventKind */
+export type EventKind = 'started' | 'level' | 'clipping' | 'no_signal' | 'signal' | 'paused' | 'resumed' | 'bookmark' | 'error' | 'stopped';
+
 /** greffier/app.ExportRequest */
 export interface ExportRequest {
   encounter_id: number;

@@ -1,12 +1,14 @@
 // The live recording: its status, the microphone level, the audio warnings the Go
 // side sends ("audio" events: no signal, clipping, input lost) and the inputs.
-import type { AppEvent, Device, EncounterView, LevelEvent, RecordingStatus, Segment } from '../api';
+import type { AppEvent, Device, EncounterView, EventKind, LevelEvent, RecordingStatus, Segment } from '../api';
 import { createStore, type Store } from '../store';
 import { createLoaded, load, trackJob, type StoreContext } from './context';
 
-/** AudioKind is what app/recording.go forwards of audio.EventKind. "signal" (the input
- * came back after no_signal) is handled too, for when the Go side forwards it. */
-export type AudioKind = 'no_signal' | 'clipping' | 'error';
+/** audioKinds are the audio.EventKind values app/recording.go forwards as "audio"
+ * events (the type check fails if Go renames one). "signal" (the input came back after
+ * no_signal) is handled too, for when the Go side forwards it. */
+export const audioKinds = ['no_signal', 'clipping', 'error'] as const satisfies readonly EventKind[];
+export type AudioKind = (typeof audioKinds)[number];
 
 export interface AudioWarning {
   kind: AudioKind;
@@ -23,7 +25,7 @@ const SILENCE_DBFS = -120;
 const idle: RecordingStatus = { active: false, encounter_id: 0, paused: false, started_at: 0, live_text: false };
 
 function isAudioKind(k: unknown): k is AudioKind {
-  return k === 'no_signal' || k === 'clipping' || k === 'error';
+  return (audioKinds as readonly unknown[]).includes(k);
 }
 
 export function createRecorder(ctx: StoreContext, encounter: Store<EncounterView | null>, live: Store<Segment[]>) {
@@ -40,7 +42,7 @@ export function createRecorder(ctx: StoreContext, encounter: Store<EncounterView
   }
 
   function onAudio(d: { kind?: unknown; message?: unknown }) {
-    if (d.kind === 'signal') {
+    if (d.kind === ('signal' satisfies EventKind)) {
       audio.set((a) => (a?.kind === 'no_signal' ? null : a));
       return;
     }
