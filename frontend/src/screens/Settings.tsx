@@ -4,7 +4,12 @@ import { JobProgress } from '../components/JobProgress';
 import { LoadError } from '../components/LoadError';
 import { TemplateEditor } from '../components/TemplateEditor';
 import { useStore } from '../hooks';
+import type { MessageKey } from '../i18n';
 import type { AppState } from '../state';
+
+/** roleLabels has one entry per Go role (domain.UserRole): a new role fails the type check here. */
+const roleLabels: Record<UserRole, MessageKey> = { physician: 'role.physician', secretary: 'role.secretary', admin: 'role.admin' };
+const isUserRole = (s: string): s is UserRole => s in roleLabels;
 
 export function Settings({ state }: { state: AppState }) {
   const { info, lang } = useStore(state.session);
@@ -56,7 +61,7 @@ export function Settings({ state }: { state: AppState }) {
             class="row"
             onSubmit={(e) => {
               e.preventDefault();
-              if (name.trim()) void state.createUser(name, role).then(() => setName(''));
+              if (name.trim()) void state.createUser(name, role).then((u) => u && setName(''));
             }}
           >
             <label>
@@ -64,10 +69,19 @@ export function Settings({ state }: { state: AppState }) {
             </label>
             <label>
               {t('settings.role')}{' '}
-              <select value={role} onChange={(e) => setRole(e.currentTarget.value as UserRole)} data-testid="user-role">
-                <option value="physician">{t('role.physician')}</option>
-                <option value="secretary">{t('role.secretary')}</option>
-                <option value="admin">{t('role.admin')}</option>
+              <select
+                value={role}
+                onChange={(e) => {
+                  const r = e.currentTarget.value;
+                  if (isUserRole(r)) setRole(r);
+                }}
+                data-testid="user-role"
+              >
+                {Object.entries(roleLabels).map(([r, key]) => (
+                  <option key={r} value={r}>
+                    {t(key)}
+                  </option>
+                ))}
               </select>
             </label>
             <button type="submit" data-testid="add-user">
