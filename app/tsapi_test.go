@@ -87,12 +87,14 @@ func TestTypeScriptAPIShapes(t *testing.T) {
 			t.Errorf("generated API lacks %q", want)
 		}
 	}
-	// store.Code embeds CodeSuggestion: its fields are inlined, as encoding/json does.
-	code := out[strings.Index(out, "export interface Code {"):]
-	code = code[:strings.Index(code, "}")]
-	for _, f := range []string{"  code: string;", "  id: number;", "  status: CodeStatus;"} {
-		if !strings.Contains(code, f) {
-			t.Errorf("interface Code lacks %q:\n%s", f, code)
+	// store.Code embeds CodeSuggestion, whose fields encoding/json inlines: Code extends it.
+	for _, want := range []string{
+		"export interface Code extends CodeSuggestion {\n  id: number;\n  status: CodeStatus;\n",
+		"export interface CodeSuggestion {\n  system?: string;\n  code: string;\n",
+		"export interface EncounterView extends EncounterSummary {\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("generated API lacks %q", want)
 		}
 	}
 }
@@ -217,7 +219,8 @@ func (g *tsGen) ref(t reflect.Type) string {
 		return "Record<string, " + g.ref(t.Elem()) + ">"
 	case reflect.Struct:
 		if t.Name() == "" {
-			return "{ " + strings.Join(g.fields(t), " ") + " }"
+			bases, fs := g.fields(t)
+			return strings.Join(append(bases, "{ "+strings.Join(fs, " ")+" }"), " & ")
 		}
 		return g.declare(t)
 	default:
@@ -239,9 +242,9 @@ func (g *tsGen) declare(t reflect.Type) string {
 func typeKey(t reflect.Type) string { return t.PkgPath() + "." + t.Name() }
 
 // fields lists a struct's JSON members as encoding/json writes them: tag names,
-// "-" skipped, omitempty optional, untagged embedded structs inlined.
-func (g *tsGen) fields(t reflect.Type) []string {
-	var out []string
+// "-" skipped, omitempty optional; an untagged embedded struct, whose fields
+// encoding/json inlines, is returned as a base type to extend.
+func (g *tsGen) fields(t reflect.Type) (bases, out []string) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -255,7 +258,7 @@ func (g *tsGen) fields(t reflect.Type) []string {
 				ft = ft.Elem()
 			}
 			if ft.Kind() == reflect.Struct {
-				out = append(out, g.fields(ft)...)
+				bases = append(bases, g.declare(ft))
 				continue
 			}
 		}
@@ -278,7 +281,7 @@ func (g *tsGen) fields(t reflect.Type) []string {
 		}
 		out = append(out, fmt.Sprintf("%s%s: %s;", name, opt, typ))
 	}
-	return out
+	return bases, out
 }
 
 // declarations names every declared type (the Go name, or package+name when two
@@ -316,8 +319,13 @@ func (g *tsGen) declarations() (string, error) {
 			fmt.Fprintf(&b, "/** %s */\nexport type %s = %s;\n", typeKey(t), g.named[t], u)
 			continue
 		}
-		fmt.Fprintf(&b, "/** %s */\nexport interface %s {\n", typeKey(t), g.named[t])
-		for _, f := range g.fields(t) {
+		bases, fields := g.fields(t)
+		ext := ""
+		if len(bases) > 0 {
+			ext = " extends " + strings.Join(bases, ", ")
+		}
+		fmt.Fprintf(&b, "/** %s */\nexport interface %s%s {\n", typeKey(t), g.named[t], ext)
+		for _, f := range fields {
 			b.WriteString("  " + f + "\n")
 		}
 		b.WriteString("}\n")

@@ -15,11 +15,7 @@ export interface Bookmark {
 }
 
 /** greffier/store.Code */
-export interface Code {
-  system?: string;
-  code: string;
-  display?: string;
-  evidence?: string;
+export interface Code extends CodeSuggestion {
   id: number;
   status: CodeStatus;
   decided_by?: number;
@@ -41,6 +37,14 @@ export interface CodeRef {
 
 /** greffier/store.CodeStatus */
 export type CodeStatus = 'suggested' | 'accepted' | 'rejected';
+
+/** greffier/store.CodeSuggestion */
+export interface CodeSuggestion {
+  system?: string;
+  code: string;
+  display?: string;
+  evidence?: string;
+}
 
 /** greffier/audio/portaudio.Device */
 export interface Device {
@@ -93,13 +97,7 @@ export interface EncounterSummary {
 }
 
 /** greffier/app.EncounterView */
-export interface EncounterView {
-  id: number;
-  patient_label: string;
-  state: EncounterState;
-  created_at: number;
-  updated_at: number;
-  snippet?: string;
+export interface EncounterView extends EncounterSummary {
   language: string;
   template: string;
   consent_kind: string;

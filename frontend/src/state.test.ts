@@ -3,7 +3,7 @@ import { createApi } from './api';
 import { catalogues } from './i18n';
 import { createAppState } from './state';
 import { createStore } from './store';
-import { fakeTransport, info, memKV } from './testutil';
+import { enc, fakeTransport, info, memKV } from './testutil';
 
 describe('store', () => {
   it('notifies subscribers on change only', () => {
@@ -97,20 +97,6 @@ describe('app state', () => {
 });
 
 describe('encounter workflow state', () => {
-  const enc = {
-    id: 7,
-    patient_label: 'P-7',
-    state: 'recording' as const,
-    created_at: 0,
-    updated_at: 0,
-    language: 'en',
-    template: 'soap',
-    consent_kind: 'verbal',
-    latest_version: 0,
-    approved_version: 0,
-    segments: [],
-  };
-
   it('uploads a picked file in the browser and starts the import job', async () => {
     const calls: unknown[][] = [];
     const f = fakeTransport({

@@ -1,6 +1,6 @@
 // Test helpers shared by the vitest files: a transport that answers from handlers
 // instead of Go (the Go side is tested in app/; the E2E test runs both together).
-import { createApi, type Info, type Transport } from './api';
+import { createApi, type EncounterView, type Info, type Transport } from './api';
 import { createAppState } from './state';
 
 export function fakeTransport(handlers: Record<string, (...args: unknown[]) => unknown>) {
@@ -52,3 +52,18 @@ export function failWith(code: string, message: string) {
     throw new Error(JSON.stringify({ code, message }));
   };
 }
+
+/** enc is an encounter just created, nothing recorded yet. */
+export const enc: EncounterView = {
+  id: 7,
+  patient_label: 'P-7',
+  state: 'recording',
+  created_at: 0,
+  updated_at: 0,
+  language: 'en',
+  template: 'soap',
+  consent_kind: 'verbal',
+  latest_version: 0,
+  approved_version: 0,
+  segments: [],
+};

@@ -1,23 +1,8 @@
 import { renderToString } from 'preact-render-to-string';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { EncounterView } from '../api';
 import { Recording } from '../screens/Recording';
-import { appWith } from '../testutil';
+import { appWith, enc } from '../testutil';
 import { CLIP_HOLD_MS } from './recording';
-
-const enc: EncounterView = {
-  id: 7,
-  patient_label: 'P-7',
-  state: 'recording',
-  created_at: 0,
-  updated_at: 0,
-  language: 'en',
-  template: 'soap',
-  consent_kind: 'verbal',
-  latest_version: 0,
-  approved_version: 0,
-  segments: [],
-};
 
 // The payload app/recording.go sends for audio.EventNoSignal, EventClipping, EventError.
 const audio = (kind: string, message: string) => ({ kind: 'audio', data: { kind, message } });
