@@ -8,11 +8,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 
 	"greffier/appdirs"
 	"greffier/domain"
+	"greffier/logfile"
+	"greffier/pipeline"
 	"greffier/store"
 	"greffier/transcribe"
 	"greffier/transcribe/models"
@@ -23,7 +26,7 @@ import (
 const Product = "Greffier"
 
 // Version is the app's version, shown in Settings.
-const Version = "0.1.0"
+const Version = pipeline.Version
 
 // Platform is what the services need from the window: events to the UI and native
 // file dialogs. main.go implements it with the Wails runtime; Bridge with SSE.
@@ -59,6 +62,9 @@ type Config struct {
 	// LLMAPIKey, if set, is sent as a bearer token to the LLM endpoint of Settings
 	// (GREFFIER_LLM_API_KEY sets it).
 	LLMAPIKey string
+	// Log receives internal errors with their cause (never patient text); nil
+	// drops them. main.go opens it in the data folder's logs/.
+	Log *slog.Logger
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -71,6 +77,7 @@ type Services struct {
 	db       *store.DB
 	// startErr is why Start failed, if it did; services report it.
 	startErr error
+	log      *slog.Logger
 	jobs     *jobs
 	sched    transcribe.Scheduler
 
@@ -90,7 +97,10 @@ type Services struct {
 
 // New builds the services. Nothing is opened until Start.
 func New(cfg Config) *Services {
-	s := &Services{cfg: cfg, lang: "en", ctx: context.Background()}
+	s := &Services{cfg: cfg, lang: "en", ctx: context.Background(), log: cfg.Log}
+	if s.log == nil {
+		s.log = logfile.Discard()
+	}
 	if cfg.Language == "fr" || cfg.Language == "en" {
 		s.lang = cfg.Language
 	}

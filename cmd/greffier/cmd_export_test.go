@@ -128,11 +128,11 @@ func TestExportCLI(t *testing.T) {
 		t.Fatalf("fixture encounter %d", id)
 	}
 
-	// Not approved: refused with exit 2, whatever the format.
+	// Not approved: refused with exit 5 (conflict), whatever the format.
 	for _, f := range []string{"txt", "pdf", "fhir", "hl7"} {
 		code, out, errs := runCLI(t, "export", sid, "--format", f, "--db", dbp)
-		if code != 2 || !strings.Contains(errs, "approved") || out != "" {
-			t.Fatalf("export %s before approval: exit %d, out %q, err %q; want 2, nothing out", f, code, out, errs)
+		if code != exitConflict || !strings.Contains(errs, "approved") || out != "" {
+			t.Fatalf("export %s before approval: exit %d, out %q, err %q; want 5, nothing out", f, code, out, errs)
 		}
 	}
 	if code, _, errs := runCLI(t, "approve", sid, "--as", "Dr Éloïse Durand", "--db", dbp); code != 0 {

@@ -48,8 +48,8 @@ func TestStoreCommands(t *testing.T) {
 	id := "1"
 
 	code, _, errs := runCLI(t, "approve", id, "--as", "Léa", "--db", dbp)
-	if code != 2 || !strings.Contains(errs, "not allowed") {
-		t.Fatalf("secretary approves: exit %d, %q; want 2 and a message", code, errs)
+	if code != exitForbidden || !strings.Contains(errs, "not allowed") {
+		t.Fatalf("secretary approves: exit %d, %q; want 4 and a message", code, errs)
 	}
 	if code, _, errs := runCLI(t, "approve", "99", "--as", "Dr Martin", "--db", dbp); code != 2 || !strings.Contains(errs, "no encounter") {
 		t.Errorf("approve missing encounter: %d %q", code, errs)
