@@ -236,10 +236,12 @@ func TestExportCLI(t *testing.T) {
 		{"export", sid, "--format", "pdf", "--post", srv.URL, "--db", dbp},
 		{"export", sid, "--format", "txt", "--out", "x", "--post", "y", "--db", dbp},
 		{"export", "abc", "--format", "txt", "--db", dbp},
-		{"export", "99", "--format", "txt", "--db", dbp},
 	} {
-		if code, _, errs := runCLI(t, args...); code != 2 {
+		if code, _, errs := runCLI(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d (%s), want 2", args, code, errs)
 		}
+	}
+	if code, _, errs := runCLI(t, "export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
+		t.Errorf("export of a missing encounter: exit %d (%s), want 3", code, errs)
 	}
 }
