@@ -134,25 +134,12 @@ func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView,
 	case n.Language != "" && !n.Language.NoteLanguage():
 		return EncounterView{}, domain.Errorf(domain.EInvalid, "note language must be fr or en")
 	}
-	pid, err := e.s.db.FindPatient(ctx, label)
-	if domain.ErrorCode(err) == domain.ENotFound {
-		var p store.Patient
-		p, err = e.s.db.CreatePatient(ctx, store.Patient{LocalID: label, Name: strings.TrimSpace(n.PatientName)})
-		pid = p.ID
-	}
-	if err != nil {
-		return EncounterView{}, err
-	}
 	kind := n.ConsentKind
 	if kind == "" {
 		kind = "verbal"
 	}
-	tmpl := n.Template
-	if tmpl == "" {
-		tmpl = "soap"
-	}
-	x, err := e.s.db.CreateEncounter(ctx, store.NewEncounter{
-		By: n.UserID, PatientID: pid, Language: n.Language, Template: tmpl,
+	x, err := pipeline.NewEncounter(ctx, e.s.db, pipeline.NewEncounterInput{
+		By: n.UserID, Label: label, Name: n.PatientName, Language: n.Language, Template: n.Template,
 		Consent: &store.Consent{Kind: kind, By: n.UserID, At: time.Now()},
 	})
 	if err != nil {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"strings"
 
 	"greffier/appdirs"
 	"greffier/domain"
@@ -90,4 +91,49 @@ func LoadDraft(ctx context.Context, db *store.DB, dirs appdirs.Dirs, req DraftRe
 		Request: draft.Request{Segments: segs, Template: t, Language: string(lang)},
 		Title:   t.Title.In(string(lang)),
 	}, nil
+}
+
+// NewEncounterInput describes an encounter to open.
+type NewEncounterInput struct {
+	By int64 // who opens it; store.System for Greffier
+	// The patient: found by MRN, else by Label (a local id or MRN), and created
+	// with Label, MRN and Name when new. All empty: no patient.
+	Label, MRN, Name string
+	Language         domain.Language
+	Template         string // "" is soap
+	Consent          *store.Consent
+}
+
+// NewEncounter opens an encounter for a patient, the one already known by that MRN
+// or label if there is one: a second consultation never makes a second patient.
+func NewEncounter(ctx context.Context, db *store.DB, in NewEncounterInput) (store.Encounter, error) {
+	pid, err := patient(ctx, db, in)
+	if err != nil {
+		return store.Encounter{}, err
+	}
+	if in.Template == "" {
+		in.Template = "soap"
+	}
+	return db.CreateEncounter(ctx, store.NewEncounter{
+		By: in.By, PatientID: pid, Language: in.Language, Template: in.Template, Consent: in.Consent,
+	})
+}
+
+func patient(ctx context.Context, db *store.DB, in NewEncounterInput) (int64, error) {
+	label, mrn := strings.TrimSpace(in.Label), strings.TrimSpace(in.MRN)
+	for _, ref := range []string{mrn, label} {
+		if ref == "" {
+			continue
+		}
+		id, err := db.FindPatient(ctx, ref)
+		if domain.ErrorCode(err) != domain.ENotFound {
+			return id, err
+		}
+	}
+	name := strings.TrimSpace(in.Name)
+	if label == "" && mrn == "" && name == "" {
+		return 0, nil
+	}
+	p, err := db.CreatePatient(ctx, store.Patient{LocalID: label, MRN: mrn, Name: name})
+	return p.ID, err
 }

@@ -87,7 +87,10 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 		consent = &store.Consent{Kind: "recording imported", By: u.ID, At: time.Now()}
 	}
 	spokenLang := pipeline.SpokenLanguage(domain.Language(*spoken), eng.Multilingual())
-	enc, err := newImportedEncounter(ctx, db, *patient, *mrn, spokenLang, t.Key, consent)
+	// The recording was made outside Greffier: consent is recorded only when someone
+	// vouches for it.
+	enc, err := pipeline.NewEncounter(ctx, db, pipeline.NewEncounterInput{
+		By: store.System, MRN: *mrn, Name: *patient, Language: spokenLang, Template: t.Key, Consent: consent})
 	if err != nil {
 		return err
 	}
@@ -115,21 +118,4 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintln(c.stdout, enc.ID)
 	fmt.Fprintf(c.stderr, "encounter %d: %d transcript segments, draft ready for review (greffier encounters show %d)\n", enc.ID, len(segs), enc.ID)
 	return nil
-}
-
-// newImportedEncounter creates the encounter (and its patient, if named). The recording
-// was made outside Greffier, so consent is recorded only when someone vouches for it.
-func newImportedEncounter(ctx context.Context, db *store.DB, name, mrn string, spoken domain.Language, template string, consent *store.Consent) (store.Encounter, error) {
-	var patientID int64
-	if name != "" || mrn != "" {
-		p, err := db.CreatePatient(ctx, store.Patient{Name: name, MRN: mrn})
-		if err != nil {
-			return store.Encounter{}, err
-		}
-		patientID = p.ID
-	}
-	return db.CreateEncounter(ctx, store.NewEncounter{
-		By: store.System, PatientID: patientID, Language: spoken, Template: template,
-		Consent: consent,
-	})
 }
