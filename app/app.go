@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 	"sync"
 
 	"greffier/appdirs"
@@ -131,10 +130,7 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 	s.ctx = ctx
 	s.platform = p
 	s.events = NewEvents(ctx, p, DefaultEventInterval)
-	if err := os.MkdirAll(s.cfg.Dirs.Data, 0o700); err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", s.cfg.Dirs.Data)
-	}
-	db, err := store.Open(ctx, s.cfg.Dirs.Database())
+	db, err := pipeline.OpenStore(ctx, s.cfg.Dirs, "")
 	if err != nil {
 		return fmt.Errorf("open the encounter store: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"greffier/icd10"
 	"greffier/notes/draft"
 	"greffier/notes/templates"
+	"greffier/store"
 	"greffier/transcribe/models"
 )
 
@@ -82,4 +83,16 @@ func OpenCodeIndexAt(ctx context.Context, path string) (*icd10.Index, error) {
 		}
 	}
 	return icd10.Open(ctx, path)
+}
+
+// OpenStore opens the encounter database at path, or, for "", the data folder's
+// (the folder created private, 0700: it holds patient data).
+func OpenStore(ctx context.Context, dirs appdirs.Dirs, path string) (*store.DB, error) {
+	if path == "" {
+		if err := os.MkdirAll(dirs.Data, 0o700); err != nil {
+			return nil, domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", dirs.Data)
+		}
+		path = dirs.Database()
+	}
+	return store.Open(ctx, path)
 }

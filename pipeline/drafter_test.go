@@ -131,3 +131,29 @@ func TestWhisperModelSaysWhatToDo(t *testing.T) {
 		t.Errorf("no model: %v, want EUnavailable saying how to get one", err)
 	}
 }
+
+func TestOpenStoreMakesAPrivateDataFolder(t *testing.T) {
+	ctx := context.Background()
+	dirs := appdirs.Dirs{Data: filepath.Join(t.TempDir(), "a", "greffier")}
+	db, err := pipeline.OpenStore(ctx, dirs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if st, err := os.Stat(dirs.Data); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("data folder %v, %v: want 0700", st, err)
+	}
+	if _, err := os.Stat(dirs.Database()); err != nil {
+		t.Errorf("no database in the data folder: %v", err)
+	}
+	// A path given is used as is; the data folder is not made for it.
+	other := appdirs.Dirs{Data: filepath.Join(t.TempDir(), "unused")}
+	db, err = pipeline.OpenStore(ctx, other, filepath.Join(t.TempDir(), "x.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := os.Stat(other.Data); err == nil {
+		t.Error("the data folder was made although a database path was given")
+	}
+}

@@ -269,9 +269,5 @@ func dbFlag(c *cli, fs *flag.FlagSet) {
 
 // openStore opens the encounter database: --db, or the data folder's.
 func (c *cli) openStore(ctx context.Context) (*store.DB, error) {
-	path := c.dbPath
-	if path == "" {
-		path = c.env.Dirs.Database()
-	}
-	return store.Open(ctx, path)
+	return pipeline.OpenStore(ctx, c.env.Dirs, c.dbPath)
 }
