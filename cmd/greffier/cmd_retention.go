@@ -17,17 +17,12 @@ func retentionCommand() command {
 
 func runRetention(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "retention run", "retention run [--json] [--db PATH]")
-	dbFlag(c, fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseFlags(fs, args); err != nil {
+	var rep store.RetentionReport
+	err := c.withStore(ctx, fs, args, func(s *store.DB) (err error) {
+		rep, err = s.RunRetention(ctx)
 		return err
-	}
-	s, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	rep, err := s.RunRetention(ctx)
+	})
 	if err != nil {
 		return err
 	}

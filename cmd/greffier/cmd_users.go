@@ -62,17 +62,12 @@ func runUsersAdd(ctx context.Context, c *cli, args []string) error {
 
 func runUsersList(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "users list", "users list [--json] [--db PATH]")
-	dbFlag(c, fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseFlags(fs, args); err != nil {
+	var us []store.User
+	err := c.withStore(ctx, fs, args, func(s *store.DB) (err error) {
+		us, err = s.ListUsers(ctx)
 		return err
-	}
-	s, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	us, err := s.ListUsers(ctx)
+	})
 	if err != nil {
 		return err
 	}

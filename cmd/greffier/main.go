@@ -267,6 +267,25 @@ func dbFlag(c *cli, fs *flag.FlagSet) {
 	fs.StringVar(&c.dbPath, "db", c.dbPath, "encounter database (default: greffier.db in the data folder)")
 }
 
+// withStore parses args for a command that takes no argument (fs gets --db), opens
+// the encounter database and runs do on it.
+func (c *cli) withStore(ctx context.Context, fs *flag.FlagSet, args []string, do func(s *store.DB) error) error {
+	dbFlag(c, fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected arguments %q", pos)
+	}
+	s, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return do(s)
+}
+
 // openStore opens the encounter database: --db, or the data folder's.
 func (c *cli) openStore(ctx context.Context) (*store.DB, error) {
 	return pipeline.OpenStore(ctx, c.env.Dirs, c.dbPath)
