@@ -24,6 +24,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"greffier/app"
+	"greffier/domain"
 	"greffier/logfile"
 	"greffier/pipeline"
 )
@@ -69,7 +70,7 @@ func run() error {
 		Dirs:           env.Dirs,
 		StartScreen:    os.Getenv("GREFFIER_SCREEN"),
 		StartEncounter: enc,
-		Language:       os.Getenv("GREFFIER_LANG"),
+		Language:       domain.Language(os.Getenv("GREFFIER_LANG")),
 		WhisperModel:   env.WhisperModel,
 		ModelBaseURL:   env.ModelBaseURL,
 		LLMThreads:     env.LLMThreads,

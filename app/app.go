@@ -45,7 +45,7 @@ type Config struct {
 	// StartEncounter, if not 0, is opened at start (GREFFIER_ENCOUNTER).
 	StartEncounter int64
 	// Language is the UI language at start, "en" or "fr" ("" keeps the saved setting).
-	Language string
+	Language domain.Language
 	// WhisperModel is the model file to transcribe with; "" picks the first model in
 	// Dirs.Models() (GREFFIER_MODEL sets it).
 	WhisperModel string
@@ -81,7 +81,7 @@ type Services struct {
 	sched    transcribe.Scheduler
 
 	mu     sync.Mutex
-	lang   string
+	lang   domain.Language
 	engine *whisper.Model
 	// llm keeps the managed llama-server between drafts.
 	llm *llmRunner
@@ -100,7 +100,7 @@ func New(cfg Config) *Services {
 	if s.log == nil {
 		s.log = logfile.Discard()
 	}
-	if cfg.Language == "fr" || cfg.Language == "en" {
+	if cfg.Language.NoteLanguage() {
 		s.lang = cfg.Language
 	}
 	s.jobs = newJobs(s)
@@ -159,13 +159,13 @@ func (s *Services) Close() error {
 	return nil
 }
 
-func (s *Services) language() string {
+func (s *Services) language() domain.Language {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lang
 }
 
-func (s *Services) setLanguage(l string) {
+func (s *Services) setLanguage(l domain.Language) {
 	s.mu.Lock()
 	s.lang = l
 	s.mu.Unlock()

@@ -32,7 +32,7 @@ func (e *UIError) Error() string {
 // localized title and before localized advice; any other error becomes a generic
 // internal error, since its text may hold paths or data that are not for the user's
 // eyes.
-func UserError(err error, lang string) *UIError {
+func UserError(err error, lang domain.Language) *UIError {
 	if err == nil {
 		return nil
 	}
@@ -55,7 +55,7 @@ func UserError(err error, lang string) *UIError {
 // llmFailure tells the user, in lang, why the language model could not draft, that
 // the previous draft is kept, and how to get the extractive draft instead. It holds
 // no patient text (nor the server's answer).
-func llmFailure(err error, lang string) *UIError {
+func llmFailure(err error, lang domain.Language) *UIError {
 	code, why := domain.EUnavailable, "llm.unexpected"
 	switch {
 	case errors.Is(err, context.Canceled):

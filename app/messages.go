@@ -6,8 +6,8 @@ import "greffier/domain"
 type text struct{ en, fr string }
 
 // in is the message in lang (English unless "fr").
-func (t text) in(lang string) string {
-	if lang == string(domain.LangFrench) {
+func (t text) in(lang domain.Language) string {
+	if lang == domain.LangFrench {
 		return t.fr
 	}
 	return t.en
@@ -45,7 +45,7 @@ var catalogue = map[string]text{
 }
 
 // msg is catalogue[key] in lang; a missing key is a bug, shown as the key itself.
-func msg(key, lang string) string {
+func msg(key string, lang domain.Language) string {
 	t, ok := catalogue[key]
 	if !ok {
 		return key

@@ -58,7 +58,7 @@ func (st *Settings) Info() (Info, error) {
 	return Info{
 		Product: Product, Version: Version,
 		DataDir: s.cfg.Dirs.Data, ModelsDir: s.cfg.Dirs.Models(),
-		StartScreen: screen, StartLanguage: s.cfg.Language, StartEncounter: s.cfg.StartEncounter,
+		StartScreen: screen, StartLanguage: string(s.cfg.Language), StartEncounter: s.cfg.StartEncounter,
 		SchemaVersion: ver, SQLiteVersion: sv,
 	}, nil
 }
@@ -68,7 +68,7 @@ func (st *Settings) SetLanguage(lang string) (string, error) {
 	if lang != "en" && lang != "fr" {
 		return "", st.s.fail(domain.Errorf(domain.EInvalid, "unknown language %q (en or fr)", lang))
 	}
-	st.s.setLanguage(lang)
+	st.s.setLanguage(domain.Language(lang))
 	return lang, nil
 }
 
