@@ -120,7 +120,6 @@ func deliver(ctx context.Context, doc export.Document, x Export) (ExportResult, 
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
-	now := time.Now()
 	var res ExportResult
 	var err error
 	switch x.Format {
@@ -129,41 +128,53 @@ func deliver(ctx context.Context, doc export.Document, x Export) (ExportResult, 
 	case "pdf":
 		res.Data, err = pdf.Render(doc)
 	case "fhir":
-		var b *fhir.Bundle
-		if b, err = fhir.Build(doc, fhir.Options{Now: now, SoftwareVersion: Version}); err != nil {
-			break
-		}
-		if x.Post == "" {
-			res.Data, err = fhir.Marshal(b)
-			break
-		}
-		pctx, cancel := context.WithTimeout(ctx, timeout)
-		defer cancel()
-		var r fhir.Result
-		if r, err = (fhir.Client{BaseURL: x.Post, Token: x.Token}).Post(pctx, b); err == nil {
-			created := r.Created()
-			res.Sent = fmt.Sprintf("%d resources created, %d already there", created, len(r.Entries)-created)
-		}
+		res, err = deliverFHIR(ctx, doc, x, timeout)
 	case "hl7":
-		opt := hl7.Options{Now: now}
-		if x.HL7TX {
-			opt.Presentation = hl7.TX
-		}
-		var msg []byte
-		var ctrl string
-		if msg, ctrl, err = hl7.MDM(doc, opt); err != nil || x.Post == "" {
-			res.Data = msg
-			break
-		}
-		var ack hl7.Ack
-		if ack, err = (hl7.Sender{Addr: strings.TrimPrefix(x.Post, "mllp://"), Timeout: timeout}).Send(ctx, msg, ctrl); err == nil {
-			res.Sent = "acknowledged " + ack.Code + " for message " + ctrl
-		}
+		res, err = deliverHL7(ctx, doc, x, timeout)
 	}
 	if err != nil || x.Post != "" {
 		return res, err
 	}
 	return res, place(&res, x)
+}
+
+// deliverFHIR builds the Bundle (naming Greffier's version on its Device) and
+// returns it, or posts it to x.Post.
+func deliverFHIR(ctx context.Context, doc export.Document, x Export, timeout time.Duration) (ExportResult, error) {
+	b, err := fhir.Build(doc, fhir.Options{Now: time.Now(), SoftwareVersion: Version})
+	if err != nil {
+		return ExportResult{}, err
+	}
+	if x.Post == "" {
+		data, err := fhir.Marshal(b)
+		return ExportResult{Data: data}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	r, err := fhir.Client{BaseURL: x.Post, Token: x.Token}.Post(ctx, b)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	created := r.Created()
+	return ExportResult{Sent: fmt.Sprintf("%d resources created, %d already there", created, len(r.Entries)-created)}, nil
+}
+
+// deliverHL7 builds the MDM^T02 message and returns it, or sends it over MLLP to
+// x.Post and waits for the ACK.
+func deliverHL7(ctx context.Context, doc export.Document, x Export, timeout time.Duration) (ExportResult, error) {
+	opt := hl7.Options{Now: time.Now()}
+	if x.HL7TX {
+		opt.Presentation = hl7.TX
+	}
+	msg, ctrl, err := hl7.MDM(doc, opt)
+	if err != nil || x.Post == "" {
+		return ExportResult{Data: msg}, err
+	}
+	ack, err := hl7.Sender{Addr: strings.TrimPrefix(x.Post, "mllp://"), Timeout: timeout}.Send(ctx, msg, ctrl)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	return ExportResult{Sent: "acknowledged " + ack.Code + " for message " + ctrl}, nil
 }
 
 // place writes the export to its file or writer.
