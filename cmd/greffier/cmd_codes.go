@@ -32,6 +32,11 @@ func codesDBFlag(fs *flag.FlagSet) *string {
 
 // openCodes opens the code table at path, or the data folder's.
 func openCodes(ctx context.Context, c *cli, path string) (*icd10.Index, error) {
+	if c.dbPath != "" {
+		// --db before the command names the encounter database, which codes does not
+		// use: taking it for the code table would be a guess.
+		return nil, usagef("--db before the command is the encounter database; give the code table after the subcommand: greffier codes search QUERY --db FILE")
+	}
 	if path == "" {
 		return pipeline.OpenCodeIndex(ctx, c.env.Dirs)
 	}

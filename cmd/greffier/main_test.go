@@ -67,6 +67,9 @@ func TestGlobalFlagsBeforeTheCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "greffier.db")); err == nil {
 		t.Error("the data folder's database was opened although --db was given")
 	}
+	if code, _, errs := runCLI(t, "--db", dbp, "codes", "search", "cough"); code != exitUsage || !strings.Contains(errs, "code table") {
+		t.Errorf("--db before codes: exit %d %s; want a usage error (it is not the code table)", code, errs)
+	}
 	if code, _, errs := runCLI(t, "--bogus", "users", "list"); code != exitUsage || !strings.Contains(errs, "bogus") {
 		t.Errorf("unknown global flag: exit %d %s", code, errs)
 	}
