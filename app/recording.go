@@ -249,11 +249,7 @@ func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(
 
 // keep encrypts the WAV at rest, registers it, and removes the clear copy.
 func (r *Recording) keep(ctx context.Context, encID int64, wav string) error {
-	enc := wav + ".enc"
-	if err := r.s.db.Keys().EncryptFile(wav, enc); err != nil {
-		return fmt.Errorf("encrypt recording: %w", err)
-	}
-	if _, err := r.s.db.SaveRecording(ctx, encID, enc, true); err != nil {
+	if _, err := pipeline.KeepRecording(ctx, r.s.db, filepath.Dir(wav), encID, wav); err != nil {
 		return err
 	}
 	return os.Remove(wav)
