@@ -3,7 +3,9 @@
 // GREFFIER_DATA sets the data folder, GREFFIER_SCREEN the first screen (home,
 // recording, review, queue, export, settings), GREFFIER_ENCOUNTER an encounter to open
 // on it, GREFFIER_LANG the language (en, fr), GREFFIER_MODEL the whisper model file,
-// GREFFIER_MODEL_URL where models download from (a clinic mirror).
+// GREFFIER_MODEL_URL where models download from (a clinic mirror), GREFFIER_LLAMA_THREADS
+// the managed llama-server's threads, GREFFIER_LLM_API_KEY the LLM endpoint's token.
+// Its log is logs/greffier.log in the data folder.
 package main
 
 import (
@@ -22,7 +24,9 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"greffier/app"
-	"greffier/appdirs"
+	"greffier/domain"
+	"greffier/logfile"
+	"greffier/pipeline"
 )
 
 //go:embed all:frontend/dist
@@ -51,20 +55,27 @@ func main() {
 }
 
 func run() error {
-	dirs, err := appdirs.Default()
+	// Configuration is read once, here; a bad value stops the start with its reason.
+	env, err := pipeline.ReadEnv(os.Getenv)
 	if err != nil {
 		return err
 	}
+	logger, logs, err := logfile.New(env.Dirs.Logs(), "greffier")
+	if err != nil {
+		return fmt.Errorf("open the log: %w", err)
+	}
+	defer logs.Close()
 	enc, _ := strconv.ParseInt(os.Getenv("GREFFIER_ENCOUNTER"), 10, 64)
 	svc := app.New(app.Config{
-		Dirs:           dirs,
+		Dirs:           env.Dirs,
 		StartScreen:    os.Getenv("GREFFIER_SCREEN"),
 		StartEncounter: enc,
-		Language:       os.Getenv("GREFFIER_LANG"),
-		WhisperModel:   os.Getenv("GREFFIER_MODEL"),
-		ModelBaseURL:   os.Getenv("GREFFIER_MODEL_URL"),
-		LLMThreads:     envInt("GREFFIER_LLAMA_THREADS"),
-		LLMAPIKey:      os.Getenv("GREFFIER_LLM_API_KEY"),
+		Language:       domain.Language(os.Getenv("GREFFIER_LANG")),
+		WhisperModel:   env.WhisperModel,
+		ModelBaseURL:   env.ModelBaseURL,
+		LLMThreads:     env.LLMThreads,
+		LLMAPIKey:      env.LLMAPIKey,
+		Log:            logger,
 	})
 	return wails.Run(&options.App{
 		Title:     app.Product,
@@ -79,11 +90,13 @@ func run() error {
 			// A failure here (damaged database, unwritable folder) is shown by the UI,
 			// which asks Settings.Info and gets the error.
 			if err := svc.Start(ctx, wailsPlatform{ctx: ctx}); err != nil {
+				logger.Error("start", "cause", err.Error())
 				log.Printf("start: %v", err)
 			}
 		},
 		OnShutdown: func(context.Context) {
 			if err := svc.Close(); err != nil {
+				logger.Error("close", "cause", err.Error())
 				log.Printf("close: %v", err)
 			}
 		},
@@ -95,13 +108,4 @@ func run() error {
 			WebviewGpuPolicy: linux.WebviewGpuPolicyNever,
 		},
 	})
-}
-
-// envInt reads a positive number from the environment; anything else is 0 (the default).
-func envInt(name string) int {
-	n, err := strconv.Atoi(os.Getenv(name))
-	if err != nil || n < 0 {
-		return 0
-	}
-	return n
 }

@@ -8,11 +8,13 @@ package app
 import (
 	"context"
 	"fmt"
-	"os"
+	"log/slog"
 	"sync"
 
 	"greffier/appdirs"
 	"greffier/domain"
+	"greffier/logfile"
+	"greffier/pipeline"
 	"greffier/store"
 	"greffier/transcribe"
 	"greffier/transcribe/models"
@@ -23,7 +25,7 @@ import (
 const Product = "Greffier"
 
 // Version is the app's version, shown in Settings.
-const Version = "0.1.0"
+const Version = pipeline.Version
 
 // Platform is what the services need from the window: events to the UI and native
 // file dialogs. main.go implements it with the Wails runtime; Bridge with SSE.
@@ -43,7 +45,7 @@ type Config struct {
 	// StartEncounter, if not 0, is opened at start (GREFFIER_ENCOUNTER).
 	StartEncounter int64
 	// Language is the UI language at start, "en" or "fr" ("" keeps the saved setting).
-	Language string
+	Language domain.Language
 	// WhisperModel is the model file to transcribe with; "" picks the first model in
 	// Dirs.Models() (GREFFIER_MODEL sets it).
 	WhisperModel string
@@ -59,6 +61,9 @@ type Config struct {
 	// LLMAPIKey, if set, is sent as a bearer token to the LLM endpoint of Settings
 	// (GREFFIER_LLM_API_KEY sets it).
 	LLMAPIKey string
+	// Log receives internal errors with their cause (never patient text); nil
+	// drops them. main.go opens it in the data folder's logs/.
+	Log *slog.Logger
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -71,11 +76,12 @@ type Services struct {
 	db       *store.DB
 	// startErr is why Start failed, if it did; services report it.
 	startErr error
+	log      *slog.Logger
 	jobs     *jobs
 	sched    transcribe.Scheduler
 
 	mu     sync.Mutex
-	lang   string
+	lang   domain.Language
 	engine *whisper.Model
 	// llm keeps the managed llama-server between drafts.
 	llm *llmRunner
@@ -90,8 +96,11 @@ type Services struct {
 
 // New builds the services. Nothing is opened until Start.
 func New(cfg Config) *Services {
-	s := &Services{cfg: cfg, lang: "en", ctx: context.Background()}
-	if cfg.Language == "fr" || cfg.Language == "en" {
+	s := &Services{cfg: cfg, lang: "en", ctx: context.Background(), log: cfg.Log}
+	if s.log == nil {
+		s.log = logfile.Discard()
+	}
+	if cfg.Language.NoteLanguage() {
 		s.lang = cfg.Language
 	}
 	s.jobs = newJobs(s)
@@ -121,10 +130,7 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 	s.ctx = ctx
 	s.platform = p
 	s.events = NewEvents(ctx, p, DefaultEventInterval)
-	if err := os.MkdirAll(s.cfg.Dirs.Data, 0o700); err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", s.cfg.Dirs.Data)
-	}
-	db, err := store.Open(ctx, s.cfg.Dirs.Database())
+	db, err := pipeline.OpenStore(ctx, s.cfg.Dirs, "")
 	if err != nil {
 		return fmt.Errorf("open the encounter store: %w", err)
 	}
@@ -153,13 +159,13 @@ func (s *Services) Close() error {
 	return nil
 }
 
-func (s *Services) language() string {
+func (s *Services) language() domain.Language {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.lang
 }
 
-func (s *Services) setLanguage(l string) {
+func (s *Services) setLanguage(l domain.Language) {
 	s.mu.Lock()
 	s.lang = l
 	s.mu.Unlock()

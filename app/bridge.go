@@ -109,7 +109,7 @@ func writeJSON(w http.ResponseWriter, v any) {
 }
 
 func (b *Bridge) writeErr(w http.ResponseWriter, err error) {
-	writeJSON(w, map[string]any{"error": UserError(err, b.s.language())})
+	writeJSON(w, map[string]any{"error": b.s.userError(err)})
 }
 
 func (b *Bridge) call(w http.ResponseWriter, r *http.Request) {

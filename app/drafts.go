@@ -7,9 +7,7 @@ import (
 
 	"greffier/domain"
 	"greffier/notes/draft"
-	"greffier/notes/llmdraft"
 	"greffier/notes/schema"
-	"greffier/notes/templates"
 	"greffier/notes/transcript"
 	"greffier/pipeline"
 	"greffier/store"
@@ -174,38 +172,18 @@ func jobErr(ctx context.Context, err error) error {
 // else extractively) and checks its evidence; it returns the note, its title and the
 // transcript. Nothing is saved: on error the previous draft stays the latest.
 func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang string) (schema.Note, string, []domain.Segment, error) {
-	db := d.s.db
-	x, err := db.GetEncounter(ctx, encID)
+	in, err := pipeline.LoadDraft(ctx, d.s.db, d.s.cfg.Dirs, pipeline.DraftRequest{
+		EncounterID: encID, Template: tmplKey, Language: domain.Language(lang)})
 	if err != nil {
 		return schema.Note{}, "", nil, err
 	}
-	segs, err := db.Segments(ctx, encID)
+	dr, err := d.drafter(ctx)
 	if err != nil {
 		return schema.Note{}, "", nil, err
 	}
-	if tmplKey == "" {
-		tmplKey = x.Template
-	}
-	if tmplKey == "" {
-		tmplKey = "soap"
-	}
-	t, err := templates.Loader{Dir: d.s.cfg.Dirs.Templates()}.Get(tmplKey)
-	if err != nil {
-		return schema.Note{}, "", nil, err
-	}
-	if lang == "" {
-		lang = x.Language
-	}
-	if lang != "fr" && lang != "en" {
-		lang = draft.SpokenLanguage(segs)
-	}
-	dr, cleanup, withLLM, err := d.drafter(ctx)
-	if err != nil {
-		return schema.Note{}, "", nil, err
-	}
-	defer cleanup()
-	note, err := pipeline.Draft(ctx, dr, draft.Request{Segments: segs, Template: t, Language: lang})
-	if err != nil && withLLM {
+	defer dr.Close()
+	note, err := pipeline.Draft(ctx, dr, in.Request)
+	if err != nil && dr.LLM {
 		// No silent fallback: the user chose the model, and is told how to draft
 		// without it.
 		return schema.Note{}, "", nil, llmFailure(err, d.s.language())
@@ -213,39 +191,31 @@ func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang strin
 	if err != nil {
 		return schema.Note{}, "", nil, err
 	}
-	return note, t.Title.In(lang), segs, nil
+	return note, in.Title, in.Request.Segments, nil
 }
 
 // drafter is the LLM drafter when Settings has a language model, else the
-// extractive drafter; both check codes against the ICD-10-CM table when it opens.
-// cleanup closes the table; withLLM tells which drafter it is.
-func (d *Drafts) drafter(ctx context.Context) (dr draft.Drafter, cleanup func(), withLLM bool, err error) {
+// extractive drafter (pipeline.ChooseDrafter); the managed llama-server is kept
+// between drafts. Close it after drafting.
+func (d *Drafts) drafter(ctx context.Context) (*pipeline.Drafter, error) {
 	cfg, err := d.s.llmSettings(ctx)
 	if err != nil {
-		return nil, nil, false, err
+		return nil, err
 	}
-	ix, ixErr := d.s.codeIndex(ctx)
-	cleanup = func() {}
-	if ixErr == nil {
-		cleanup = func() { ix.Close() }
-	}
-	if !cfg.configured() {
-		ex := draft.Extractive{}
-		if ixErr == nil {
-			ex.Codes = ix
-		}
-		return ex, cleanup, false, nil
-	}
-	var codes llmdraft.CodeValidator
-	if ixErr == nil {
-		codes = ix
-	}
-	dr, err = d.s.llmDrafter(ctx, cfg, codes)
+	dr, err := pipeline.ChooseDrafter(ctx, pipeline.DrafterConfig{
+		Dirs: d.s.cfg.Dirs, Endpoint: cfg.Endpoint, Model: cfg.Model,
+		APIKey: d.s.cfg.LLMAPIKey, Threads: d.s.cfg.LLMThreads, Servers: d.s.llm,
+	})
 	if err != nil {
-		cleanup()
-		return nil, nil, true, llmFailure(err, d.s.language())
+		if cfg.configured() {
+			return nil, llmFailure(err, d.s.language())
+		}
+		return nil, err
 	}
-	return dr, cleanup, true, nil
+	for _, n := range dr.Notices {
+		d.s.log.Warn("drafting", "notice", n)
+	}
+	return dr, nil
 }
 
 // RegenerateSection drafts one section again from the transcript and saves the note

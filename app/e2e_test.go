@@ -13,6 +13,7 @@ import (
 
 	"greffier/app"
 	"greffier/appdirs"
+	"greffier/logfile"
 	"greffier/transcribe/emptymodel"
 )
 
@@ -56,7 +57,13 @@ func TestE2EBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	svc := app.New(app.Config{Dirs: dirs, Threads: 2})
+	// The app's log, as main.go opens it: checked below for patient text.
+	logger, logs, err := logfile.New(dirs.Logs(), "greffier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logs.Close()
+	svc := app.New(app.Config{Dirs: dirs, Threads: 2, Log: logger})
 	bridge := app.NewBridge(svc, os.DirFS(dist))
 	if err := svc.Start(ctx, bridge); err != nil {
 		t.Fatal(err)
@@ -114,6 +121,19 @@ func TestE2EBrowser(t *testing.T) {
 		}
 		if err := json.Unmarshal(b, &bundle); err != nil || bundle.ResourceType != "Bundle" || len(bundle.Entry) == 0 {
 			t.Errorf("%s: not a FHIR Bundle with entries (%v)", f, err)
+		}
+	}
+
+	// The log holds neither the patients' names nor what was said or written.
+	var logText strings.Builder
+	paths, _ := filepath.Glob(filepath.Join(dirs.Logs(), "*"))
+	for _, p := range paths {
+		b, _ := os.ReadFile(p)
+		logText.Write(b)
+	}
+	for _, secret := range []string{"Jane Test", "Jeanne Test", "headache", "paracetamol", "feels better", "va mieux"} {
+		if strings.Contains(logText.String(), secret) {
+			t.Errorf("the app's log holds patient text %q", secret)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"greffier/domain"
 	"greffier/pipeline"
 	"greffier/store"
-	"greffier/transcribe"
 )
 
 // Encounters is the Home and Review-queue service: list, create, open, import.
@@ -28,7 +27,7 @@ type EncounterSummary struct {
 // EncounterView is one encounter with its transcript.
 type EncounterView struct {
 	EncounterSummary
-	Language        string           `json:"language"`
+	Language        domain.Language  `json:"language"`
 	Template        string           `json:"template"`
 	ConsentKind     string           `json:"consent_kind"`
 	LatestVersion   int              `json:"latest_version"`
@@ -38,13 +37,13 @@ type EncounterView struct {
 
 // NewEncounter is what the new-encounter form sends.
 type NewEncounter struct {
-	PatientLabel string `json:"patient_label"`
-	PatientName  string `json:"patient_name"`
-	Language     string `json:"language"` // note language, fr or en
-	Template     string `json:"template"` // soap, hp, progress
-	Consent      bool   `json:"consent"`  // the patient agreed to the recording
-	ConsentKind  string `json:"consent_kind"`
-	UserID       int64  `json:"user_id"`
+	PatientLabel string          `json:"patient_label"`
+	PatientName  string          `json:"patient_name"`
+	Language     domain.Language `json:"language"` // note language, fr or en
+	Template     string          `json:"template"` // soap, hp, progress
+	Consent      bool            `json:"consent"`  // the patient agreed to the recording
+	ConsentKind  string          `json:"consent_kind"`
+	UserID       int64           `json:"user_id"`
 }
 
 // Queue is the review queue: notes to mark ready (secretary) and to sign (physician).
@@ -132,28 +131,15 @@ func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView,
 		return EncounterView{}, domain.Errorf(domain.EInvalid, "the patient's consent to recording is required")
 	case label == "":
 		return EncounterView{}, domain.Errorf(domain.EInvalid, "a patient label is required")
-	case n.Language != "" && n.Language != "fr" && n.Language != "en":
+	case n.Language != "" && !n.Language.NoteLanguage():
 		return EncounterView{}, domain.Errorf(domain.EInvalid, "note language must be fr or en")
-	}
-	pid, err := e.s.db.FindPatient(ctx, label)
-	if domain.ErrorCode(err) == domain.ENotFound {
-		var p store.Patient
-		p, err = e.s.db.CreatePatient(ctx, store.Patient{LocalID: label, Name: strings.TrimSpace(n.PatientName)})
-		pid = p.ID
-	}
-	if err != nil {
-		return EncounterView{}, err
 	}
 	kind := n.ConsentKind
 	if kind == "" {
 		kind = "verbal"
 	}
-	tmpl := n.Template
-	if tmpl == "" {
-		tmpl = "soap"
-	}
-	x, err := e.s.db.CreateEncounter(ctx, store.NewEncounter{
-		By: n.UserID, PatientID: pid, Language: n.Language, Template: tmpl,
+	x, err := pipeline.NewEncounter(ctx, e.s.db, pipeline.NewEncounterInput{
+		By: n.UserID, Label: label, Name: n.PatientName, Language: n.Language, Template: n.Template,
 		Consent: &store.Consent{Kind: kind, By: n.UserID, At: time.Now()},
 	})
 	if err != nil {
@@ -252,29 +238,16 @@ func (e *Encounters) importFile(ctx context.Context, id int64, path string, prog
 	if err != nil {
 		return err
 	}
-	// The spoken language is whatever the consultation was held in, not the note's
-	// language: let a multilingual model detect it.
-	lang := "auto"
-	if !w.Multilingual() {
-		lang = "en"
-	}
-	segs, err := pipeline.TranscribeSamples(ctx, w, &e.s.sched, samples,
-		transcribe.Options{Language: lang, Threads: e.s.cfg.Threads},
-		func(final []domain.Segment, done float64) {
+	// The imported file is kept with the encounter, encrypted, like a recording made here.
+	_, err = pipeline.ImportRecording(ctx, e.s.db, e.s.cfg.Dirs, w, pipeline.Recording{
+		EncounterID: id, File: path, Samples: samples, Threads: e.s.cfg.Threads, Sched: &e.s.sched,
+		OnFinal: func(final []domain.Segment, done float64) {
 			for _, seg := range final {
 				e.s.emit("segment", SegmentEvent{EncounterID: id, Segment: seg})
 			}
 			progress("transcribe", 0.05+0.9*done)
-		})
-	if err != nil {
-		return err
-	}
-	progress("save", 0.97)
-	// The imported file is kept with the encounter, encrypted, like a recording made here.
-	if _, err := pipeline.KeepRecording(ctx, e.s.db, e.s.cfg.Dirs.Recordings(), id, path); err != nil {
-		return err
-	}
-	return e.s.db.SaveSegments(ctx, id, segs)
+		}})
+	return err
 }
 
 // SegmentEvent carries one transcript segment of an encounter to the UI.

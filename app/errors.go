@@ -1,10 +1,15 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 
 	"greffier/domain"
+	"greffier/llm"
+	"greffier/llm/llamaserver"
+	"greffier/notes/llmdraft"
 )
 
 // UIError is what a service returns to the UI: a code and a message in the user's
@@ -21,30 +26,13 @@ func (e *UIError) Error() string {
 	return string(b)
 }
 
-// advice is what to do next, per error code and language.
-var advice = map[string][2]string{ // [en, fr]
-	domain.EInvalid:     {"Check what you entered or the file, then try again.", "Vérifiez la saisie ou le fichier, puis réessayez."},
-	domain.ENotFound:    {"It may have been deleted; go back to the list and refresh.", "Il a peut-être été supprimé ; revenez à la liste et actualisez."},
-	domain.EForbidden:   {"Your role does not allow this; ask a physician or an administrator.", "Votre rôle ne le permet pas ; demandez à un médecin ou à un administrateur."},
-	domain.EConflict:    {"The encounter is not in the right state for this; finish the previous step first.", "La consultation n'est pas à la bonne étape ; terminez d'abord l'étape précédente."},
-	domain.EUnavailable: {"A component is missing or stopped; see Settings.", "Un composant manque ou est arrêté ; voir Réglages."},
-	domain.EInternal:    {"Something went wrong inside Greffier. Nothing you saved was lost; try again, and report it if it repeats.", "Une erreur interne s'est produite. Rien de ce qui était enregistré n'est perdu ; réessayez et signalez-la si elle se répète."},
-}
-
-var codeTitle = map[string][2]string{
-	domain.EInvalid:     {"Invalid input", "Entrée invalide"},
-	domain.ENotFound:    {"Not found", "Introuvable"},
-	domain.EForbidden:   {"Not allowed", "Non autorisé"},
-	domain.EConflict:    {"Not possible now", "Impossible pour l'instant"},
-	domain.EUnavailable: {"Unavailable", "Indisponible"},
-	domain.EInternal:    {"Internal error", "Erreur interne"},
-}
-
-// UserError turns any error into a *UIError in lang ("en" or "fr"). A *domain.Error
-// keeps its user-safe message (from the core, in English) after a localized title and
-// before localized advice; any other error becomes a generic internal error, since its
-// text may hold paths or data that are not for the user's eyes.
-func UserError(err error, lang string) *UIError {
+// UserError turns any error into a *UIError in lang ("en" or "fr"): the one place
+// where the app's errors become what the user reads (messages.go has the words). A
+// *domain.Error keeps its user-safe message (from the core, in English) after a
+// localized title and before localized advice; any other error becomes a generic
+// internal error, since its text may hold paths or data that are not for the user's
+// eyes.
+func UserError(err error, lang domain.Language) *UIError {
 	if err == nil {
 		return nil
 	}
@@ -52,22 +40,55 @@ func UserError(err error, lang string) *UIError {
 	if errors.As(err, &ue) {
 		return ue
 	}
-	i := 0
-	if lang == "fr" {
-		i = 1
-	}
 	code := domain.ErrorCode(err)
-	title, ok := codeTitle[code]
-	if !ok {
+	if _, ok := catalogue["title."+code]; !ok {
 		code = domain.EInternal
-		title = codeTitle[code]
 	}
-	msg := title[i]
+	m := msg("title."+code, lang)
 	var de *domain.Error
 	if code != domain.EInternal && errors.As(err, &de) && de.Message != "" {
-		msg += ": " + de.Message
+		m += ": " + de.Message
 	}
-	return &UIError{Code: code, Message: msg + ". " + advice[code][i]}
+	return &UIError{Code: code, Message: m + ". " + msg("advice."+code, lang)}
+}
+
+// llmFailure tells the user, in lang, why the language model could not draft, that
+// the previous draft is kept, and how to get the extractive draft instead. It holds
+// no patient text (nor the server's answer).
+func llmFailure(err error, lang domain.Language) *UIError {
+	code, why := domain.EUnavailable, "llm.unexpected"
+	switch {
+	case errors.Is(err, context.Canceled):
+		why = "llm.cancelled"
+	case errors.Is(err, llm.ErrRemote):
+		code, why = domain.EForbidden, "llm.remote"
+	case errors.Is(err, llm.ErrTruncated), errors.Is(err, llm.ErrContextExceeded), errors.Is(err, llmdraft.ErrNothingDrafted):
+		why = "llm.truncated"
+	case errors.Is(err, llm.ErrInvalidJSON), errors.Is(err, llm.ErrBadResponse):
+		why = "llm.unusable"
+	case errors.Is(err, llamaserver.ErrNotFound):
+		why = "llm.noserver"
+	case errors.Is(err, llm.ErrUnavailable), errors.Is(err, llm.ErrServer), errors.Is(err, context.DeadlineExceeded):
+		why = "llm.down"
+	case domain.ErrorCode(err) == domain.ENotFound:
+		code, why = domain.ENotFound, "llm.nomodel"
+	case domain.ErrorCode(err) == domain.EInvalid:
+		code, why = domain.EInvalid, "llm.badsettings"
+	}
+	return &UIError{Code: code, Message: fmt.Sprintf(msg("llm.failed", lang), msg(why, lang))}
+}
+
+// userError is UserError in the current language, after logging an internal error
+// with its cause: the user is told something went wrong, the log says what.
+func (s *Services) userError(err error) *UIError {
+	if err == nil {
+		return nil
+	}
+	var ue *UIError
+	if !errors.As(err, &ue) && domain.ErrorCode(err) == domain.EInternal {
+		s.log.Error("internal error", "cause", err.Error())
+	}
+	return UserError(err, s.language())
 }
 
 // fail converts err for the UI in the current language; nil stays nil.
@@ -75,5 +96,5 @@ func (s *Services) fail(err error) error {
 	if err == nil {
 		return nil
 	}
-	return UserError(err, s.language())
+	return s.userError(err)
 }

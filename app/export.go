@@ -2,18 +2,10 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
-	"time"
 
 	"greffier/domain"
-	"greffier/export"
-	"greffier/export/fhir"
-	"greffier/export/fromstore"
-	"greffier/export/hl7"
-	"greffier/export/pdf"
-	"greffier/export/text"
+	"greffier/pipeline"
 )
 
 // Export is the Export screen's service: an approved note as FHIR, HL7, PDF or text,
@@ -59,60 +51,31 @@ func (x *Export) Run(req ExportRequest) (ExportResult, error) {
 }
 
 func (x *Export) run(ctx context.Context, req ExportRequest) (ExportResult, error) {
-	db := x.s.db
-	if err := db.CanExport(ctx, req.EncounterID); err != nil {
-		return ExportResult{}, err
-	}
-	doc, err := fromstore.Load(ctx, db, req.EncounterID, req.UserID)
-	if err != nil {
-		return ExportResult{}, err
-	}
-	var data []byte
-	ext := req.Format
-	switch req.Format {
-	case "txt", "clipboard":
-		data, ext = []byte(text.Render(doc)), "txt"
-	case "pdf":
-		data, err = pdf.Render(doc)
-	case "fhir":
-		var b *fhir.Bundle
-		if b, err = fhir.Build(doc, fhir.Options{Now: time.Now(), SoftwareVersion: Version}); err == nil {
-			data, err = fhir.Marshal(b)
-		}
-		ext = "fhir.json"
-	case "hl7":
-		data, _, err = hl7.MDM(doc, hl7.Options{Now: time.Now()})
-	default:
-		return ExportResult{}, domain.Errorf(domain.EInvalid, "unknown export format %q", req.Format)
-	}
-	if err != nil {
-		return ExportResult{}, err
-	}
-	res := ExportResult{Format: req.Format, Bytes: len(data)}
+	ex := pipeline.Export{EncounterID: req.EncounterID, By: req.UserID, Format: req.Format}
 	if req.Format == "clipboard" {
-		res.Text = string(data)
-	} else {
+		ex.Format = "txt"
+	} else if ex.Format != "" {
 		dir := req.Dir
 		if dir == "" {
 			dir, _ = x.DefaultDir()
 		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return ExportResult{}, domain.Wrap(domain.EInvalid, err, "cannot create the folder %s", dir)
-		}
-		res.Path = filepath.Join(dir, fmt.Sprintf("encounter-%d.%s", req.EncounterID, ext))
-		if err := export.WriteFile(res.Path, data); err != nil {
-			return ExportResult{}, domain.Wrap(domain.EInvalid, err, "cannot write %s", res.Path)
-		}
-		if req.Format != "pdf" {
-			res.Text = string(data[:min(len(data), 4000)])
-		}
+		ex.Out = pipeline.ExportFile(dir, req.EncounterID, ex.Format)
 	}
-	format := req.Format
-	if format == "clipboard" {
-		format = "txt"
+	// The app always names the user: the store checks that role, and a missing one
+	// must not fall back to the approving physician.
+	if req.UserID == 0 {
+		return ExportResult{}, domain.Errorf(domain.EInvalid, "no user given for the export")
 	}
-	if err := db.MarkExported(ctx, req.EncounterID, req.UserID, format); err != nil {
-		return ExportResult{}, fmt.Errorf("the export was written but recording it failed: %w", err)
+	r, err := pipeline.RunExport(ctx, x.s.db, ex)
+	if err != nil {
+		return ExportResult{}, err
+	}
+	res := ExportResult{Format: req.Format, Path: r.Path, Bytes: len(r.Data)}
+	switch {
+	case req.Format == "clipboard":
+		res.Text = string(r.Data)
+	case req.Format != "pdf":
+		res.Text = string(r.Data[:min(len(r.Data), 4000)])
 	}
 	return res, nil
 }

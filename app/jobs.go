@@ -59,7 +59,7 @@ func (j *jobs) start(kind string, encID int64, fn func(ctx context.Context, prog
 			case errors.Is(err, context.Canceled):
 				x.State = "cancelled"
 			default:
-				x.State, x.Error = "failed", UserError(err, j.s.language())
+				x.State, x.Error = "failed", j.s.userError(err)
 			}
 		})
 		j.mu.Lock()

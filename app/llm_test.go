@@ -210,7 +210,7 @@ func TestDraftLLMEndpointDown(t *testing.T) {
 		if code(t, err) != domain.EUnavailable {
 			t.Fatalf("%s: Generate with the server down: %v", tc.lang, err)
 		}
-		msg := app.UserError(err, tc.lang).Message
+		msg := app.UserError(err, domain.Language(tc.lang)).Message
 		if !strings.Contains(msg, tc.kept) || !strings.Contains(msg, tc.how) {
 			t.Errorf("%s: message %q lacks %q or %q", tc.lang, msg, tc.kept, tc.how)
 		}

@@ -11,6 +11,7 @@ import (
 	"greffier/audio"
 	"greffier/audio/portaudio"
 	"greffier/domain"
+	"greffier/pipeline"
 	"greffier/transcribe"
 )
 
@@ -102,10 +103,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 	}
 	c := &liveRecording{encID: encID, started: time.Now(), done: make(chan recResult, 1)}
 	if w, err := r.s.whisper(); err == nil {
-		lang := "auto"
-		if !w.Multilingual() {
-			lang = "en"
-		}
+		lang := string(pipeline.SpokenLanguage(domain.LangAuto, w.Multilingual()))
 		c.stream, err = transcribe.NewStreamer(ctx, transcribe.StreamConfig{
 			Engine: w, Scheduler: &r.s.sched, Options: transcribe.Options{Language: lang, Threads: r.s.cfg.Threads},
 			OnUpdate: func(u transcribe.Update) {
@@ -120,7 +118,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 			return nil, err
 		}
 	} else {
-		c.notice = UserError(err, r.s.language()).Message
+		c.notice = r.s.userError(err).Message
 	}
 	src, err := portaudio.OpenDevice(portaudio.DeviceOptions{Name: device})
 	if err != nil {
@@ -251,11 +249,7 @@ func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(
 
 // keep encrypts the WAV at rest, registers it, and removes the clear copy.
 func (r *Recording) keep(ctx context.Context, encID int64, wav string) error {
-	enc := wav + ".enc"
-	if err := r.s.db.Keys().EncryptFile(wav, enc); err != nil {
-		return fmt.Errorf("encrypt recording: %w", err)
-	}
-	if _, err := r.s.db.SaveRecording(ctx, encID, enc, true); err != nil {
+	if _, err := pipeline.KeepRecording(ctx, r.s.db, filepath.Dir(wav), encID, wav); err != nil {
 		return err
 	}
 	return os.Remove(wav)

@@ -3,8 +3,6 @@ package app
 import (
 	"context"
 	"math"
-	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -13,6 +11,7 @@ import (
 	"greffier/audio/portaudio"
 	"greffier/domain"
 	"greffier/notes/templates"
+	"greffier/pipeline/llmsetup"
 	"greffier/store"
 	"greffier/transcribe/models"
 )
@@ -58,7 +57,7 @@ func (st *Settings) Info() (Info, error) {
 	return Info{
 		Product: Product, Version: Version,
 		DataDir: s.cfg.Dirs.Data, ModelsDir: s.cfg.Dirs.Models(),
-		StartScreen: screen, StartLanguage: s.cfg.Language, StartEncounter: s.cfg.StartEncounter,
+		StartScreen: screen, StartLanguage: string(s.cfg.Language), StartEncounter: s.cfg.StartEncounter,
 		SchemaVersion: ver, SQLiteVersion: sv,
 	}, nil
 }
@@ -68,7 +67,7 @@ func (st *Settings) SetLanguage(lang string) (string, error) {
 	if lang != "en" && lang != "fr" {
 		return "", st.s.fail(domain.Errorf(domain.EInvalid, "unknown language %q (en or fr)", lang))
 	}
-	st.s.setLanguage(lang)
+	st.s.setLanguage(domain.Language(lang))
 	return lang, nil
 }
 
@@ -228,7 +227,7 @@ func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, e
 	}
 	p.LLMEndpoint, p.LLMModel = strings.TrimSpace(p.LLMEndpoint), strings.TrimSpace(p.LLMModel)
 	if p.LLMEndpoint != "" {
-		if _, err := checkEndpoint(p.LLMEndpoint); err != nil {
+		if _, _, _, err := llmsetup.Endpoint(p.LLMEndpoint, ""); err != nil {
 			return p, st.s.fail(err)
 		}
 	}
@@ -260,33 +259,13 @@ func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, e
 	return st.Preferences()
 }
 
-func checkEndpoint(raw string) (*url.URL, error) {
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, domain.Errorf(domain.EInvalid, "%q is not an http(s) URL", raw)
-	}
-	return u, nil
-}
-
-// TestLLM checks that an OpenAI-compatible endpoint answers (GET /v1/models).
+// TestLLM checks that an OpenAI-compatible endpoint answers, as drafting would reach
+// it (llmsetup.Probe: its model query and the API key included).
 func (st *Settings) TestLLM(endpoint string) (string, error) {
-	u, err := checkEndpoint(endpoint)
-	if err != nil {
-		return "", st.s.fail(err)
-	}
 	ctx, cancel := context.WithTimeout(st.s.ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(u.String(), "/")+"/v1/models", nil)
-	if err != nil {
+	if err := llmsetup.Probe(ctx, strings.TrimSpace(endpoint), st.s.cfg.LLMAPIKey); err != nil {
 		return "", st.s.fail(err)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", st.s.fail(domain.Wrap(domain.EUnavailable, err, "the language model at %s does not answer", u.Host))
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return "", st.s.fail(domain.Errorf(domain.EUnavailable, "the language model at %s answered HTTP %d", u.Host, res.StatusCode))
 	}
 	return "ok", nil
 }

@@ -4,8 +4,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"greffier/atomicfile"
 	"greffier/domain"
-	"greffier/export"
 	"greffier/notes/templates"
 )
 
@@ -67,7 +67,7 @@ func (tp *Templates) Save(yaml string) (TemplateSource, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return TemplateSource{}, tp.s.fail(domain.Wrap(domain.EUnavailable, err, "cannot create %s", dir))
 	}
-	if err := export.WriteFile(filepath.Join(dir, t.Key+".yaml"), []byte(yaml)); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, t.Key+".yaml"), []byte(yaml), 0o600); err != nil {
 		return TemplateSource{}, tp.s.fail(domain.Wrap(domain.EUnavailable, err, "cannot save the template"))
 	}
 	return TemplateSource{Key: t.Key, YAML: yaml}, nil

@@ -16,11 +16,14 @@ type Dirs struct {
 
 // Default returns the folders for the current user: $GREFFIER_DATA, else
 // $XDG_DATA_HOME/greffier, else ~/.local/share/greffier.
-func Default() (Dirs, error) {
-	if d := os.Getenv("GREFFIER_DATA"); d != "" {
+func Default() (Dirs, error) { return From(os.Getenv) }
+
+// From is Default with the environment read through getenv.
+func From(getenv func(string) string) (Dirs, error) {
+	if d := getenv("GREFFIER_DATA"); d != "" {
 		return Dirs{Data: d}, nil
 	}
-	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+	if d := getenv("XDG_DATA_HOME"); d != "" {
 		return Dirs{Data: filepath.Join(d, "greffier")}, nil
 	}
 	home, err := os.UserHomeDir()
@@ -38,6 +41,9 @@ func (d Dirs) Recordings() string { return filepath.Join(d.Data, "recordings") }
 
 // Database is the default SQLite database file.
 func (d Dirs) Database() string { return filepath.Join(d.Data, "greffier.db") }
+
+// Logs is where Greffier's own logs live (never patient text).
+func (d Dirs) Logs() string { return filepath.Join(d.Data, "logs") }
 
 // Templates is where user-edited note templates live.
 func (d Dirs) Templates() string { return filepath.Join(d.Data, "templates") }

@@ -4,10 +4,9 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"greffier/atomicfile"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
 )
 
 // WriteWAV writes samples as a 16-bit PCM mono WAV at the given rate. The file
@@ -69,48 +68,10 @@ func floatToPCM16(s float32) int16 {
 	return int16(v)
 }
 
-// writeAtomic writes a file through fill into a temporary sibling, syncs it, renames
-// it over path and syncs the folder. On any failure the temporary file is removed
-// and path is untouched.
-func writeAtomic(path string, fill func(io.Writer) error) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = fill(tmp); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	if err = os.Chmod(tmp.Name(), 0o600); err != nil {
-		return fmt.Errorf("chmod %s: %w", path, err)
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename into %s: %w", path, err)
-	}
-	return syncDir(dir)
+// writeAtomic writes a file through fill, atomically; recordings are the user's only.
+func writeAtomic(path string, fill func(io.Writer) error) error {
+	return atomicfile.Write(path, 0o600, fill)
 }
 
-// syncDir makes a folder's entries (a created or renamed file) durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
-	}
-	return nil
-}
+// syncDir makes a folder's entries (a created or removed file) durable.
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

@@ -51,3 +51,20 @@ const (
 	UserSecretary UserRole = "secretary"
 	UserAdmin     UserRole = "admin"
 )
+
+// Language is a language Greffier works in: the one spoken in a consultation, or a
+// note's. Notes are written in French or English; the spoken language may also be
+// Auto (detected by a multilingual whisper model).
+type Language string
+
+const (
+	LangFrench  Language = "fr"
+	LangEnglish Language = "en"
+	LangAuto    Language = "auto"
+)
+
+// NoteLanguage reports whether l is a language notes are written in (fr or en).
+func (l Language) NoteLanguage() bool { return l == LangFrench || l == LangEnglish }
+
+// Spoken reports whether l can be asked of the transcriber (fr, en or auto).
+func (l Language) Spoken() bool { return l.NoteLanguage() || l == LangAuto }

@@ -1,7 +1,10 @@
 // Package pipeline chains the core packages the way an encounter flows: audio through
-// the streaming transcriber, a transcript through a drafter and its checks, and a
-// draft into the store as a new version with its code suggestions. The desktop app and
-// the CLI both call it, so an imported file is handled the same way in either.
+// the streaming transcriber, a transcript through a drafter and its checks, a draft
+// into the store as a new version with its code suggestions, and an approved note out
+// as an export. It owns every flow the desktop app and the CLI share, and every
+// default they share (environment, data folder, models, templates, languages, the
+// code table, the drafter), so both edges behave the same: they parse input, call a
+// flow here and present the result.
 package pipeline
 
 import (

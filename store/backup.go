@@ -12,6 +12,7 @@ import (
 
 	"github.com/mattn/go-sqlite3"
 
+	"greffier/atomicfile"
 	"greffier/domain"
 )
 
@@ -38,17 +39,13 @@ func (db *DB) Backup(ctx context.Context, dst string) error {
 		os.Remove(tmp)
 		return err
 	}
-	if err := syncFile(tmp); err != nil {
+	if err := os.Chmod(tmp, 0o600); err != nil {
 		os.Remove(tmp)
-		return err
+		return fmt.Errorf("backup: %w", err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := atomicfile.Commit(tmp, dst); err != nil {
 		os.Remove(tmp)
-		return fmt.Errorf("backup: rename to %s: %w", dst, err)
-	}
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
+		return fmt.Errorf("backup: %w", err)
 	}
 	return db.write(ctx, "backup", func(tx *sql.Tx) error {
 		return db.auditTx(ctx, tx, actor{Name: "greffier"}, ActionBackup, 0, "")
@@ -121,21 +118,6 @@ func (db *DB) backupTo(ctx context.Context, path string) error {
 	}
 	if res != "ok" {
 		return fmt.Errorf("backup: the copy failed its integrity check: %s", res)
-	}
-	return nil
-}
-
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	defer f.Close()
-	if err := f.Chmod(0o600); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("backup: sync %s: %w", path, err)
 	}
 	return nil
 }

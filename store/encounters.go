@@ -19,7 +19,7 @@ type Encounter struct {
 	StartedAt time.Time             `json:"started_at"`
 	CreatedAt time.Time             `json:"created_at"`
 	UpdatedAt time.Time             `json:"updated_at"`
-	Language  string                `json:"language,omitempty"`
+	Language  domain.Language       `json:"language,omitempty"`
 	Template  string                `json:"template,omitempty"`
 	Consent   *Consent              `json:"consent,omitempty"`
 	// LatestVersion is the number of the newest draft version, 0 if none.
@@ -43,7 +43,7 @@ type NewEncounter struct {
 	By        int64 // who creates it; System for Greffier
 	PatientID int64
 	StartedAt time.Time // defaults to now
-	Language  string
+	Language  domain.Language
 	Template  string
 	Consent   *Consent
 }

@@ -12,7 +12,7 @@ func approveCommand() command {
 
 func runApprove(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "approve", "approve ID --as USER [--version N] [--db PATH]")
-	db := dbFlag(fs)
+	dbFlag(c, fs)
 	as := fs.String("as", "", "the approving physician's user name")
 	version := fs.Int("version", 0, "the version being signed (default: the latest; refused if not the latest)")
 	pos, err := parseFlags(fs, args)
@@ -26,7 +26,7 @@ func runApprove(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return usagef("encounter ID %q is not a number", pos[0])
 	}
-	s, err := openStore(ctx, *db)
+	s, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ func backupCommand() command {
 
 func runBackup(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "backup", "backup FILE [--db PATH]")
-	db := dbFlag(fs)
+	dbFlag(c, fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -21,7 +21,7 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 	if len(pos) != 1 {
 		return usagef("backup takes one FILE")
 	}
-	s, err := openStore(ctx, *db)
+	s, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}

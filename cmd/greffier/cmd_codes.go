@@ -6,40 +6,23 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"greffier/appdirs"
 	"greffier/domain"
 	"greffier/icd10"
+	"greffier/pipeline"
 )
 
 func codesCommand() command {
 	return command{
 		name:    "codes",
 		summary: "search, show and import ICD-10-CM codes",
-		run:     runCodes,
+		subs: []command{
+			{name: "search", summary: "search codes: codes search QUERY [--limit N] [--json] [--db PATH]", run: codesSearch},
+			{name: "show", summary: "show one code: codes show CODE [--json] [--db PATH]", run: codesShow},
+			{name: "import", summary: "import the CMS code table: codes import FILE [--db PATH]", run: codesImport},
+		},
 	}
-}
-
-const codesUsage = "codes search QUERY [--limit N] [--json] | codes show CODE [--json] | codes import FILE  (each takes --db PATH)"
-
-func runCodes(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: greffier %s", codesUsage)
-	}
-	switch args[0] {
-	case "search":
-		return codesSearch(ctx, c, args[1:])
-	case "show":
-		return codesShow(ctx, c, args[1:])
-	case "import":
-		return codesImport(ctx, c, args[1:])
-	case "-h", "--help", "help":
-		fmt.Fprintf(c.stderr, "usage: greffier %s\n", codesUsage)
-		return flag.ErrHelp
-	}
-	return usagef("unknown codes subcommand %q; usage: greffier %s", args[0], codesUsage)
 }
 
 // codesDBFlag adds --db to fs; the default is icd10cm.db in the data folder.
@@ -47,20 +30,17 @@ func codesDBFlag(fs *flag.FlagSet) *string {
 	return fs.String("db", "", "ICD-10-CM reference database (default: icd10cm.db in the data folder)")
 }
 
-func openCodes(ctx context.Context, path string) (*icd10.Index, error) {
+// openCodes opens the code table at path, or the data folder's.
+func openCodes(ctx context.Context, c *cli, path string) (*icd10.Index, error) {
+	if c.dbPath != "" {
+		// --db before the command names the encounter database, which codes does not
+		// use: taking it for the code table would be a guess.
+		return nil, usagef("--db before the command is the encounter database; give the code table after the subcommand: greffier codes search QUERY --db FILE")
+	}
 	if path == "" {
-		dirs, err := appdirs.Default()
-		if err != nil {
-			return nil, domain.Wrap(domain.EUnavailable, err, "find the data folder")
-		}
-		path = icd10.DefaultPath(dirs.Data)
+		return pipeline.OpenCodeIndex(ctx, c.env.Dirs)
 	}
-	if path != ":memory:" {
-		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-			return nil, domain.Wrap(domain.EUnavailable, err, "create the folder of %s", path)
-		}
-	}
-	return icd10.Open(ctx, path)
+	return pipeline.OpenCodeIndexAt(ctx, path)
 }
 
 func codesSearch(ctx context.Context, c *cli, args []string) error {
@@ -79,7 +59,7 @@ func codesSearch(ctx context.Context, c *cli, args []string) error {
 	if *limit < 1 || *limit > icd10.MaxLimit {
 		return usagef("--limit must be between 1 and %d", icd10.MaxLimit)
 	}
-	ix, err := openCodes(ctx, *db)
+	ix, err := openCodes(ctx, c, *db)
 	if err != nil {
 		return err
 	}
@@ -115,7 +95,7 @@ func codesShow(ctx context.Context, c *cli, args []string) error {
 	if len(pos) != 1 {
 		return usagef("usage: greffier codes show CODE [--json] [--db PATH]")
 	}
-	ix, err := openCodes(ctx, *db)
+	ix, err := openCodes(ctx, c, *db)
 	if err != nil {
 		return err
 	}
@@ -146,7 +126,7 @@ func codesImport(ctx context.Context, c *cli, args []string) error {
 		return domain.Wrap(domain.EInvalid, err, "open %s", pos[0])
 	}
 	defer f.Close()
-	ix, err := openCodes(ctx, *db)
+	ix, err := openCodes(ctx, c, *db)
 	if err != nil {
 		return err
 	}

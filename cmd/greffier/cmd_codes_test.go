@@ -28,8 +28,8 @@ func TestCodesCLI(t *testing.T) {
 		t.Errorf("show e119: exit %d, out %q", code, out)
 	}
 	// The starter set ships billable leaves only: the header E11 is not in it.
-	if code, _, _ = runCLI(t, "codes", "show", "E11", "--db", db); code != 2 {
-		t.Errorf("show E11 before import: exit %d, want 2 (not found)", code)
+	if code, _, _ = runCLI(t, "codes", "show", "E11", "--db", db); code != exitNotFound {
+		t.Errorf("show E11 before import: exit %d, want 3 (not found)", code)
 	}
 
 	fixture, err := filepath.Abs("../../icd10/testdata/order_small.txt")
@@ -62,21 +62,22 @@ func TestCodesCLIErrors(t *testing.T) {
 		name string
 		args []string
 		want string // in stderr
+		exit int
 	}{
-		{"no subcommand", []string{"codes"}, "usage"},
-		{"unknown subcommand", []string{"codes", "frobnicate"}, "unknown codes subcommand"},
-		{"search without query", []string{"codes", "search", "--db", db}, "usage"},
-		{"bad limit", []string{"codes", "search", "x", "--limit", "0", "--db", db}, "--limit"},
-		{"unknown code", []string{"codes", "show", "Z99.99", "--db", db}, "not in the code table"},
-		{"not a code", []string{"codes", "show", "hello", "--db", db}, "not an ICD-10-CM code"},
-		{"missing file", []string{"codes", "import", "/nonexistent/icd10cm_order_2026.txt", "--db", db}, "open /nonexistent"},
-		{"malformed file", []string{"codes", "import", bad, "--db", db}, "line 4: header flag"},
+		{"no subcommand", []string{"codes"}, "usage", exitUsage},
+		{"unknown subcommand", []string{"codes", "frobnicate"}, "unknown codes subcommand", exitUsage},
+		{"search without query", []string{"codes", "search", "--db", db}, "usage", exitUsage},
+		{"bad limit", []string{"codes", "search", "x", "--limit", "0", "--db", db}, "--limit", exitUsage},
+		{"unknown code", []string{"codes", "show", "Z99.99", "--db", db}, "not in the code table", exitNotFound},
+		{"not a code", []string{"codes", "show", "hello", "--db", db}, "not an ICD-10-CM code", exitUsage},
+		{"missing file", []string{"codes", "import", "/nonexistent/icd10cm_order_2026.txt", "--db", db}, "open /nonexistent", exitUsage},
+		{"malformed file", []string{"codes", "import", bad, "--db", db}, "line 4: header flag", exitUsage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, _, errOut := runCLI(t, tt.args...)
-			if code != 2 || !strings.Contains(errOut, tt.want) {
-				t.Errorf("exit %d, stderr %q; want exit 2 and %q", code, errOut, tt.want)
+			if code != tt.exit || !strings.Contains(errOut, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and %q", code, errOut, tt.exit, tt.want)
 			}
 		})
 	}

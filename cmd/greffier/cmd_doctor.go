@@ -42,7 +42,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	if _, err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	checks := doctorChecks(ctx)
+	checks := doctorChecks(ctx, c.env.Dirs)
 	failed := 0
 	for _, ch := range checks {
 		if ch.Required && !ch.OK {
@@ -76,7 +76,7 @@ func runDoctor(ctx context.Context, c *cli, args []string) error {
 	return nil
 }
 
-func doctorChecks(ctx context.Context) []check {
+func doctorChecks(ctx context.Context, dirs appdirs.Dirs) []check {
 	var checks []check
 	checks = append(checks, check{Name: "go", OK: true, Required: true, Detail: runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH})
 
@@ -97,7 +97,7 @@ func doctorChecks(ctx context.Context) []check {
 
 	checks = append(checks, portAudioChecks()...)
 	checks = append(checks, sqliteCheck(ctx))
-	checks = append(checks, folderChecks()...)
+	checks = append(checks, folderChecks(dirs)...)
 	if path, err := exec.LookPath("llama-server"); err == nil {
 		checks = append(checks, check{Name: "llama-server", OK: true, Detail: path})
 	} else {
@@ -158,11 +158,7 @@ func sqliteCheck(ctx context.Context) check {
 	return ch
 }
 
-func folderChecks() []check {
-	dirs, err := appdirs.Default()
-	if err != nil {
-		return []check{{Name: "data folder", Required: true, Detail: err.Error(), Fix: "set GREFFIER_DATA to a writable folder"}}
-	}
+func folderChecks(dirs appdirs.Dirs) []check {
 	data := check{Name: "data folder", Required: true, Detail: dirs.Data, Fix: "make it writable or set GREFFIER_DATA to a writable folder"}
 	if err := os.MkdirAll(dirs.Models(), 0o700); err != nil {
 		data.Detail += ": " + err.Error()

@@ -4,12 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"strings"
 
-	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/icd10"
 	"greffier/notes/draft"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
@@ -44,10 +40,7 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	dirs, err := appdirs.Default()
-	if err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "find Greffier's data folder")
-	}
+	dirs := c.env.Dirs
 	if *copyTemplates {
 		return copyBuiltinTemplates(c, dirs.Templates())
 	}
@@ -62,7 +55,7 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 		return usagef("--transcript FILE is required")
 	case *format != "json" && *format != "text":
 		return usagef("--format must be json or text, not %q", *format)
-	case *lang != "" && *lang != "fr" && *lang != "en":
+	case *lang != "" && !domain.Language(*lang).NoteLanguage():
 		return usagef("--lang must be fr or en, not %q", *lang)
 	case *llmURL != "" && *llamaModel != "":
 		return usagef("give --llm or --llama-model, not both")
@@ -79,62 +72,27 @@ func runDraft(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := loadTemplate(dirs, *tmpl)
+	t, err := pipeline.Template(dirs, *tmpl)
 	if err != nil {
 		return err
 	}
-	if *lang == "" {
-		*lang = draft.SpokenLanguage(tr.Segments)
-	}
-
-	d, cleanup, err := selectDrafter(ctx, c, dirs, *llmURL, *llamaModel, *noCodes)
-	defer cleanup() // also after a failed start: it stops what did start
+	noteLang := pipeline.NoteLanguage(domain.Language(*lang), "", tr.Segments)
+	d, err := c.drafter(ctx, *llmURL, *llamaModel, *noCodes)
 	if err != nil {
 		return err
 	}
-	note, err := pipeline.Draft(ctx, d, draft.Request{Segments: tr.Segments, Template: t, Language: *lang})
+	defer d.Close()
+	note, err := pipeline.Draft(ctx, d, draft.Request{Segments: tr.Segments, Template: t, Language: string(noteLang)})
 	if err != nil {
 		return err
 	}
 	if *format == "text" {
-		return draft.RenderText(c.stdout, note, t.Title.In(*lang))
+		return draft.RenderText(c.stdout, note, t.Title.In(string(noteLang)))
 	}
 	enc := json.NewEncoder(c.stdout)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(note)
-}
-
-// selectDrafter returns the LLM drafter when an endpoint or a GGUF is given, else the
-// extractive drafter with ICD-10-CM suggestions (unless noCodes). cleanup is never nil
-// and stops whatever was started (a managed llama-server, the code index).
-func selectDrafter(ctx context.Context, c *cli, dirs appdirs.Dirs, llmURL, llamaModel string, noCodes bool) (draft.Drafter, func(), error) {
-	if llmURL != "" || llamaModel != "" {
-		d, cleanup, err := newLLMDrafter(ctx, c, llmURL, llamaModel)
-		if cleanup == nil {
-			cleanup = func() {}
-		}
-		return d, cleanup, err
-	}
-	ex := draft.Extractive{}
-	if noCodes {
-		return ex, func() {}, nil
-	}
-	ix, err := openCodeIndex(ctx, dirs)
-	if err != nil {
-		return nil, func() {}, err
-	}
-	ex.Codes = ix
-	return ex, func() { ix.Close() }, nil
-}
-
-// loadTemplate reads --template: a file path if it looks like one, else a key looked
-// up in the user's templates folder and then among the built-in templates.
-func loadTemplate(dirs appdirs.Dirs, name string) (templates.Template, error) {
-	if strings.ContainsAny(name, `/\`) || strings.HasSuffix(name, ".yaml") || strings.HasSuffix(name, ".yml") || strings.HasSuffix(name, ".json") {
-		return templates.ReadFile(name)
-	}
-	return templates.Loader{Dir: dirs.Templates()}.Get(name)
 }
 
 func copyBuiltinTemplates(c *cli, dir string) error {
@@ -149,13 +107,4 @@ func copyBuiltinTemplates(c *cli, dir string) error {
 		fmt.Fprintf(c.stdout, "the templates are already in %s (existing files are never overwritten)\n", dir)
 	}
 	return nil
-}
-
-// openCodeIndex opens the ICD-10-CM reference database in the data folder (created
-// with the starter set on first use).
-func openCodeIndex(ctx context.Context, dirs appdirs.Dirs) (*icd10.Index, error) {
-	if err := os.MkdirAll(dirs.Data, 0o755); err != nil {
-		return nil, domain.Wrap(domain.EUnavailable, err, "create data folder %s", dirs.Data)
-	}
-	return icd10.Open(ctx, icd10.DefaultPath(dirs.Data))
 }

@@ -200,21 +200,25 @@ func TestDraftErrors(t *testing.T) {
 		name string
 		args []string
 		want string
+		exit int // 0: exitUsage
 	}{
-		{"no transcript", []string{"draft"}, "--transcript FILE is required"},
-		{"missing file", []string{"draft", "--transcript", filepath.Join(dir, "nope.txt")}, "nope.txt"},
-		{"bad jsonl", []string{"draft", "--transcript", bad}, "bad.jsonl line 1"},
-		{"bad lang", []string{"draft", good, "--lang", "de"}, "--lang must be fr or en"},
-		{"bad format", []string{"draft", good, "--format", "pdf"}, "--format must be json or text"},
-		{"offline and llm", []string{"draft", good, "--offline", "--llm", "http://127.0.0.1:1"}, "--offline"},
-		{"both backends", []string{"draft", good, "--llm", "http://127.0.0.1:1", "--llama-model", "x.gguf"}, "not both"},
-		{"unknown template", []string{"draft", good, "--template", "cardio"}, `no template "cardio"`},
+		{"no transcript", []string{"draft"}, "--transcript FILE is required", 0},
+		{"missing file", []string{"draft", "--transcript", filepath.Join(dir, "nope.txt")}, "nope.txt", exitNotFound},
+		{"bad jsonl", []string{"draft", "--transcript", bad}, "bad.jsonl line 1", 0},
+		{"bad lang", []string{"draft", good, "--lang", "de"}, "--lang must be fr or en", 0},
+		{"bad format", []string{"draft", good, "--format", "pdf"}, "--format must be json or text", 0},
+		{"offline and llm", []string{"draft", good, "--offline", "--llm", "http://127.0.0.1:1"}, "--offline", 0},
+		{"both backends", []string{"draft", good, "--llm", "http://127.0.0.1:1", "--llama-model", "x.gguf"}, "not both", 0},
+		{"unknown template", []string{"draft", good, "--template", "cardio"}, `no template "cardio"`, exitNotFound},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := runCLI(t, tc.args...)
-			if code != 2 || out != "" || !strings.Contains(errs, tc.want) {
-				t.Fatalf("exit %d, stdout %q, stderr %q; want exit 2 and %q", code, out, errs, tc.want)
+			if tc.exit == 0 {
+				tc.exit = exitUsage
+			}
+			if code != tc.exit || out != "" || !strings.Contains(errs, tc.want) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d and %q", code, out, errs, tc.exit, tc.want)
 			}
 		})
 	}
@@ -262,7 +266,7 @@ func TestEvalCommand(t *testing.T) {
 	if code, _, errs := runCLI(t, "eval"); code != 2 || !strings.Contains(errs, "--data") {
 		t.Errorf("no --data: exit %d %s", code, errs)
 	}
-	if code, _, errs := runCLI(t, "eval", "--data", t.TempDir()); code != 2 || !strings.Contains(errs, "no data set") {
+	if code, _, errs := runCLI(t, "eval", "--data", t.TempDir()); code != exitNotFound || !strings.Contains(errs, "no data set") {
 		t.Errorf("empty data: exit %d %s", code, errs)
 	}
 }

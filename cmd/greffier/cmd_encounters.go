@@ -11,92 +11,106 @@ import (
 )
 
 func encountersCommand() command {
-	return command{name: "encounters", summary: "list, show, diff encounters; mark a note ready for signature", run: runEncounters}
+	return command{name: "encounters", summary: "list, show, diff encounters; mark a note ready for signature", subs: []command{
+		encountersSub("list", "list encounters: encounters list [--state S] [--patient P] [--json]", 0, listEncounters),
+		encountersSub("show", "show one: encounters show ID [--as USER] [--json]", 1, func(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
+			return showEncounter(ctx, c, s, ids[0], f.as, f.json)
+		}),
+		encountersSub("diff", "compare two versions: encounters diff ID FROM TO [--json]", 3, diffEncounter),
+		encountersSub("ready", "mark the note ready for signature: encounters ready ID --as USER", 1, readyEncounter),
+		encountersSub("audit", "the encounter's audit trail, chain verified: encounters audit ID [--json]", 1, func(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
+			return showAudit(ctx, c, s, ids[0], f.json)
+		}),
+	}}
 }
 
-const encountersUsage = "encounters list [--state S] [--patient P] [--json] | show ID [--as USER] [--json] | diff ID FROM TO | ready ID --as USER | audit ID (all take --db PATH)"
+// encFlags are the flags the encounters subcommands share.
+type encFlags struct {
+	json           bool
+	state, patient string
+	as             string
+}
 
-func runEncounters(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return usagef("usage: greffier %s", encountersUsage)
-	}
-	fs := newFlags(c, "encounters "+args[0], encountersUsage)
-	db := dbFlag(fs)
-	asJSON := fs.Bool("json", false, "print JSON")
-	state := fs.String("state", "", "list: only encounters in this state")
-	patient := fs.String("patient", "", "list: only this patient (local id or MRN)")
-	as := fs.String("as", "", "show, ready: the user doing it")
-	pos, err := parseFlags(fs, args[1:])
-	if err != nil {
-		return err
-	}
-	var ids []int64
-	for _, p := range pos {
-		n, err := strconv.ParseInt(p, 10, 64)
+// encountersSub parses the shared flags and the n numeric arguments, opens the store
+// and runs do.
+func encountersSub(name, summary string, n int, do func(context.Context, *cli, *store.DB, encFlags, []int64) error) command {
+	return command{name: name, summary: summary, run: func(ctx context.Context, c *cli, args []string) error {
+		fs := newFlags(c, "encounters "+name, summary+" [--db PATH]")
+		dbFlag(c, fs)
+		var f encFlags
+		fs.BoolVar(&f.json, "json", false, "print JSON")
+		fs.StringVar(&f.state, "state", "", "list: only encounters in this state")
+		fs.StringVar(&f.patient, "patient", "", "list: only this patient (local id or MRN)")
+		fs.StringVar(&f.as, "as", "", "show, ready: the user doing it")
+		pos, err := parseFlags(fs, args)
 		if err != nil {
-			return usagef("%q is not a number", p)
+			return err
 		}
-		ids = append(ids, n)
-	}
-	need := map[string]int{"list": 0, "show": 1, "ready": 1, "diff": 3, "audit": 1}
-	n, ok := need[args[0]]
-	if !ok {
-		return usagef("unknown encounters subcommand %q: %s", args[0], encountersUsage)
-	}
-	if len(ids) != n {
-		return usagef("encounters %s takes %d numeric argument(s)", args[0], n)
-	}
-	s, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	switch args[0] {
-	case "list":
-		f := store.ListFilter{State: domain.EncounterState(*state)}
-		if *patient != "" {
-			if f.PatientID, err = s.FindPatient(ctx, *patient); err != nil {
-				return err
+		var ids []int64
+		for _, p := range pos {
+			id, err := strconv.ParseInt(p, 10, 64)
+			if err != nil {
+				return usagef("%q is not a number", p)
 			}
+			ids = append(ids, id)
 		}
-		es, err := s.ListEncounters(ctx, f)
+		if len(ids) != n {
+			return usagef("encounters %s takes %d numeric argument(s)", name, n)
+		}
+		s, err := c.openStore(ctx)
 		if err != nil {
 			return err
 		}
-		if *asJSON {
-			return writeJSON(c.stdout, es)
-		}
-		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tSTARTED\tSTATE\tPATIENT\tVERSIONS")
-		for _, e := range es {
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\n", e.ID, e.StartedAt.Local().Format("2006-01-02 15:04"), e.State, e.PatientID, e.LatestVersion)
-		}
-		return tw.Flush()
-	case "show":
-		return showEncounter(ctx, c, s, ids[0], *as, *asJSON)
-	case "ready":
-		u, err := userRef(ctx, s, *as)
-		if err != nil {
+		defer s.Close()
+		return do(ctx, c, s, f, ids)
+	}}
+}
+
+func listEncounters(ctx context.Context, c *cli, s *store.DB, f encFlags, _ []int64) error {
+	filter := store.ListFilter{State: domain.EncounterState(f.state)}
+	if f.patient != "" {
+		var err error
+		if filter.PatientID, err = s.FindPatient(ctx, f.patient); err != nil {
 			return err
 		}
-		if err := s.MarkReady(ctx, ids[0], u.ID); err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "encounter %d is ready for signature\n", ids[0])
-		return nil
-	case "audit":
-		return showAudit(ctx, c, s, ids[0], *asJSON)
-	default: // diff
-		d, err := s.Diff(ctx, ids[0], int(ids[1]), int(ids[2]))
-		if err != nil {
-			return err
-		}
-		if *asJSON {
-			return writeJSON(c.stdout, d)
-		}
-		fmt.Fprint(c.stdout, d.String())
-		return nil
 	}
+	es, err := s.ListEncounters(ctx, filter)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return writeJSON(c.stdout, es)
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTARTED\tSTATE\tPATIENT\tVERSIONS")
+	for _, e := range es {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%d\n", e.ID, e.StartedAt.Local().Format("2006-01-02 15:04"), e.State, e.PatientID, e.LatestVersion)
+	}
+	return tw.Flush()
+}
+
+func readyEncounter(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
+	u, err := userRef(ctx, s, f.as)
+	if err != nil {
+		return err
+	}
+	if err := s.MarkReady(ctx, ids[0], u.ID); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "encounter %d is ready for signature\n", ids[0])
+	return nil
+}
+
+func diffEncounter(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
+	d, err := s.Diff(ctx, ids[0], int(ids[1]), int(ids[2]))
+	if err != nil {
+		return err
+	}
+	if f.json {
+		return writeJSON(c.stdout, d)
+	}
+	fmt.Fprint(c.stdout, d.String())
+	return nil
 }
 
 func showEncounter(ctx context.Context, c *cli, s *store.DB, id int64, as string, asJSON bool) error {

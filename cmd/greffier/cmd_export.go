@@ -3,19 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
+	"greffier/pipeline"
 	"strconv"
-	"strings"
 	"time"
-
-	"greffier/domain"
-	"greffier/export"
-	"greffier/export/fhir"
-	"greffier/export/fromstore"
-	"greffier/export/hl7"
-	"greffier/export/pdf"
-	"greffier/export/text"
-	"greffier/store"
 )
 
 func exportCommand() command {
@@ -31,11 +21,11 @@ const exportUsage = `export ID --format fhir|hl7|pdf|txt [--out FILE | --post UR
   pdf   a printable note
   txt   plain text
 Without --out or --post the export goes to standard output.
-Only a note approved by a physician exports (exit 2 otherwise).`
+Only a note approved by a physician exports (exit 5 otherwise).`
 
 func runExport(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "export", exportUsage)
-	db := dbFlag(fs)
+	dbFlag(c, fs)
 	format := fs.String("format", "", "fhir, hl7, pdf or txt")
 	out := fs.String("out", "", "write the export to FILE")
 	post := fs.String("post", "", "send it: a FHIR base URL (fhir) or an MLLP HOST:PORT (hl7)")
@@ -54,140 +44,37 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return usagef("encounter ID %q is not a number", pos[0])
 	}
-	switch *format {
-	case "fhir", "hl7", "pdf", "txt":
-	case "":
+	if *format == "" {
 		return usagef("--format is required: fhir, hl7, pdf or txt")
-	default:
-		return usagef("unknown --format %q: want fhir, hl7, pdf or txt", *format)
 	}
-	if *out != "" && *post != "" {
-		return usagef("give --out or --post, not both")
+	if *token == "" {
+		*token = c.env.FHIRToken
 	}
-	if *post != "" && (*format == "pdf" || *format == "txt") {
-		return usagef("--post sends fhir or hl7 only; use --out for %s", *format)
-	}
-
-	s, err := openStore(ctx, *db)
+	s, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	// The store's check first: a note that is not approved never gets rendered.
-	if err := s.CanExport(ctx, id); err != nil {
-		return err
+	x := pipeline.Export{EncounterID: id, Format: *format, HL7TX: *hl7TX, Out: *out, Post: *post, Token: *token, Timeout: *timeout}
+	if *as != "" {
+		u, err := s.UserByName(ctx, *as)
+		if err != nil {
+			return err
+		}
+		x.By = u.ID
 	}
-	by, err := exporter(ctx, s, id, *as)
+	if *out == "" && *post == "" {
+		x.To = c.stdout
+	}
+	res, err := pipeline.RunExport(ctx, s, x)
 	if err != nil {
 		return err
-	}
-	doc, err := fromstore.Load(ctx, s, id, by.ID)
-	if err != nil {
-		return err
-	}
-
-	var data []byte
-	var sent string
-	switch *format {
-	case "txt":
-		data = []byte(text.Render(doc))
-	case "pdf":
-		data, err = pdf.Render(doc)
-	case "fhir":
-		data, sent, err = exportFHIR(ctx, doc, *post, tokenOrEnv(*token), *timeout)
-	case "hl7":
-		opt := hl7.Options{Now: time.Now()}
-		if *hl7TX {
-			opt.Presentation = hl7.TX
-		}
-		data, sent, err = exportHL7(ctx, doc, opt, *post, *timeout)
-	}
-	if err != nil {
-		return err
-	}
-
-	switch {
-	case *post != "":
-	case *out != "":
-		if err := export.WriteFile(*out, data); err != nil {
-			return domain.Wrap(domain.EInvalid, err, "write the export")
-		}
-	default:
-		if _, err := c.stdout.Write(data); err != nil {
-			return fmt.Errorf("write the export: %w", err)
-		}
-	}
-	if err := s.MarkExported(ctx, id, by.ID, *format); err != nil {
-		return fmt.Errorf("the export succeeded but recording it failed: %w", err)
 	}
 	switch {
 	case *post != "":
-		fmt.Fprintf(c.stdout, "encounter %d exported as %s to %s: %s\n", id, *format, *post, sent)
+		fmt.Fprintf(c.stdout, "encounter %d exported as %s to %s: %s\n", id, *format, *post, res.Sent)
 	case *out != "":
 		fmt.Fprintf(c.stdout, "encounter %d exported as %s to %s\n", id, *format, *out)
 	}
 	return nil
-}
-
-// exporter is --as, or the approving physician.
-func exporter(ctx context.Context, s *store.DB, id int64, as string) (store.User, error) {
-	if as != "" {
-		return s.UserByName(ctx, as)
-	}
-	e, err := s.GetEncounter(ctx, id)
-	if err != nil {
-		return store.User{}, err
-	}
-	users, err := s.ListUsers(ctx)
-	if err != nil {
-		return store.User{}, err
-	}
-	for _, u := range users {
-		if u.ID == e.ApprovedBy {
-			return u, nil
-		}
-	}
-	return store.User{}, usagef("--as USER is required: the approving physician is unknown")
-}
-
-func tokenOrEnv(t string) string {
-	if t != "" {
-		return t
-	}
-	return os.Getenv("GREFFIER_FHIR_TOKEN")
-}
-
-func exportFHIR(ctx context.Context, doc export.Document, post, token string, timeout time.Duration) ([]byte, string, error) {
-	b, err := fhir.Build(doc, fhir.Options{Now: time.Now()})
-	if err != nil {
-		return nil, "", err
-	}
-	if post == "" {
-		data, err := fhir.Marshal(b)
-		return data, "", err
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	res, err := fhir.Client{BaseURL: post, Token: token}.Post(ctx, b)
-	if err != nil {
-		return nil, "", err
-	}
-	created := res.Created()
-	return nil, fmt.Sprintf("%d resources created, %d already there", created, len(res.Entries)-created), nil
-}
-
-func exportHL7(ctx context.Context, doc export.Document, opt hl7.Options, post string, timeout time.Duration) ([]byte, string, error) {
-	msg, ctrl, err := hl7.MDM(doc, opt)
-	if err != nil {
-		return nil, "", err
-	}
-	if post == "" {
-		return msg, "", nil
-	}
-	addr := strings.TrimPrefix(post, "mllp://")
-	ack, err := hl7.Sender{Addr: addr, Timeout: timeout}.Send(ctx, msg, ctrl)
-	if err != nil {
-		return nil, "", err
-	}
-	return nil, "acknowledged " + ack.Code + " for message " + ctrl, nil
 }

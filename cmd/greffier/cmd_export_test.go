@@ -128,11 +128,11 @@ func TestExportCLI(t *testing.T) {
 		t.Fatalf("fixture encounter %d", id)
 	}
 
-	// Not approved: refused with exit 2, whatever the format.
+	// Not approved: refused with exit 5 (conflict), whatever the format.
 	for _, f := range []string{"txt", "pdf", "fhir", "hl7"} {
 		code, out, errs := runCLI(t, "export", sid, "--format", f, "--db", dbp)
-		if code != 2 || !strings.Contains(errs, "approved") || out != "" {
-			t.Fatalf("export %s before approval: exit %d, out %q, err %q; want 2, nothing out", f, code, out, errs)
+		if code != exitConflict || !strings.Contains(errs, "approved") || out != "" {
+			t.Fatalf("export %s before approval: exit %d, out %q, err %q; want 5, nothing out", f, code, out, errs)
 		}
 	}
 	if code, _, errs := runCLI(t, "approve", sid, "--as", "Dr Éloïse Durand", "--db", dbp); code != 0 {
@@ -236,10 +236,12 @@ func TestExportCLI(t *testing.T) {
 		{"export", sid, "--format", "pdf", "--post", srv.URL, "--db", dbp},
 		{"export", sid, "--format", "txt", "--out", "x", "--post", "y", "--db", dbp},
 		{"export", "abc", "--format", "txt", "--db", dbp},
-		{"export", "99", "--format", "txt", "--db", dbp},
 	} {
-		if code, _, errs := runCLI(t, args...); code != 2 {
+		if code, _, errs := runCLI(t, args...); code != exitUsage {
 			t.Errorf("%v: exit %d (%s), want 2", args, code, errs)
 		}
+	}
+	if code, _, errs := runCLI(t, "export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
+		t.Errorf("export of a missing encounter: exit %d (%s), want 3", code, errs)
 	}
 }

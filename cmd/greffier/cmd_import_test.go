@@ -32,8 +32,8 @@ func TestImportCommand(t *testing.T) {
 	if code, _, errs := runCLI(t, "import", in, "--out", dir); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	if code, _, errs := runCLI(t, "import", in, "--out", dir); code != 2 || !strings.Contains(errs, "already exists") {
-		t.Errorf("second import: exit %d %s, want 2 and 'already exists'", code, errs)
+	if code, _, errs := runCLI(t, "import", in, "--out", dir); code != exitConflict || !strings.Contains(errs, "already exists") {
+		t.Errorf("second import: exit %d %s, want 5 and 'already exists'", code, errs)
 	}
 }
 

@@ -7,85 +7,81 @@ import (
 	"strings"
 	"time"
 
-	"greffier/appdirs"
 	"greffier/domain"
 	"greffier/transcribe/models"
 )
 
 func modelsCommand() command {
-	return command{
-		name:    "models",
-		summary: "list, download, import, remove and verify whisper models",
-		run:     runModels,
-	}
+	return command{name: "models", summary: "list, download, import, remove and verify whisper models", subs: []command{
+		modelsSub("list", "models list: installed and known models", func(ctx context.Context, c *cli, mgr *models.Manager, rest []string, _ string) error {
+			if len(rest) != 0 {
+				return usagef("models list takes no arguments")
+			}
+			return listModels(c.stdout, mgr)
+		}),
+		modelsSub("pull", "models pull NAME: download a model, checksum verified", pullModel),
+		modelsSub("import", "models import FILE [--name NAME]: install a model file", func(ctx context.Context, c *cli, mgr *models.Manager, rest []string, name string) error {
+			if len(rest) != 1 {
+				return usagef("models import needs one model FILE")
+			}
+			p, err := mgr.Import(rest[0], name)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.stdout, "imported %s\n", p)
+			return nil
+		}),
+		modelsSub("rm", "models rm NAME...: remove models", removeModels),
+		modelsSub("verify", "models verify [NAME...]: check the installed models' files", func(ctx context.Context, c *cli, mgr *models.Manager, rest []string, _ string) error {
+			return verifyModels(c.stdout, mgr, rest)
+		}),
+	}}
 }
 
-const modelsUsage = "models list|pull NAME|import FILE [--name NAME]|rm NAME|verify [NAME...] [--dir DIR] [--base-url URL]"
+// modelsSub parses the flags every models subcommand takes (--dir, --base-url,
+// --name) and runs do on the models folder.
+func modelsSub(name, summary string, do func(ctx context.Context, c *cli, mgr *models.Manager, rest []string, name string) error) command {
+	return command{name: name, summary: summary, run: func(ctx context.Context, c *cli, args []string) error {
+		fs := newFlags(c, "models "+name, summary+" [--dir DIR] [--base-url URL]")
+		dir := fs.String("dir", "", "models folder (default: the data folder's models/)")
+		baseURL := fs.String("base-url", c.env.ModelBaseURL, "where to download from (default: $GREFFIER_MODEL_URL, else upstream, "+models.DefaultBaseURL+")")
+		as := fs.String("name", "", "with import: the name to install the model under")
+		rest, err := parseFlags(fs, args)
+		if err != nil {
+			return err
+		}
+		if *dir == "" {
+			*dir = c.env.Dirs.Models()
+		}
+		return do(ctx, c, &models.Manager{Dir: *dir, BaseURL: *baseURL}, rest, *as)
+	}}
+}
 
-func runModels(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "models", modelsUsage)
-	dir := fs.String("dir", "", "models folder (default: the data folder's models/)")
-	baseURL := fs.String("base-url", "", "where to download from (default: upstream, "+models.DefaultBaseURL+")")
-	name := fs.String("name", "", "with import: the name to install the model under")
-	pos, err := parseFlags(fs, args)
+func pullModel(ctx context.Context, c *cli, mgr *models.Manager, rest []string, _ string) error {
+	if len(rest) != 1 {
+		return usagef("models pull needs one model NAME (see 'greffier models list')")
+	}
+	mgr.Progress = progressPrinter(c.stderr)
+	p, err := mgr.Pull(ctx, rest[0])
+	fmt.Fprintln(c.stderr)
 	if err != nil {
 		return err
 	}
-	if len(pos) == 0 {
-		return usagef("usage: greffier %s", modelsUsage)
+	fmt.Fprintf(c.stdout, "installed %s (checksum verified)\n", p)
+	return nil
+}
+
+func removeModels(ctx context.Context, c *cli, mgr *models.Manager, rest []string, _ string) error {
+	if len(rest) == 0 {
+		return usagef("models rm needs a model NAME")
 	}
-	if *dir == "" {
-		d, err := appdirs.Default()
-		if err != nil {
-			return domain.Wrap(domain.EUnavailable, err, "find the models folder")
-		}
-		*dir = d.Models()
-	}
-	mgr := &models.Manager{Dir: *dir, BaseURL: *baseURL}
-	verb, rest := pos[0], pos[1:]
-	switch verb {
-	case "list", "ls":
-		if len(rest) != 0 {
-			return usagef("models list takes no arguments")
-		}
-		return listModels(c.stdout, mgr)
-	case "pull":
-		if len(rest) != 1 {
-			return usagef("models pull needs one model NAME (see 'greffier models list')")
-		}
-		mgr.Progress = progressPrinter(c.stderr)
-		p, err := mgr.Pull(ctx, rest[0])
-		fmt.Fprintln(c.stderr)
-		if err != nil {
+	for _, n := range rest {
+		if err := mgr.Remove(n); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "installed %s (checksum verified)\n", p)
-		return nil
-	case "import":
-		if len(rest) != 1 {
-			return usagef("models import needs one model FILE")
-		}
-		p, err := mgr.Import(rest[0], *name)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(c.stdout, "imported %s\n", p)
-		return nil
-	case "rm", "remove":
-		if len(rest) == 0 {
-			return usagef("models rm needs a model NAME")
-		}
-		for _, n := range rest {
-			if err := mgr.Remove(n); err != nil {
-				return err
-			}
-			fmt.Fprintf(c.stdout, "removed %s\n", n)
-		}
-		return nil
-	case "verify":
-		return verifyModels(c.stdout, mgr, rest)
+		fmt.Fprintf(c.stdout, "removed %s\n", n)
 	}
-	return usagef("unknown models action %q; usage: greffier %s", verb, modelsUsage)
+	return nil
 }
 
 func listModels(w io.Writer, mgr *models.Manager) error {

@@ -42,8 +42,8 @@ func TestModelsCLI(t *testing.T) {
 	if code, out, _ = runCLI(t, "models", "rm", "broken", "clinic", "--dir", mdir); code != 0 {
 		t.Fatalf("rm: exit %d %s", code, out)
 	}
-	if code, _, _ = runCLI(t, "models", "rm", "clinic", "--dir", mdir); code != 2 {
-		t.Fatalf("rm of a missing model: exit %d, want 2", code)
+	if code, _, _ = runCLI(t, "models", "rm", "clinic", "--dir", mdir); code != exitNotFound {
+		t.Fatalf("rm of a missing model: exit %d, want 3", code)
 	}
 	if code, _, _ = runCLI(t, "models", "frobnicate", "--dir", mdir); code != 2 {
 		t.Fatalf("unknown action: exit %d", code)

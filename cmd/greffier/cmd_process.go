@@ -5,13 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"greffier/appdirs"
 	"greffier/domain"
-	"greffier/notes/draft"
 	"greffier/pipeline"
 	"greffier/store"
-	"greffier/transcribe"
-	"greffier/transcribe/models"
 	"greffier/transcribe/whisper"
 )
 
@@ -38,7 +34,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	llamaModel := fs.String("llama-model", "", "GGUF model file to run with llama-server")
 	threads := fs.Int("threads", 0, "transcription threads (0: one per core, at most 8)")
 	consentBy := fs.String("consent-by", "", "user who obtained the patient's consent to the recording (optional: recorded with the encounter)")
-	dbPath := dbFlag(fs)
+	dbFlag(c, fs)
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -46,17 +42,14 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	switch {
 	case len(pos) != 1:
 		return usagef("need exactly one audio FILE, got %d", len(pos))
-	case *spoken != "en" && *spoken != "fr" && *spoken != "auto":
+	case !domain.Language(*spoken).Spoken():
 		return usagef("--spoken must be en, fr or auto, not %q", *spoken)
-	case *lang != "" && *lang != "fr" && *lang != "en":
+	case *lang != "" && !domain.Language(*lang).NoteLanguage():
 		return usagef("--lang must be fr or en, not %q", *lang)
 	case *llmURL != "" && *llamaModel != "":
 		return usagef("give --llm or --llama-model, not both")
 	}
-	dirs, err := appdirs.Default()
-	if err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "find the data folder")
-	}
+	dirs := c.env.Dirs
 	file := pos[0]
 
 	// Check everything that can be wrong with the input before anything is stored.
@@ -64,25 +57,23 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	t, err := loadTemplate(dirs, *tmpl)
+	t, err := pipeline.Template(dirs, *tmpl)
 	if err != nil {
 		return err
 	}
 	if *model == "" {
-		if *model, err = (&models.Manager{Dir: dirs.Models()}).Default(); err != nil {
-			return err
-		}
+		*model = c.env.WhisperModel
+	}
+	if *model, err = pipeline.WhisperModel(dirs, *model); err != nil {
+		return err
 	}
 	eng, err := whisper.Load(*model)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	if *spoken == "auto" && !eng.Multilingual() {
-		*spoken = "en"
-	}
 
-	db, err := openStore(ctx, *dbPath)
+	db, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -95,53 +86,36 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 		}
 		consent = &store.Consent{Kind: "recording imported", By: u.ID, At: time.Now()}
 	}
-	enc, err := newImportedEncounter(ctx, db, *patient, *mrn, *spoken, t.Key, consent)
+	spokenLang := pipeline.SpokenLanguage(domain.Language(*spoken), eng.Multilingual())
+	// The recording was made outside Greffier: consent is recorded only when someone
+	// vouches for it.
+	enc, err := pipeline.NewEncounter(ctx, db, pipeline.NewEncounterInput{
+		By: store.System, MRN: *mrn, Name: *patient, Language: spokenLang, Template: t.Key, Consent: consent})
 	if err != nil {
 		return err
 	}
-	if _, err := pipeline.KeepRecording(ctx, db, dirs.Recordings(), enc.ID, file); err != nil {
-		return err
-	}
-	segs, err := pipeline.TranscribeSamples(ctx, eng, nil, samples, transcribe.Options{Language: *spoken, Threads: *threads}, nil)
+	segs, err := pipeline.ImportRecording(ctx, db, dirs, eng, pipeline.Recording{
+		EncounterID: enc.ID, File: file, Samples: samples, Spoken: spokenLang, Threads: *threads})
 	if err != nil {
 		return err
 	}
-	if err := db.SaveSegments(ctx, enc.ID, segs); err != nil {
-		return err
-	}
-	if *lang == "" {
-		*lang = draft.SpokenLanguage(segs)
-	}
-	d, cleanup, err := selectDrafter(ctx, c, dirs, *llmURL, *llamaModel, false)
-	defer cleanup()
+	in, err := pipeline.LoadDraft(ctx, db, dirs, pipeline.DraftRequest{EncounterID: enc.ID, Template: *tmpl, Language: domain.Language(*lang)})
 	if err != nil {
 		return err
 	}
-	note, err := pipeline.Draft(ctx, d, draft.Request{Segments: segs, Template: t, Language: *lang})
+	d, err := c.drafter(ctx, *llmURL, *llamaModel, false)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	note, err := pipeline.Draft(ctx, d, in.Request)
 	if err != nil {
 		return fmt.Errorf("encounter %d is stored with its transcript; drafting failed: %w", enc.ID, err)
 	}
-	if _, err := pipeline.SaveDraft(ctx, db, enc.ID, store.System, note, segs, t.Title.In(*lang)); err != nil {
+	if _, err := pipeline.SaveDraft(ctx, db, enc.ID, store.System, note, segs, in.Title); err != nil {
 		return err
 	}
 	fmt.Fprintln(c.stdout, enc.ID)
 	fmt.Fprintf(c.stderr, "encounter %d: %d transcript segments, draft ready for review (greffier encounters show %d)\n", enc.ID, len(segs), enc.ID)
 	return nil
-}
-
-// newImportedEncounter creates the encounter (and its patient, if named). The recording
-// was made outside Greffier, so consent is recorded only when someone vouches for it.
-func newImportedEncounter(ctx context.Context, db *store.DB, name, mrn, spoken, template string, consent *store.Consent) (store.Encounter, error) {
-	var patientID int64
-	if name != "" || mrn != "" {
-		p, err := db.CreatePatient(ctx, store.Patient{Name: name, MRN: mrn})
-		if err != nil {
-			return store.Encounter{}, err
-		}
-		patientID = p.ID
-	}
-	return db.CreateEncounter(ctx, store.NewEncounter{
-		By: store.System, PatientID: patientID, Language: spoken, Template: template,
-		Consent: consent,
-	})
 }

@@ -67,7 +67,7 @@ func TestProcessBadFileStoresNothing(t *testing.T) {
 func TestProcessWithoutModelSaysHowToGetOne(t *testing.T) {
 	t.Setenv("GREFFIER_DATA", t.TempDir())
 	code, _, errs := runCLI(t, "process", transcribetest.JFKPath(t))
-	if code != 2 || !strings.Contains(errs, "models import") {
+	if code != exitUnavailable || !strings.Contains(errs, "models import") {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
 }

@@ -9,28 +9,20 @@ import (
 )
 
 func retentionCommand() command {
-	return command{name: "retention", summary: "delete audio of notes approved more than N days ago", run: runRetention}
+	return command{name: "retention", summary: "delete audio of notes approved more than N days ago", subs: []command{
+		{name: "run", summary: "delete the audio past its retention: retention run [--json]", run: runRetention},
+		{name: "set", summary: "keep audio DAYS after approval: retention set DAYS --as USER", run: runRetentionSet},
+	}}
 }
 
 func runRetention(ctx context.Context, c *cli, args []string) error {
-	if len(args) > 0 && args[0] == "set" {
-		return runRetentionSet(ctx, c, args[1:])
-	}
-	if len(args) == 0 || args[0] != "run" {
-		return usagef("usage: greffier retention run [--json] [--db PATH] | greffier retention set DAYS --as USER [--db PATH]")
-	}
 	fs := newFlags(c, "retention run", "retention run [--json] [--db PATH]")
-	db := dbFlag(fs)
 	asJSON := fs.Bool("json", false, "print JSON")
-	if _, err := parseFlags(fs, args[1:]); err != nil {
+	var rep store.RetentionReport
+	err := c.withStore(ctx, fs, args, func(s *store.DB) (err error) {
+		rep, err = s.RunRetention(ctx)
 		return err
-	}
-	s, err := openStore(ctx, *db)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	rep, err := s.RunRetention(ctx)
+	})
 	if err != nil {
 		return err
 	}
@@ -50,7 +42,7 @@ func runRetention(ctx context.Context, c *cli, args []string) error {
 // runRetentionSet changes how many days after approval audio is kept.
 func runRetentionSet(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "retention set", "retention set DAYS --as USER [--db PATH]")
-	db := dbFlag(fs)
+	dbFlag(c, fs)
 	as := fs.String("as", "", "the user making the change (recorded in the audit log)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
@@ -63,7 +55,7 @@ func runRetentionSet(ctx context.Context, c *cli, args []string) error {
 	if err != nil || days < 0 {
 		return usagef("DAYS %q must be a whole number, 0 or more", pos[0])
 	}
-	s, err := openStore(ctx, *db)
+	s, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}

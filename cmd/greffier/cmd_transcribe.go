@@ -21,8 +21,8 @@ func transcribeCommand() command {
 }
 
 func runTranscribe(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "transcribe", "transcribe --model PATH [--lang en|fr|auto] [--threads N] [--prompt TEXT] [--stream [--speed X] [--glossary F] [--phrases F]] [--json] FILE")
-	model := fs.String("model", "", "whisper.cpp ggml model file (required)")
+	fs := newFlags(c, "transcribe", "transcribe [--model PATH] [--lang en|fr|auto] [--threads N] [--prompt TEXT] [--stream [--speed X] [--glossary F] [--phrases F]] [--json] FILE")
+	model := fs.String("model", "", "whisper.cpp ggml model file (default: $GREFFIER_MODEL, else the models folder's default)")
 	lang := fs.String("lang", "auto", "spoken language: en, fr or auto")
 	threads := fs.Int("threads", 0, "compute threads (0: one per core, at most 8)")
 	prompt := fs.String("prompt", "", "initial prompt: vocabulary to expect (drug names, clinic terms)")
@@ -36,12 +36,7 @@ func runTranscribe(ctx context.Context, c *cli, args []string) error {
 	if len(pos) != 1 {
 		return usagef("need exactly one audio FILE, got %d", len(pos))
 	}
-	if *model == "" {
-		return usagef("--model is required (see 'greffier doctor' for the models folder)")
-	}
-	switch *lang {
-	case "en", "fr", "auto":
-	default:
+	if !domain.Language(*lang).Spoken() {
 		return usagef("--lang must be en, fr or auto, not %q", *lang)
 	}
 	if *threads < 0 {
@@ -52,12 +47,19 @@ func runTranscribe(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
+	if *model == "" {
+		*model = c.env.WhisperModel
+	}
+	if *model, err = pipeline.WhisperModel(c.env.Dirs, *model); err != nil {
+		return err
+	}
 	eng, err := whisper.Load(*model)
 	if err != nil {
 		return err
 	}
 	defer eng.Close()
-	opts := transcribe.Options{Language: *lang, Threads: *threads, InitialPrompt: *prompt}
+	spoken := pipeline.SpokenLanguage(domain.Language(*lang), eng.Multilingual())
+	opts := transcribe.Options{Language: string(spoken), Threads: *threads, InitialPrompt: *prompt}
 	if *stream {
 		return streamFile(ctx, c, eng, samples, opts, *asJSON, *streamOpts)
 	}

@@ -56,7 +56,7 @@ func streamFile(ctx context.Context, c *cli, eng transcribe.Engine, samples []fl
 			fmt.Fprintf(c.stderr, "glossary: %d terms do not fit whisper's prompt and were left out (put the important ones first)\n", p.Omitted)
 		}
 	}
-	vad, err := streamVAD(s.VADModel, opts.Threads)
+	vad, err := streamVAD(c.env.Dirs, s.VADModel, opts.Threads)
 	if err != nil {
 		return err
 	}
@@ -103,11 +103,9 @@ func streamFile(ctx context.Context, c *cli, eng transcribe.Engine, samples []fl
 }
 
 // streamVAD loads the Silero VAD when the user has its model, else our own.
-func streamVAD(path string, threads int) (transcribe.VAD, error) {
+func streamVAD(dirs appdirs.Dirs, path string, threads int) (transcribe.VAD, error) {
 	if path == "" {
-		if d, err := appdirs.Default(); err == nil {
-			path = transcribe.FindSileroVAD(d.Models())
-		}
+		path = transcribe.FindSileroVAD(dirs.Models())
 	}
 	if path == "" {
 		return transcribe.NewEnergyVAD(), nil

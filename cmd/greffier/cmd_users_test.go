@@ -48,10 +48,10 @@ func TestStoreCommands(t *testing.T) {
 	id := "1"
 
 	code, _, errs := runCLI(t, "approve", id, "--as", "Léa", "--db", dbp)
-	if code != 2 || !strings.Contains(errs, "not allowed") {
-		t.Fatalf("secretary approves: exit %d, %q; want 2 and a message", code, errs)
+	if code != exitForbidden || !strings.Contains(errs, "not allowed") {
+		t.Fatalf("secretary approves: exit %d, %q; want 4 and a message", code, errs)
 	}
-	if code, _, errs := runCLI(t, "approve", "99", "--as", "Dr Martin", "--db", dbp); code != 2 || !strings.Contains(errs, "no encounter") {
+	if code, _, errs := runCLI(t, "approve", "99", "--as", "Dr Martin", "--db", dbp); code != exitNotFound || !strings.Contains(errs, "no encounter") {
 		t.Errorf("approve missing encounter: %d %q", code, errs)
 	}
 	if code, out, errs := runCLI(t, "approve", id, "--as", "Dr Martin", "--db", dbp); code != 0 || !strings.Contains(out, "approved by Dr Martin") {
@@ -79,7 +79,7 @@ func TestStoreCommands(t *testing.T) {
 	if code, out, errs := runCLI(t, "backup", bk, "--db", dbp); code != 0 || !strings.Contains(out, bk) || !strings.Contains(errs, "key file") {
 		t.Errorf("backup: %d %q %q", code, out, errs)
 	}
-	if code, _, _ := runCLI(t, "backup", bk, "--db", dbp); code != 2 {
+	if code, _, _ := runCLI(t, "backup", bk, "--db", dbp); code != exitConflict {
 		t.Errorf("backup over existing file: exit %d", code)
 	}
 	// Approved just now: nothing is old enough to delete.

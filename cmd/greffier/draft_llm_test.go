@@ -93,11 +93,11 @@ func TestDraftLLMFlags(t *testing.T) {
 	}{
 		// 0.0.0.0 is not loopback for the check, but nothing listens there here: the
 		// user is told the transcript leaves the machine, then that the server is down.
-		{"remote endpoint is announced", []string{"--llm", "http://0.0.0.0:1"}, 1,
+		{"remote endpoint is announced", []string{"--llm", "http://0.0.0.0:1"}, exitUnavailable,
 			[]string{"notice: sending the transcript to http://0.0.0.0:1", "connection refused"}},
-		{"local endpoint down", []string{"--llm", "http://127.0.0.1:1"}, 1, []string{"connection refused", "previous draft is kept"}},
+		{"local endpoint down", []string{"--llm", "http://127.0.0.1:1"}, exitUnavailable, []string{"connection refused", "previous draft is kept"}},
 		{"not a URL", []string{"--llm", "ftp://x"}, 2, []string{"want an http(s) URL"}},
-		{"missing model", []string{"--llama-model", filepath.Join(dir, "none.gguf")}, 2, []string{"none.gguf"}},
+		{"missing model", []string{"--llama-model", filepath.Join(dir, "none.gguf")}, exitNotFound, []string{"none.gguf"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := runCLI(t, append([]string{"draft", "--transcript", tr, "--lang", "en"}, tc.args...)...)

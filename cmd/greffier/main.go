@@ -1,5 +1,6 @@
 // Command greffier is Greffier's headless CLI: the same core as the desktop app,
-// without a window. Each subcommand lives in its own file and is listed in commands().
+// without a window. Each subcommand lives in its own file and is listed in commands();
+// the flows themselves live in package pipeline, shared with the app.
 package main
 
 import (
@@ -8,27 +9,42 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"sort"
 	"syscall"
+	"time"
 
 	"greffier/domain"
+	"greffier/logfile"
+	"greffier/pipeline"
+	"greffier/store"
 )
 
-// command is one subcommand. run returns a *domain.Error (or a usageError) for
-// failures the user can fix; anything else is reported as internal.
+// command is one subcommand: run, or, for a group (greffier users add …), subs.
+// run returns a *domain.Error (or a usageError) for failures the user can fix;
+// anything else is reported as internal.
 type command struct {
 	name    string
 	summary string
 	run     func(ctx context.Context, cli *cli, args []string) error
+	subs    []command
 }
 
-// cli carries the process's streams, so tests can run commands in-process.
+// cli carries the process's streams and the configuration resolved once in run, so
+// tests can run commands in-process.
 type cli struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
+	getenv func(string) string
+
+	// env is the environment's configuration (data folder, GREFFIER_*).
+	env pipeline.Env
+	// dbPath is --db, before the command or after it; "" is the data folder's.
+	dbPath string
+	log    *slog.Logger
 }
 
 func commands() []command {
@@ -53,60 +69,163 @@ func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
+// Exit statuses, one per kind of failure (the README lists them).
+const (
+	exitOK          = 0
+	exitInternal    = 1 // a bug or an unexpected failure: see logs/cli.log
+	exitUsage       = 2 // bad invocation or invalid input
+	exitNotFound    = 3
+	exitForbidden   = 4
+	exitConflict    = 5 // the encounter's state does not allow it
+	exitUnavailable = 6 // a component is missing or down (model, server, device, disk)
+)
+
+// exitStatus maps an error to the process's exit status: the only place it is done.
+func exitStatus(err error) int {
+	var ue usageError
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		return exitUsage
+	}
+	switch domain.ErrorCode(err) {
+	case domain.EInvalid:
+		return exitUsage
+	case domain.ENotFound:
+		return exitNotFound
+	case domain.EForbidden:
+		return exitForbidden
+	case domain.EConflict:
+		return exitConflict
+	case domain.EUnavailable:
+		return exitUnavailable
+	}
+	return exitInternal
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:])
+	code := run(ctx, &cli{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}, os.Args[1:])
 	stop()
 	os.Exit(code)
 }
 
-// run executes one command line and returns the exit code: 0 success, 2 bad input or
-// usage, 1 internal failure.
+// run executes one command line and returns its exit status (exitStatus). Global
+// flags (--db) may come before the command; configuration is resolved here, once.
 func run(ctx context.Context, c *cli, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		printUsage(c.stderr)
+	gfs := flag.NewFlagSet("greffier", flag.ContinueOnError)
+	gfs.SetOutput(io.Discard)
+	gfs.StringVar(&c.dbPath, "db", "", "")
+	if err := gfs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(c.stderr, "", commands())
+			return exitOK
+		}
+		fmt.Fprintf(c.stderr, "greffier: %v\n\n", err)
+		printUsage(c.stderr, "", commands())
+		return exitUsage
+	}
+	args = gfs.Args()
+	if len(args) == 0 || args[0] == "help" {
+		printUsage(c.stderr, "", commands())
 		if len(args) == 0 {
-			return 2
+			return exitUsage
 		}
-		return 0
+		return exitOK
 	}
-	for _, cmd := range commands() {
-		if cmd.name == args[0] {
-			return exitCode(c, cmd.name, cmd.run(ctx, c, args[1:]))
-		}
+	if c.getenv == nil {
+		c.getenv = os.Getenv
 	}
-	fmt.Fprintf(c.stderr, "greffier: unknown command %q\n\n", args[0])
-	printUsage(c.stderr)
-	return 2
+	env, err := pipeline.ReadEnv(c.getenv)
+	if err != nil {
+		fmt.Fprintf(c.stderr, "greffier: %v\n", err)
+		return exitStatus(err)
+	}
+	c.env = env
+	logger, logs, err := logfile.New(env.Dirs.Logs(), "cli")
+	if err != nil {
+		// The command still runs: a read-only data folder is reported by what needs it.
+		fmt.Fprintf(c.stderr, "greffier: notice: no log file: %v\n", err)
+		logger = logfile.Discard()
+	} else {
+		defer logs.Close()
+	}
+	c.log = logger
+	return dispatch(ctx, c, "", commands(), args)
 }
 
-func exitCode(c *cli, name string, err error) int {
-	if err == nil {
-		return 0
+// dispatch runs the command named by args[0] among cmds (a group's subcommands
+// when group is not ""), and reports how it ended.
+func dispatch(ctx context.Context, c *cli, group string, cmds []command, args []string) int {
+	full := func(name string) string {
+		if group == "" {
+			return name
+		}
+		return group + " " + name
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" {
+		printUsage(c.stderr, group, cmds)
+		if len(args) == 0 {
+			return exitUsage
+		}
+		return exitOK
 	}
-	fmt.Fprintf(c.stderr, "greffier %s: %v\n", name, err)
-	var ue usageError
-	if errors.As(err, &ue) {
-		return 2
+	for _, cmd := range cmds {
+		if cmd.name != args[0] {
+			continue
+		}
+		if cmd.subs != nil {
+			return dispatch(ctx, c, full(cmd.name), cmd.subs, args[1:])
+		}
+		start := time.Now()
+		err := cmd.run(ctx, c, args[1:])
+		return c.report(full(cmd.name), err, time.Since(start))
 	}
-	switch domain.ErrorCode(err) {
-	case domain.EInvalid, domain.ENotFound, domain.EForbidden, domain.EConflict:
-		return 2
+	if group == "" {
+		fmt.Fprintf(c.stderr, "greffier: unknown command %q\n\n", args[0])
+	} else {
+		fmt.Fprintf(c.stderr, "greffier: unknown %s subcommand %q\n\n", group, args[0])
 	}
-	return 1
+	printUsage(c.stderr, group, cmds)
+	return exitUsage
 }
 
-func printUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: greffier COMMAND [FLAGS] [ARGS]\n\ncommands:")
-	cmds := commands()
+// report tells the user how a command ended and logs it: internal errors with their
+// cause. Only the command's name is logged, never its arguments (they may name a
+// patient); error messages are user-safe by contract (domain.Error).
+func (c *cli) report(name string, err error, took time.Duration) int {
+	status := exitStatus(err)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(c.stderr, "greffier %s: %v\n", name, err)
+	}
+	switch {
+	case status == exitInternal:
+		c.log.Error("command failed", "command", name, "exit", status, "cause", err.Error())
+	case status != exitOK:
+		c.log.Info("command refused", "command", name, "exit", status, "code", domain.ErrorCode(err))
+	default:
+		c.log.Info("command done", "command", name, "ms", took.Milliseconds())
+	}
+	return status
+}
+
+func printUsage(w io.Writer, group string, cmds []command) {
+	if group == "" {
+		fmt.Fprintln(w, "usage: greffier [--db PATH] COMMAND [FLAGS] [ARGS]\n\ncommands:")
+	} else {
+		fmt.Fprintf(w, "usage: greffier %s SUBCOMMAND [FLAGS] [ARGS]\n\nsubcommands:\n", group)
+	}
+	cmds = append([]command(nil), cmds...)
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].name < cmds[j].name })
 	for _, cmd := range cmds {
 		fmt.Fprintf(w, "  %-12s %s\n", cmd.name, cmd.summary)
 	}
-	fmt.Fprintln(w, "\nRun 'greffier COMMAND -h' for a command's flags.")
+	if group == "" {
+		fmt.Fprintln(w, "\nRun 'greffier COMMAND -h' for a command's flags. --db PATH (the encounter database) may")
+		fmt.Fprintln(w, "come before the command or after it.\n\nexit status: 0 done, 1 internal error (see logs/cli.log in the data folder),")
+		fmt.Fprintln(w, "2 usage or invalid input, 3 not found, 4 forbidden, 5 conflict (wrong state), 6 unavailable")
+	}
 }
 
 // newFlags returns a flag set that reports errors instead of exiting.
@@ -141,4 +260,33 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// dbFlag adds --db to a command's flags: it overrides a --db given before the command.
+func dbFlag(c *cli, fs *flag.FlagSet) {
+	fs.StringVar(&c.dbPath, "db", c.dbPath, "encounter database (default: greffier.db in the data folder)")
+}
+
+// withStore parses args for a command that takes no argument (fs gets --db), opens
+// the encounter database and runs do on it.
+func (c *cli) withStore(ctx context.Context, fs *flag.FlagSet, args []string, do func(s *store.DB) error) error {
+	dbFlag(c, fs)
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("unexpected arguments %q", pos)
+	}
+	s, err := c.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	return do(s)
+}
+
+// openStore opens the encounter database: --db, or the data folder's.
+func (c *cli) openStore(ctx context.Context) (*store.DB, error) {
+	return pipeline.OpenStore(ctx, c.env.Dirs, c.dbPath)
 }

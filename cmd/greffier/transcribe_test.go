@@ -65,15 +65,18 @@ func TestTranscribeBadInputExits2NamingTheFile(t *testing.T) {
 
 func TestTranscribeUsageErrors(t *testing.T) {
 	model := transcribetest.EmptyModel(t, "tiny.en")
-	for _, args := range [][]string{
-		{"transcribe"},
-		{"transcribe", "a.wav"},
-		{"transcribe", "--model", model, "--lang", "de", "a.wav"},
-		{"transcribe", "--model", model, "--bogus", "a.wav"},
-		{"transcribe", "--model", filepath.Join(t.TempDir(), "missing.bin"), transcribetest.JFKPath(t)},
+	for _, c := range []struct {
+		args []string
+		exit int
+	}{
+		{[]string{"transcribe"}, exitUsage},
+		{[]string{"transcribe", "a.wav"}, exitNotFound},
+		{[]string{"transcribe", "--model", model, "--lang", "de", "a.wav"}, exitUsage},
+		{[]string{"transcribe", "--model", model, "--bogus", "a.wav"}, exitUsage},
+		{[]string{"transcribe", "--model", filepath.Join(t.TempDir(), "missing.bin"), transcribetest.JFKPath(t)}, exitNotFound},
 	} {
-		if code, _, errs := runCLI(t, args...); code != 2 {
-			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errs)
+		if code, _, errs := runCLI(t, c.args...); code != c.exit {
+			t.Errorf("%v: exit %d, want %d (%s)", c.args, code, c.exit, errs)
 		}
 	}
 }

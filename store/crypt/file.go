@@ -7,9 +7,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"greffier/atomicfile"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // Encrypted files (audio recordings) are a header then chunks, after the STREAM
@@ -219,42 +219,11 @@ func (k *Keys) transformFile(src, dst string, f func(io.Reader, io.Writer) error
 		return fmt.Errorf("open %s: %w", src, err)
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", dst, err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err := tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("chmod %s: %w", tmp.Name(), err)
-	}
-	if err := f(in, tmp); err != nil {
+	// Recordings are the user's only (0600).
+	if err := atomicfile.Write(dst, 0o600, func(out io.Writer) error { return f(in, out) }); err != nil {
 		return fmt.Errorf("%s -> %s: %w", src, dst, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dst, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", dst, err)
-	}
-	if err := os.Rename(tmp.Name(), dst); err != nil {
-		return fmt.Errorf("rename to %s: %w", dst, err)
-	}
-	return syncDir(filepath.Dir(dst))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("open folder %s: %w", dir, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder %s: %w", dir, err)
 	}
 	return nil
 }
+
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

@@ -10,9 +10,9 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
+	"greffier/atomicfile"
+	"io"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -85,24 +85,14 @@ func Write(path, kind string) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".emptymodel-*")
+	err = atomicfile.Write(path, 0o644, func(f io.Writer) error {
+		w := bufio.NewWriter(f)
+		if err := encode(w, h); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
 	if err != nil {
-		return fmt.Errorf("write empty model %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	w := bufio.NewWriter(tmp)
-	if err := encode(w, h); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write empty model %s: %w", path, err)
-	}
-	if err := w.Flush(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write empty model %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write empty model %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("write empty model %s: %w", path, err)
 	}
 	return nil

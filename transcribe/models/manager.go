@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"greffier/atomicfile"
 	"greffier/domain"
 )
 
@@ -251,25 +252,13 @@ func (m *Manager) Import(src, name string) (string, error) {
 		return "", domain.Wrap(domain.EInvalid, err, "open %s", src)
 	}
 	defer in.Close()
-	tmp, err := os.CreateTemp(m.Dir, ".import-*")
-	if err != nil {
-		return "", domain.Wrap(domain.EUnavailable, err, "import into %s", m.Dir)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := io.Copy(tmp, in); err != nil {
-		tmp.Close()
-		return "", writeError(err, "import "+src, m.Dir)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", writeError(err, "import "+src, m.Dir)
-	}
-	if err := tmp.Close(); err != nil {
-		return "", writeError(err, "import "+src, m.Dir)
-	}
 	dst := m.Path(name)
-	if err := commit(tmp.Name(), dst); err != nil {
-		return "", err
+	err = atomicfile.Write(dst, 0o644, func(w io.Writer) error {
+		_, err := io.Copy(w, in)
+		return err
+	})
+	if err != nil {
+		return "", writeError(err, "import "+src, m.Dir)
 	}
 	return dst, nil
 }
@@ -280,12 +269,8 @@ func commit(tmp, dst string) error {
 	if err := os.Chmod(tmp, 0o644); err != nil {
 		return domain.Wrap(domain.EUnavailable, err, "install model %s", dst)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := atomicfile.Commit(tmp, dst); err != nil {
 		return domain.Wrap(domain.EUnavailable, err, "install model %s", dst)
-	}
-	if d, err := os.Open(filepath.Dir(dst)); err == nil {
-		d.Sync()
-		d.Close()
 	}
 	return nil
 }

@@ -8,9 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"greffier/domain"
 	"greffier/llm"
@@ -118,4 +120,39 @@ func Drafter(ctx context.Context, client *llm.Client, model string, codes llmdra
 		d.ContextTokens = n
 	}
 	return d
+}
+
+// Probe checks that an OpenAI-compatible endpoint answers (GET /v1/models), with the
+// same URL rules, model query and bearer token as the drafter, so a test that passes
+// in Settings means drafting can reach it. Errors are *domain.Error: EInvalid for a
+// malformed URL, EUnavailable when it does not answer or answers an error.
+func Probe(ctx context.Context, rawURL, apiKey string) error {
+	client, _, _, err := Endpoint(rawURL, apiKey)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(strings.TrimRight(client.BaseURL, "/"), "/v1")
+	u, err := url.Parse(base)
+	if err != nil {
+		return domain.Errorf(domain.EInvalid, "%q is not a URL", rawURL)
+	}
+	u.Path += "/v1/models"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return domain.Wrap(domain.EInvalid, err, "%q is not a usable URL", Host(rawURL))
+	}
+	if apiKey != "" {
+		req.Header.Set("Authorization", "Bearer "+apiKey)
+	}
+	// No proxy, as for drafting: the transcript's path is the one tested.
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	res, err := hc.Do(req)
+	if err != nil {
+		return domain.Wrap(domain.EUnavailable, err, "the language model at %s does not answer", Host(rawURL))
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return domain.Errorf(domain.EUnavailable, "the language model at %s answered HTTP %d", Host(rawURL), res.StatusCode)
+	}
+	return nil
 }

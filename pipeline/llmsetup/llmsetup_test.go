@@ -9,10 +9,10 @@ import (
 	"greffier/domain"
 	"greffier/llm/llmtest"
 	"greffier/notes/draft"
-	"greffier/notes/llmdraft/llmsetup"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
 	"greffier/notes/transcript"
+	"greffier/pipeline/llmsetup"
 )
 
 func TestSplitModel(t *testing.T) {
