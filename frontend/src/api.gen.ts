@@ -98,7 +98,7 @@ export interface EncounterSummary {
 
 /** greffier/app.EncounterView */
 export interface EncounterView extends EncounterSummary {
-  language: string;
+  language: Language;
   template: string;
   consent_kind: string;
   latest_version: number;
@@ -149,6 +149,9 @@ export interface Job {
   error?: UIError;
 }
 
+/** greffier/domain.Language */
+export type Language = 'fr' | 'en' | 'auto';
+
 /** greffier/app.LevelEvent */
 export interface LevelEvent {
   rms_dbfs: number;
@@ -185,7 +188,7 @@ export interface ModelInfo {
 export interface NewEncounter {
   patient_label: string;
   patient_name: string;
-  language: string;
+  language: Language;
   template: string;
   consent: boolean;
   consent_kind: string;
