@@ -79,11 +79,12 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	note.Medications = medications(lx, units)
 	note.Vitals = vitals(units)
 	note.Allergies = allergies(units, req.Language)
-	note.Problems = problems(lx, units, req.Language)
+	found := findProblems(lx, units)
+	note.Problems = problemsOf(found, req.Language)
 	note.Orders = orders(units)
 	note.FollowUp, note.PatientInstructions = advice(units)
 	if e.Codes != nil {
-		if err := suggestCodes(ctx, e.Codes, lx, &note); err != nil {
+		if err := suggestCodes(ctx, e.Codes, found, &note); err != nil {
 			if ctx.Err() != nil {
 				return schema.Note{}, ctx.Err()
 			}
@@ -242,64 +243,6 @@ func clinical(u unit, lx *lexicon) bool {
 		}
 	}
 	return u.role == domain.RolePatient && len(strings.Fields(u.norm)) >= 10
-}
-
-// problems lists the conditions of the lexicon that the transcript affirms (not
-// negated, not a relative's, not conditional, not a question answered no).
-func problems(lx *lexicon, units []unit, lang string) []schema.Problem {
-	var out []schema.Problem
-	index := map[int]int{}
-	for _, u := range units {
-		if !u.affirmed() {
-			continue
-		}
-		for ci, c := range lx.conditions {
-			hit := false
-			for _, syn := range c.synonyms {
-				pos := strings.Index(u.norm, syn.phrase)
-				if pos >= 0 && !negatedBefore(u.norm, pos) && !conditionalBefore(u.norm, pos) {
-					hit = true
-					break
-				}
-			}
-			if !hit {
-				continue
-			}
-			if i, ok := index[ci]; ok {
-				if len(out[i].Evidence) < 8 {
-					out[i].Evidence = appendIDs(out[i].Evidence, u.evidence)
-				}
-				continue
-			}
-			index[ci] = len(out)
-			out = append(out, schema.Problem{Title: label(lang, c.TitleEN, c.TitleFR), Evidence: append(schema.Evidence{}, u.evidence...)})
-		}
-	}
-	return out
-}
-
-// suggestCodes asks the suggester for each problem's code with the lexicon's query.
-func suggestCodes(ctx context.Context, cs CodeSuggester, lx *lexicon, note *schema.Note) error {
-	queries := map[string]string{}
-	for _, c := range lx.conditions {
-		queries[c.TitleEN] = c.Query
-		queries[c.TitleFR] = c.Query
-	}
-	for i := range note.Problems {
-		q := queries[note.Problems[i].Title]
-		if q == "" {
-			q = note.Problems[i].Title
-		}
-		codes, err := cs.Suggest(ctx, q, 1)
-		if err != nil {
-			return fmt.Errorf("suggest a code for problem %d: %w", i, err)
-		}
-		if len(codes) > 0 {
-			c := codes[0]
-			note.Problems[i].ICD10 = &c
-		}
-	}
-	return nil
 }
 
 // orders reads tests, imaging, referrals and procedures the clinician orders.
