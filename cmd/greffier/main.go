@@ -37,7 +37,7 @@ func commands() []command {
 		devicesCommand(), recordCommand(), importCommand(),
 		transcribeCommand(),
 		modelsCommand(),
-		draftCommand(),
+		draftCommand(), checkCommand(),
 		evalCommand(),
 		codesCommand(),
 		exportCommand(),

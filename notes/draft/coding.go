@@ -30,8 +30,8 @@ type finding struct {
 const (
 	confAssessed  = 0.9  // the clinician names it while assessing or planning
 	confClinician = 0.75 // the clinician affirms it elsewhere in the visit
-	confPatient   = 0.6  // only the patient speaks of it, more than once
-	confOnce      = 0.5  // one mention by the patient
+	confPatient   = 0.65 // only the patient speaks of it, more than once
+	confOnce      = 0.6  // one mention by the patient
 
 	// MinCodeConfidence is the confidence under which no code is suggested: a wrong
 	// code costs more than a missing one.
@@ -83,14 +83,16 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 		}
 		// In a question with its short answer, only a yes affirms what the question names.
 		text := u.text
+		clin := u.role == domain.RoleClinician
 		if q, a, ok := strings.Cut(u.text, " — "); ok && len(u.evidence) == 2 {
 			text = a
 			if u.answer > 0 {
+				// The clinician named it and the patient confirmed.
 				text = q + ". " + a
+				clin = clin || u.asker == domain.RoleClinician
 			}
 		}
 		norm := normalize(text)
-		clin := u.role == domain.RoleClinician
 		assessing := clin && (ui >= closing || anyCue(assessCues, norm))
 		for ci := range lx.conditions {
 			c := &lx.conditions[ci]

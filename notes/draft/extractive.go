@@ -151,6 +151,7 @@ func buildUnits(segs []domain.Segment) []unit {
 				u.text = text + " — " + reply
 				u.answer = answerSign(normalize(reply))
 				u.question = false
+				u.asker = s.Role
 				u.role = segs[i+1].Role
 				u.evidence = schema.Evidence{s.ID, segs[i+1].ID}
 				i++
