@@ -11,7 +11,7 @@ import (
 func evalCommand() command {
 	return command{
 		name:    "eval",
-		summary: "score the extractive drafter on ACI-Bench and MTS-Dialog (ROUGE, coverage)",
+		summary: "score the extractive drafter on ACI-Bench and MTS-Dialog (ROUGE, coverage, codes, fact checker)",
 		run:     runEval,
 	}
 }
@@ -41,6 +41,18 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprintf(c.stdout, "Greffier drafting evaluation — data %s\n\n", *data)
 	if err := eval.WriteTable(c.stdout, rep); err != nil {
 		return err
+	}
+	if len(rep.Coding) > 0 {
+		fmt.Fprintf(c.stdout, "\nICD-10-CM suggestions (extractive drafter, starter code table)\n\n")
+		if err := eval.WriteCoding(c.stdout, rep.Coding); err != nil {
+			return err
+		}
+	}
+	if len(rep.Checker) > 0 {
+		fmt.Fprintf(c.stdout, "\nFact checker: mutation tests\n\n")
+		if err := eval.WriteChecker(c.stdout, rep.Checker); err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(c.stdout, "done in %s\n", time.Since(start).Round(100*time.Millisecond))
 	return nil

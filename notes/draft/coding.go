@@ -285,3 +285,43 @@ func suggestCodes(ctx context.Context, cs CodeSuggester, fs []*finding, note *sc
 func sameCode(a, b string) bool {
 	return strings.EqualFold(strings.ReplaceAll(a, ".", ""), strings.ReplaceAll(b, ".", ""))
 }
+
+// CodesIn reads a written text (a reference note's assessment, say) with the same
+// lexicon, context rules and injury table as the drafter: affirmed holds the codes of
+// the conditions it affirms, notAffirmed those it only denies, doubts, plans to test,
+// makes hypothetical, past or someone else's. The evaluation builds its gold set so.
+func CodesIn(text string) (affirmed, notAffirmed map[string]bool, err error) {
+	lx, err := loadLexicon()
+	if err != nil {
+		return nil, nil, err
+	}
+	var units []unit
+	for i, line := range strings.Split(text, "\n") {
+		if t := strings.TrimSpace(line); t != "" {
+			units = append(units, unit{text: t, norm: normalize(t), evidence: schema.Evidence{i}})
+		}
+	}
+	affirmed, notAffirmed = map[string]bool{}, map[string]bool{}
+	for _, f := range findProblems(lx, units) {
+		if f.code != "" {
+			affirmed[f.code] = true
+		}
+	}
+	for ci := range lx.conditions {
+		c := &lx.conditions[ci]
+		if c.Code == "" {
+			continue
+		}
+		for _, syn := range c.synonyms {
+			for _, m := range findMentions(text, syn.phrase, notThisCondition) {
+				if m.assertion != Affirmed {
+					notAffirmed[c.Code] = true
+				}
+			}
+		}
+	}
+	for code := range affirmed {
+		delete(notAffirmed, code)
+	}
+	return affirmed, notAffirmed, nil
+}
