@@ -56,7 +56,7 @@ func triggers(cat Assertion, backward bool, phrases ...string) []trigger {
 // contextTriggers lists English and French triggers. Longer phrases are tried first
 // at each position, so "no longer" (historical) wins over "no" (negated).
 var contextTriggers = concatTriggers(
-	triggers(Negated, false, "no", "not", "denies", "denied", "deny", "denying", "without", "never", "negative for", "free of",
+	triggers(Negated, false, "no", "not", "n t", "denies", "denied", "deny", "denying", "without", "never", "negative for", "free of",
 		"absence of", "don't have", "doesn't have", "didn't have", "haven't had", "hasn't had", "no signs of", "no evidence of",
 		"none", "nor", "neither", "rather than", "instead of",
 		"pas", "pas de", "sans", "aucun", "aucune", "jamais", "ni", "absence de", "nie", "ne présente pas", "exempt de"),
@@ -75,6 +75,10 @@ var contextTriggers = concatTriggers(
 		"peu probable", "à éliminer"),
 	tightTriggers(Possible, "test", "tests", "testing", "swab", "screen", "screening", "panel", "vaccine", "vaccines", "vaccination",
 		"shot", "shots", "booster", "exposure", "scare", "precautions", "test came back", "dépistage", "vaccin", "vaccination"),
+	// A question asks; it does not assert ("have you had any fever", ACI-Bench
+	// transcripts have no question marks).
+	triggers(Possible, false, "any", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
 	triggers(Hypothetical, false, "if", "in case", "should you", "should it", "watch for", "watch out for", "look out for", "look for",
 		"signs of", "symptoms of", "risk of", "risk for", "at risk", "prevent", "prevention", "preventing", "to avoid", "avoid",
 		"unless", "could develop", "can cause", "can lead to", "lead to", "side effect", "side effects", "in order to", "reduce the risk",

@@ -267,6 +267,11 @@ func suggestCodes(ctx context.Context, cs CodeSuggester, fs []*finding, note *sc
 		if f.code == "" || f.confidence() < MinCodeConfidence || i >= len(note.Problems) {
 			continue
 		}
+		// A symptom (chapter R) is coded only when the clinician assesses it: said
+		// elsewhere it is usually a review of systems or part of a diagnosis.
+		if strings.HasPrefix(f.code, "R") && !f.assessed {
+			continue
+		}
 		codes, err := cs.Suggest(ctx, f.code, 1)
 		if err != nil {
 			return fmt.Errorf("suggest a code for problem %d: %w", i, err)
