@@ -37,6 +37,7 @@ type trigger struct {
 	category Assertion
 	backward bool
 	tight    bool // backward over one word only: "covid test", "flu shot"
+	question bool // asks rather than asserts: "have you had any"
 }
 
 // Scope limits, in words.
@@ -58,7 +59,7 @@ func triggers(cat Assertion, backward bool, phrases ...string) []trigger {
 var contextTriggers = concatTriggers(
 	triggers(Negated, false, "no", "not", "n t", "denies", "denied", "deny", "denying", "without", "never", "negative for", "free of",
 		"absence of", "don't have", "doesn't have", "didn't have", "haven't had", "hasn't had", "no signs of", "no evidence of",
-		"none", "nor", "neither", "rather than", "instead of",
+		"none", "nor", "neither", "rather than", "instead of", "nothing", "none of",
 		"pas", "pas de", "sans", "aucun", "aucune", "jamais", "ni", "absence de", "nie", "ne présente pas", "exempt de"),
 	triggers(Negated, true, "ruled out", "was negative", "were negative", "is negative", "came back negative", "negative",
 		"resolved", "has resolved", "went away", "gone away", "is gone",
@@ -77,7 +78,7 @@ var contextTriggers = concatTriggers(
 		"shot", "shots", "booster", "exposure", "scare", "precautions", "test came back", "dépistage", "vaccin", "vaccination"),
 	// A question asks; it does not assert ("have you had any fever", ACI-Bench
 	// transcripts have no question marks).
-	triggers(Possible, false, "any", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+	questionTriggers("any", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
 		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
 	triggers(Hypothetical, false, "if", "in case", "should you", "should it", "watch for", "watch out for", "look out for", "look for",
 		"signs of", "symptoms of", "risk of", "risk for", "at risk", "prevent", "prevention", "preventing", "to avoid", "avoid",
@@ -104,6 +105,14 @@ func tightTriggers(cat Assertion, phrases ...string) []trigger {
 	return out
 }
 
+func questionTriggers(phrases ...string) []trigger {
+	out := triggers(Possible, false, phrases...)
+	for i := range out {
+		out[i].question = true
+	}
+	return out
+}
+
 func concatTriggers(lists ...[]trigger) []trigger {
 	var out []trigger
 	for _, l := range lists {
@@ -119,7 +128,8 @@ var pseudoTriggers = [][]string{
 	strings.Fields("no problem"), strings.Fields("no problems with"), strings.Fields("not just"), strings.Fields("gram negative"),
 	strings.Fields("not been controlled"), strings.Fields("not controlled"), strings.Fields("not well controlled"),
 	strings.Fields("not improving"), strings.Fields("not getting better"), strings.Fields("not going away"), strings.Fields("not gone away"),
-	strings.Fields("if not"), strings.Fields("whether or not"), strings.Fields("pas seulement"), strings.Fields("pas contrôlé"),
+	strings.Fields("if not"), strings.Fields("whether or not"), strings.Fields("without contrast"), strings.Fields("with or without"),
+	strings.Fields("no matter"), strings.Fields("not sure if"), strings.Fields("pas seulement"), strings.Fields("pas contrôlé"),
 	strings.Fields("pas équilibré"), strings.Fields("pas bien contrôlé"),
 }
 
@@ -146,7 +156,26 @@ var answerPrefix = regexp.MustCompile(`(?i)^\s*(?:no|nope|yes|yeah|yep|non|oui|o
 // sentence split in words). Categories other than Affirmed are checked in order of
 // precedence: someone else's, then negated, possible, hypothetical, historical.
 func assertionAt(words []string, start, end int) Assertion {
-	found := map[Assertion]bool{}
+	return assertionIn(words, start, end, true, forwardScope)
+}
+
+// assertionIn is assertionAt; questions false ignores the triggers of questions (a
+// note's sentence says "denies any fever": "any" does not ask there).
+// scope is the forward scope: the fact checker reads a note's lists ("denies fever,
+// chills, nausea, vomiting, diarrhea") to their end.
+func assertionIn(words []string, start, end int, questions bool, scope int) Assertion {
+	return assertionFromHits(words, scanTriggers(words, questions), start, end, scope)
+}
+
+// triggerHit is a trigger found at pos in a sentence.
+type triggerHit struct {
+	pos int
+	t   trigger
+}
+
+// scanTriggers finds the triggers of a sentence, left to right, skipping pseudo-triggers.
+func scanTriggers(words []string, questions bool) []triggerHit {
+	var hits []triggerHit
 	for i := 0; i < len(words); {
 		if n := matchPseudo(words[i:]); n > 0 {
 			i += n
@@ -157,11 +186,22 @@ func assertionAt(words []string, start, end int) Assertion {
 			i++
 			continue
 		}
+		if !t.question || questions {
+			hits = append(hits, triggerHit{pos: i, t: t})
+		}
+		i += n
+	}
+	return hits
+}
+
+func assertionFromHits(words []string, hits []triggerHit, start, end, scope int) Assertion {
+	found := map[Assertion]bool{}
+	for _, h := range hits {
+		i, t, n := h.pos, h.t, len(h.t.words)
 		if i < end && i+n > start { // a trigger inside the phrase itself does not count
-			i += n
 			continue
 		}
-		if !t.backward && i+n <= start && inScope(words, i+n, start, t.category, forwardScope) {
+		if !t.backward && i+n <= start && inScope(words, i+n, start, t.category, scope) {
 			found[t.category] = true
 		}
 		limit := backwardScope
@@ -171,7 +211,6 @@ func assertionAt(words []string, start, end int) Assertion {
 		if t.backward && i >= end && inScope(words, end, i, t.category, limit) {
 			found[t.category] = true
 		}
-		i += n
 	}
 	for _, a := range []Assertion{Other, Negated, Possible, Hypothetical, Historical} {
 		if found[a] {
@@ -204,9 +243,23 @@ func matchPseudo(words []string) int {
 	return 0
 }
 
+// triggersByFirst indexes contextTriggers by their first word. Read-only.
+var triggersByFirst = func() map[string][]trigger {
+	m := map[string][]trigger{}
+	for _, t := range contextTriggers {
+		if len(t.words) > 0 {
+			m[t.words[0]] = append(m[t.words[0]], t)
+		}
+	}
+	return m
+}()
+
 func matchTrigger(words []string) (trigger, int) {
 	var best trigger
-	for _, t := range contextTriggers {
+	if len(words) == 0 {
+		return best, 0
+	}
+	for _, t := range triggersByFirst[words[0]] {
 		if len(t.words) > len(best.words) && hasPrefixWords(words, t.words) {
 			best = t
 		}

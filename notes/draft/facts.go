@@ -102,7 +102,8 @@ type facts struct {
 	numbers  map[string]bool   // "20", "0.5"
 	units    map[string]string // number → unit family value ("20" → "mg") when stated with one
 	freqs    map[string]bool   // canonical frequencies: "2/d", "prn", "hs"
-	sides    map[string]bool   // "right", "left", "both"
+	sides    map[string]int    // "right", "left", "both": how many times
+	lines    [][]string        // normalized words by line (evidence: one segment a line)
 	sites    map[string]bool   // canonical body sites
 	weekdays map[string]bool
 	words    []string // normalized words, for negation
@@ -186,7 +187,7 @@ func unitFamily(u string) string {
 // readFacts extracts the facts of a text.
 func readFacts(lx *lexicon, text string) facts {
 	f := facts{drugs: map[string]bool{}, numbers: map[string]bool{}, units: map[string]string{}, freqs: map[string]bool{},
-		sides: map[string]bool{}, sites: map[string]bool{}, weekdays: map[string]bool{}}
+		sides: map[string]int{}, sites: map[string]bool{}, weekdays: map[string]bool{}}
 	num := digitize(text)
 	norm := normalize(num)
 	for _, d := range lx.findDrugs(norm) {
@@ -209,9 +210,12 @@ func readFacts(lx *lexicon, text string) facts {
 	}
 	sideText := notSide.ReplaceAllString(norm, " ")
 	f.words = strings.Fields(norm)
+	for _, line := range strings.FieldsFunc(strings.ReplaceAll(num, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
+		f.lines = append(f.lines, strings.Fields(normalize(line)))
+	}
 	for _, w := range strings.Fields(sideText) {
 		if s, ok := sideWords[w]; ok {
-			f.sides[s] = true
+			f.sides[s]++
 		}
 	}
 	for _, w := range f.words {
@@ -283,8 +287,9 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 			out = append(out, "frequency "+fr)
 		}
 	}
-	for sd := range s.sides {
-		if !e.sides[sd] && !(sd != "both" && e.sides["both"]) {
+	for sd, n := range s.sides {
+		// A side said more often than the evidence says it was swapped somewhere.
+		if sd != "both" && n > e.sides[sd] {
 			out = append(out, "side "+sd)
 		}
 	}
@@ -298,7 +303,7 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 			out = append(out, "day "+d)
 		}
 	}
-	out = append(out, negationMismatches(s.words, e.words)...)
+	out = append(out, negationMismatches(s.lines, e.lines)...)
 	slices.Sort(out)
 	return out
 }
@@ -313,40 +318,95 @@ func hasUnitFor(f facts, n string) bool {
 }
 
 // negationMismatches compares how statement and evidence present each content word
-// the statement shares with the evidence: negated in one and affirmed in the other
-// everywhere is a dropped or added negation.
-func negationMismatches(sw, ew []string) []string {
+// they share: only affirmed in one and only negated in the other is a dropped or
+// added negation. A question answered no on the next line negates what it asks;
+// answered yes, affirms it. In the statement (a note's sentence) other questions'
+// words ("denies any fever") do not make a question.
+func negationMismatches(statement, evidence [][]string) []string {
+	st, ev := polarities(statement, false), polarities(evidence, true)
 	var out []string
-	seen := map[string]bool{}
-	for i, w := range sw {
-		if len([]rune(w)) < 4 || stopWords[w] || seen[w] || negationWord[w] {
-			continue
-		}
-		seen[w] = true
-		sa := assertionAt(sw, i, i+1)
-		if sa != Affirmed && sa != Negated {
-			continue
-		}
-		neg, aff := false, false
-		for j, x := range ew {
-			if x != w {
+	for _, line := range statement {
+		for _, w := range line {
+			w = stem(w)
+			s, e := st[w], ev[w]
+			if e == nil || len([]rune(w)) < 4 || stopWords[w] || negationWord[w] || s.reported {
 				continue
 			}
-			switch assertionAt(ew, j, j+1) {
-			case Negated:
-				neg = true
-			case Affirmed:
-				aff = true
+			s.reported = true
+			switch {
+			case s.aff && !s.neg && e.neg && !e.aff:
+				out = append(out, "negation of "+w+" dropped")
+			case s.neg && !s.aff && e.aff && !e.neg:
+				out = append(out, "negation of "+w+" added")
 			}
-		}
-		switch {
-		case sa == Affirmed && neg && !aff:
-			out = append(out, "negation of "+w+" dropped")
-		case sa == Negated && aff && !neg:
-			out = append(out, "negation of "+w+" added")
 		}
 	}
 	return out
+}
+
+// listScope is the checker's forward scope, in words.
+const listScope = 15
+
+// stem folds a plural ("migraines") into its singular.
+func stem(w string) string {
+	if len(w) > 4 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+		return w[:len(w)-1]
+	}
+	return w
+}
+
+type polarity struct{ neg, aff, reported bool }
+
+func polarities(lines [][]string, questions bool) map[string]*polarity {
+	out := map[string]*polarity{}
+	for li, words := range lines {
+		answer := 0
+		if li+1 < len(lines) && isQuestion(words) {
+			answer = replySign(lines[li+1])
+		}
+		hits := scanTriggers(words, questions || answer != 0)
+		for j, x := range words {
+			a := assertionFromHits(words, hits, j, j+1, listScope)
+			if a == Possible && answer != 0 {
+				a = Affirmed
+				if answer < 0 {
+					a = Negated
+				}
+			}
+			x = stem(x)
+			p := out[x]
+			if p == nil {
+				p = &polarity{}
+				out[x] = p
+			}
+			p.neg = p.neg || a == Negated
+			p.aff = p.aff || a == Affirmed
+		}
+	}
+	return out
+}
+
+// isQuestion: a line that asks (ACI-Bench transcripts have no question marks).
+func isQuestion(words []string) bool {
+	for i := range words {
+		if t, n := matchTrigger(words[i:]); n > 0 && t.question {
+			return true
+		}
+	}
+	return false
+}
+
+// replySign reads a reply: -1 for no, +1 for yes, 0 otherwise.
+func replySign(words []string) int {
+	for _, w := range words[:min(3, len(words))] {
+		switch w {
+		case "no", "nope", "non", "nothing", "never", "rien", "jamais":
+			return -1
+		case "yes", "yeah", "yep", "oui", "ouais":
+			return 1
+		}
+	}
+	return 0
 }
 
 var negationWord = map[string]bool{"denies": true, "denied": true, "without": true, "never": true, "negative": true, "aucun": true, "aucune": true, "jamais": true, "sans": true}

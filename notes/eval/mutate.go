@@ -74,22 +74,25 @@ func mutate(kind, s, evidence string) (string, bool) {
 		swap := map[string]string{"right": "left", "left": "right"}[strings.ToLower(s[m[2]:m[3]])]
 		return s[:m[2]] + swap + s[m[3]:], true
 	case MutDropNeg:
-		m := dropNegRE.FindStringIndex(s)
-		if m == nil {
-			return "", false
+		// A negation that bears on a finding ("no fever", "denies any chest pain"),
+		// not a bare answer ("No.").
+		for _, m := range dropNegRE.FindAllStringIndex(s, -1) {
+			if !findingAfter(s[m[1]:]) {
+				continue
+			}
+			w := strings.ToLower(strings.TrimSpace(s[m[0]:m[1]]))
+			repl := map[string]string{"denies": "reports ", "denied": "reported ", "without": "with "}[w]
+			return s[:m[0]] + repl + s[m[1]:], true
 		}
-		w := strings.ToLower(strings.TrimSpace(s[m[0]:m[1]]))
-		repl := map[string]string{"denies": "reports ", "denied": "reported ", "without": "with "}[w]
-		return s[:m[0]] + repl + s[m[1]:], true
 	case MutAddNeg:
 		if dropNegRE.MatchString(s) {
 			return "", false // already negative somewhere: adding one is ambiguous
 		}
-		m := addNegRE.FindStringIndex(s)
-		if m == nil {
-			return "", false
+		for _, m := range addNegRE.FindAllStringIndex(s, -1) {
+			if next := strings.Fields(s[m[1]:]); len(next) > 0 && isFinding(next[0]) {
+				return s[:m[1]] + " no" + s[m[1]:], true
+			}
 		}
-		return s[:m[1]] + " no" + s[m[1]:], true
 	case MutDrug:
 		names, err := draft.MedicationNames(s)
 		if err != nil || len(names) == 0 {
@@ -108,6 +111,33 @@ func mutate(kind, s, evidence string) (string, bool) {
 		return s, true
 	}
 	return "", false
+}
+
+// findingAfter reports whether a content word follows within three words (skipping
+// "any", "a", "the").
+func findingAfter(rest string) bool {
+	words := strings.Fields(rest)
+	for _, w := range words[:min(3, len(words))] {
+		if isFinding(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFinding: a word long enough to name something, not a function word.
+func isFinding(w string) bool {
+	w = strings.ToLower(strings.Trim(w, ".,;:!?'\"()"))
+	switch w {
+	case "been", "that", "this", "there", "they", "them", "with", "have", "having", "being", "really", "very", "much", "more",
+		"other", "issues", "problems", "symptoms", "questions", "concerns", "changes", "further", "significant", "known", "acute",
+		"about", "from", "then", "than", "what", "when", "which", "these", "those", "after", "before", "again", "your", "their", "some":
+		return false
+	}
+	if strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "ly") {
+		return false // verbs and adverbs: "no helping", "no periodically"
+	}
+	return len(w) >= 4
 }
 
 // otherNumber returns a number unlike n that the evidence does not hold.
@@ -213,6 +243,10 @@ func alignSentence(s string, turns []string) (string, bool) {
 			covered[w] = true
 		}
 		chosen = append(chosen, turns[best])
+		// A question's reply belongs with it ("any fever?" — "no").
+		if best+1 < len(turns) && strings.HasSuffix(strings.TrimSpace(turns[best]), "?") {
+			chosen = append(chosen, turns[best+1])
+		}
 	}
 	hit := 0
 	for w := range words {
