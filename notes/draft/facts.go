@@ -210,8 +210,10 @@ func readFacts(lx *lexicon, text string) facts {
 	}
 	sideText := notSide.ReplaceAllString(norm, " ")
 	f.words = strings.Fields(norm)
-	for _, line := range strings.FieldsFunc(strings.ReplaceAll(num, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
-		f.lines = append(f.lines, strings.Fields(normalize(line)))
+	// Lines are read before digitize joins them: one segment (or one side of a
+	// question and its answer) a line.
+	for _, line := range strings.FieldsFunc(strings.ReplaceAll(text, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
+		f.lines = append(f.lines, strings.Fields(normalize(digitize(line))))
 	}
 	for _, w := range strings.Fields(sideText) {
 		if s, ok := sideWords[w]; ok {
@@ -304,6 +306,9 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 		}
 	}
 	out = append(out, negationMismatches(s.lines, e.lines)...)
+	if quoted(s.lines, e.lines) && negations(s.lines) != negations(e.lines) {
+		out = append(out, fmt.Sprintf("negation (%d in the sentence, %d in the quoted segments)", negations(s.lines), negations(e.lines)))
+	}
 	slices.Sort(out)
 	return out
 }
@@ -342,6 +347,46 @@ func negationMismatches(statement, evidence [][]string) []string {
 		}
 	}
 	return out
+}
+
+// quoteShare: a sentence whose words are nearly all in its evidence, in about the
+// same number, quotes it; its negations must then be the evidence's, one for one.
+const quoteShare = 0.9
+
+func quoted(statement, evidence [][]string) bool {
+	have := map[string]bool{}
+	ne := 0
+	for _, l := range evidence {
+		for _, w := range l {
+			have[w] = true
+			ne++
+		}
+	}
+	n, hit := 0, 0
+	for _, l := range statement {
+		for _, w := range l {
+			n++
+			if have[w] {
+				hit++
+			}
+		}
+	}
+	return n >= 4 && float64(hit) >= quoteShare*float64(n) && float64(n) >= quoteShare*float64(ne)
+}
+
+var negationTokens = map[string]bool{"no": true, "not": true, "t": true, "never": true, "without": true, "none": true, "nothing": true, "nope": true,
+	"denies": true, "denied": true, "pas": true, "sans": true, "jamais": true, "aucun": true, "aucune": true, "rien": true, "non": true, "ni": true}
+
+func negations(lines [][]string) int {
+	n := 0
+	for _, l := range lines {
+		for _, w := range l {
+			if negationTokens[w] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // listScope is the checker's forward scope, in words.
