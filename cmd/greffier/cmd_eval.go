@@ -17,9 +17,11 @@ func evalCommand() command {
 }
 
 func runEval(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "eval", "eval --data DIR [--limit N]")
+	fs := newFlags(c, "eval", "eval --data DIR [--limit N]\n       greffier eval --train --data DIR --out notes/draft/selector.json   (rebuild the extractive unit selector)")
 	data := fs.String("data", "", "folder holding aci-bench/ and mts-dialog/ (required)")
 	limit := fs.Int("limit", 0, "examples per data set (0: all)")
+	train := fs.Bool("train", false, "train the extractive drafter's unit selector on the training splits (tuned on validation) and write it to --out")
+	out := fs.String("out", "", "with --train: where to write the selector (JSON)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -32,6 +34,12 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 	}
 	if *limit < 0 {
 		return usagef("--limit must be 0 or more")
+	}
+	if *train {
+		if *out == "" {
+			return usagef("--train needs --out FILE")
+		}
+		return eval.TrainSelector(ctx, *data, *out, c.stdout)
 	}
 	start := time.Now()
 	rep, err := eval.Run(ctx, eval.Options{Data: *data, Limit: *limit})

@@ -3,6 +3,7 @@ package draft
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"greffier/domain"
@@ -19,6 +20,9 @@ import (
 type Extractive struct {
 	// Codes suggests ICD-10-CM codes for the problems found; nil for none.
 	Codes CodeSuggester
+	// Selector scores which units a note keeps; nil uses the trained one shipped
+	// with Greffier (selector.json).
+	Selector *Selector
 }
 
 // shortAnswer: replies of at most this many words are quoted with the question.
@@ -62,7 +66,13 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		"Brouillon extractif : les phrases sont citées du transcript par des règles, sans résumé ; vérifiez chaque élément avec sa source."))
 	segs := usableSegments(req.Segments)
 	units := buildUnits(segs)
-	note.Sections = assignSections(req.Template, req.Language, units, lx)
+	sel := e.Selector
+	if sel == nil {
+		if sel, err = loadSelector(); err != nil {
+			return schema.Note{}, err
+		}
+	}
+	note.Sections = assignSections(req.Template, req.Language, selectUnits(sel, lx, units), lx)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
@@ -160,6 +170,45 @@ func buildUnits(segs []domain.Segment) []unit {
 		u.norm = normalize(u.text)
 		u.num = digitize(u.text)
 		out = append(out, u)
+	}
+	return out
+}
+
+// capFrom is the transcript length (words) from which a note quotes at most half of
+// it: a short exchange is quoted whole.
+const capFrom = 300
+
+// selectUnits keeps the units the selector scores at or over its threshold, and at
+// most half of the transcript's words (the best scored first).
+func selectUnits(sel *Selector, lx *lexicon, units []unit) []unit {
+	type scored struct {
+		i int
+		p float64
+	}
+	total := 0
+	var cand []scored
+	for i, u := range units {
+		total += len(strings.Fields(u.norm))
+		if p := sel.Score(unitFeatures(lx, u, i, len(units))); p >= sel.Threshold {
+			cand = append(cand, scored{i, p})
+		}
+	}
+	sort.SliceStable(cand, func(a, b int) bool { return cand[a].p > cand[b].p })
+	keep := make([]bool, len(units))
+	words := 0
+	for _, c := range cand {
+		n := len(strings.Fields(units[c.i].norm))
+		if total >= capFrom && words+n > total/2 {
+			continue
+		}
+		words += n
+		keep[c.i] = true
+	}
+	var out []unit
+	for i, u := range units {
+		if keep[i] {
+			out = append(out, u)
+		}
 	}
 	return out
 }

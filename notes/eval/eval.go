@@ -115,7 +115,7 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		for _, part := range []struct {
 			label string
 			exs   []Example
-		}{{"train, rules written on", train}, {"valid, held out", valid}} {
+		}{{"train (rules written on, selector trained on)", train}, {"valid (held out; selector threshold tuned on)", valid}} {
 			if len(part.exs) == 0 {
 				continue
 			}
@@ -241,9 +241,12 @@ func (a *acc) row(system string) Row {
 }
 
 func runSet(ctx context.Context, exs []Example, hp templates.Template, mts bool) (Row, Row, error) {
+	return runSetWith(ctx, draft.Extractive{}, exs, hp, mts)
+}
+
+func runSetWith(ctx context.Context, d draft.Extractive, exs []Example, hp templates.Template, mts bool) (Row, Row, error) {
 	var ext, cp acc
 	ext.structured = true
-	d := draft.Extractive{}
 	for _, ex := range exs {
 		if err := ctx.Err(); err != nil {
 			return Row{}, Row{}, err

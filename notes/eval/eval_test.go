@@ -127,3 +127,19 @@ func BenchmarkRougeL(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(ref)*len(cand)), "cells/op")
 }
+
+// TestTrainSelectorOnMiniDataSets: training writes a selector the drafter can use.
+func TestTrainSelectorOnMiniDataSets(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "selector.json")
+	var log strings.Builder
+	if err := eval.TrainSelector(context.Background(), filepath.Join("testdata", "mini"), out, &log); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"weights":[`) || !strings.Contains(log.String(), "threshold") {
+		t.Errorf("selector %.200s\nlog %s", b, log.String())
+	}
+}
