@@ -22,6 +22,7 @@ type finding struct {
 	assessed         bool // the clinician named it while assessing or planning
 	first            int  // index of the unit of the first affirmed mention
 	specific         bool // named by a specific synonym ("type 1 diabetes", not "diabetes")
+	owned            bool // the patient says "I have ..." of it
 	right, left      int  // mentions with that side
 	cond             *condition
 }
@@ -30,8 +31,8 @@ type finding struct {
 const (
 	confAssessed  = 0.9  // the clinician names it while assessing or planning
 	confClinician = 0.75 // the clinician affirms it elsewhere in the visit
-	confPatient   = 0.65 // only the patient speaks of it, more than once
-	confOnce      = 0.6  // one mention by the patient
+	confPatient   = 0.65 // only the patient speaks of it, as their own ("I have asthma")
+	confOnce      = 0.5  // the patient mentions it in passing
 
 	// MinCodeConfidence is the confidence under which no code is suggested: a wrong
 	// code costs more than a missing one.
@@ -96,7 +97,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 		assessing := clin && (ui >= closing || anyCue(assessCues, norm))
 		for ci := range lx.conditions {
 			c := &lx.conditions[ci]
-			hit, specific := false, false
+			hit, specific, owned := false, false, false
 			side := 0
 			for _, syn := range c.synonyms {
 				if !strings.Contains(norm, syn.phrase) {
@@ -109,6 +110,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 					hit = true
 					specific = specific || !genericDiabetes[syn.phrase]
 					side = sideNear(text, syn.phrase)
+					owned = owned || ownedNear(text, syn.phrase)
 				}
 			}
 			if !hit {
@@ -121,6 +123,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 				out = append(out, f)
 			}
 			f.add(u, clin, assessing, specific, side)
+			f.owned = f.owned || owned && !clin
 		}
 	}
 	out = append(out, findInjuries(units, closing)...)
@@ -209,7 +212,7 @@ func (f *finding) confidence() float64 {
 		return confAssessed
 	case f.clinician > 0:
 		return confClinician
-	case f.mentions > 1:
+	case f.owned:
 		return confPatient
 	}
 	return confOnce
@@ -248,6 +251,25 @@ func sideNear(text, phrase string) int {
 		}
 	}
 	return 0
+}
+
+// ownedNear reports whether the patient states the condition as their own: "I have",
+// "I've got", "I was diagnosed with", "j'ai" within four words before it.
+func ownedNear(text, phrase string) bool {
+	words := strings.Fields(normalize(text))
+	pw := strings.Fields(phrase)
+	for i := 0; i+len(pw) <= len(words); i++ {
+		if !matchWords(words[i:i+len(pw)], pw) {
+			continue
+		}
+		before := " " + strings.Join(words[max(0, i-4):i], " ") + " "
+		for _, c := range []string{" i have ", " i ve got ", " i ve had ", " i got ", " diagnosed with ", " i m ", " i am ", " j ai ", " je suis ", " i ve been diagnosed "} {
+			if strings.Contains(before, c) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // problemsOf turns findings into the note's problems, in rank order.

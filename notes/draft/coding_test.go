@@ -117,7 +117,7 @@ func contains(ss []string, s string) bool {
 }
 
 func TestCodesCarryConfidenceAndRankAssessedFirst(t *testing.T) {
-	n := draftCodes(t, "[patient] i also get heartburn sometimes after big meals .\n"+
+	n := draftCodes(t, "[patient] i have heartburn after big meals .\n"+
 		"[doctor] okay .\n[patient] the heartburn keeps me up at night .\n[doctor] let me examine you .\n[doctor] your lungs sound clear .\n"+
 		"[doctor] so for your high blood pressure , we'll continue the lisinopril 20 mg a day .")
 	if len(n.Problems) < 2 || n.Problems[0].ICD10 == nil || n.Problems[0].ICD10.Code != "I10" {
