@@ -232,16 +232,25 @@ func (f *finding) reason(lang string) string {
 		"%s ; affirmé %d fois, sans négation ni doute à cet endroit (segments %v)"), who, f.mentions, []int(f.evidence))
 }
 
+// phraseAt splits text in normalized words and returns where phrase starts, and its
+// length in words.
+func phraseAt(text, phrase string) (words []string, at []int, n int) {
+	words = strings.Fields(normalize(text))
+	pw := strings.Fields(phrase)
+	for i := 0; i+len(pw) <= len(words); i++ {
+		if matchWords(words[i:i+len(pw)], pw) {
+			at = append(at, i)
+		}
+	}
+	return words, at, len(pw)
+}
+
 // sideNear returns +1 (right) or -1 (left) when a side is named within three words
 // before the phrase or two after it (French puts it after: "genou droit"), 0 else.
 func sideNear(text, phrase string) int {
-	words := strings.Fields(normalize(text))
-	pw := strings.Fields(phrase)
-	for i := 0; i+len(pw) <= len(words); i++ {
-		if !matchWords(words[i:i+len(pw)], pw) {
-			continue
-		}
-		for j := max(0, i-3); j < min(len(words), i+len(pw)+2); j++ {
+	words, at, n := phraseAt(text, phrase)
+	for _, i := range at {
+		for j := max(0, i-3); j < min(len(words), i+n+2); j++ {
 			switch words[j] {
 			case "right", "droit", "droite":
 				return 1
@@ -256,12 +265,8 @@ func sideNear(text, phrase string) int {
 // ownedNear reports whether the patient states the condition as their own: "I have",
 // "I've got", "I was diagnosed with", "j'ai" within four words before it.
 func ownedNear(text, phrase string) bool {
-	words := strings.Fields(normalize(text))
-	pw := strings.Fields(phrase)
-	for i := 0; i+len(pw) <= len(words); i++ {
-		if !matchWords(words[i:i+len(pw)], pw) {
-			continue
-		}
+	words, at, _ := phraseAt(text, phrase)
+	for _, i := range at {
 		before := " " + strings.Join(words[max(0, i-4):i], " ") + " "
 		for _, c := range []string{" i have ", " i ve got ", " i ve had ", " i got ", " diagnosed with ", " i m ", " i am ", " j ai ", " je suis ", " i ve been diagnosed "} {
 			if strings.Contains(before, c) {

@@ -268,48 +268,38 @@ func UnsupportedFacts(statement, evidence string) ([]string, error) {
 func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 	s, e := readFacts(lx, statement), readFacts(lx, evidence)
 	var out []string
-	for d := range s.drugs {
-		if !e.drugs[d] {
-			out = append(out, "medication "+d)
-		}
-	}
-	for n := range s.numbers {
-		if !e.numbers[n] {
-			out = append(out, "number "+n)
-		}
-	}
+	out = appendMissing(out, "medication ", s.drugs, e.drugs)
+	out = appendMissing(out, "number ", s.numbers, e.numbers)
 	for k, fam := range s.units {
 		n := strings.TrimSuffix(k, " "+fam)
 		if e.numbers[n] && e.units[k] == "" && hasUnitFor(e, n) {
 			out = append(out, "unit "+k)
 		}
 	}
-	for fr := range s.freqs {
-		if !e.freqs[fr] {
-			out = append(out, "frequency "+fr)
-		}
-	}
+	out = appendMissing(out, "frequency ", s.freqs, e.freqs)
 	for sd, n := range s.sides {
 		// A side said more often than the evidence says it was swapped somewhere.
 		if sd != "both" && n > e.sides[sd] {
 			out = append(out, "side "+sd)
 		}
 	}
-	for st := range s.sites {
-		if !e.sites[st] {
-			out = append(out, "body site "+st)
-		}
-	}
-	for d := range s.weekdays {
-		if !e.weekdays[d] {
-			out = append(out, "day "+d)
-		}
-	}
+	out = appendMissing(out, "body site ", s.sites, e.sites)
+	out = appendMissing(out, "day ", s.weekdays, e.weekdays)
 	out = append(out, negationMismatches(s.lines, e.lines)...)
 	if quoted(s.lines, e.lines) && negations(s.lines) != negations(e.lines) {
 		out = append(out, fmt.Sprintf("negation (%d in the sentence, %d in the quoted segments)", negations(s.lines), negations(e.lines)))
 	}
 	slices.Sort(out)
+	return out
+}
+
+// appendMissing adds, named with prefix, the facts of stated the evidence lacks.
+func appendMissing(out []string, prefix string, stated, evidence map[string]bool) []string {
+	for k := range stated {
+		if !evidence[k] {
+			out = append(out, prefix+k)
+		}
+	}
 	return out
 }
 
