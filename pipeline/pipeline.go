@@ -70,6 +70,7 @@ func Draft(ctx context.Context, d draft.Drafter, req draft.Request) (schema.Note
 		return schema.Note{}, err
 	}
 	draft.CheckEvidence(&note, req.Segments)
+	draft.CheckFacts(&note, req.Segments)
 	draft.FlagLowConfidence(&note, req.Segments)
 	if err := schema.Validate(note); err != nil {
 		return schema.Note{}, domain.Wrap(domain.EInternal, err, "the drafted note fails its schema")

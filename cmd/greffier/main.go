@@ -53,7 +53,7 @@ func commands() []command {
 		devicesCommand(), recordCommand(), importCommand(),
 		transcribeCommand(),
 		modelsCommand(),
-		draftCommand(),
+		draftCommand(), checkCommand(),
 		evalCommand(),
 		codesCommand(),
 		exportCommand(),

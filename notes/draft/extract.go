@@ -16,8 +16,9 @@ type unit struct {
 	norm     string // normalize(text)
 	num      string // digitize(text): lower case, numbers as digits
 	role     domain.Role
-	question bool // a question left unanswered (or answered at length elsewhere)
-	answer   int  // for question+answer units: +1 yes, -1 no, 0 other
+	question bool        // a question left unanswered (or answered at length elsewhere)
+	answer   int         // for question+answer units: +1 yes, -1 no, 0 other
+	asker    domain.Role // for question+answer units: who asked
 	evidence schema.Evidence
 }
 

@@ -3,6 +3,7 @@ package draft
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 
 	"greffier/domain"
@@ -19,6 +20,9 @@ import (
 type Extractive struct {
 	// Codes suggests ICD-10-CM codes for the problems found; nil for none.
 	Codes CodeSuggester
+	// Selector scores which units a note keeps; nil uses the trained one shipped
+	// with Greffier (selector.json).
+	Selector *Selector
 }
 
 // shortAnswer: replies of at most this many words are quoted with the question.
@@ -62,7 +66,13 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		"Brouillon extractif : les phrases sont citées du transcript par des règles, sans résumé ; vérifiez chaque élément avec sa source."))
 	segs := usableSegments(req.Segments)
 	units := buildUnits(segs)
-	note.Sections = assignSections(req.Template, req.Language, units, lx)
+	sel := e.Selector
+	if sel == nil {
+		if sel, err = loadSelector(); err != nil {
+			return schema.Note{}, err
+		}
+	}
+	note.Sections = assignSections(req.Template, req.Language, selectUnits(sel, lx, units), lx)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
@@ -79,11 +89,12 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	note.Medications = medications(lx, units)
 	note.Vitals = vitals(units)
 	note.Allergies = allergies(units, req.Language)
-	note.Problems = problems(lx, units, req.Language)
+	found := findProblems(lx, units)
+	note.Problems = problemsOf(found, req.Language)
 	note.Orders = orders(units)
 	note.FollowUp, note.PatientInstructions = advice(units)
 	if e.Codes != nil {
-		if err := suggestCodes(ctx, e.Codes, lx, &note); err != nil {
+		if err := suggestCodes(ctx, e.Codes, found, &note); err != nil {
 			if ctx.Err() != nil {
 				return schema.Note{}, ctx.Err()
 			}
@@ -150,6 +161,7 @@ func buildUnits(segs []domain.Segment) []unit {
 				u.text = text + " — " + reply
 				u.answer = answerSign(normalize(reply))
 				u.question = false
+				u.asker = s.Role
 				u.role = segs[i+1].Role
 				u.evidence = schema.Evidence{s.ID, segs[i+1].ID}
 				i++
@@ -158,6 +170,45 @@ func buildUnits(segs []domain.Segment) []unit {
 		u.norm = normalize(u.text)
 		u.num = digitize(u.text)
 		out = append(out, u)
+	}
+	return out
+}
+
+// capFrom is the transcript length (words) from which a note quotes at most half of
+// it: a short exchange is quoted whole.
+const capFrom = 300
+
+// selectUnits keeps the units the selector scores at or over its threshold, and at
+// most half of the transcript's words (the best scored first).
+func selectUnits(sel *Selector, lx *lexicon, units []unit) []unit {
+	type scored struct {
+		i int
+		p float64
+	}
+	total := 0
+	var cand []scored
+	for i, u := range units {
+		total += len(strings.Fields(u.norm))
+		if p := sel.Score(unitFeatures(lx, u, i, len(units))); p >= sel.Threshold {
+			cand = append(cand, scored{i, p})
+		}
+	}
+	sort.SliceStable(cand, func(a, b int) bool { return cand[a].p > cand[b].p })
+	keep := make([]bool, len(units))
+	words := 0
+	for _, c := range cand {
+		n := len(strings.Fields(units[c.i].norm))
+		if total >= capFrom && words+n > total/2 {
+			continue
+		}
+		words += n
+		keep[c.i] = true
+	}
+	var out []unit
+	for i, u := range units {
+		if keep[i] {
+			out = append(out, u)
+		}
 	}
 	return out
 }
@@ -242,64 +293,6 @@ func clinical(u unit, lx *lexicon) bool {
 		}
 	}
 	return u.role == domain.RolePatient && len(strings.Fields(u.norm)) >= 10
-}
-
-// problems lists the conditions of the lexicon that the transcript affirms (not
-// negated, not a relative's, not conditional, not a question answered no).
-func problems(lx *lexicon, units []unit, lang string) []schema.Problem {
-	var out []schema.Problem
-	index := map[int]int{}
-	for _, u := range units {
-		if !u.affirmed() {
-			continue
-		}
-		for ci, c := range lx.conditions {
-			hit := false
-			for _, syn := range c.synonyms {
-				pos := strings.Index(u.norm, syn.phrase)
-				if pos >= 0 && !negatedBefore(u.norm, pos) && !conditionalBefore(u.norm, pos) {
-					hit = true
-					break
-				}
-			}
-			if !hit {
-				continue
-			}
-			if i, ok := index[ci]; ok {
-				if len(out[i].Evidence) < 8 {
-					out[i].Evidence = appendIDs(out[i].Evidence, u.evidence)
-				}
-				continue
-			}
-			index[ci] = len(out)
-			out = append(out, schema.Problem{Title: label(lang, c.TitleEN, c.TitleFR), Evidence: append(schema.Evidence{}, u.evidence...)})
-		}
-	}
-	return out
-}
-
-// suggestCodes asks the suggester for each problem's code with the lexicon's query.
-func suggestCodes(ctx context.Context, cs CodeSuggester, lx *lexicon, note *schema.Note) error {
-	queries := map[string]string{}
-	for _, c := range lx.conditions {
-		queries[c.TitleEN] = c.Query
-		queries[c.TitleFR] = c.Query
-	}
-	for i := range note.Problems {
-		q := queries[note.Problems[i].Title]
-		if q == "" {
-			q = note.Problems[i].Title
-		}
-		codes, err := cs.Suggest(ctx, q, 1)
-		if err != nil {
-			return fmt.Errorf("suggest a code for problem %d: %w", i, err)
-		}
-		if len(codes) > 0 {
-			c := codes[0]
-			note.Problems[i].ICD10 = &c
-		}
-	}
-	return nil
 }
 
 // orders reads tests, imaging, referrals and procedures the clinician orders.

@@ -207,7 +207,8 @@ func TestExtractiveFrenchConsultation(t *testing.T) {
 	if got[schema.VitalBP] != "165/95" || got[schema.VitalWeight] != "82" || got[schema.VitalHR] != "78" {
 		t.Errorf("vitals %v", got)
 	}
-	if len(n.Problems) == 0 || n.Problems[len(n.Problems)-1].Title != "Hypertension artérielle" {
+	// The problem the clinician assesses comes first.
+	if len(n.Problems) == 0 || n.Problems[0].Title != "Hypertension artérielle" {
 		t.Errorf("problems %+v", n.Problems)
 	}
 	if !strings.Contains(draft.SectionText(n, "plan"), "amlodipine") {

@@ -17,8 +17,10 @@ var conditionsFile string
 // condition is a problem the extractive drafter recognises.
 type condition struct {
 	TitleEN, TitleFR string
-	Query            string // ICD-10-CM search query
-	synonyms         []cue
+	// Code is the ICD-10-CM code to suggest ("" for none); Right and Left, when
+	// set, replace it for a condition of that side.
+	Code, Right, Left string
+	synonyms          []cue
 }
 
 // lexicon holds the parsed embedded word lists. It is built once and never changed.
@@ -50,7 +52,16 @@ var loadLexicon = sync.OnceValues(func() (*lexicon, error) {
 		if len(f) != 4 {
 			return nil, fmt.Errorf("conditions.tsv line %d: %d fields, want 4", i+1, len(f))
 		}
-		c := condition{TitleEN: f[0], TitleFR: f[1], Query: f[2], synonyms: cues(strings.Split(f[3], "|"))}
+		c := condition{TitleEN: f[0], TitleFR: f[1], synonyms: cues(strings.Split(f[3], "|"))}
+		switch codes := strings.Split(f[2], "|"); {
+		case f[2] == "-":
+		case len(codes) == 1:
+			c.Code = codes[0]
+		case len(codes) == 3:
+			c.Right, c.Left, c.Code = codes[0], codes[1], codes[2]
+		default:
+			return nil, fmt.Errorf("conditions.tsv line %d: code %q: want CODE, R|L|U or -", i+1, f[2])
+		}
 		// Longest synonyms first, so the reported match is the most specific.
 		sort.SliceStable(c.synonyms, func(a, b int) bool { return len(c.synonyms[a].phrase) > len(c.synonyms[b].phrase) })
 		lx.conditions = append(lx.conditions, c)

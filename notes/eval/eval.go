@@ -50,7 +50,30 @@ type Row struct {
 // Report is the result of a run.
 type Report struct {
 	Rows    []Row
-	Skipped []string // data sets absent from Data
+	Coding  []CodingRow  // ICD-10-CM suggestions against the references (ACI-Bench)
+	Checker []CheckerRow // fact checker on mutated training sentences (ACI-Bench train)
+	Skipped []string     // data sets absent from Data
+}
+
+// heldOut reports whether an example comes from a validation split, which no rule or
+// model of the drafter was fitted on.
+func heldOut(id string) bool {
+	return strings.HasPrefix(id, "valid/") || strings.HasPrefix(id, "ValidationSet/")
+}
+
+// bySplit splits examples into the training and validation splits, each capped at limit.
+func bySplit(exs []Example, limit int) (train, valid []Example) {
+	for _, ex := range exs {
+		if heldOut(ex.ID) {
+			valid = append(valid, ex)
+		} else {
+			train = append(train, ex)
+		}
+	}
+	if limit > 0 {
+		train, valid = train[:min(limit, len(train))], valid[:min(limit, len(valid))]
+	}
+	return train, valid
 }
 
 // Run drafts every example and scores it. Data sets that are absent are listed in
@@ -75,8 +98,8 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		load      func(string) ([]Example, error)
 		mts       bool
 	}{
-		{"ACI-Bench train+valid (note)", "aci-bench", LoadACIBench, false},
-		{"MTS-Dialog train+valid (section)", "mts-dialog", LoadMTSDialog, true},
+		{"ACI-Bench (note)", "aci-bench", LoadACIBench, false},
+		{"MTS-Dialog (section)", "mts-dialog", LoadMTSDialog, true},
 	}
 	for _, s := range sets {
 		dir := filepath.Join(opt.Data, s.dir)
@@ -88,15 +111,46 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		if err != nil {
 			return Report{}, err
 		}
-		if opt.Limit > 0 && len(exs) > opt.Limit {
-			exs = exs[:opt.Limit]
+		train, valid := bySplit(exs, opt.Limit)
+		for _, part := range []struct {
+			label string
+			exs   []Example
+		}{{"train (rules written on, selector trained on)", train}, {"valid (held out; selector threshold tuned on)", valid}} {
+			if len(part.exs) == 0 {
+				continue
+			}
+			name := s.name + " " + part.label
+			ext, cp, err := runSet(ctx, part.exs, hp, s.mts)
+			if err != nil {
+				return Report{}, fmt.Errorf("%s: %w", name, err)
+			}
+			ext.Dataset, cp.Dataset = name, name
+			rep.Rows = append(rep.Rows, ext, cp)
+			if s.mts {
+				continue
+			}
+			cr, err := runCoding(ctx, part.exs, hp, "ACI-Bench "+part.label)
+			if err != nil {
+				return Report{}, fmt.Errorf("coding %s: %w", name, err)
+			}
+			rep.Coding = append(rep.Coding, cr)
 		}
-		ext, cp, err := runSet(ctx, exs, hp, s.mts)
-		if err != nil {
-			return Report{}, fmt.Errorf("%s: %w", s.name, err)
+		if !s.mts && len(train) > 0 {
+			drafted, refs, err := checkerSources(ctx, train, hp)
+			if err != nil {
+				return Report{}, fmt.Errorf("fact checker sentences: %w", err)
+			}
+			for _, src := range []struct {
+				name string
+				sts  []statement
+			}{{"extractive draft", drafted}, {"reference note", refs}} {
+				rows, err := runChecker(src.name, src.sts)
+				if err != nil {
+					return Report{}, err
+				}
+				rep.Checker = append(rep.Checker, rows...)
+			}
 		}
-		ext.Dataset, cp.Dataset = s.name, s.name
-		rep.Rows = append(rep.Rows, ext, cp)
 	}
 	if len(rep.Rows) == 0 {
 		return Report{}, domain.Errorf(domain.ENotFound, "no data set in %s (want aci-bench/ or mts-dialog/)", opt.Data)
@@ -187,9 +241,12 @@ func (a *acc) row(system string) Row {
 }
 
 func runSet(ctx context.Context, exs []Example, hp templates.Template, mts bool) (Row, Row, error) {
+	return runSetWith(ctx, draft.Extractive{}, exs, hp, mts)
+}
+
+func runSetWith(ctx context.Context, d draft.Extractive, exs []Example, hp templates.Template, mts bool) (Row, Row, error) {
 	var ext, cp acc
 	ext.structured = true
-	d := draft.Extractive{}
 	for _, ex := range exs {
 		if err := ctx.Err(); err != nil {
 			return Row{}, Row{}, err

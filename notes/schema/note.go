@@ -36,6 +36,7 @@ const (
 	WarnEmptyTranscript = "empty_transcript"  // nothing to draft from
 	WarnLanguage        = "language_mismatch" // extractive quotes are not in the note language
 	WarnLowConfidence   = "low_confidence"    // a cited segment was transcribed with low confidence
+	WarnUnsupportedFact = "unsupported_fact"  // a fact stated (dose, side, negation...) is not in the cited segments
 )
 
 // Note is one drafted clinical note. Marshal it with encoding/json: nil slices are
@@ -91,6 +92,10 @@ type Section struct {
 type CodeRef struct {
 	Code  string `json:"code"`
 	Title string `json:"title"`
+	// Confidence (0 to 1) and Reason say how sure the suggestion is and why; the
+	// extractive coder fills them, a model's codes may leave them empty.
+	Confidence float64 `json:"confidence,omitempty"`
+	Reason     string  `json:"reason,omitempty"`
 }
 
 // Problem is a diagnosis or problem discussed, with an optional code suggestion.

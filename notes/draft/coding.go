@@ -1,0 +1,359 @@
+package draft
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"greffier/domain"
+	"greffier/notes/schema"
+)
+
+// finding is what the transcript affirms of one problem: the conditions of the
+// lexicon and the injuries (injury.go) the extractive drafter recognises.
+type finding struct {
+	titleEN, titleFR string
+	code             string // ICD-10-CM code to suggest; "" for none
+	evidence         schema.Evidence
+	mentions         int  // affirmed mentions
+	clinician        int  // of which by the clinician
+	assessed         bool // the clinician named it while assessing or planning
+	first            int  // index of the unit of the first affirmed mention
+	specific         bool // named by a specific synonym ("type 1 diabetes", not "diabetes")
+	owned            bool // the patient says "I have ..." of it
+	right, left      int  // mentions with that side
+	cond             *condition
+}
+
+// Confidence of a code suggestion, by who affirmed the problem and where.
+const (
+	confAssessed  = 0.9  // the clinician names it while assessing or planning
+	confClinician = 0.75 // the clinician affirms it elsewhere in the visit
+	confPatient   = 0.65 // only the patient speaks of it, as their own ("I have asthma")
+	confOnce      = 0.5  // the patient mentions it in passing
+
+	// MinCodeConfidence is the confidence under which no code is suggested: a wrong
+	// code costs more than a missing one.
+	MinCodeConfidence = 0.6
+)
+
+// assessCues mark a clinician's sentence that assesses or plans ("for your
+// diabetes, ...", "my impression is").
+var assessCues = cues([]string{"assessment", "impression", "diagnos*", "for your", "in terms of your", "regarding your", "as far as your",
+	"i think you have", "i think this is", "you have a", "it looks like you have", "consistent with", "let s continue", "we ll continue",
+	"i want you to continue", "i m going to prescribe", "i m going to start", "plan", "for the", "pour votre", "pour la", "pour le",
+	"je pense que vous avez", "diagnostic", "vous avez une", "vous avez un", "on va continuer", "je vais vous prescrire"})
+
+// closingShare is where the closing part of a visit starts (as a share of its
+// units): the assessment and plan are given at the end.
+const closingShare = 0.6
+
+// genericDiabetes: a synonym of type 2 diabetes that does not name the type.
+var genericDiabetes = map[string]bool{" diabetes ": true, " diabetic ": true, " diabète ": true, " diabétique ": true}
+
+// notThisCondition rejects a mention by its neighbours: "pre diabetes", "gestational
+// diabetes", "diabetes educator".
+func notThisCondition(before, after []string) bool {
+	if len(before) > 0 {
+		switch before[len(before)-1] {
+		case "pre", "borderline", "gestational", "prediabetes", "insipidus", "gestationnel":
+			return true
+		}
+	}
+	if len(after) > 0 {
+		switch after[0] {
+		case "insipidus", "educator", "educators", "gestationnel", "gestationnelle", "type":
+			return true
+		}
+	}
+	return false
+}
+
+// findProblems lists the conditions and injuries the transcript affirms, ranked: the
+// problems the clinician assessed in this visit first, then by confidence, then in
+// order of first mention.
+func findProblems(lx *lexicon, units []unit) []*finding {
+	var out []*finding
+	byCond := map[int]*finding{}
+	closing := int(closingShare * float64(len(units)))
+	for ui, u := range units {
+		if u.question {
+			continue
+		}
+		// In a question with its short answer, only a yes affirms what the question names.
+		text := u.text
+		clin := u.role == domain.RoleClinician
+		if q, a, ok := strings.Cut(u.text, " — "); ok && len(u.evidence) == 2 {
+			text = a
+			if u.answer > 0 {
+				// The clinician named it and the patient confirmed.
+				text = q + ". " + a
+				clin = clin || u.asker == domain.RoleClinician
+			}
+		}
+		norm := normalize(text)
+		assessing := clin && (ui >= closing || anyCue(assessCues, norm))
+		for ci := range lx.conditions {
+			c := &lx.conditions[ci]
+			hit, specific, owned := false, false, false
+			side := 0
+			for _, syn := range c.synonyms {
+				if !strings.Contains(norm, syn.phrase) {
+					continue
+				}
+				for _, m := range findMentions(text, syn.phrase, notThisCondition) {
+					if m.assertion != Affirmed {
+						continue
+					}
+					hit = true
+					specific = specific || !genericDiabetes[syn.phrase]
+					side = sideNear(text, syn.phrase)
+					owned = owned || ownedNear(text, syn.phrase)
+				}
+			}
+			if !hit {
+				continue
+			}
+			f := byCond[ci]
+			if f == nil {
+				f = &finding{titleEN: c.TitleEN, titleFR: c.TitleFR, code: c.Code, first: ui, cond: c}
+				byCond[ci] = f
+				out = append(out, f)
+			}
+			f.add(u, clin, assessing, specific, side)
+			f.owned = f.owned || owned && !clin
+		}
+	}
+	out = append(out, findInjuries(units, closing)...)
+	out = resolveDiabetes(out)
+	for _, f := range out {
+		f.pickSide()
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.assessed != b.assessed {
+			return a.assessed
+		}
+		if ca, cb := a.confidence(), b.confidence(); ca != cb {
+			return ca > cb
+		}
+		return a.first < b.first
+	})
+	return out
+}
+
+func (f *finding) add(u unit, clin, assessing, specific bool, side int) {
+	f.mentions++
+	if clin {
+		f.clinician++
+	}
+	f.assessed = f.assessed || assessing
+	f.specific = f.specific || specific
+	switch {
+	case side > 0:
+		f.right++
+	case side < 0:
+		f.left++
+	}
+	if len(f.evidence) < 8 {
+		f.evidence = appendIDs(f.evidence, u.evidence)
+	}
+}
+
+// pickSide replaces a sided condition's code by its right or left code when the
+// mentions name one side only.
+func (f *finding) pickSide() {
+	c := f.cond
+	if c == nil || c.Right == "" {
+		return
+	}
+	switch {
+	case f.right > 0 && f.left == 0:
+		f.code = c.Right
+		f.titleEN, f.titleFR = f.titleEN+", right", f.titleFR+" droit(e)"
+	case f.left > 0 && f.right == 0:
+		f.code = c.Left
+		f.titleEN, f.titleFR = f.titleEN+", left", f.titleFR+" gauche"
+	}
+}
+
+// resolveDiabetes keeps one diabetes type: a named type 1 wins over "diabetes" said
+// without a type (which ICD-10-CM codes as type 2).
+func resolveDiabetes(fs []*finding) []*finding {
+	var t1, t2 *finding
+	for _, f := range fs {
+		switch {
+		case f.cond == nil:
+		case strings.HasPrefix(f.cond.Code, "E10"):
+			t1 = f
+		case strings.HasPrefix(f.cond.Code, "E11"):
+			t2 = f
+		}
+	}
+	if t1 == nil || t2 == nil {
+		return fs
+	}
+	drop := t2
+	if t2.specific {
+		// Both types named: the transcript contradicts itself; code neither.
+		t1.code, t2.code = "", ""
+		return fs
+	}
+	t1.evidence = appendIDs(t1.evidence, drop.evidence)
+	t1.assessed = t1.assessed || drop.assessed
+	return slices.DeleteFunc(fs, func(f *finding) bool { return f == drop })
+}
+
+func (f *finding) confidence() float64 {
+	switch {
+	case f.assessed:
+		return confAssessed
+	case f.clinician > 0:
+		return confClinician
+	case f.owned:
+		return confPatient
+	}
+	return confOnce
+}
+
+func (f *finding) reason(lang string) string {
+	var who string
+	switch {
+	case f.assessed:
+		who = label(lang, "the clinician names it while assessing or planning", "le clinicien le nomme dans l'évaluation ou le plan")
+	case f.clinician > 0:
+		who = label(lang, "the clinician affirms it", "le clinicien l'affirme")
+	default:
+		who = label(lang, "only the patient mentions it", "seul le patient l'évoque")
+	}
+	return fmt.Sprintf(label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
+		"%s ; affirmé %d fois, sans négation ni doute à cet endroit (segments %v)"), who, f.mentions, []int(f.evidence))
+}
+
+// phraseAt splits text in normalized words and returns where phrase starts, and its
+// length in words.
+func phraseAt(text, phrase string) (words []string, at []int, n int) {
+	words = strings.Fields(normalize(text))
+	pw := strings.Fields(phrase)
+	for i := 0; i+len(pw) <= len(words); i++ {
+		if matchWords(words[i:i+len(pw)], pw) {
+			at = append(at, i)
+		}
+	}
+	return words, at, len(pw)
+}
+
+// sideNear returns +1 (right) or -1 (left) when a side is named within three words
+// before the phrase or two after it (French puts it after: "genou droit"), 0 else.
+func sideNear(text, phrase string) int {
+	words, at, n := phraseAt(text, phrase)
+	for _, i := range at {
+		for j := max(0, i-3); j < min(len(words), i+n+2); j++ {
+			switch words[j] {
+			case "right", "droit", "droite":
+				return 1
+			case "left", "gauche":
+				return -1
+			}
+		}
+	}
+	return 0
+}
+
+// ownedNear reports whether the patient states the condition as their own: "I have",
+// "I've got", "I was diagnosed with", "j'ai" within four words before it.
+func ownedNear(text, phrase string) bool {
+	words, at, _ := phraseAt(text, phrase)
+	for _, i := range at {
+		before := " " + strings.Join(words[max(0, i-4):i], " ") + " "
+		for _, c := range []string{" i have ", " i ve got ", " i ve had ", " i got ", " diagnosed with ", " i m ", " i am ", " j ai ", " je suis ", " i ve been diagnosed "} {
+			if strings.Contains(before, c) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// problemsOf turns findings into the note's problems, in rank order.
+func problemsOf(fs []*finding, lang string) []schema.Problem {
+	out := make([]schema.Problem, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, schema.Problem{Title: label(lang, f.titleEN, f.titleFR), Evidence: append(schema.Evidence{}, f.evidence...)})
+	}
+	return out
+}
+
+// suggestCodes looks up each problem's code (problems and findings are parallel) and
+// attaches it with its confidence and reason. Codes the table does not hold exactly,
+// and codes under MinCodeConfidence, are not suggested.
+func suggestCodes(ctx context.Context, cs CodeSuggester, fs []*finding, note *schema.Note) error {
+	for i, f := range fs {
+		if f.code == "" || f.confidence() < MinCodeConfidence || i >= len(note.Problems) {
+			continue
+		}
+		// A symptom (chapter R) is coded only when the clinician assesses it: said
+		// elsewhere it is usually a review of systems or part of a diagnosis.
+		if strings.HasPrefix(f.code, "R") && !f.assessed {
+			continue
+		}
+		codes, err := cs.Suggest(ctx, f.code, 1)
+		if err != nil {
+			return fmt.Errorf("suggest a code for problem %d: %w", i, err)
+		}
+		if len(codes) == 0 || !sameCode(codes[0].Code, f.code) {
+			continue
+		}
+		c := codes[0]
+		c.Confidence = f.confidence()
+		c.Reason = f.reason(note.Language)
+		note.Problems[i].ICD10 = &c
+	}
+	return nil
+}
+
+func sameCode(a, b string) bool {
+	return strings.EqualFold(strings.ReplaceAll(a, ".", ""), strings.ReplaceAll(b, ".", ""))
+}
+
+// CodesIn reads a written text (a reference note's assessment, say) with the same
+// lexicon, context rules and injury table as the drafter: affirmed holds the codes of
+// the conditions it affirms, notAffirmed those it only denies, doubts, plans to test,
+// makes hypothetical, past or someone else's. The evaluation builds its gold set so.
+func CodesIn(text string) (affirmed, notAffirmed map[string]bool, err error) {
+	lx, err := loadLexicon()
+	if err != nil {
+		return nil, nil, err
+	}
+	var units []unit
+	for i, line := range strings.Split(text, "\n") {
+		if t := strings.TrimSpace(line); t != "" {
+			units = append(units, unit{text: t, norm: normalize(t), evidence: schema.Evidence{i}})
+		}
+	}
+	affirmed, notAffirmed = map[string]bool{}, map[string]bool{}
+	for _, f := range findProblems(lx, units) {
+		if f.code != "" {
+			affirmed[f.code] = true
+		}
+	}
+	for ci := range lx.conditions {
+		c := &lx.conditions[ci]
+		if c.Code == "" {
+			continue
+		}
+		for _, syn := range c.synonyms {
+			for _, m := range findMentions(text, syn.phrase, notThisCondition) {
+				if m.assertion != Affirmed {
+					notAffirmed[c.Code] = true
+				}
+			}
+		}
+	}
+	for code := range affirmed {
+		delete(notAffirmed, code)
+	}
+	return affirmed, notAffirmed, nil
+}

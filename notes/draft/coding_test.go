@@ -1,0 +1,167 @@
+package draft_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"greffier/icd10"
+	"greffier/notes/draft"
+	"greffier/notes/schema"
+	"greffier/notes/transcript"
+)
+
+// starterCodes looks codes up in the ICD-10-CM starter set that Greffier ships. It
+// stands in for *icd10.Index, whose SQLite needs cgo and these tests run without it
+// (scripts/test-pure); cmd/greffier's draft tests use the real index.
+type starterCodes map[string]schema.CodeRef
+
+func newStarterCodes(t testing.TB) starterCodes {
+	t.Helper()
+	codes, err := icd10.StarterCodes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := starterCodes{}
+	for _, c := range codes {
+		out[c.Code] = schema.CodeRef{Code: c.Code, Title: c.Title}
+	}
+	return out
+}
+
+// Suggest answers exact codes only, as the extractive coder asks.
+func (s starterCodes) Suggest(_ context.Context, q string, _ int) ([]schema.CodeRef, error) {
+	if c, ok := s[strings.ToUpper(q)]; ok {
+		return []schema.CodeRef{c}, nil
+	}
+	return nil, nil
+}
+
+func draftCodes(t *testing.T, dialogue string) schema.Note {
+	t.Helper()
+	segs, _ := transcript.ParseDialogue(dialogue)
+	n, err := draft.Extractive{Codes: newStarterCodes(t)}.Draft(context.Background(), draft.Request{Segments: segs, Template: mustTemplate(t, "soap"), Language: draft.SpokenLanguage(segs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkNote(t, n, segs)
+	return n
+}
+
+func codesOf(n schema.Note) []string {
+	var out []string
+	for _, p := range n.Problems {
+		if p.ICD10 != nil {
+			out = append(out, p.ICD10.Code)
+		}
+	}
+	return out
+}
+
+func TestCodingContext(t *testing.T) {
+	cases := []struct {
+		name      string
+		dialogue  string
+		want, not []string
+	}{
+		{"type I diabetes is type 1", "[patient] i have had type i diabetes since i was nine , i use an insulin pump .\n[doctor] okay , so for your type i diabetes we will keep the pump settings and check your a1c .",
+			[]string{"E10.9"}, []string{"E11.9"}},
+		{"diabetes without a type is type 2", "[doctor] for your diabetes , your a1c is 7.2 , let's continue the metformin 500 mg twice a day .",
+			[]string{"E11.9"}, []string{"E10.9"}},
+		{"covid doubted and tested", "[patient] i've had a cough and a sore throat for three days .\n[doctor] i don't think you have covid , but we'll send a test to be sure .",
+			nil, []string{"U07.1"}},
+		{"right wrist sprain", "[patient] i fell off my bike and landed on my right wrist , it's swollen .\n[doctor] the x-ray shows no fracture . this is a sprain of your right wrist , we'll put it in a brace .",
+			[]string{"S63.501A"}, []string{"M81.0", "S63.502A"}},
+		{"finger sprain", "[patient] i jammed my finger playing basketball on saturday .\n[doctor] it looks like you sprained your finger , let's buddy tape it .",
+			[]string{"S63.619A"}, []string{"K59.00"}},
+		{"left ring finger sprain", "[doctor] so you have a sprained left ring finger from the game .", []string{"S63.615A"}, nil},
+		{"someone else's condition", "[patient] my mother has diabetes and my father had a stroke .\n[doctor] okay , that family history is important .",
+			nil, []string{"E11.9", "I63.9"}},
+		{"review of systems denials", "[doctor] any chest pain ?\n[patient] no .\n[doctor] shortness of breath ?\n[patient] no , none .\n[doctor] and you deny any fever or cough .",
+			nil, []string{"R07.9", "R06.02", "R50.9", "R05.9"}},
+		{"hypothetical", "[doctor] if you develop a fever or chest pain , call us or go to the emergency room .", nil, []string{"R50.9", "R07.9"}},
+		{"ruled out", "[doctor] your chest x-ray was clear , so pneumonia was ruled out , this is bronchitis .", []string{"J20.9"}, []string{"J18.9"}},
+		{"historical", "[patient] i had pneumonia years ago but i'm fine now .", nil, []string{"J18.9"}},
+		{"prediabetes is not diabetes", "[doctor] your a1c is 6.1 , that is pre-diabetes , so diet and exercise .", []string{"R73.03"}, []string{"E11.9"}},
+		{"knee pain by side", "[doctor] for your left knee pain , let's try physical therapy .", []string{"M25.562"}, []string{"M25.561"}},
+		{"French negation and sprain", "Médecin: Vous n'avez pas de diabète ni d'hypertension ?\nPatient: Non, rien de tout ça.\nMédecin: Pas de fièvre ? Bon, c'est une entorse de la cheville droite, on met une attelle.",
+			[]string{"S93.401A"}, []string{"E11.9", "I10", "R50.9"}},
+		{"French family and hypothetical", "Patient: Ma mère a du diabète.\nMédecin: Si vous avez de la fièvre, rappelez-moi. Pour votre hypertension, on continue le ramipril.",
+			[]string{"I10"}, []string{"E11.9", "R50.9"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := draftCodes(t, tc.dialogue)
+			got := codesOf(n)
+			for _, w := range tc.want {
+				if !contains(got, w) {
+					t.Errorf("codes %v lack %s (problems %+v)", got, w, n.Problems)
+				}
+			}
+			for _, w := range tc.not {
+				if contains(got, w) {
+					t.Errorf("codes %v hold %s", got, w)
+				}
+			}
+		})
+	}
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCodesCarryConfidenceAndRankAssessedFirst(t *testing.T) {
+	n := draftCodes(t, "[patient] i have heartburn after big meals .\n"+
+		"[doctor] okay .\n[patient] the heartburn keeps me up at night .\n[doctor] let me examine you .\n[doctor] your lungs sound clear .\n"+
+		"[doctor] so for your high blood pressure , we'll continue the lisinopril 20 mg a day .")
+	if len(n.Problems) < 2 || n.Problems[0].ICD10 == nil || n.Problems[0].ICD10.Code != "I10" {
+		t.Fatalf("want the assessed hypertension first: %+v", n.Problems)
+	}
+	for _, p := range n.Problems {
+		if p.ICD10 == nil {
+			continue
+		}
+		if p.ICD10.Confidence <= 0 || p.ICD10.Confidence > 1 || p.ICD10.Reason == "" {
+			t.Errorf("%s: confidence %v reason %q", p.ICD10.Code, p.ICD10.Confidence, p.ICD10.Reason)
+		}
+	}
+	if c, d := n.Problems[0].ICD10, n.Problems[1].ICD10; d == nil || c.Confidence < d.Confidence {
+		t.Errorf("assessed problem %+v, the patient's %+v", c, d)
+	}
+}
+
+func TestAssertionOf(t *testing.T) {
+	cases := []struct {
+		text, phrase string
+		want         draft.Assertion
+	}{
+		{"No fever, no chills.", "fever", draft.Negated},
+		{"He denies chest pain and shortness of breath.", "shortness of breath", draft.Negated},
+		{"No, I do have asthma.", "asthma", draft.Affirmed},
+		{"I don't think you have covid, we'll send a test.", "covid", draft.Possible},
+		{"We need to rule out a blood clot.", "blood clot", draft.Possible},
+		{"Call us if the fever comes back.", "fever", draft.Hypothetical},
+		{"My dad has diabetes.", "diabetes", draft.Other},
+		{"Diabetes runs in the family.", "diabetes", draft.Other},
+		{"I had shingles years ago.", "shingles", draft.Historical},
+		{"Your blood pressure is not controlled, so hypertension needs a second drug.", "hypertension", draft.Affirmed},
+		{"No fever, but the cough is worse.", "cough", draft.Affirmed},
+		{"Le patient n'a pas de fièvre.", "fièvre", draft.Negated},
+		{"Si la douleur persiste, revenez.", "douleur", draft.Hypothetical},
+		{"Sa mère a un diabète.", "diabète", draft.Other},
+		{"On fait un test pour éliminer une embolie pulmonaire.", "embolie pulmonaire", draft.Possible},
+		{"Embolie pulmonaire écartée.", "embolie pulmonaire", draft.Negated},
+	}
+	for _, tc := range cases {
+		got, ok := draft.AssertionOf(tc.text, tc.phrase)
+		if !ok || got != tc.want {
+			t.Errorf("%q / %q: got %v (found %v), want %v", tc.text, tc.phrase, got, ok, tc.want)
+		}
+	}
+}

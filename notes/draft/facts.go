@@ -1,0 +1,495 @@
+package draft
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"greffier/domain"
+	"greffier/notes/schema"
+)
+
+// CheckFacts verifies that the clinical facts each sentence and item states are in
+// the segments it cites: medication names, numbers (doses, vitals, durations) with
+// their units, frequencies, sides, body sites, weekdays, and negation. Matching is
+// tolerant ("twenty" = "20", "b.i.d." = "twice a day" = "deux fois par jour").
+// Each item with a fact its evidence lacks gets one unsupported_fact warning whose
+// path points at it and whose message names the facts. Items without valid evidence
+// are left to CheckEvidence. It returns the number of items flagged; running it
+// again adds no duplicate warning.
+func CheckFacts(note *schema.Note, segs []domain.Segment) int {
+	lx, err := loadLexicon()
+	if err != nil {
+		return 0 // the embedded lexicon is tested; without it nothing can be checked
+	}
+	byID := make(map[int]string, len(segs))
+	for _, s := range segs {
+		byID[s.ID] = s.Text
+	}
+	warned := map[string]bool{}
+	for _, w := range note.Warnings {
+		warned[w.Kind+" "+w.Path] = true
+	}
+	flagged := 0
+	check := func(path, text string, ev schema.Evidence, extra ...func(evidence string) []string) {
+		var parts []string
+		for _, id := range ev {
+			if t, ok := byID[id]; ok {
+				parts = append(parts, t)
+			}
+		}
+		if len(parts) == 0 {
+			return
+		}
+		evidence := strings.Join(parts, "\n")
+		missing := unsupportedFacts(lx, text, evidence)
+		for _, x := range extra {
+			missing = append(missing, x(evidence)...)
+		}
+		if len(missing) == 0 {
+			return
+		}
+		flagged++
+		if warned[schema.WarnUnsupportedFact+" "+path] {
+			return
+		}
+		warned[schema.WarnUnsupportedFact+" "+path] = true
+		note.AddWarning(schema.WarnUnsupportedFact, path, label(note.Language,
+			"Not found in the cited segments: "+strings.Join(missing, "; "),
+			"Absent des segments cités : "+strings.Join(missing, " ; ")))
+	}
+	sentences := func(prefix string, ss []schema.Sentence) {
+		for i, s := range ss {
+			check(fmt.Sprintf("%s/%d", prefix, i), s.Text, s.Evidence)
+		}
+	}
+	for i, s := range note.Sections {
+		sentences(fmt.Sprintf("/sections/%d/sentences", i), s.Sentences)
+	}
+	for i, p := range note.Problems {
+		// A problem states a condition and maybe a side; its title's other words
+		// ("type 2 diabetes mellitus") are the coder's, not the speaker's.
+		if p.ICD10 != nil {
+			check(fmt.Sprintf("/problems/%d", i), sidesOnly(p.Title+". "+p.ICD10.Title), p.Evidence, func(ev string) []string {
+				return conditionMismatch(lx, p, ev)
+			})
+		}
+	}
+	for i, m := range note.Medications {
+		check(fmt.Sprintf("/medications/%d", i), strings.Join([]string{m.Name, m.Dose, m.Route, m.Frequency}, " "), m.Evidence)
+	}
+	for i, v := range note.Vitals {
+		check(fmt.Sprintf("/vitals/%d", i), v.Value, v.Evidence)
+	}
+	for i, o := range note.Orders {
+		check(fmt.Sprintf("/orders/%d", i), o.Text, o.Evidence)
+	}
+	for i, a := range note.Allergies {
+		check(fmt.Sprintf("/allergies/%d", i), a.Substance, a.Evidence)
+	}
+	sentences("/follow_up", note.FollowUp)
+	sentences("/patient_instructions", note.PatientInstructions)
+	if note.ReferralLetter != nil {
+		sentences("/referral_letter/sentences", note.ReferralLetter.Sentences)
+	}
+	return flagged
+}
+
+// facts are what a text states, in comparable form.
+type facts struct {
+	drugs    map[string]bool
+	numbers  map[string]bool   // "20", "0.5"
+	units    map[string]string // number → unit family value ("20" → "mg") when stated with one
+	freqs    map[string]bool   // canonical frequencies: "2/d", "prn", "hs"
+	sides    map[string]int    // "right", "left", "both": how many times
+	lines    [][]string        // normalized words by line (evidence: one segment a line)
+	sites    map[string]bool   // canonical body sites
+	weekdays map[string]bool
+	words    []string // normalized words, for negation
+}
+
+var (
+	numberRE = regexp.MustCompile(`\d+(?:[.,]\d+)?`)
+	// unitAfter reads a unit right after a number.
+	unitAfter = regexp.MustCompile(`^\s*(mg|milligrams?|milligrammes?|mcg|micrograms?|microgrammes?|µg|g|grams?|grammes?|ml|milliliters?|millilitres?|units?|unités?|iu|ui|%|percent|pour cent|kg|kilos?|kilograms?|kilogrammes?|lbs?|pounds?|mmhg|days?|jours?|weeks?|semaines?|months?|mois|years?|ans?|années?|hours?|heures?|h|minutes?|min|times?|fois|puffs?|bouffées?|tablets?|comprimés?|pills?|cm|inches|degrees?|degrés?)\b`)
+	freqForms = []struct {
+		re    *regexp.Regexp
+		canon string
+	}{
+		{regexp.MustCompile(`\b(?:b\.?i\.?d\.?|twice (?:a|per) day|twice daily|2 times (?:a|per) day|2 times daily|2 fois par jour|matin et soir|every 12 hours|toutes les 12 heures)\b`), "2/d"},
+		{regexp.MustCompile(`\b(?:t\.?i\.?d\.?|3 times (?:a|per) day|3 times daily|3 fois par jour|every 8 hours|toutes les 8 heures)\b`), "3/d"},
+		{regexp.MustCompile(`\b(?:q\.?i\.?d\.?|4 times (?:a|per) day|4 times daily|4 fois par jour|every 6 hours|toutes les 6 heures)\b`), "4/d"},
+		{regexp.MustCompile(`\b(?:q\.?d\.?|once (?:a|per) day|once daily|daily|every day|1 time (?:a|per) day|a day|per day|1 fois par jour|une fois par jour|par jour|chaque jour|tous les jours|quotidien(?:ne)?)\b`), "1/d"},
+		{regexp.MustCompile(`\b(?:q\.?h\.?s\.?|at bedtime|at night|nightly|before bed|au coucher|le soir)\b`), "hs"},
+		{regexp.MustCompile(`\b(?:p\.?r\.?n\.?|as needed|when needed|if needed|si besoin|au besoin)\b`), "prn"},
+		{regexp.MustCompile(`\b(?:weekly|once (?:a|per) week|every week|1 fois par semaine|une fois par semaine|par semaine|chaque semaine)\b`), "1/w"},
+	}
+	sideWords = map[string]string{"right": "right", "left": "left", "droit": "right", "droite": "right", "droits": "right", "droites": "right",
+		"gauche": "left", "gauches": "left", "bilateral": "both", "bilaterally": "both", "bilatéral": "both", "bilatérale": "both", "both": "both"}
+	// notSide: "right" and "left" in phrases that are not about a side.
+	notSide   = regexp.MustCompile(`\b(?:all right|alright|right now|right away|right after|right before|right there|right here|that s right|that is right|is that right|you re right|right so|right okay|right ok|left over|leftover|i left|he left|she left|they left|we left|left the|left it|left home|left work)\b`)
+	siteWords = map[string]string{
+		"knee": "knee", "knees": "knee", "genou": "knee", "genoux": "knee", "wrist": "wrist", "wrists": "wrist", "poignet": "wrist",
+		"ankle": "ankle", "ankles": "ankle", "cheville": "ankle", "shoulder": "shoulder", "shoulders": "shoulder", "épaule": "shoulder",
+		"hip": "hip", "hips": "hip", "hanche": "hip", "elbow": "elbow", "elbows": "elbow", "coude": "elbow", "hand": "hand", "hands": "hand", "main": "hand",
+		"foot": "foot", "feet": "foot", "pied": "foot", "pieds": "foot", "finger": "finger", "fingers": "finger", "doigt": "finger", "doigts": "finger",
+		"thumb": "thumb", "pouce": "thumb", "toe": "toe", "toes": "toe", "orteil": "toe", "neck": "neck", "cou": "neck", "nuque": "neck",
+		"chest": "chest", "thorax": "chest", "poitrine": "chest", "thoracique": "chest", "abdomen": "abdomen", "abdominal": "abdomen", "stomach": "abdomen",
+		"belly": "abdomen", "ventre": "abdomen", "abdominale": "abdomen", "arm": "arm", "arms": "arm", "bras": "arm", "leg": "leg", "legs": "leg", "jambe": "leg", "jambes": "leg",
+		"eye": "eye", "eyes": "eye", "œil": "eye", "yeux": "eye", "ear": "ear", "ears": "ear", "oreille": "ear", "oreilles": "ear",
+		"throat": "throat", "gorge": "throat", "head": "head", "tête": "head", "heel": "heel", "talon": "heel", "calf": "calf", "mollet": "calf",
+		"thigh": "thigh", "cuisse": "thigh", "lung": "lung", "lungs": "lung", "poumon": "lung", "poumons": "lung", "kidney": "kidney", "kidneys": "kidney", "rein": "kidney", "reins": "kidney",
+	}
+	weekdayWords = map[string]string{"monday": "mon", "lundi": "mon", "tuesday": "tue", "mardi": "tue", "wednesday": "wed", "mercredi": "wed",
+		"thursday": "thu", "jeudi": "thu", "friday": "fri", "vendredi": "fri", "saturday": "sat", "samedi": "sat", "sunday": "sun", "dimanche": "sun"}
+)
+
+// unitFamily folds a unit's spellings (and languages) into one name.
+func unitFamily(u string) string {
+	switch {
+	case u == "mg" || strings.HasPrefix(u, "milligram"):
+		return "mg"
+	case u == "mcg" || u == "µg" || strings.HasPrefix(u, "microgram"):
+		return "mcg"
+	case u == "g" || strings.HasPrefix(u, "gram"):
+		return "g"
+	case u == "ml" || strings.HasPrefix(u, "millil"):
+		return "ml"
+	case strings.HasPrefix(u, "unit") || u == "iu" || u == "ui":
+		return "units"
+	case u == "%" || u == "percent" || u == "pour cent":
+		return "%"
+	case u == "kg" || strings.HasPrefix(u, "kilo"):
+		return "kg"
+	case strings.HasPrefix(u, "lb") || strings.HasPrefix(u, "pound"):
+		return "lb"
+	case strings.HasPrefix(u, "day") || strings.HasPrefix(u, "jour"):
+		return "day"
+	case strings.HasPrefix(u, "week") || strings.HasPrefix(u, "semaine"):
+		return "week"
+	case strings.HasPrefix(u, "month") || u == "mois":
+		return "month"
+	case strings.HasPrefix(u, "year") || u == "an" || u == "ans" || strings.HasPrefix(u, "année"):
+		return "year"
+	case strings.HasPrefix(u, "hour") || strings.HasPrefix(u, "heure") || u == "h":
+		return "hour"
+	case strings.HasPrefix(u, "min"):
+		return "minute"
+	case strings.HasPrefix(u, "time") || u == "fois":
+		return "times"
+	case strings.HasPrefix(u, "tablet") || strings.HasPrefix(u, "comprim") || strings.HasPrefix(u, "pill"):
+		return "tablet"
+	}
+	return u
+}
+
+// readFacts extracts the facts of a text.
+func readFacts(lx *lexicon, text string) facts {
+	f := facts{drugs: map[string]bool{}, numbers: map[string]bool{}, units: map[string]string{}, freqs: map[string]bool{},
+		sides: map[string]int{}, sites: map[string]bool{}, weekdays: map[string]bool{}}
+	num := digitize(text)
+	norm := normalize(num)
+	for _, d := range lx.findDrugs(norm) {
+		f.drugs[d.Name] = true
+	}
+	for _, loc := range numberRE.FindAllStringIndex(num, -1) {
+		n := canonNumber(num[loc[0]:loc[1]])
+		f.numbers[n] = true
+		if m := unitAfter.FindStringSubmatch(num[loc[1]:]); m != nil {
+			f.units[n+" "+unitFamily(m[1])] = unitFamily(m[1])
+		}
+	}
+	// Longer forms first, each blanked once read: "twice a day" is not also "a day".
+	freqText := strings.ToLower(num)
+	for _, fr := range freqForms {
+		if fr.re.MatchString(freqText) {
+			f.freqs[fr.canon] = true
+			freqText = fr.re.ReplaceAllString(freqText, " ")
+		}
+	}
+	sideText := notSide.ReplaceAllString(norm, " ")
+	f.words = strings.Fields(norm)
+	// Lines are read before digitize joins them: one segment (or one side of a
+	// question and its answer) a line.
+	for _, line := range strings.FieldsFunc(strings.ReplaceAll(text, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
+		f.lines = append(f.lines, strings.Fields(normalize(digitize(line))))
+	}
+	for _, w := range strings.Fields(sideText) {
+		if s, ok := sideWords[w]; ok {
+			f.sides[s]++
+		}
+	}
+	for _, w := range f.words {
+		if s, ok := siteWords[w]; ok {
+			f.sites[s] = true
+		}
+		if d, ok := weekdayWords[w]; ok {
+			f.weekdays[d] = true
+		}
+	}
+	return f
+}
+
+// canonNumber writes "020" as "20", "1,50" and "1.5" as "1.5".
+func canonNumber(raw string) string {
+	n := strings.ReplaceAll(raw, ",", ".")
+	if strings.Contains(n, ".") {
+		return strings.TrimSuffix(strings.TrimRight(n, "0"), ".")
+	}
+	if n = strings.TrimLeft(n, "0"); n == "" {
+		return "0"
+	}
+	return n
+}
+
+// sidesOnly keeps the side words of a text (the only fact of a problem's title that
+// the transcript must state as such).
+func sidesOnly(text string) string {
+	var out []string
+	for _, w := range strings.Fields(notSide.ReplaceAllString(normalize(text), " ")) {
+		if _, ok := sideWords[w]; ok {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
+// UnsupportedFacts returns the facts of statement that evidence does not support,
+// each named for a reader ("number 40", "side left", "negation of fever dropped").
+func UnsupportedFacts(statement, evidence string) ([]string, error) {
+	lx, err := loadLexicon()
+	if err != nil {
+		return nil, err
+	}
+	return unsupportedFacts(lx, statement, evidence), nil
+}
+
+func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
+	s, e := readFacts(lx, statement), readFacts(lx, evidence)
+	var out []string
+	out = appendMissing(out, "medication ", s.drugs, e.drugs)
+	out = appendMissing(out, "number ", s.numbers, e.numbers)
+	for k, fam := range s.units {
+		n := strings.TrimSuffix(k, " "+fam)
+		if e.numbers[n] && e.units[k] == "" && hasUnitFor(e, n) {
+			out = append(out, "unit "+k)
+		}
+	}
+	out = appendMissing(out, "frequency ", s.freqs, e.freqs)
+	for sd, n := range s.sides {
+		// A side said more often than the evidence says it was swapped somewhere.
+		if sd != "both" && n > e.sides[sd] {
+			out = append(out, "side "+sd)
+		}
+	}
+	out = appendMissing(out, "body site ", s.sites, e.sites)
+	out = appendMissing(out, "day ", s.weekdays, e.weekdays)
+	out = append(out, negationMismatches(s.lines, e.lines)...)
+	if quoted(s.lines, e.lines) && negations(s.lines) != negations(e.lines) {
+		out = append(out, fmt.Sprintf("negation (%d in the sentence, %d in the quoted segments)", negations(s.lines), negations(e.lines)))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// appendMissing adds, named with prefix, the facts of stated the evidence lacks.
+func appendMissing(out []string, prefix string, stated, evidence map[string]bool) []string {
+	for k := range stated {
+		if !evidence[k] {
+			out = append(out, prefix+k)
+		}
+	}
+	return out
+}
+
+func hasUnitFor(f facts, n string) bool {
+	for k := range f.units {
+		if strings.HasPrefix(k, n+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+// negationMismatches compares how statement and evidence present each content word
+// they share: only affirmed in one and only negated in the other is a dropped or
+// added negation. A question answered no on the next line negates what it asks;
+// answered yes, affirms it. In the statement (a note's sentence) other questions'
+// words ("denies any fever") do not make a question.
+func negationMismatches(statement, evidence [][]string) []string {
+	st, ev := polarities(statement, false), polarities(evidence, true)
+	var out []string
+	for _, line := range statement {
+		for _, w := range line {
+			w = stem(w)
+			s, e := st[w], ev[w]
+			if e == nil || len([]rune(w)) < 4 || stopWords[w] || negationWord[w] || s.reported {
+				continue
+			}
+			s.reported = true
+			switch {
+			case s.aff && !s.neg && e.neg && !e.aff:
+				out = append(out, "negation of "+w+" dropped")
+			case s.neg && !s.aff && e.aff && !e.neg:
+				out = append(out, "negation of "+w+" added")
+			}
+		}
+	}
+	return out
+}
+
+// quoteShare: a sentence whose words are nearly all in its evidence, in about the
+// same number, quotes it; its negations must then be the evidence's, one for one.
+const quoteShare = 0.9
+
+func quoted(statement, evidence [][]string) bool {
+	have := map[string]bool{}
+	ne := 0
+	for _, l := range evidence {
+		for _, w := range l {
+			have[w] = true
+			ne++
+		}
+	}
+	n, hit := 0, 0
+	for _, l := range statement {
+		for _, w := range l {
+			n++
+			if have[w] {
+				hit++
+			}
+		}
+	}
+	return n >= 4 && float64(hit) >= quoteShare*float64(n) && float64(n) >= quoteShare*float64(ne)
+}
+
+var negationTokens = map[string]bool{"no": true, "not": true, "t": true, "never": true, "without": true, "none": true, "nothing": true, "nope": true,
+	"denies": true, "denied": true, "pas": true, "sans": true, "jamais": true, "aucun": true, "aucune": true, "rien": true, "non": true, "ni": true}
+
+func negations(lines [][]string) int {
+	n := 0
+	for _, l := range lines {
+		for _, w := range l {
+			if negationTokens[w] {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// listScope is the checker's forward scope, in words.
+const listScope = 15
+
+// stem folds a plural ("migraines") into its singular.
+func stem(w string) string {
+	if len(w) > 4 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
+		return w[:len(w)-1]
+	}
+	return w
+}
+
+type polarity struct{ neg, aff, reported bool }
+
+func polarities(lines [][]string, questions bool) map[string]*polarity {
+	out := map[string]*polarity{}
+	for li, words := range lines {
+		answer := 0
+		if li+1 < len(lines) && isQuestion(words) {
+			answer = replySign(lines[li+1])
+		}
+		hits := scanTriggers(words, questions || answer != 0)
+		for j, x := range words {
+			a := assertionFromHits(words, hits, j, j+1, listScope)
+			if a == Possible && answer != 0 {
+				a = Affirmed
+				if answer < 0 {
+					a = Negated
+				}
+			}
+			x = stem(x)
+			p := out[x]
+			if p == nil {
+				p = &polarity{}
+				out[x] = p
+			}
+			p.neg = p.neg || a == Negated
+			p.aff = p.aff || a == Affirmed
+		}
+	}
+	return out
+}
+
+// isQuestion: a line that asks (ACI-Bench transcripts have no question marks).
+func isQuestion(words []string) bool {
+	for i := range words {
+		if t, n := matchTrigger(words[i:]); n > 0 && t.question {
+			return true
+		}
+	}
+	return false
+}
+
+// replySign reads a reply: -1 for no, +1 for yes, 0 otherwise.
+func replySign(words []string) int {
+	for _, w := range words[:min(3, len(words))] {
+		switch w {
+		case "no", "nope", "non", "nothing", "never", "rien", "jamais":
+			return -1
+		case "yes", "yeah", "yep", "oui", "ouais":
+			return 1
+		}
+	}
+	return 0
+}
+
+var negationWord = map[string]bool{"denies": true, "denied": true, "without": true, "never": true, "negative": true, "aucun": true, "aucune": true, "jamais": true, "sans": true}
+
+// stopWords are frequent words whose negation says nothing clinical on its own.
+var stopWords = map[string]bool{"have": true, "been": true, "with": true, "that": true, "this": true, "there": true, "they": true, "what": true,
+	"your": true, "about": true, "think": true, "just": true, "like": true, "know": true, "really": true, "much": true, "very": true, "some": true,
+	"from": true, "will": true, "would": true, "should": true, "could": true, "does": true, "doesn": true, "didn": true, "were": true, "when": true,
+	"where": true, "which": true, "their": true, "them": true, "then": true, "than": true, "also": true, "only": true, "even": true, "more": true,
+	"patient": true, "patients": true, "reports": true, "states": true, "today": true, "time": true, "going": true, "want": true, "need": true,
+	"avez": true, "avoir": true, "être": true, "vous": true, "nous": true, "pour": true, "avec": true, "dans": true, "cette": true, "plus": true}
+
+// conditionMismatch checks a coded problem against its evidence: the condition must
+// be affirmed there (not denied, doubted, hypothetical, past or someone else's), and
+// a diabetes code must have the type the evidence names.
+func conditionMismatch(lx *lexicon, p schema.Problem, evidence string) []string {
+	title := normalize(p.Title)
+	for ci := range lx.conditions {
+		c := &lx.conditions[ci]
+		if !strings.EqualFold(p.Title, c.TitleEN) && !strings.EqualFold(p.Title, c.TitleFR) && !anyCue(c.synonyms, title) {
+			continue
+		}
+		seen, affirmed := Affirmed, false
+		found := false
+		for _, syn := range c.synonyms {
+			for _, m := range findMentions(evidence, syn.phrase, notThisCondition) {
+				found = true
+				if m.assertion == Affirmed {
+					affirmed = true
+				} else {
+					seen = m.assertion
+				}
+			}
+		}
+		if found && !affirmed {
+			return []string{fmt.Sprintf("condition %s (%s there)", strings.ToLower(c.TitleEN), seen)}
+		}
+		break
+	}
+	code := strings.ToUpper(p.ICD10.Code)
+	ev := normalize(evidence)
+	t1 := strings.Contains(ev, " type 1 ") || strings.Contains(ev, " type i ") || strings.Contains(ev, " type one ") || strings.Contains(ev, " juvenile diabetes ")
+	t2 := strings.Contains(ev, " type 2 ") || strings.Contains(ev, " type ii ") || strings.Contains(ev, " type two ")
+	switch {
+	case strings.HasPrefix(code, "E11") && t1 && !t2:
+		return []string{"diabetes type 2 (the evidence says type 1)"}
+	case strings.HasPrefix(code, "E10") && t2 && !t1:
+		return []string{"diabetes type 1 (the evidence says type 2)"}
+	}
+	return nil
+}

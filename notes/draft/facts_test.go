@@ -1,0 +1,98 @@
+package draft_test
+
+import (
+	"strings"
+	"testing"
+
+	"greffier/domain"
+	"greffier/notes/draft"
+	"greffier/notes/schema"
+)
+
+func TestUnsupportedFacts(t *testing.T) {
+	cases := []struct {
+		statement, evidence string
+		want                string // "" when the statement is supported; else a word of the message
+	}{
+		{"Lisinopril 20 mg once a day.", "and i take lisinopril twenty milligrams every day .", ""},
+		{"Lisinopril 40 mg once a day.", "and i take lisinopril twenty milligrams every day .", "number 40"},
+		{"Metformin 500 mg b.i.d.", "metformin five hundred milligrams twice a day", ""},
+		{"Metformin 500 mg three times a day.", "metformin 500 mg twice a day", "frequency 3/d"},
+		{"Atorvastatin 20 mg.", "lisinopril 20 mg", "medication atorvastatin"},
+		{"Pain in the left knee.", "my right knee has been hurting for two weeks", "side left"},
+		{"Right knee pain for 2 weeks.", "my right knee has been hurting for two weeks", ""},
+		{"Right knee pain for 2 days.", "my right knee has been hurting for two weeks", "unit 2 day"},
+		{"Swelling of the right ankle.", "my right wrist is swollen", "body site ankle"},
+		{"Fever and chest pain.", "no fever , no chest pain .", "negation of fever dropped"},
+		{"No cough.", "i have a cough at night", "negation of cough added"},
+		{"Patient denies chest pain.", "no chest pain at all", ""},
+		{"Blood pressure 142/88.", "your blood pressure is 142 over 88", ""},
+		{"Blood pressure 124/88.", "your blood pressure is 142 over 88", "number 124"},
+		{"Seen since Monday.", "it started on tuesday", "day mon"},
+		{"Paracétamol 1 g trois fois par jour.", "je prends du paracétamol 1 g 3 fois par jour", ""},
+		{"Pas de fièvre.", "j'ai de la fièvre depuis hier", "negation of fièvre added"},
+		{"Douleur du genou gauche.", "j'ai mal au genou droit", "side left"},
+		{"All right, the wrist.", "the wrist is sore", ""},
+		{"Any weight loss? — No, weight loss or passing out.", "any weight loss?\nno, no weight loss or passing out.", "negation (1 in the sentence, 2"},
+		{"I have a friend who might be interested and she has no diabetes.", "i have a friend who might be interested and she has diabetes.", "negation (1 in the sentence, 0"},
+		{"Any medical problems? — I have no gallstones.", "any medical problems?\ni have gallstones.", "negation of gallstone added"},
+		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
+	}
+	for _, tc := range cases {
+		got, err := draft.UnsupportedFacts(tc.statement, tc.evidence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined := strings.Join(got, "; ")
+		switch {
+		case tc.want == "" && len(got) > 0:
+			t.Errorf("%q vs %q: flagged %s", tc.statement, tc.evidence, joined)
+		case tc.want != "" && !strings.Contains(joined, tc.want):
+			t.Errorf("%q vs %q: got %q, want %q", tc.statement, tc.evidence, joined, tc.want)
+		}
+	}
+}
+
+func TestCheckFactsWarnsAtThePath(t *testing.T) {
+	segs := []domain.Segment{
+		{ID: 0, Text: "i take amlodipine five milligrams in the morning", Role: domain.RolePatient},
+		{ID: 1, Text: "i have type i diabetes", Role: domain.RolePatient},
+		{ID: 2, Text: "i don't think you have covid , we will send a test", Role: domain.RoleClinician},
+	}
+	n := schema.Note{SchemaVersion: schema.Version, Template: "soap", Language: "en", Drafter: schema.DrafterInfo{Kind: schema.DrafterLLM},
+		Sections: []schema.Section{{Key: "s", Title: "S", Sentences: []schema.Sentence{
+			{Text: "Takes amlodipine 5 mg in the morning.", Evidence: schema.Evidence{0}},
+			{Text: "Takes amlodipine 10 mg in the morning.", Evidence: schema.Evidence{0}},
+		}}},
+		Problems: []schema.Problem{
+			{Title: "Type 2 diabetes mellitus", ICD10: &schema.CodeRef{Code: "E11.9", Title: "Type 2 diabetes mellitus without complications"}, Evidence: schema.Evidence{1}},
+			{Title: "COVID-19", ICD10: &schema.CodeRef{Code: "U07.1", Title: "COVID-19"}, Evidence: schema.Evidence{2}},
+		},
+		Medications: []schema.Medication{{Name: "amlodipine", Dose: "5 mg", Action: schema.ActionContinue, Evidence: schema.Evidence{0}}},
+	}
+	if got := draft.CheckFacts(&n, segs); got != 3 {
+		t.Errorf("flagged %d items, want 3: %+v", got, n.Warnings)
+	}
+	paths := map[string]string{}
+	for _, w := range n.Warnings {
+		if w.Kind == schema.WarnUnsupportedFact {
+			paths[w.Path] = w.Message
+		}
+	}
+	for path, word := range map[string]string{"/sections/0/sentences/1": "number 10", "/problems/0": "type 1", "/problems/1": "possible"} {
+		if !strings.Contains(paths[path], word) {
+			t.Errorf("%s: warning %q, want it to name %q", path, paths[path], word)
+		}
+	}
+	if _, ok := paths["/sections/0/sentences/0"]; ok {
+		t.Error("the supported sentence was flagged")
+	}
+	before := len(n.Warnings)
+	draft.CheckFacts(&n, segs)
+	if len(n.Warnings) != before {
+		t.Error("a second run added warnings")
+	}
+	if err := schema.Validate(n); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,182 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"greffier/icd10"
+	"greffier/notes/draft"
+	"greffier/notes/schema"
+	"greffier/notes/templates"
+	"greffier/notes/transcript"
+)
+
+// CodingRow scores the extractive drafter's ICD-10-CM suggestions on one split.
+type CodingRow struct {
+	Dataset           string
+	N                 int // dialogues
+	Suggested         int // codes suggested, all dialogues
+	Gold              int // gold codes (from the reference assessments)
+	CatP, CatR        float64
+	CatPDocumented    float64 // precision counting any condition the reference affirms
+	CodeP, CodeR      float64
+	MustNot           int // conditions the references only deny, doubt, or give to someone else
+	MustNotSuggested  int // of which suggested
+	NegatedSuggestion []string
+}
+
+// starterSuggester answers exact codes from the ICD-10-CM starter set that Greffier
+// ships (the table a fresh install codes with), without opening SQLite.
+type starterSuggester map[string]schema.CodeRef
+
+func newStarterSuggester() (starterSuggester, error) {
+	codes, err := icd10.StarterCodes()
+	if err != nil {
+		return nil, err
+	}
+	s := starterSuggester{}
+	for _, c := range codes {
+		s[c.Code] = schema.CodeRef{Code: c.Code, Title: c.Title}
+	}
+	return s, nil
+}
+
+func (s starterSuggester) Suggest(_ context.Context, q string, _ int) ([]schema.CodeRef, error) {
+	if c, ok := s[strings.ToUpper(q)]; ok {
+		return []schema.CodeRef{c}, nil
+	}
+	return nil, nil
+}
+
+// assessmentHeaders start the part of an ACI-Bench note a coder codes from.
+var assessmentHeaders = map[string]bool{"ASSESSMENT AND PLAN": true, "ASSESSMENT": true, "PLAN": true, "IMPRESSION": true}
+
+// assessmentOf returns the assessment and plan of a reference note.
+func assessmentOf(note string) string {
+	var b strings.Builder
+	in := false
+	for _, line := range strings.Split(note, "\n") {
+		t := strings.TrimSpace(line)
+		if noteHeader.MatchString(t) {
+			in = assessmentHeaders[strings.TrimSuffix(t, ":")]
+			continue
+		}
+		if in {
+			b.WriteString(t + "\n")
+		}
+	}
+	return b.String()
+}
+
+func category(code string) string { return strings.ToUpper(code[:min(3, len(code))]) }
+
+func cats(codes map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for c := range codes {
+		out[category(c)] = true
+	}
+	return out
+}
+
+// runCoding drafts each dialogue with codes and compares them with the gold set read
+// from its reference note.
+func runCoding(ctx context.Context, exs []Example, t templates.Template, name string) (CodingRow, error) {
+	cs, err := newStarterSuggester()
+	if err != nil {
+		return CodingRow{}, err
+	}
+	d := draft.Extractive{Codes: cs}
+	row := CodingRow{Dataset: name}
+	var catHit, catDoc, catPred, catGold, codeHit, codePred, codeGold int
+	for _, ex := range exs {
+		if err := ctx.Err(); err != nil {
+			return row, err
+		}
+		gold, _, err := draft.CodesIn(assessmentOf(ex.Reference))
+		if err != nil {
+			return row, err
+		}
+		documented, mustNot, err := draft.CodesIn(ex.Reference)
+		if err != nil {
+			return row, err
+		}
+		segs, _ := transcript.ParseDialogue(ex.Dialogue)
+		note, err := d.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: "en"})
+		if err != nil {
+			return row, fmt.Errorf("draft %s: %w", ex.ID, err)
+		}
+		pred := map[string]bool{}
+		for _, p := range note.Problems {
+			if p.ICD10 != nil {
+				pred[p.ICD10.Code] = true
+			}
+		}
+		row.N++
+		row.Suggested += len(pred)
+		row.Gold += len(gold)
+		pc, gc, dc, mc := cats(pred), cats(gold), cats(documented), cats(mustNot)
+		catPred += len(pc)
+		catGold += len(gc)
+		for c := range pc {
+			if gc[c] {
+				catHit++
+			}
+			if dc[c] {
+				catDoc++
+			}
+			if mc[c] && !dc[c] {
+				row.MustNotSuggested++
+				row.NegatedSuggestion = append(row.NegatedSuggestion, ex.ID+":"+c)
+			}
+		}
+		for c := range mc {
+			if !dc[c] {
+				row.MustNot++
+			}
+		}
+		codePred += len(pred)
+		codeGold += len(gold)
+		for c := range pred {
+			if gold[c] {
+				codeHit++
+			}
+		}
+	}
+	row.CatP, row.CatR, row.CatPDocumented = ratio(catHit, catPred), ratio(catHit, catGold), ratio(catDoc, catPred)
+	row.CodeP, row.CodeR = ratio(codeHit, codePred), ratio(codeHit, codeGold)
+	return row, nil
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return nan
+	}
+	return float64(a) / float64(b)
+}
+
+// WriteCoding prints the coding table with its definitions.
+func WriteCoding(w io.Writer, rows []CodingRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "data set\tn\tsuggested\tgold\tcat.P\tcat.P(doc)\tcat.R\tcode.P\tcode.R\tmust-not\tmust-not coded\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.Dataset, r.N, r.Suggested, r.Gold,
+			pct(r.CatP), pct(r.CatPDocumented), pct(r.CatR), pct(r.CodeP), pct(r.CodeR), r.MustNot, r.MustNotSuggested)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Gold set: the codes of the conditions (notes/draft/lexicon/conditions.tsv and the sprain table) that the reference note's")
+	fmt.Fprintln(w, "  ASSESSMENT/PLAN affirms, read with the same context rules (draft.CodesIn) — built by rule from the references, not by a coder.")
+	fmt.Fprintln(w, "cat.P, cat.R: precision and recall of 3-character categories against that gold; cat.P(doc): a suggestion counts as right when")
+	fmt.Fprintln(w, "  the reference note affirms it anywhere (history, exam...). code.P, code.R: the same on full codes.")
+	fmt.Fprintln(w, "must-not: conditions a reference names but only denies, doubts, plans to test, or gives to someone else; must-not coded: of them, suggested.")
+	for _, r := range rows {
+		if len(r.NegatedSuggestion) > 0 {
+			fmt.Fprintf(w, "  %s must-not coded: %s\n", r.Dataset, strings.Join(r.NegatedSuggestion, " "))
+		}
+	}
+	return nil
+}

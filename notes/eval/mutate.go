@@ -1,0 +1,309 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"greffier/notes/draft"
+	"greffier/notes/templates"
+	"greffier/notes/transcript"
+)
+
+var nan = math.NaN()
+
+// Mutation kinds: what a careless or hallucinating drafter changes in a sentence.
+const (
+	MutDose     = "wrong dose"
+	MutNumber   = "wrong number"
+	MutSide     = "swapped side"
+	MutDropNeg  = "dropped negation"
+	MutAddNeg   = "added negation"
+	MutDrug     = "another drug"
+	MutOriginal = "unmutated (false alarms)"
+)
+
+var mutationKinds = []string{MutDose, MutNumber, MutSide, MutDropNeg, MutAddNeg, MutDrug, MutOriginal}
+
+// CheckerRow counts, for one source of sentences and one mutation kind, the
+// sentences mutated and those the fact checker flagged.
+type CheckerRow struct {
+	Source, Kind string
+	N, Flagged   int
+}
+
+// statement is a sentence with the transcript text it cites.
+type statement struct{ text, evidence string }
+
+var (
+	doseNumRE  = regexp.MustCompile(`\b(\d+(?:\.\d+)?)(\s*(?:mg|milligrams?|mcg|micrograms?|units?|ml|g|grams?)\b)`)
+	plainNumRE = regexp.MustCompile(`\b\d+(?:\.\d+)?\b`)
+	sideRE     = regexp.MustCompile(`(?i)\b(right|left)\b`)
+	dropNegRE  = regexp.MustCompile(`(?i)\b(denies|denied|no|not|without|never)\b\s*`)
+	addNegRE   = regexp.MustCompile(`(?i)\b(reports|has|have|had|is|was|with)\b`)
+	drugSwaps  = []string{"metoprolol", "atorvastatin", "omeprazole", "sertraline", "amoxicillin", "prednisone"}
+)
+
+// mutate returns the sentence changed by kind, or ok false when the kind does not
+// apply (no dose, no side...) or would not change a fact the evidence states.
+func mutate(kind, s, evidence string) (string, bool) {
+	switch kind {
+	case MutDose:
+		m := doseNumRE.FindStringSubmatchIndex(s)
+		if m == nil {
+			return "", false
+		}
+		return s[:m[2]] + otherNumber(s[m[2]:m[3]], evidence) + s[m[3]:], true
+	case MutNumber:
+		for _, m := range plainNumRE.FindAllStringIndex(s, -1) {
+			if doseNumRE.MatchString(s[m[0]:]) && doseNumRE.FindStringIndex(s[m[0]:])[0] == 0 {
+				continue // doses are the other kind
+			}
+			return s[:m[0]] + otherNumber(s[m[0]:m[1]], evidence) + s[m[1]:], true
+		}
+	case MutSide:
+		m := sideRE.FindStringSubmatchIndex(s)
+		if m == nil {
+			return "", false
+		}
+		swap := map[string]string{"right": "left", "left": "right"}[strings.ToLower(s[m[2]:m[3]])]
+		return s[:m[2]] + swap + s[m[3]:], true
+	case MutDropNeg:
+		// A negation that bears on a finding ("no fever", "denies any chest pain"),
+		// not a bare answer ("No.").
+		for _, m := range dropNegRE.FindAllStringIndex(s, -1) {
+			if !findingAfter(s[m[1]:]) {
+				continue
+			}
+			w := strings.ToLower(strings.TrimSpace(s[m[0]:m[1]]))
+			repl := map[string]string{"denies": "reports ", "denied": "reported ", "without": "with "}[w]
+			return s[:m[0]] + repl + s[m[1]:], true
+		}
+	case MutAddNeg:
+		if dropNegRE.MatchString(s) {
+			return "", false // already negative somewhere: adding one is ambiguous
+		}
+		for _, m := range addNegRE.FindAllStringIndex(s, -1) {
+			if next := strings.Fields(s[m[1]:]); len(next) > 0 && isFinding(next[0]) {
+				return s[:m[1]] + " no" + s[m[1]:], true
+			}
+		}
+	case MutDrug:
+		names, err := draft.MedicationNames(s)
+		if err != nil || len(names) == 0 {
+			return "", false
+		}
+		i := strings.Index(strings.ToLower(s), names[0])
+		if i < 0 {
+			return "", false
+		}
+		for _, d := range drugSwaps {
+			if !strings.Contains(strings.ToLower(evidence), d) && d != names[0] {
+				return s[:i] + d + s[i+len(names[0]):], true
+			}
+		}
+	case MutOriginal:
+		return s, true
+	}
+	return "", false
+}
+
+// findingAfter reports whether a content word follows within three words (skipping
+// "any", "a", "the").
+func findingAfter(rest string) bool {
+	words := strings.Fields(rest)
+	for _, w := range words[:min(3, len(words))] {
+		if isFinding(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// isFinding: a word long enough to name something, not a function word.
+func isFinding(w string) bool {
+	w = strings.ToLower(strings.Trim(w, ".,;:!?'\"()"))
+	switch w {
+	case "been", "that", "this", "there", "they", "them", "with", "have", "having", "being", "really", "very", "much", "more",
+		"other", "issues", "problems", "symptoms", "questions", "concerns", "changes", "further", "significant", "known", "acute",
+		"about", "from", "then", "than", "what", "when", "which", "these", "those", "after", "before", "again", "your", "their", "some":
+		return false
+	}
+	if strings.HasSuffix(w, "ing") || strings.HasSuffix(w, "ed") || strings.HasSuffix(w, "ly") {
+		return false // verbs and adverbs: "no helping", "no periodically"
+	}
+	return len(w) >= 4
+}
+
+// otherNumber returns a number unlike n that the evidence does not hold.
+func otherNumber(n, evidence string) string {
+	v, err := strconv.ParseFloat(n, 64)
+	if err != nil {
+		return n + "1"
+	}
+	ev := " " + strings.Join(plainNumRE.FindAllString(digitizeForEval(evidence), -1), " ") + " "
+	for _, f := range []float64{2, 3, 0.5, 4, 10} {
+		c := strconv.FormatFloat(v*f, 'f', -1, 64)
+		if v == 0 {
+			c = strconv.Itoa(int(f) + 1)
+		}
+		if !strings.Contains(ev, " "+c+" ") {
+			return c
+		}
+	}
+	return n + "7"
+}
+
+// digitizeForEval spells numbers in digits the way the checker reads them.
+func digitizeForEval(s string) string { return draft.Digitize(s) }
+
+// checkerSources builds the sentences to mutate from training examples: the
+// extractive draft's sentences with their cited segments, and the reference notes'
+// sentences aligned to the dialogue turns that share most of their words (kept when
+// those turns hold at least 60% of the sentence's content words).
+func checkerSources(ctx context.Context, exs []Example, t templates.Template) (drafted, references []statement, err error) {
+	for _, ex := range exs {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		segs, _ := transcript.ParseDialogue(ex.Dialogue)
+		byID := map[int]string{}
+		texts := make([]string, len(segs))
+		for i, s := range segs {
+			byID[s.ID] = s.Text
+			texts[i] = s.Text
+		}
+		note, err := draft.Extractive{}.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: "en"})
+		if err != nil {
+			return nil, nil, fmt.Errorf("draft %s: %w", ex.ID, err)
+		}
+		for _, sec := range note.Sections {
+			for _, x := range sec.Sentences {
+				var parts []string
+				for _, id := range x.Evidence {
+					parts = append(parts, byID[id])
+				}
+				drafted = append(drafted, statement{x.Text, strings.Join(parts, "\n")})
+			}
+		}
+		for _, s := range referenceSentences(ex.Reference) {
+			if ev, ok := alignSentence(s, texts); ok {
+				references = append(references, statement{s, ev})
+			}
+		}
+	}
+	return drafted, references, nil
+}
+
+var refSentenceSplit = regexp.MustCompile(`(?:[.!?])\s+|\n+`)
+
+func referenceSentences(note string) []string {
+	var out []string
+	for _, s := range refSentenceSplit.Split(note, -1) {
+		s = strings.TrimSpace(s)
+		if len(strings.Fields(s)) >= 5 && !noteHeader.MatchString(s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// alignSentence picks the (at most) three turns that cover most of the sentence's
+// content words.
+func alignSentence(s string, turns []string) (string, bool) {
+	words := contentWords(s)
+	if len(words) < 3 {
+		return "", false
+	}
+	covered := map[string]bool{}
+	var chosen []string
+	for k := 0; k < 3; k++ {
+		best, bestGain := -1, 0
+		for i, t := range turns {
+			tw := contentWords(t)
+			gain := 0
+			for w := range words {
+				if tw[w] && !covered[w] {
+					gain++
+				}
+			}
+			if gain > bestGain {
+				best, bestGain = i, gain
+			}
+		}
+		if best < 0 {
+			break
+		}
+		for w := range contentWords(turns[best]) {
+			covered[w] = true
+		}
+		chosen = append(chosen, turns[best])
+		// A question's reply belongs with it ("any fever?" — "no").
+		if best+1 < len(turns) && strings.HasSuffix(strings.TrimSpace(turns[best]), "?") {
+			chosen = append(chosen, turns[best+1])
+		}
+	}
+	hit := 0
+	for w := range words {
+		if covered[w] {
+			hit++
+		}
+	}
+	return strings.Join(chosen, "\n"), float64(hit) >= 0.6*float64(len(words))
+}
+
+func contentWords(s string) map[string]bool {
+	out := map[string]bool{}
+	for _, w := range Tokenize(draft.Digitize(s)) {
+		if len(w) >= 4 || w[0] >= '0' && w[0] <= '9' {
+			out[w] = true
+		}
+	}
+	return out
+}
+
+// runChecker mutates each sentence by each kind and counts what CheckFacts's rules
+// (draft.UnsupportedFacts) flag.
+func runChecker(source string, sts []statement) ([]CheckerRow, error) {
+	var rows []CheckerRow
+	for _, kind := range mutationKinds {
+		row := CheckerRow{Source: source, Kind: kind}
+		for _, st := range sts {
+			m, ok := mutate(kind, st.text, st.evidence)
+			if !ok {
+				continue
+			}
+			got, err := draft.UnsupportedFacts(m, st.evidence)
+			if err != nil {
+				return nil, err
+			}
+			row.N++
+			if len(got) > 0 {
+				row.Flagged++
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
+// WriteChecker prints the checker's detection and false-alarm rates.
+func WriteChecker(w io.Writer, rows []CheckerRow) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "sentences\tmutation\tn\tflagged\trate\t")
+	for _, r := range rows {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%s\t\n", r.Source, r.Kind, r.N, r.Flagged, pct(ratio(r.Flagged, r.N)))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "Fact checker (draft.CheckFacts rules) on sentences of the ACI-Bench train split: rate = share flagged; for mutations the")
+	fmt.Fprintln(w, "  detection rate (goal ≥ 95%), for unmutated sentences the false-alarm rate (goal ≤ 5%). Reference sentences are aligned to")
+	fmt.Fprintln(w, "  their evidence automatically (≤ 3 turns holding ≥ 60% of their content words), so some false alarms are alignment misses.")
+	return nil
+}
