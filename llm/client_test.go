@@ -68,8 +68,8 @@ func TestRealServer(t *testing.T) {
 	})
 	t.Run("context size from /props", func(t *testing.T) {
 		n, err := c.ContextSize(ctx)
-		if err != nil || n != 16384 {
-			t.Errorf("ContextSize = %d, %v; want the tiny model's 16384", n, err)
+		if err != nil || n != srv.Plan().Context {
+			t.Errorf("ContextSize = %d, %v; want the planned %d", n, err, srv.Plan().Context)
 		}
 	})
 }
