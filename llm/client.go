@@ -90,6 +90,9 @@ type Response struct {
 	Model            string
 	PromptTokens     int
 	CompletionTokens int
+	// CachedTokens is how many prompt tokens the server found in its cache
+	// (llama-server reports it; 0 elsewhere).
+	CachedTokens int
 	// Repaired is set by CompleteJSON when the first answer was invalid.
 	Repaired bool
 }
@@ -189,6 +192,9 @@ type wireResponse struct {
 	Usage struct {
 		PromptTokens     int `json:"prompt_tokens"`
 		CompletionTokens int `json:"completion_tokens"`
+		Details          struct {
+			Cached int `json:"cached_tokens"`
+		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
 }
 
@@ -258,7 +264,7 @@ func decodeResponse(data []byte) (Response, error) {
 	}
 	ch := wr.Choices[0]
 	r := Response{Content: *ch.Message.Content, FinishReason: ch.FinishReason, Model: wr.Model,
-		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens}
+		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens, CachedTokens: wr.Usage.Details.Cached}
 	if ch.FinishReason == "length" {
 		return r, fmt.Errorf("%w (%d tokens)", ErrTruncated, r.CompletionTokens)
 	}
