@@ -92,3 +92,14 @@ func (c *Client) post(ctx context.Context, path string, in, out any) error {
 	}
 	return nil
 }
+
+// Tokenize counts the tokens of text with the server's tokenizer (POST /tokenize).
+func (c *Client) Tokenize(ctx context.Context, text string) (int, error) {
+	var out struct {
+		Tokens []json.RawMessage `json:"tokens"`
+	}
+	if err := c.post(ctx, "/tokenize", map[string]any{"content": text}, &out); err != nil {
+		return 0, fmt.Errorf("tokenize: %w", err)
+	}
+	return len(out.Tokens), nil
+}

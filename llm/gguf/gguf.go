@@ -13,6 +13,7 @@ package gguf
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -49,6 +50,8 @@ type Tokenizer struct {
 	Tokens []string
 	Types  []int32
 	Merges []string
+	// Pre names llama.cpp's pre-tokenizer (tokenizer.ggml.pre); "": "default".
+	Pre string
 }
 
 // Tiny is the test model: 2 layers, 64 wide, a 16k-token context (~400 KB): its
@@ -83,6 +86,9 @@ func Vocabulary() (tokens []string, types []int32) {
 	}
 	return tokens, types
 }
+
+// ByteToken is the byte's token in gpt2's byte-level spelling (a space is "Ġ").
+func ByteToken(b byte) string { return string(byteRune(b)) }
 
 // byteRune is gpt2's reversible byte→rune mapping: printable Latin-1 bytes stand for
 // themselves, the others are shifted to U+0100 and up in byte order.
@@ -201,7 +207,7 @@ func Write(w io.Writer, cfg Config) error {
 		{"llama.rope.dimension_count", uint32(cfg.Embed / cfg.Heads)},
 		{"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
 		{"tokenizer.ggml.model", "gpt2"},
-		{"tokenizer.ggml.pre", "default"},
+		{"tokenizer.ggml.pre", cmp.Or(tok.Pre, "default")},
 		{"tokenizer.ggml.tokens", tokens},
 		{"tokenizer.ggml.token_type", types},
 		{"tokenizer.ggml.merges", tok.Merges},
