@@ -37,6 +37,7 @@ func commands() []command {
 		devicesCommand(), recordCommand(), importCommand(),
 		transcribeCommand(),
 		modelsCommand(),
+		llmCommand(),
 		draftCommand(),
 		evalCommand(),
 		codesCommand(),
