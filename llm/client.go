@@ -218,9 +218,19 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		wr.ResponseFormat = &responseFormat{Type: "json_schema",
 			JSONSchema: &jsonSchemaSpec{Name: name, Schema: req.Schema, Strict: true}}
 	}
-	body, err := json.Marshal(wr)
+	data, err := c.roundTrip(ctx, ep, wr)
 	if err != nil {
-		return Response{}, fmt.Errorf("encode llm request: %w", err)
+		return Response{}, err
+	}
+	return decodeResponse(data)
+}
+
+// roundTrip posts in as JSON to url and returns the body of a 200 answer; other
+// statuses are *HTTPError, transport failures ErrUnavailable or the context's error.
+func (c *Client) roundTrip(ctx context.Context, url string, in any) ([]byte, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("encode llm request: %w", err)
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -228,9 +238,9 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, ep, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return Response{}, fmt.Errorf("llm request: %w", err)
+		return nil, fmt.Errorf("llm request: %w", err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if c.APIKey != "" {
@@ -238,20 +248,20 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	}
 	hresp, err := c.httpClient().Do(hreq)
 	if err != nil {
-		return Response{}, transportError(ctx, err)
+		return nil, transportError(ctx, err)
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody+1))
 	if err != nil {
-		return Response{}, transportError(ctx, err)
+		return nil, transportError(ctx, err)
 	}
 	if len(data) > maxBody {
-		return Response{}, fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, maxBody)
+		return nil, fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, maxBody)
 	}
 	if hresp.StatusCode != http.StatusOK {
-		return Response{}, &HTTPError{Status: hresp.StatusCode, Message: errorMessage(data)}
+		return nil, &HTTPError{Status: hresp.StatusCode, Message: errorMessage(data)}
 	}
-	return decodeResponse(data)
+	return data, nil
 }
 
 func decodeResponse(data []byte) (Response, error) {

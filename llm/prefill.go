@@ -1,12 +1,9 @@
 package llm
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"strings"
 )
 
@@ -56,43 +53,16 @@ func (c *Client) post(ctx context.Context, path string, in, out any) error {
 	if err := CheckEndpoint(c.BaseURL, c.AllowRemote); err != nil {
 		return err
 	}
-	body, err := json.Marshal(in)
-	if err != nil {
-		return fmt.Errorf("encode request: %w", err)
-	}
-	timeout := c.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	base := strings.TrimSuffix(strings.TrimRight(c.BaseURL, "/"), "/v1")
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, base+path, bytes.NewReader(body))
+	data, err := c.roundTrip(ctx, base+path, in)
 	if err != nil {
 		return err
-	}
-	hreq.Header.Set("Content-Type", "application/json")
-	if c.APIKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.APIKey)
-	}
-	resp, err := c.httpClient().Do(hreq)
-	if err != nil {
-		return transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return transportError(ctx, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return &HTTPError{Status: resp.StatusCode, Message: errorMessage(data)}
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("%w: %v", ErrBadResponse, err)
 	}
 	return nil
 }
-
 // Tokenize counts the tokens of text with the server's tokenizer (POST /tokenize).
 func (c *Client) Tokenize(ctx context.Context, text string) (int, error) {
 	var out struct {

@@ -80,9 +80,15 @@ func Make(ctx context.Context, dir string, shape models.Shape, tok *gguf.Tokeniz
 	return Made{Path: final}, nil
 }
 
-// hash names a tokenizer, so that a cached model is only reused with the same one.
+// recipe changes when the way models are made changes, so that cached ones are
+// made again.
+const recipe = "2: control-token padding"
+
+// hash names a tokenizer and the recipe, so that a cached model is only reused when
+// it would be made the same.
 func hash(tok *gguf.Tokenizer) string {
 	h := sha256.New()
+	h.Write([]byte(recipe))
 	for _, list := range [][]string{tok.Tokens, tok.Merges} {
 		for _, s := range list {
 			h.Write([]byte(s))
