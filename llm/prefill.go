@@ -63,6 +63,7 @@ func (c *Client) post(ctx context.Context, path string, in, out any) error {
 	}
 	return nil
 }
+
 // Tokenize counts the tokens of text with the server's tokenizer (POST /tokenize).
 func (c *Client) Tokenize(ctx context.Context, text string) (int, error) {
 	var out struct {

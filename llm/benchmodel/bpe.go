@@ -135,7 +135,6 @@ func TrainTokenizer(texts []string, merges int) *gguf.Tokenizer {
 	return tok
 }
 
-
 type pair struct{ a, b int32 }
 
 type word struct {
