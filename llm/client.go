@@ -93,6 +93,9 @@ type Response struct {
 	// CachedTokens is how many prompt tokens the server found in its cache
 	// (llama-server reports it; 0 elsewhere).
 	CachedTokens int
+	// PromptTime and GenerationTime are the server's own timings of this request
+	// (llama-server; 0 elsewhere).
+	PromptTime, GenerationTime time.Duration
 	// Repaired is set by CompleteJSON when the first answer was invalid.
 	Repaired bool
 }
@@ -196,6 +199,10 @@ type wireResponse struct {
 			Cached int `json:"cached_tokens"`
 		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
+	Timings struct {
+		PromptMS    float64 `json:"prompt_ms"`
+		PredictedMS float64 `json:"predicted_ms"`
+	} `json:"timings"`
 }
 
 // maxBody bounds what we read from a server: a note is a few KB.
@@ -274,7 +281,9 @@ func decodeResponse(data []byte) (Response, error) {
 	}
 	ch := wr.Choices[0]
 	r := Response{Content: *ch.Message.Content, FinishReason: ch.FinishReason, Model: wr.Model,
-		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens, CachedTokens: wr.Usage.Details.Cached}
+		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens, CachedTokens: wr.Usage.Details.Cached,
+		PromptTime:     time.Duration(wr.Timings.PromptMS * float64(time.Millisecond)),
+		GenerationTime: time.Duration(wr.Timings.PredictedMS * float64(time.Millisecond))}
 	if ch.FinishReason == "length" {
 		return r, fmt.Errorf("%w (%d tokens)", ErrTruncated, r.CompletionTokens)
 	}

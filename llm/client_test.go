@@ -85,6 +85,9 @@ func TestRealServer(t *testing.T) {
 		if err != nil && !errors.Is(err, llm.ErrTruncated) {
 			t.Fatal(err)
 		}
+		if resp.GenerationTime <= 0 {
+			t.Errorf("no generation timing in %+v", resp)
+		}
 		if resp.CachedTokens < pf.Evaluated {
 			t.Errorf("completion found %d of %d prompt tokens cached after a prefill of %d", resp.CachedTokens, resp.PromptTokens, pf.Evaluated)
 		}

@@ -111,7 +111,8 @@ func (inc *Incremental) Idle(ctx context.Context) error {
 
 // Finish ends the prefills (a running one completes: its work is what the draft
 // needs) and drafts the note. segs is the final transcript; nil drafts the added
-// segments. A server that crashed is waited for and the draft tried once more.
+// segments. A server that crashed is waited for and the draft tried again (three
+// times at most).
 func (inc *Incremental) Finish(ctx context.Context, segs []domain.Segment) (schema.Note, error) {
 	inc.stop(false)
 	if segs == nil {
@@ -121,13 +122,26 @@ func (inc *Incremental) Finish(ctx context.Context, segs []domain.Segment) (sche
 	}
 	req := draft.Request{Template: inc.tmpl, Language: inc.lang, Segments: segs}
 	note, err := inc.d.Draft(ctx, req)
-	if err != nil && errors.Is(err, llm.ErrUnavailable) && inc.wait != nil && ctx.Err() == nil {
-		if werr := inc.wait(ctx); werr != nil {
+	for try := 1; try <= 3 && err != nil && errors.Is(err, llm.ErrUnavailable) && inc.wait != nil; try++ {
+		if werr := inc.recover(ctx, try); werr != nil {
 			return schema.Note{}, err
 		}
 		note, err = inc.d.Draft(ctx, req)
 	}
 	return note, err
+}
+
+// recover waits for a crashed server to be back: a moment first, because a server
+// killed an instant ago may still look healthy until its supervisor reaps it.
+func (inc *Incremental) recover(ctx context.Context, try int) error {
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(time.Duration(try) * 300 * time.Millisecond):
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	return inc.wait(ctx)
 }
 
 // Close ends the prefills without drafting (a cancelled visit). It cancels a
@@ -177,10 +191,7 @@ func (inc *Incremental) run(ctx context.Context) {
 		if err != nil && ctx.Err() == nil && inc.wait != nil {
 			// The server may be restarting: wait for it, then try again with
 			// whatever has been added by then.
-			wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
-			werr := inc.wait(wctx)
-			cancel()
-			if werr == nil {
+			if inc.recover(ctx, 1) == nil {
 				inc.poke()
 			}
 		}
