@@ -56,6 +56,7 @@ type IncrementalStats struct {
 	Busy       time.Duration // time spent in prefill requests
 	Prefilling bool          // a prefill is running now
 	Segments   int           // segments covered by the last successful prefill
+	TooLong    bool          // the transcript outgrew the context: prefills stopped
 	attempted  int           // segments the last prefill tried to cover
 }
 
@@ -168,7 +169,7 @@ func (inc *Incremental) run(ctx context.Context) {
 		}
 		inc.mu.Lock()
 		segs := inc.segs[:len(inc.segs):len(inc.segs)]
-		fresh := len(segs) > inc.stats.Segments
+		fresh := len(segs) > inc.stats.Segments && !inc.stats.TooLong
 		inc.stats.Prefilling = fresh
 		inc.stats.attempted = len(segs)
 		inc.mu.Unlock()
@@ -180,15 +181,20 @@ func (inc *Incremental) run(ctx context.Context) {
 		inc.mu.Lock()
 		inc.stats.Prefilling = false
 		inc.stats.Busy += time.Since(start)
-		if err != nil {
+		switch {
+		case errors.Is(err, llm.ErrContextExceeded):
+			// The transcript outgrew the context: Draft will draft it in parts,
+			// whose prompts differ from this one. Prefilling more is wasted work.
+			inc.stats.TooLong = true
+		case err != nil:
 			inc.stats.Failures++
-		} else {
+		default:
 			inc.stats.Prefills++
 			inc.stats.Evaluated += pf.Evaluated
 			inc.stats.Segments = len(segs)
 		}
 		inc.mu.Unlock()
-		if err != nil && ctx.Err() == nil && inc.wait != nil {
+		if errors.Is(err, llm.ErrUnavailable) && ctx.Err() == nil && inc.wait != nil {
 			// The server may be restarting: wait for it, then try again with
 			// whatever has been added by then.
 			if inc.recover(ctx, 1) == nil {

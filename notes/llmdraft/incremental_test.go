@@ -134,3 +134,34 @@ func (r *recorder) CompleteJSON(ctx context.Context, req llm.Request, check func
 	r.mu.Unlock()
 	return resp, err
 }
+
+// A transcript that outgrows the server's context stops the prefills (the draft
+// will be made in parts, whose prompts differ) instead of failing on every window,
+// and the note is still drafted.
+func TestIncrementalStopsWhenTranscriptOutgrowsContext(t *testing.T) {
+	segs := longDialogue(40)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := llmtest.Start(t, llamaserver.Config{ContextSize: 4096})
+	d := tinyDrafter(t, srv)
+	d.ContextTokens, d.MaxTokens = 4096, 600
+	inc := llmdraft.NewIncremental(d, llmtest.Client(srv), soap(t), "en", srv.WaitHealthy)
+	defer inc.Close()
+	for i := 0; i < len(segs); i += 10 {
+		inc.Add(segs[i : i+10]...)
+		if err := inc.Idle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := inc.Stats()
+	if !st.TooLong || st.Failures != 0 || st.Prefills == 0 || st.Segments >= len(segs) {
+		t.Errorf("stats %+v: want some prefills, then TooLong and no failures", st)
+	}
+	note, err := inc.Finish(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(note); err != nil {
+		t.Fatal(err)
+	}
+}
