@@ -90,6 +90,12 @@ type Response struct {
 	Model            string
 	PromptTokens     int
 	CompletionTokens int
+	// CachedTokens is how many prompt tokens the server found in its cache
+	// (llama-server reports it; 0 elsewhere).
+	CachedTokens int
+	// PromptTime and GenerationTime are the server's own timings of this request
+	// (llama-server; 0 elsewhere).
+	PromptTime, GenerationTime time.Duration
 	// Repaired is set by CompleteJSON when the first answer was invalid.
 	Repaired bool
 }
@@ -189,7 +195,14 @@ type wireResponse struct {
 	Usage struct {
 		PromptTokens     int `json:"prompt_tokens"`
 		CompletionTokens int `json:"completion_tokens"`
+		Details          struct {
+			Cached int `json:"cached_tokens"`
+		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
+	Timings struct {
+		PromptMS    float64 `json:"prompt_ms"`
+		PredictedMS float64 `json:"predicted_ms"`
+	} `json:"timings"`
 }
 
 // maxBody bounds what we read from a server: a note is a few KB.
@@ -212,9 +225,19 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		wr.ResponseFormat = &responseFormat{Type: "json_schema",
 			JSONSchema: &jsonSchemaSpec{Name: name, Schema: req.Schema, Strict: true}}
 	}
-	body, err := json.Marshal(wr)
+	data, err := c.roundTrip(ctx, ep, wr)
 	if err != nil {
-		return Response{}, fmt.Errorf("encode llm request: %w", err)
+		return Response{}, err
+	}
+	return decodeResponse(data)
+}
+
+// roundTrip posts in as JSON to url and returns the body of a 200 answer; other
+// statuses are *HTTPError, transport failures ErrUnavailable or the context's error.
+func (c *Client) roundTrip(ctx context.Context, url string, in any) ([]byte, error) {
+	body, err := json.Marshal(in)
+	if err != nil {
+		return nil, fmt.Errorf("encode llm request: %w", err)
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -222,9 +245,9 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, ep, bytes.NewReader(body))
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return Response{}, fmt.Errorf("llm request: %w", err)
+		return nil, fmt.Errorf("llm request: %w", err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
 	if c.APIKey != "" {
@@ -232,20 +255,20 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 	}
 	hresp, err := c.httpClient().Do(hreq)
 	if err != nil {
-		return Response{}, transportError(ctx, err)
+		return nil, transportError(ctx, err)
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody+1))
 	if err != nil {
-		return Response{}, transportError(ctx, err)
+		return nil, transportError(ctx, err)
 	}
 	if len(data) > maxBody {
-		return Response{}, fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, maxBody)
+		return nil, fmt.Errorf("%w: body larger than %d bytes", ErrBadResponse, maxBody)
 	}
 	if hresp.StatusCode != http.StatusOK {
-		return Response{}, &HTTPError{Status: hresp.StatusCode, Message: errorMessage(data)}
+		return nil, &HTTPError{Status: hresp.StatusCode, Message: errorMessage(data)}
 	}
-	return decodeResponse(data)
+	return data, nil
 }
 
 func decodeResponse(data []byte) (Response, error) {
@@ -258,7 +281,9 @@ func decodeResponse(data []byte) (Response, error) {
 	}
 	ch := wr.Choices[0]
 	r := Response{Content: *ch.Message.Content, FinishReason: ch.FinishReason, Model: wr.Model,
-		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens}
+		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens, CachedTokens: wr.Usage.Details.Cached,
+		PromptTime:     time.Duration(wr.Timings.PromptMS * float64(time.Millisecond)),
+		GenerationTime: time.Duration(wr.Timings.PredictedMS * float64(time.Millisecond))}
 	if ch.FinishReason == "length" {
 		return r, fmt.Errorf("%w (%d tokens)", ErrTruncated, r.CompletionTokens)
 	}

@@ -66,10 +66,36 @@ func TestRealServer(t *testing.T) {
 			t.Errorf("error = %v, want ErrContextExceeded", err)
 		}
 	})
+	t.Run("prefill fills the cache the chat completion then uses", func(t *testing.T) {
+		chat := []llm.Message{{Role: "system", Content: "You write notes."}, {Role: "user", Content: "Transcript: the patient has a cough."}}
+		prompt, err := c.ApplyTemplate(ctx, chat)
+		if err != nil || !strings.Contains(prompt, "<|im_start|>user\nTranscript") {
+			t.Fatalf("template: %q, %v", prompt, err)
+		}
+		n, err := c.Tokenize(ctx, prompt)
+		// The control tokens are one token each: fewer tokens than bytes.
+		if err != nil || n == 0 || n >= len(prompt) {
+			t.Errorf("tokens: %d for %d bytes, %v", n, len(prompt), err)
+		}
+		pf, err := c.Prefill(ctx, prompt)
+		if err != nil || pf.Evaluated == 0 {
+			t.Fatalf("prefill %+v, %v", pf, err)
+		}
+		resp, err := c.Complete(ctx, llm.Request{Messages: chat, MaxTokens: 3})
+		if err != nil && !errors.Is(err, llm.ErrTruncated) {
+			t.Fatal(err)
+		}
+		if resp.GenerationTime <= 0 {
+			t.Errorf("no generation timing in %+v", resp)
+		}
+		if resp.CachedTokens < pf.Evaluated {
+			t.Errorf("completion found %d of %d prompt tokens cached after a prefill of %d", resp.CachedTokens, resp.PromptTokens, pf.Evaluated)
+		}
+	})
 	t.Run("context size from /props", func(t *testing.T) {
 		n, err := c.ContextSize(ctx)
-		if err != nil || n != 16384 {
-			t.Errorf("ContextSize = %d, %v; want the tiny model's 16384", n, err)
+		if err != nil || n != srv.Plan().Context {
+			t.Errorf("ContextSize = %d, %v; want the planned %d", n, err, srv.Plan().Context)
 		}
 	})
 }

@@ -15,6 +15,7 @@ import (
 
 	"greffier/appdirs"
 	"greffier/audio/portaudio"
+	llmmodels "greffier/llm/models"
 	"greffier/transcribe/whisper"
 )
 
@@ -104,6 +105,9 @@ func doctorChecks(ctx context.Context, dirs appdirs.Dirs) []check {
 		checks = append(checks, check{Name: "llama-server", OK: false, Detail: "not found: LLM drafting needs it or an endpoint (--llm URL); the extractive drafter works without",
 			Fix: "install llama.cpp's server (Debian: llama.cpp-tools)"})
 	}
+	fits := llmmodels.FitHere()
+	checks = append(checks, check{Name: "llm sizes", OK: len(fits) > 0 && fits[0].Fits, Detail: llmmodels.Summary(fits),
+		Fix: "free memory, or draft with the extractive drafter or an endpoint (--llm URL)"})
 	return checks
 }
 

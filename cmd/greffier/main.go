@@ -53,6 +53,7 @@ func commands() []command {
 		devicesCommand(), recordCommand(), importCommand(),
 		transcribeCommand(),
 		modelsCommand(),
+		llmCommand(),
 		draftCommand(), checkCommand(),
 		evalCommand(),
 		codesCommand(),

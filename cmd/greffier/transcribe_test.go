@@ -98,6 +98,9 @@ func TestDoctorPassesInBuildRoot(t *testing.T) {
 	if !byName["sqlite"].OK {
 		t.Errorf("sqlite check failed: %+v", byName["sqlite"])
 	}
+	if d := byName["llm sizes"].Detail; !strings.Contains(d, "1B") {
+		t.Errorf("llm sizes %q: want which model sizes fit", d)
+	}
 	if code != 0 {
 		t.Errorf("doctor exit %d: %s\n%s", code, errs, out)
 	}

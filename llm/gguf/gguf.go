@@ -1,7 +1,10 @@
-// Package gguf writes tiny llama-architecture GGUF models with random F32 weights.
-// They load in llama-server in milliseconds and run the real inference path, so tests
-// and benchmarks exercise the real server without downloading weights; what they
-// generate is meaningless, but under a JSON-schema grammar it is still valid JSON.
+// Package gguf writes llama-architecture GGUF models with random weights and reads
+// GGUF headers. The tiny model loads in llama-server in milliseconds and runs the
+// real inference path, so tests exercise the real server without downloading
+// weights; what it generates is meaningless, but under a JSON-schema grammar it is
+// still valid JSON. Models of real shapes (Llama-3.2-1B, 3B, 8B) written in F16 and
+// quantized by llama-quantize time the real engine as trained weights would: the
+// work depends on the shape, not on the values.
 //
 // The vocabulary is a gpt2 one of printable ASCII plus \t \n \r and three chatml
 // control tokens. A full byte-level vocabulary would let random weights emit broken
@@ -10,12 +13,14 @@ package gguf
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 )
 
 // Config sizes the model. The zero value is not usable; start from Tiny().
@@ -26,7 +31,31 @@ type Config struct {
 	Heads   int     // attention heads (Embed must divide by it)
 	Context int     // trained context length (llama-server's default n_ctx)
 	Seed    uint64  // weights are reproducible for a seed
-	Scale   float32 // weights are uniform in [-Scale, Scale]
+	Scale   float32 // weights are uniform in [-Scale, Scale] (F32), or normal with std Scale (F16)
+
+	// The fields below are for models of real shapes; their zero values give Tiny's.
+	KVHeads  int        // grouped-query attention heads; 0: Heads
+	F16      bool       // F16 weights (norms stay F32), as llama-quantize expects
+	RopeBase float32    // rope.freq_base; 0: the file does not say (llama.cpp's 10000)
+	Name     string     // general.name; "": greffier-random-tiny
+	Tokens   *Tokenizer // nil: Vocabulary()
+	// VocabSize pads the vocabulary with control tokens up to this size, so that the
+	// embedding and output layers have the real model's size; 0: no padding. They
+	// are control tokens because a grammar rejects those at once: a random model's
+	// tokens mostly break the grammar, and llama.cpp then checks every token of the
+	// vocabulary, which for 120k unused text tokens made generation 20 times slower
+	// than a trained model's.
+	VocabSize int
+}
+
+// Tokenizer is a gpt2 (byte-level BPE) vocabulary: tokens in gpt2 byte spelling,
+// their types, and the merges in rank order ("a b").
+type Tokenizer struct {
+	Tokens []string
+	Types  []int32
+	Merges []string
+	// Pre names llama.cpp's pre-tokenizer (tokenizer.ggml.pre); "": "default".
+	Pre string
 }
 
 // Tiny is the test model: 2 layers, 64 wide, a 16k-token context (~400 KB): its
@@ -61,6 +90,9 @@ func Vocabulary() (tokens []string, types []int32) {
 	}
 	return tokens, types
 }
+
+// ByteToken is the byte's token in gpt2's byte-level spelling (a space is "Ġ").
+func ByteToken(b byte) string { return string(byteRune(b)) }
 
 // byteRune is gpt2's reversible byte→rune mapping: printable Latin-1 bytes stand for
 // themselves, the others are shifted to U+0100 and up in byte order.
@@ -113,19 +145,36 @@ const alignment = 32
 
 // Write writes a GGUF v3 file for cfg to w.
 func Write(w io.Writer, cfg Config) error {
-	if cfg.Layers <= 0 || cfg.Embed <= 0 || cfg.FF <= 0 || cfg.Heads <= 0 || cfg.Embed%cfg.Heads != 0 || cfg.Context <= 0 {
+	if cfg.KVHeads == 0 {
+		cfg.KVHeads = cfg.Heads
+	}
+	if cfg.Layers <= 0 || cfg.Embed <= 0 || cfg.FF <= 0 || cfg.Heads <= 0 || cfg.Embed%cfg.Heads != 0 || cfg.Context <= 0 ||
+		cfg.KVHeads <= 0 || cfg.Heads%cfg.KVHeads != 0 {
 		return fmt.Errorf("gguf: bad config %+v", cfg)
 	}
-	tokens, types := Vocabulary()
+	tok := cfg.Tokens
+	if tok == nil {
+		tokens, types := Vocabulary()
+		tok = &Tokenizer{Tokens: tokens, Types: types, Merges: []string{}}
+	}
+	tokens, types := tok.Tokens, tok.Types
+	if len(tokens) < cfg.VocabSize {
+		tokens, types = slices.Clone(tokens), slices.Clone(types)
+		for i := len(tokens); i < cfg.VocabSize; i++ {
+			tokens = append(tokens, fmt.Sprintf("<|unused_%d|>", i))
+			types = append(types, 3) // control
+		}
+	}
 	nv, ne, nf := uint64(len(tokens)), uint64(cfg.Embed), uint64(cfg.FF)
+	nkv := ne / uint64(cfg.Heads) * uint64(cfg.KVHeads)
 	tensors := []tensor{{"token_embd.weight", []uint64{ne, nv}}, {"output_norm.weight", []uint64{ne}}, {"output.weight", []uint64{ne, nv}}}
 	for i := 0; i < cfg.Layers; i++ {
 		p := fmt.Sprintf("blk.%d.", i)
 		tensors = append(tensors,
 			tensor{p + "attn_norm.weight", []uint64{ne}},
 			tensor{p + "attn_q.weight", []uint64{ne, ne}},
-			tensor{p + "attn_k.weight", []uint64{ne, ne}},
-			tensor{p + "attn_v.weight", []uint64{ne, ne}},
+			tensor{p + "attn_k.weight", []uint64{ne, nkv}},
+			tensor{p + "attn_v.weight", []uint64{ne, nkv}},
 			tensor{p + "attn_output.weight", []uint64{ne, ne}},
 			tensor{p + "ffn_norm.weight", []uint64{ne}},
 			tensor{p + "ffn_gate.weight", []uint64{ne, nf}},
@@ -134,32 +183,49 @@ func Write(w io.Writer, cfg Config) error {
 		)
 	}
 
-	eot := int32(len(tokens) - 1)
+	eot, imEnd := int32(slices.Index(tokens, EndOfText)), int32(slices.Index(tokens, ImEnd))
+	if eot < 0 || imEnd < 0 {
+		return fmt.Errorf("gguf: the vocabulary lacks %s or %s", EndOfText, ImEnd)
+	}
+	name, ftype := cfg.Name, uint32(0)
+	if name == "" {
+		name = "greffier-random-tiny"
+	}
+	if cfg.F16 {
+		ftype = 1
+	}
 	kv := []struct {
 		key string
 		val any
 	}{
 		{"general.architecture", "llama"},
-		{"general.name", "greffier-random-tiny"},
+		{"general.name", name},
 		{"general.alignment", uint32(alignment)},
+		{"general.file_type", ftype},
 		{"llama.context_length", uint32(cfg.Context)},
 		{"llama.embedding_length", uint32(cfg.Embed)},
 		{"llama.block_count", uint32(cfg.Layers)},
 		{"llama.feed_forward_length", uint32(cfg.FF)},
 		{"llama.attention.head_count", uint32(cfg.Heads)},
-		{"llama.attention.head_count_kv", uint32(cfg.Heads)},
+		{"llama.attention.head_count_kv", uint32(cfg.KVHeads)},
 		{"llama.rope.dimension_count", uint32(cfg.Embed / cfg.Heads)},
 		{"llama.attention.layer_norm_rms_epsilon", float32(1e-5)},
 		{"tokenizer.ggml.model", "gpt2"},
-		{"tokenizer.ggml.pre", "default"},
+		{"tokenizer.ggml.pre", cmp.Or(tok.Pre, "default")},
 		{"tokenizer.ggml.tokens", tokens},
 		{"tokenizer.ggml.token_type", types},
-		{"tokenizer.ggml.merges", []string{}},
+		{"tokenizer.ggml.merges", tok.Merges},
 		{"tokenizer.ggml.bos_token_id", uint32(eot)},
-		{"tokenizer.ggml.eos_token_id", uint32(eot - 1)}, // <|im_end|> ends a chat turn
+		{"tokenizer.ggml.eos_token_id", uint32(imEnd)}, // <|im_end|> ends a chat turn
 		{"tokenizer.ggml.padding_token_id", uint32(eot)},
 		{"tokenizer.ggml.add_bos_token", false},
 		{"tokenizer.chat_template", chatMLTmpl},
+	}
+	if cfg.RopeBase > 0 {
+		kv = append(kv, struct {
+			key string
+			val any
+		}{"llama.rope.freq_base", cfg.RopeBase})
 	}
 
 	bw := bufio.NewWriter(w)
@@ -179,28 +245,90 @@ func Write(w io.Writer, cfg Config) error {
 		for _, d := range t.dims {
 			e.u64(d)
 		}
-		e.u32(0) // GGML_TYPE_F32
+		typ, size := t.storage(cfg.F16)
+		e.u32(typ)
 		e.u64(off)
-		off += pad(t.elems() * 4)
+		off += pad(t.elems() * size)
 	}
 	e.zeros(pad(e.n) - e.n)
 
 	rng := rand.New(rand.NewPCG(cfg.Seed, 0x67726566))
+	var halves *[1 << 16]uint16
+	if cfg.F16 {
+		halves = normalHalves(rng, cfg.Scale)
+	}
 	for _, t := range tensors {
 		norm := len(t.dims) == 1
-		for i := uint64(0); i < t.elems(); i++ {
-			v := float32(1)
-			if !norm {
-				v = (rng.Float32()*2 - 1) * cfg.Scale
+		_, size := t.storage(cfg.F16)
+		switch {
+		case norm:
+			for i := uint64(0); i < t.elems(); i++ {
+				e.u32(math.Float32bits(1))
 			}
-			e.u32(math.Float32bits(v))
+		case cfg.F16:
+			e.randomHalves(rng, halves, t.elems())
+		default:
+			for i := uint64(0); i < t.elems(); i++ {
+				e.u32(math.Float32bits((rng.Float32()*2 - 1) * cfg.Scale))
+			}
 		}
-		e.zeros(pad(t.elems()*4) - t.elems()*4)
+		e.zeros(pad(t.elems()*size) - t.elems()*size)
 	}
 	if e.err != nil {
 		return e.err
 	}
 	return bw.Flush()
+}
+
+// storage is the tensor's ggml type and bytes per element: norms stay F32.
+func (t tensor) storage(f16 bool) (uint32, uint64) {
+	if f16 && len(t.dims) > 1 {
+		return 1, 2 // GGML_TYPE_F16
+	}
+	return 0, 4 // GGML_TYPE_F32
+}
+
+// normalHalves draws a table of F16 values from a normal distribution with the given
+// standard deviation; weights are picked from it at random, which is much faster
+// than drawing each of billions of weights and just as good for timing.
+func normalHalves(rng *rand.Rand, std float32) *[1 << 16]uint16 {
+	var t [1 << 16]uint16
+	for i := range t {
+		t[i] = toHalf(float32(rng.NormFloat64()) * std)
+	}
+	return &t
+}
+
+// randomHalves writes n F16 values picked at random from the table.
+func (e *enc) randomHalves(rng *rand.Rand, table *[1 << 16]uint16, n uint64) {
+	buf := make([]byte, 1<<16)
+	for n > 0 && e.err == nil {
+		k := min(n, uint64(len(buf)/2))
+		for i := uint64(0); i < k; i += 4 {
+			r := rng.Uint64()
+			for j := uint64(0); j < 4 && i+j < k; j++ {
+				binary.LittleEndian.PutUint16(buf[2*(i+j):], table[uint16(r>>(16*j))])
+			}
+		}
+		e.raw(buf[:2*k])
+		n -= k
+	}
+}
+
+// toHalf converts a small float32 to IEEE half precision (values here are far from
+// the half range's limits; subnormals flush to zero).
+func toHalf(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int((b>>23)&0xff) - 127 + 15
+	mant := (b >> 13) & 0x3ff
+	switch {
+	case exp <= 0:
+		return sign
+	case exp >= 31:
+		return sign | 0x7c00
+	}
+	return sign | uint16(exp)<<10 | uint16(mant)
 }
 
 func pad(n uint64) uint64 { return (n + alignment - 1) / alignment * alignment }

@@ -3,6 +3,7 @@ package gguf_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"testing"
 
 	"greffier/llm/gguf"
@@ -55,5 +56,50 @@ func TestVocabulary(t *testing.T) {
 	}
 	if types[len(types)-1] != 3 || types[0] != 1 {
 		t.Errorf("types: first %d last %d", types[0], types[len(types)-1])
+	}
+}
+
+func TestReadHeader(t *testing.T) {
+	tok, types := gguf.Vocabulary()
+	cases := []struct {
+		name string
+		cfg  gguf.Config
+		q    string
+	}{
+		{"tiny F32", gguf.Tiny(), "F32"},
+		{"GQA F16 padded", gguf.Config{Layers: 3, Embed: 128, FF: 256, Heads: 8, KVHeads: 2, Context: 4096, Seed: 2, Scale: 0.02,
+			F16: true, RopeBase: 500000, Name: "shape", VocabSize: 300, Tokens: &gguf.Tokenizer{Tokens: tok, Types: types, Merges: []string{"a b"}}}, "F16"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := gguf.Write(&buf, c.cfg); err != nil {
+				t.Fatal(err)
+			}
+			h, err := gguf.ReadHeader(bytes.NewReader(buf.Bytes()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kv := c.cfg.KVHeads
+			if kv == 0 {
+				kv = c.cfg.Heads
+			}
+			vocab := max(len(tok), c.cfg.VocabSize)
+			ne, nf, nkv := uint64(c.cfg.Embed), uint64(c.cfg.FF), uint64(c.cfg.Embed/c.cfg.Heads*kv)
+			params := 2*ne*uint64(vocab) + ne + uint64(c.cfg.Layers)*(2*ne+2*ne*ne+2*ne*nkv+3*ne*nf)
+			if h.Architecture != "llama" || h.Layers != c.cfg.Layers || h.Embed != c.cfg.Embed || h.FF != c.cfg.FF ||
+				h.Heads != c.cfg.Heads || h.KVHeads != kv || h.Context != c.cfg.Context || h.Vocab != vocab ||
+				h.HeadDim != c.cfg.Embed/c.cfg.Heads || h.Params != params || h.Quantization() != c.q {
+				t.Errorf("header %+v (%s), want params %d vocab %d", h, h.Quantization(), params, vocab)
+			}
+			if h.TensorBytes > uint64(buf.Len()) || h.TensorBytes < uint64(buf.Len())*8/10 {
+				t.Errorf("tensor bytes %d of a %d-byte file", h.TensorBytes, buf.Len())
+			}
+		})
+	}
+	for _, bad := range [][]byte{nil, []byte("GGML...."), []byte("GGUF\x03\x00\x00\x00\xff\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00")} {
+		if _, err := gguf.ReadHeader(bytes.NewReader(bad)); !errors.Is(err, gguf.ErrNotGGUF) {
+			t.Errorf("ReadHeader(%q) = %v, want ErrNotGGUF", bad, err)
+		}
 	}
 }

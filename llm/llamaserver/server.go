@@ -13,10 +13,15 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+
+	"greffier/domain"
+	"greffier/llm/gguf"
+	"greffier/llm/models"
 )
 
 // Config says how to run the server. Zero fields take the documented defaults.
@@ -25,8 +30,17 @@ type Config struct {
 	Model string
 	// Binary is the llama-server executable; default "llama-server" on PATH.
 	Binary string
-	// ContextSize is the context window in tokens (-c); 0 uses the model's.
+	// ContextSize is the context window in tokens (-c); 0: models.DefaultContext.
+	// Either is capped by the model's trained context and reduced to fit in memory
+	// (Plan says what was chosen): the server never gets the trained 128k.
 	ContextSize int
+	// CacheType forces the KV cache type (-ctk/-ctv: f16, q8_0); "": chosen for
+	// memory (q8_0 where the model's head size allows it).
+	CacheType string
+	// MemoryBudget is the memory the server may use, in bytes; 0: this machine's
+	// available memory less a reserve (models.Budget). A model that cannot fit is
+	// refused before it is started.
+	MemoryBudget uint64
 	// Threads is the number of CPU threads (-t); 0 lets the server choose.
 	Threads int
 	// Args are extra command-line arguments.
@@ -57,6 +71,7 @@ var ErrNotFound = errors.New("llama-server not found")
 // Server is a running llama-server. Its methods are safe for concurrent use.
 type Server struct {
 	cfg  Config
+	plan models.Plan
 	port int
 	url  string
 	logs *ring
@@ -99,13 +114,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	cfg.Binary = bin
+	plan, err := planFor(cfg)
+	if err != nil {
+		return nil, err
+	}
 	if cfg.StartTimeout <= 0 {
 		cfg.StartTimeout = 2 * time.Minute
 	}
 	if cfg.MaxRestarts == 0 {
 		cfg.MaxRestarts = 3
 	}
-	s := &Server{cfg: cfg, logs: newRing(64 << 10), stop: make(chan struct{}), done: make(chan struct{})}
+	s := &Server{cfg: cfg, plan: plan, logs: newRing(64 << 10), stop: make(chan struct{}), done: make(chan struct{})}
 	if cfg.LogFile != "" {
 		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
@@ -136,6 +155,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.notify(Event{Kind: "started"})
 	return s, nil
 }
+
+// planFor reads the model's header and plans its memory: a file that is not a GGUF
+// model, or a model that cannot fit, is refused with a *domain.Error.
+func planFor(cfg Config) (models.Plan, error) {
+	h, err := gguf.ReadHeaderFile(cfg.Model)
+	if err != nil {
+		return models.Plan{}, domain.Wrap(domain.EInvalid, err, "%s is not a usable GGUF model", filepath.Base(cfg.Model))
+	}
+	return models.PlanFor(h, models.Request{Context: cfg.ContextSize, CacheType: cfg.CacheType, Budget: cfg.MemoryBudget})
+}
+
+// Plan is how the server was sized: context, KV cache type, load mode, memory.
+func (s *Server) Plan() models.Plan { return s.plan }
 
 // URL is the server's root, e.g. http://127.0.0.1:41234. It stays the same across
 // restarts.
@@ -208,10 +240,15 @@ func (s *Server) Stop() error {
 
 // launch starts one child and waits for it to become healthy.
 func (s *Server) launch(ctx context.Context) error {
+	p := s.plan
+	// One slot: its KV cache holds the prompt being drafted (incremental drafting
+	// keeps it filled), and --cache-ram 0 stops the server from copying idle
+	// prompts to a host cache of up to 8 GiB.
 	args := []string{"-m", s.cfg.Model, "--host", "127.0.0.1", "--port", strconv.Itoa(s.port),
-		"--parallel", "1", "--no-webui"}
-	if s.cfg.ContextSize > 0 {
-		args = append(args, "-c", strconv.Itoa(s.cfg.ContextSize))
+		"--parallel", "1", "--no-webui", "--cache-ram", "0",
+		"-c", strconv.Itoa(p.Context), "-ctk", p.CacheType, "-ctv", p.CacheType, "--load-mode", p.LoadMode}
+	if p.CacheType != "f16" {
+		args = append(args, "-fa", "on") // a quantized V cache needs flash attention
 	}
 	if s.cfg.Threads > 0 {
 		args = append(args, "-t", strconv.Itoa(s.cfg.Threads))

@@ -3,17 +3,22 @@ package llamaserver_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"greffier/domain"
+	"greffier/llm/gguf"
 	"greffier/llm/llamaserver"
 	"greffier/llm/llmtest"
+	"greffier/llm/models"
 )
 
 func get(t *testing.T, url string) int {
@@ -135,6 +140,11 @@ func TestStartFailures(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("not a gguf file at all"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A truncated model: its header is whole, its tensors are not.
+	cut := llmtest.Model(t)
+	if err := os.Truncate(cut, 100_000); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for _, tc := range []struct {
@@ -143,7 +153,8 @@ func TestStartFailures(t *testing.T) {
 		want string
 		is   error
 	}{
-		{"corrupt model", llamaserver.Config{Model: bad, Threads: 1}, "exited during start-up", nil},
+		{"not a model", llamaserver.Config{Model: bad, Threads: 1}, "not a GGUF model", gguf.ErrNotGGUF},
+		{"truncated model", llamaserver.Config{Model: cut, Threads: 1}, "exited during start-up", nil},
 		{"missing model", llamaserver.Config{Model: "/nonexistent/model.gguf"}, "no such file", nil},
 		{"missing binary", llamaserver.Config{Model: bad, Binary: "/nonexistent/llama-server"}, "not found", llamaserver.ErrNotFound},
 		{"no model", llamaserver.Config{}, "no model", nil},
@@ -158,5 +169,53 @@ func TestStartFailures(t *testing.T) {
 				t.Errorf("error = %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// The server gets a sized context, never the model's trained one (16k for the tiny
+// model, 128k for Llama 3), and a model that cannot fit is refused before starting.
+func TestContextAndMemory(t *testing.T) {
+	model := llmtest.Model(t)
+	h, err := gguf.ReadHeaderFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := models.PlanFor(h, models.Request{Context: 4096, Budget: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  llamaserver.Config
+		ctx  int
+	}{
+		{"default", llamaserver.Config{Model: model}, models.DefaultContext},
+		{"asked", llamaserver.Config{Model: model, ContextSize: 3072}, 3072},
+		{"reduced to fit", llamaserver.Config{Model: model, MemoryBudget: small.Need.Total()}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := llmtest.Start(t, tc.cfg)
+			p := srv.Plan()
+			n, err := llmtest.Client(srv).ContextSize(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n != p.Context || (tc.ctx != 0 && n != tc.ctx) || (tc.ctx == 0 && (!p.Reduced || n >= models.DefaultContext)) {
+				t.Errorf("server context %d, plan %+v, want %d", n, p, tc.ctx)
+			}
+			cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", srv.PID()))
+			if err == nil && !strings.Contains(string(cmdline), "\x00-c\x00"+strconv.Itoa(p.Context)+"\x00") {
+				t.Errorf("command line %q lacks -c %d", cmdline, p.Context)
+			}
+		})
+	}
+	llmtest.RequireServer(t)
+	srv, err := llamaserver.Start(context.Background(), llamaserver.Config{Model: model, MemoryBudget: 1 << 20})
+	if err == nil {
+		srv.Stop()
+		t.Fatal("a model larger than the memory budget was started")
+	}
+	if domain.ErrorCode(err) != domain.EUnavailable || !strings.Contains(err.Error(), "memory") {
+		t.Errorf("refusal = %v, want EUnavailable about memory", err)
 	}
 }

@@ -202,7 +202,7 @@ func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, s
 		return nil
 	}
 	resp, err := d.LLM.CompleteJSON(ctx, llm.Request{
-		Messages:   []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: userPrompt(part, n, total)}},
+		Messages:   chatMessages(sys, part, n, total),
 		SchemaName: "clinical_note", Schema: sch, MaxTokens: d.MaxTokens,
 		Temperature: d.Temperature, Seed: d.Seed,
 	}, check)

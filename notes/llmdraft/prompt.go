@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"greffier/domain"
+	"greffier/llm"
 	"greffier/notes/templates"
 )
 
@@ -33,6 +34,12 @@ func systemPrompt(tmpl templates.Template, lang string) string {
 	b.WriteString("- follow_up: when and why the patient is seen again.\n")
 	b.WriteString("- patient_instructions: advice given to the patient.\n")
 	return b.String()
+}
+
+// chatMessages is the request for part n of total: Draft sends it, Incremental
+// prefills it.
+func chatMessages(sys string, part []domain.Segment, n, total int) []llm.Message {
+	return []llm.Message{{Role: "system", Content: sys}, {Role: "user", Content: userPrompt(part, n, total)}}
 }
 
 // userPrompt numbers the segments: "[id] role: text", one per line.

@@ -1,0 +1,257 @@
+package llmdraft_test
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"greffier/domain"
+	"greffier/llm"
+	"greffier/llm/benchmodel"
+	"greffier/llm/gguf"
+	"greffier/llm/llamaserver"
+	"greffier/llm/models"
+	"greffier/notes/eval"
+	"greffier/notes/llmdraft"
+)
+
+// BenchmarkDraftLatency times Stop → note on models of real shapes (random weights,
+// Q4_K_M, made at bench time: llm/benchmodel) for visits made of PriMock57's
+// transcripts, with and without incremental drafting. Settings (environment):
+//
+//	BENCH_SHAPES       1b,3b,8b (default all)
+//	BENCH_CONSULT_MIN  5,15,30 (default all)
+//	BENCH_INCREMENTAL  no,yes (default both)
+//	BENCH_THREADS      llama-server's threads (default 2)
+//	BENCH_PACE         0: windows are fed as fast as the prefills take them
+//	                   (default); F > 0: at F times real time (1 = real pace)
+//	GREFFIER_EVAL      the public data sets (default ../shared/eval)
+//
+// At pace 0 the visit's idle time is skipped, not its work: each window waits for
+// the previous prefill, the last is added at Stop without waiting, and the lag a
+// real-time visit would have seen is computed from each prefill's measured time.
+// Whisper is not running here: its share of the CPU is not in these figures.
+func BenchmarkDraftLatency(b *testing.B) {
+	evalDir := cmp.Or(os.Getenv("GREFFIER_EVAL"), filepath.Join("..", "..", "..", "shared", "eval"))
+	if _, err := os.Stat(filepath.Join(evalDir, "primock57")); err != nil {
+		b.Skipf("no public data sets at %s (set GREFFIER_EVAL): %v", evalDir, err)
+	}
+	if _, err := exec.LookPath("llama-quantize"); err != nil {
+		b.Skip("llama-quantize is not on PATH (Debian llama.cpp-tools; make bench runs in the build root)")
+	}
+	if _, err := exec.LookPath("llama-server"); err != nil {
+		b.Skip("llama-server is not on PATH (Debian llama.cpp-tools; make bench runs in the build root)")
+	}
+	threads := envInts(b, "BENCH_THREADS", "2")[0]
+	pace, err := strconv.ParseFloat(cmp.Or(os.Getenv("BENCH_PACE"), "0"), 64)
+	if err != nil {
+		b.Fatalf("BENCH_PACE: %v", err)
+	}
+	ctx := context.Background()
+	tok, trainChars := benchTokenizer(b, evalDir)
+	cache, err := benchmodel.CacheDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	shapes := map[string]models.Shape{}
+	for _, s := range models.Shapes() {
+		shapes[s.Key] = s
+	}
+	for _, key := range envList("BENCH_SHAPES", "1b,3b,8b") {
+		shape, ok := shapes[key]
+		if !ok {
+			b.Fatalf("BENCH_SHAPES: unknown shape %q", key)
+		}
+		start := time.Now()
+		made, err := benchmodel.Make(ctx, cache, shape, tok, threads, func(s string) { fmt.Println("bench-model", s) })
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, _ := os.Stat(made.Path)
+		fmt.Printf("bench-model shape=%s file_gib=%.2f cached=%v made_s=%.0f merges=%d train_chars=%d path=%s\n",
+			key, float64(st.Size())/(1<<30), made.Cached, time.Since(start).Seconds(), len(tok.Merges), trainChars, made.Path)
+		for _, minutes := range envInts(b, "BENCH_CONSULT_MIN", "5,15,30") {
+			visit, err := primockVisit(filepath.Join(evalDir, "primock57"), minutes)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, mode := range envList("BENCH_INCREMENTAL", "no,yes") {
+				r := latencyRun{shape: key, model: made.Path, minutes: minutes, incremental: mode == "yes",
+					threads: threads, pace: pace, visit: visit}
+				if err := r.run(ctx, b); err != nil {
+					b.Fatalf("%s %d min incremental=%s: %v", key, minutes, mode, err)
+				}
+			}
+		}
+	}
+}
+
+// benchTokenizer learns the models' tokenizer on the training dialogues of ACI-Bench
+// and MTS-Dialog (PriMock57, which the visits are made of, is not among them).
+func benchTokenizer(b *testing.B, dir string) (tok *gguf.Tokenizer, chars int) {
+	aci, err := eval.LoadACIBench(filepath.Join(dir, "aci-bench"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mts, err := eval.LoadMTSDialog(filepath.Join(dir, "mts-dialog"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var texts []string
+	for _, e := range append(aci, mts...) {
+		// ACI-Bench spaces its punctuation ("hi , martha ."); speech-to-text does not.
+		t := strings.NewReplacer(" ,", ",", " .", ".", " ?", "?", " !", "!", " '", "'").Replace(e.Dialogue)
+		texts = append(texts, t)
+		chars += len(t)
+	}
+	return benchmodel.TrainTokenizer(texts, 16000), chars
+}
+
+type latencyRun struct {
+	shape, model string
+	minutes      int
+	incremental  bool
+	threads      int
+	pace         float64
+	visit        []domain.Segment
+}
+
+func (r latencyRun) run(ctx context.Context, b *testing.B) error {
+	transcript := 0
+	for _, s := range r.visit {
+		transcript += len(s.Text) + 16
+	}
+	const maxTokens = 1536
+	// Sized as the app would: the transcript at a cautious 3 characters a token.
+	srv, err := llamaserver.Start(ctx, llamaserver.Config{Model: r.model, Threads: r.threads,
+		ContextSize: models.ContextFor(transcript/3+1000, maxTokens), StartTimeout: 10 * time.Minute})
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	client := &llm.Client{BaseURL: srv.URL(), Timeout: time.Hour}
+	rec := &recorder{Completer: client}
+	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
+		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7)}
+	tmpl := soap(b)
+	var lines strings.Builder
+	for _, s := range r.visit {
+		lines.WriteString(s.Text + "\n")
+	}
+	ntok, err := client.Tokenize(ctx, lines.String())
+	if err != nil {
+		return err
+	}
+	var stop time.Time
+	var lag time.Duration
+	var stats llmdraft.IncrementalStats
+	if r.incremental {
+		inc := llmdraft.NewIncremental(d, client, tmpl, "en", srv.WaitHealthy)
+		defer inc.Close()
+		ws := windows(r.visit)
+		began := time.Now()
+		var free time.Duration // when a real-time schedule's prefills would be done
+		for i, w := range ws {
+			end := time.Duration(i+1) * 30 * time.Second
+			if r.pace > 0 {
+				time.Sleep(time.Until(began.Add(time.Duration(float64(end) / r.pace))))
+			}
+			t0 := time.Now()
+			inc.Add(w...)
+			if i == len(ws)-1 {
+				break // Stop: the last window is not waited for
+			}
+			if r.pace == 0 {
+				if err := inc.Idle(ctx); err != nil {
+					return err
+				}
+				free = max(free, end) + time.Since(t0)
+				lag = max(lag, free-end)
+			}
+		}
+		stop = time.Now()
+		if _, err := inc.Finish(ctx, nil); err != nil {
+			return err
+		}
+		stats = inc.Stats()
+	} else {
+		stop = time.Now()
+		if _, err := d.Draft(ctx, draftRequest(b, r.visit)); err != nil {
+			return err
+		}
+	}
+	took := time.Since(stop)
+	srvPeak := peakRSS(srv.PID())
+	var prompt, cached, completion int
+	var promptTime, genTime time.Duration
+	for i, resp := range rec.resps {
+		prompt += resp.PromptTokens
+		completion += resp.CompletionTokens
+		promptTime += resp.PromptTime
+		genTime += resp.GenerationTime
+		if i == 0 {
+			cached = resp.CachedTokens
+		}
+	}
+	inc := map[bool]string{true: "yes", false: "no"}[r.incremental]
+	fmt.Printf("draft-latency shape=%s consult_min=%d incremental=%s stop_to_note_s=%.1f peak_rss_mib=%d\n",
+		r.shape, r.minutes, inc, took.Seconds(), srvPeak)
+	fmt.Printf("draft-detail shape=%s consult_min=%d incremental=%s segments=%d transcript_tokens=%d chars_per_token=%.2f prompt_tokens=%d cached_at_stop=%d completion_tokens=%d requests=%d ctx=%d kv_cache=%s threads=%d greffier_peak_rss_mib=%d\n",
+		r.shape, r.minutes, inc, len(r.visit), ntok, float64(len(lines.String()))/float64(ntok), prompt, cached, completion,
+		len(rec.resps), srv.Plan().Context, srv.Plan().CacheType, r.threads, peakRSS(os.Getpid()))
+	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f\n",
+		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9))
+	if r.incremental {
+		pace := "fast (idle time skipped; lag computed from measured prefill times)"
+		if r.pace > 0 {
+			pace = fmt.Sprintf("%gx real time (lag not computed)", r.pace)
+		}
+		fmt.Printf("draft-prefill shape=%s consult_min=%d prefills=%d failures=%d prefill_busy_s=%.1f visit_s=%d prefill_lag_max_s=%.1f pace=%s\n",
+			r.shape, r.minutes, stats.Prefills, stats.Failures, stats.Busy.Seconds(), r.minutes*60, lag.Seconds(), pace)
+	}
+	return nil
+}
+
+// peakRSS is a process's peak resident memory in MiB (Linux VmHWM), 0 if unknown.
+func peakRSS(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.Atoi(f[1])
+			return kb / 1024
+		}
+	}
+	return 0
+}
+
+func envList(name, def string) []string {
+	var out []string
+	for _, s := range strings.Split(cmp.Or(os.Getenv(name), def), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func envInts(b *testing.B, name, def string) []int {
+	var out []int
+	for _, s := range envList(name, def) {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("%s: %q is not a positive number", name, s)
+		}
+		out = append(out, n)
+	}
+	return out
+}
