@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -20,7 +21,7 @@ func modelsCommand() command {
 	}
 }
 
-const modelsUsage = "models list|pull NAME|import FILE [--name NAME]|rm NAME|verify [NAME...] [--dir DIR] [--base-url URL]"
+const modelsUsage = "models list|pull NAME|import FILE|DIR [--name NAME]|rm NAME|verify [NAME...] [--dir DIR] [--base-url URL]"
 
 func runModels(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "models", modelsUsage)
@@ -63,7 +64,13 @@ func runModels(ctx context.Context, c *cli, args []string) error {
 		return nil
 	case "import":
 		if len(rest) != 1 {
-			return usagef("models import needs one model FILE")
+			return usagef("models import needs one model FILE, or a folder of models")
+		}
+		if st, err := os.Stat(rest[0]); err == nil && st.IsDir() {
+			if *name != "" {
+				return usagef("--name applies to one FILE, not to a folder")
+			}
+			return importModelDir(c.stdout, mgr, rest[0])
 		}
 		p, err := mgr.Import(rest[0], *name)
 		if err != nil {
@@ -125,6 +132,27 @@ func listModels(w io.Writer, mgr *models.Manager) error {
 		}
 	}
 	return nil
+}
+
+// importModelDir imports every whisper model of a folder (a USB stick) and says what
+// became of each file.
+func importModelDir(w io.Writer, mgr *models.Manager, dir string) error {
+	res, err := mgr.ImportDir(dir)
+	for _, r := range res {
+		switch {
+		case r.Err != nil:
+			fmt.Fprintf(w, "FAILED    %s: %v\n", r.Src, r.Err)
+		case r.Skipped != "":
+			fmt.Fprintf(w, "skipped   %s: %s\n", r.Src, r.Skipped)
+		default:
+			how := map[string]string{"upstream": "checksum matches upstream", "list": "checksum matches the folder's list"}[r.Checked]
+			if how == "" {
+				how = "no checksum to compare with"
+			}
+			fmt.Fprintf(w, "imported  %s -> %s (%s)\n", r.Src, r.Path, how)
+		}
+	}
+	return err
 }
 
 func verifyModels(w io.Writer, mgr *models.Manager, names []string) error {
