@@ -3,7 +3,7 @@
 # and the Debian packages it needs, all here. Run as root: sudo sh install.sh
 #
 # Packages the machine already has at the same or a newer version are left as they are;
-# apt-get installs the rest from the .deb files alone and downloads nothing.
+# apt-get installs the rest from the .deb files alone (it has nothing to download).
 set -e
 cd "$(dirname "$0")"
 if [ "$(id -u)" != 0 ]; then
@@ -25,7 +25,7 @@ for f in ./*.deb; do
 	set -- "$@" "$f"
 done
 
-apt-get install -y --no-download --no-install-recommends "$@"
+apt-get install -y --no-install-recommends "$@"
 echo
 echo "Greffier is installed. Next: 'greffier doctor' says what this machine still lacks;"
 echo "'greffier models import /media/USB' imports the whisper models a USB stick holds."
