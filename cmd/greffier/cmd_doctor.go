@@ -174,7 +174,7 @@ func folderChecks(dirs appdirs.Dirs) []check {
 		data.OK = true
 	}
 	models := check{Name: "whisper models", Detail: dirs.Models(),
-		Fix: "greffier models pull base (on a machine with internet), or greffier models import FILE"}
+		Fix: "greffier models import DIR (every model in a folder, e.g. a USB stick), or greffier models pull base where there is internet"}
 	found, _ := filepath.Glob(filepath.Join(dirs.Models(), "*.bin"))
 	if len(found) > 0 {
 		models.OK = true

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -20,9 +21,15 @@ func modelsCommand() command {
 			return listModels(c.stdout, mgr)
 		}),
 		modelsSub("pull", "models pull NAME: download a model, checksum verified", pullModel),
-		modelsSub("import", "models import FILE [--name NAME]: install a model file", func(ctx context.Context, c *cli, mgr *models.Manager, rest []string, name string) error {
+		modelsSub("import", "models import FILE|DIR [--name NAME]: install a model file, or every model in a folder", func(ctx context.Context, c *cli, mgr *models.Manager, rest []string, name string) error {
 			if len(rest) != 1 {
-				return usagef("models import needs one model FILE")
+				return usagef("models import needs one model FILE, or a folder of models")
+			}
+			if st, err := os.Stat(rest[0]); err == nil && st.IsDir() {
+				if name != "" {
+					return usagef("--name applies to one FILE, not to a folder")
+				}
+				return importModelDir(c.stdout, mgr, rest[0])
 			}
 			p, err := mgr.Import(rest[0], name)
 			if err != nil {
@@ -121,6 +128,27 @@ func listModels(w io.Writer, mgr *models.Manager) error {
 		}
 	}
 	return nil
+}
+
+// importModelDir imports every whisper model of a folder (a USB stick) and says what
+// became of each file.
+func importModelDir(w io.Writer, mgr *models.Manager, dir string) error {
+	res, err := mgr.ImportDir(dir)
+	for _, r := range res {
+		switch {
+		case r.Err != nil:
+			fmt.Fprintf(w, "FAILED    %s: %v\n", r.Src, r.Err)
+		case r.Skipped != "":
+			fmt.Fprintf(w, "skipped   %s: %s\n", r.Src, r.Skipped)
+		default:
+			how := map[string]string{"upstream": "checksum matches upstream", "list": "checksum matches the folder's list"}[r.Checked]
+			if how == "" {
+				how = "no checksum to compare with"
+			}
+			fmt.Fprintf(w, "imported  %s -> %s (%s)\n", r.Src, r.Path, how)
+		}
+	}
+	return err
 }
 
 func verifyModels(w io.Writer, mgr *models.Manager, names []string) error {

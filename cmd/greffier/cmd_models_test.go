@@ -45,6 +45,23 @@ func TestModelsCLI(t *testing.T) {
 	if code, _, _ = runCLI(t, "models", "rm", "clinic", "--dir", mdir); code != exitNotFound {
 		t.Fatalf("rm of a missing model: exit %d, want 3", code)
 	}
+	// A folder: every whisper model in it, the rest skipped.
+	stick := filepath.Join(dir, "stick")
+	os.MkdirAll(stick, 0o755)
+	if err := emptymodel.Write(filepath.Join(stick, "ggml-ward.bin"), "base"); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(stick, "README"), []byte("for the clinic"), 0o644)
+	code, out, errs = runCLI(t, "models", "import", stick, "--dir", mdir)
+	if code != 0 || !strings.Contains(out, "imported") || !strings.Contains(out, "ggml-ward.bin") || !strings.Contains(out, "skipped") {
+		t.Fatalf("import of a folder: exit %d\n%s%s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(mdir, "ggml-ward.bin")); err != nil {
+		t.Fatalf("folder import did not install the model: %v", err)
+	}
+	if code, _, _ = runCLI(t, "models", "import", stick, "--name", "x", "--dir", mdir); code != 2 {
+		t.Fatalf("--name with a folder: exit %d, want 2", code)
+	}
 	if code, _, _ = runCLI(t, "models", "frobnicate", "--dir", mdir); code != 2 {
 		t.Fatalf("unknown action: exit %d", code)
 	}

@@ -2,6 +2,7 @@ package models
 
 import (
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
@@ -224,43 +225,81 @@ func (m *Manager) Verify(name string) (Verified, error) {
 // file's name), after checking its header. A file named like a catalogue model must
 // have that model's checksum: a different file under a known name would mislead.
 func (m *Manager) Import(src, name string) (string, error) {
+	p, _, err := m.importFile(src, name, "")
+	return p, err
+}
+
+// importFile is Import with an optional expected checksum (hex SHA-1 or SHA-256, by
+// length) from a checksum list. Checksums are computed on the bytes as they are
+// copied, so a model is read once and what is installed is what was checked. It
+// returns how the file was checked: "upstream", "list" or "" (nothing to compare).
+func (m *Manager) importFile(src, name, want string) (string, string, error) {
 	if _, err := CheckFile(src); err != nil {
-		return "", err
+		return "", "", err
 	}
 	if name == "" {
 		name = nameOf(src)
 	}
 	name = nameOf(name)
 	if name == "" || strings.ContainsAny(name, `/\`) {
-		return "", domain.Errorf(domain.EInvalid, "bad model name %q", name)
-	}
-	if c, ok := m.Lookup(name); ok {
-		sum, err := fileSHA1(src)
-		if err != nil {
-			return "", domain.Wrap(domain.EInvalid, err, "read %s", src)
-		}
-		if !strings.EqualFold(sum, c.SHA1) {
-			return "", domain.Errorf(domain.EInvalid,
-				"%s is not upstream's %s (checksum %s, expected %s); import it under another name with --name", src, name, sum, c.SHA1)
-		}
+		return "", "", domain.Errorf(domain.EInvalid, "bad model name %q", name)
 	}
 	if err := os.MkdirAll(m.Dir, 0o755); err != nil {
-		return "", domain.Wrap(domain.EUnavailable, err, "create model folder %s", m.Dir)
+		return "", "", domain.Wrap(domain.EUnavailable, err, "create model folder %s", m.Dir)
 	}
 	in, err := os.Open(src)
 	if err != nil {
-		return "", domain.Wrap(domain.EInvalid, err, "open %s", src)
+		return "", "", domain.Wrap(domain.EInvalid, err, "open %s", src)
 	}
 	defer in.Close()
-	dst := m.Path(name)
-	err = atomicfile.Write(dst, 0o644, func(w io.Writer) error {
-		_, err := io.Copy(w, in)
-		return err
-	})
+	tmp, err := os.CreateTemp(m.Dir, ".import-*")
 	if err != nil {
-		return "", writeError(err, "import "+src, m.Dir)
+		return "", "", domain.Wrap(domain.EUnavailable, err, "import into %s", m.Dir)
 	}
-	return dst, nil
+	defer os.Remove(tmp.Name())
+	h1, h256 := sha1.New(), sha256.New()
+	if _, err := io.Copy(io.MultiWriter(tmp, h1, h256), in); err != nil {
+		tmp.Close()
+		if isReadError(err, in) {
+			return "", "", domain.Wrap(domain.EInvalid, err, "read %s", src)
+		}
+		return "", "", writeError(err, "import "+src, m.Dir)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", "", writeError(err, "import "+src, m.Dir)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", "", writeError(err, "import "+src, m.Dir)
+	}
+	sum1, sum256 := hex.EncodeToString(h1.Sum(nil)), hex.EncodeToString(h256.Sum(nil))
+	checked := ""
+	if want != "" {
+		if !strings.EqualFold(want, sum1) && !strings.EqualFold(want, sum256) {
+			return "", "", domain.Errorf(domain.EInvalid,
+				"%s does not match its checksum list (expected %s): the copy is damaged, copy it again", src, want)
+		}
+		checked = "list"
+	}
+	if c, ok := m.Lookup(name); ok {
+		if !strings.EqualFold(sum1, c.SHA1) {
+			return "", "", domain.Errorf(domain.EInvalid,
+				"%s is not upstream's %s (checksum %s, expected %s); import it under another name with --name", src, name, sum1, c.SHA1)
+		}
+		checked = "upstream"
+	}
+	dst := m.Path(name)
+	if err := commit(tmp.Name(), dst); err != nil {
+		return "", "", err
+	}
+	return dst, checked, nil
+}
+
+// isReadError tells whether a failed copy failed on the source side (a USB stick
+// pulled out): the os.File error names the file that failed.
+func isReadError(err error, in *os.File) bool {
+	var pe *os.PathError
+	return errors.As(err, &pe) && pe.Path == in.Name()
 }
 
 // commit renames a finished file into place and syncs the folder, so that after a
