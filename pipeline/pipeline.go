@@ -88,6 +88,12 @@ func SaveDraft(ctx context.Context, db *store.DB, encID, by int64, note schema.N
 // under title for diffs and search. It is how every save is made: Greffier's drafts
 // and a user's edits alike.
 func SaveVersion(ctx context.Context, db *store.DB, encID, by int64, note schema.Note, title string) (store.Version, error) {
+	return SaveVersionFrom(ctx, db, encID, by, 0, note, title)
+}
+
+// SaveVersionFrom is SaveVersion for a note made from version base: EConflict if
+// another version was saved since (checked in the write transaction; 0: no check).
+func SaveVersionFrom(ctx context.Context, db *store.DB, encID, by int64, base int, note schema.Note, title string) (store.Version, error) {
 	if err := schema.Validate(note); err != nil {
 		return store.Version{}, domain.Wrap(domain.EInternal, err, "the note fails its schema")
 	}
@@ -99,7 +105,7 @@ func SaveVersion(ctx context.Context, db *store.DB, encID, by int64, note schema
 	if err := draft.RenderText(&text, note, title); err != nil {
 		return store.Version{}, fmt.Errorf("render note: %w", err)
 	}
-	return db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String()})
+	return db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String(), Base: base})
 }
 
 // SuggestCodes records the note's ICD-10-CM codes as suggestions for review, each
