@@ -45,6 +45,18 @@ type NewEncounter struct {
 	Consent      bool   `json:"consent"`  // the patient agreed to the recording
 	ConsentKind  string `json:"consent_kind"`
 	UserID       int64  `json:"user_id"`
+	// PatientID is the existing patient the user confirmed the label belongs to
+	// (MatchPatient showed who it is). 0: the label must be new.
+	PatientID int64 `json:"patient_id"`
+}
+
+// PatientMatch is the existing patient a label names, shown to the user before an
+// encounter is filed under them.
+type PatientMatch struct {
+	ID        int64  `json:"id"`
+	LocalID   string `json:"local_id"`
+	Name      string `json:"name"`
+	BirthDate string `json:"birth_date"`
 }
 
 // Queue is the review queue: notes to mark ready (secretary) and to sign (physician).
@@ -135,12 +147,7 @@ func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView,
 	case n.Language != "" && n.Language != "fr" && n.Language != "en":
 		return EncounterView{}, domain.Errorf(domain.EInvalid, "note language must be fr or en")
 	}
-	pid, err := e.s.db.FindPatient(ctx, label)
-	if domain.ErrorCode(err) == domain.ENotFound {
-		var p store.Patient
-		p, err = e.s.db.CreatePatient(ctx, store.Patient{LocalID: label, Name: strings.TrimSpace(n.PatientName)})
-		pid = p.ID
-	}
+	pid, newPatient, err := e.patientFor(ctx, label, n)
 	if err != nil {
 		return EncounterView{}, err
 	}
@@ -153,13 +160,51 @@ func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView,
 		tmpl = "soap"
 	}
 	x, err := e.s.db.CreateEncounter(ctx, store.NewEncounter{
-		By: n.UserID, PatientID: pid, Language: n.Language, Template: tmpl,
+		By: n.UserID, PatientID: pid, NewPatient: newPatient, Language: n.Language, Template: tmpl,
 		Consent: &store.Consent{Kind: kind, By: n.UserID, At: time.Now()},
 	})
 	if err != nil {
 		return EncounterView{}, err
 	}
 	return e.view(ctx, x)
+}
+
+// MatchPatient returns the existing patient whose local id is exactly label, or nil
+// if the label is new. The new-encounter form shows who it is (name, birth date) and
+// asks before filing the encounter under them.
+func (e *Encounters) MatchPatient(label string) (*PatientMatch, error) {
+	if err := e.s.ready(); err != nil {
+		return nil, err
+	}
+	p, err := e.s.db.PatientByLocalID(e.s.ctx, label)
+	if domain.ErrorCode(err) == domain.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, e.s.fail(err)
+	}
+	return &PatientMatch{ID: p.ID, LocalID: p.LocalID, Name: p.Name, BirthDate: p.BirthDate}, nil
+}
+
+// patientFor is the patient an encounter is filed under: a new one for a new label
+// (created with the encounter, in its transaction);
+// for a label that is an existing patient's local id, that patient only if the user
+// confirmed them (n.PatientID), else EConflict so the form asks. Labels match local
+// ids exactly, never MRNs or row ids.
+func (e *Encounters) patientFor(ctx context.Context, label string, n NewEncounter) (int64, *store.Patient, error) {
+	p, err := e.s.db.PatientByLocalID(ctx, label)
+	switch {
+	case domain.ErrorCode(err) == domain.ENotFound:
+		if n.PatientID != 0 {
+			return 0, nil, domain.Errorf(domain.EConflict, "patient %d was confirmed, but the label names no existing patient; check the label", n.PatientID)
+		}
+		return 0, &store.Patient{LocalID: label, Name: strings.TrimSpace(n.PatientName)}, nil
+	case err != nil:
+		return 0, nil, err
+	case n.PatientID != p.ID:
+		return 0, nil, domain.Errorf(domain.EConflict, "this label is an existing patient's: confirm who it is before filing the encounter under them")
+	}
+	return p.ID, nil, nil
 }
 
 func (e *Encounters) view(ctx context.Context, x store.Encounter) (EncounterView, error) {
