@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"time"
 
 	"greffier/appdirs"
 	"greffier/domain"
@@ -59,6 +60,9 @@ type Config struct {
 	// LLMAPIKey, if set, is sent as a bearer token to the LLM endpoint of Settings
 	// (GREFFIER_LLM_API_KEY sets it).
 	LLMAPIKey string
+	// RetentionEvery is how often retention runs after the run at start; 0 is
+	// DefaultRetentionEvery (a day).
+	RetentionEvery time.Duration
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -79,6 +83,8 @@ type Services struct {
 	engine *whisper.Model
 	// llm keeps the managed llama-server between drafts.
 	llm *llmRunner
+	// upkeep recovers interrupted recordings and runs retention (retention.go).
+	upkeep *upkeep
 
 	Encounters *Encounters
 	Recording  *Recording
@@ -129,12 +135,14 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 		return fmt.Errorf("open the encounter store: %w", err)
 	}
 	s.db = db
+	s.startUpkeep()
 	return nil
 }
 
 // Close stops background work and the managed llama-server, and closes the
 // database and the engine.
 func (s *Services) Close() error {
+	s.upkeep.stop()
 	s.Recording.stopAll()
 	s.jobs.cancelAll()
 	s.llm.close()

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"sync"
@@ -22,6 +24,8 @@ type Recording struct {
 	mu sync.Mutex
 	// cur is the running recording, nil when idle. Its goroutine ends with Stop.
 	cur *liveRecording
+	// recovered lists the recordings recovered at start (spools.go).
+	recovered []RecoveredEvent
 }
 
 type liveRecording struct {
@@ -32,6 +36,10 @@ type liveRecording struct {
 	paused  bool
 	notice  string
 	done    chan recResult
+
+	// live is the transcript so far: each final window is saved as it arrives.
+	liveMu sync.Mutex
+	live   []domain.Segment
 }
 
 type recResult struct {
@@ -110,9 +118,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 			Engine: w, Scheduler: &r.s.sched, Options: transcribe.Options{Language: lang, Threads: r.s.cfg.Threads},
 			OnUpdate: func(u transcribe.Update) {
 				if u.Final {
-					for _, seg := range u.Segments {
-						r.s.emit("segment", SegmentEvent{EncounterID: encID, Segment: seg})
-					}
+					r.saveWindow(ctx, c, u.Segments)
 				}
 			},
 		})
@@ -121,6 +127,12 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		}
 	} else {
 		c.notice = UserError(err, r.s.language()).Message
+	}
+	// The spool is sealed from its first block under a key of its own.
+	fk, err := r.s.db.NewFileKey(ctx, encID)
+	if err != nil {
+		c.closeStream()
+		return nil, err
 	}
 	src, err := portaudio.OpenDevice(portaudio.DeviceOptions{Name: device})
 	if err != nil {
@@ -136,7 +148,8 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		c.closeStream()
 		return nil, domain.Wrap(domain.EUnavailable, err, "cannot create %s", dir)
 	}
-	opts := audio.Options{Dir: dir, Device: src.Selection().Device.Name, OnEvent: r.onEvent}
+	opts := audio.Options{Dir: dir, Name: fmt.Sprintf("rec-%d", time.Now().UnixNano()), Device: src.Selection().Device.Name,
+		OnEvent: r.onEvent, Seal: fk.Spool, KeyID: fk.ID}
 	if c.stream != nil {
 		opts.OnAudio = func(b []float32) { _ = c.stream.Write(b) }
 	}
@@ -152,6 +165,21 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		c.done <- recResult{res, err}
 	}()
 	return c, nil
+}
+
+// saveWindow saves the transcript so far when a window is final, so that a crash
+// loses none of what was already transcribed; it does not wait for the end, nor
+// depend on the audio being kept.
+func (r *Recording) saveWindow(ctx context.Context, c *liveRecording, segs []domain.Segment) {
+	for _, seg := range segs {
+		r.s.emit("segment", SegmentEvent{EncounterID: c.encID, Segment: seg})
+	}
+	c.liveMu.Lock()
+	defer c.liveMu.Unlock()
+	c.live = append(c.live, segs...)
+	if err := r.s.db.SaveLiveSegments(ctx, c.encID, c.live); err != nil {
+		log.Printf("save live transcript of encounter %d: %v", c.encID, err)
+	}
 }
 
 func (c *liveRecording) closeStream() {
@@ -227,50 +255,62 @@ func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(
 	defer c.closeStream()
 	progress("save", 0.1)
 	res := <-c.done
-	if res.rec != nil && res.rec.WAV != "" {
-		if err := r.keep(ctx, c.encID, res.rec.WAV); err != nil {
-			return err
+	// Keeping the audio and saving the transcript do not depend on each other: a
+	// full disk that stops one still lets the other try.
+	var errs []error
+	if res.err != nil {
+		errs = append(errs, domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; what was captured is kept"))
+	}
+	if err := r.keepResult(ctx, res.rec); err != nil {
+		errs = append(errs, err)
+	}
+	if c.stream != nil {
+		progress("transcribe", 0.5)
+		segs, err := c.stream.Stop(ctx)
+		if err == nil {
+			if segs == nil {
+				segs = []domain.Segment{}
+			}
+			err = r.s.db.SaveSegments(ctx, c.encID, segs)
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if res.err != nil {
-		return domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; what was captured is kept")
-	}
-	if c.stream == nil {
+	return errors.Join(errs...)
+}
+
+// keepResult keeps the sealed spool a recorder left (nil or none: nothing to do).
+func (r *Recording) keepResult(ctx context.Context, rec *audio.Recording) error {
+	if rec == nil || rec.Spool == "" {
 		return nil
 	}
-	progress("transcribe", 0.5)
-	segs, err := c.stream.Stop(ctx)
-	if err != nil {
-		return err
-	}
-	if segs == nil {
-		segs = []domain.Segment{}
-	}
-	return r.s.db.SaveSegments(ctx, c.encID, segs)
+	_, err := r.s.keepSpool(ctx, rec.Spool)
+	return err
 }
 
-// keep encrypts the WAV at rest, registers it, and removes the clear copy.
-func (r *Recording) keep(ctx context.Context, encID int64, wav string) error {
-	enc := wav + ".enc"
-	if err := r.s.db.Keys().EncryptFile(wav, enc); err != nil {
-		return fmt.Errorf("encrypt recording: %w", err)
-	}
-	if _, err := r.s.db.SaveRecording(ctx, encID, enc, true); err != nil {
-		return err
-	}
-	return os.Remove(wav)
-}
-
-// stopAll ends a running recording when the app closes (what was captured is kept
-// by the recorder's spool and finished WAV).
+// stopAll ends a running recording when the window closes or the app quits: the
+// audio is kept and filed with the encounter, with the transcript saved so far (the
+// rest can be transcribed again from the kept audio). Whatever this cannot finish,
+// the spool keeps for the next start.
 func (r *Recording) stopAll() {
 	r.mu.Lock()
 	c := r.cur
 	r.cur = nil
 	r.mu.Unlock()
-	if c != nil {
-		c.rec.Stop()
-		<-c.done
-		c.closeStream()
+	if c == nil {
+		return
+	}
+	c.rec.Stop()
+	res := <-c.done
+	c.closeStream()
+	// The window's context may already be cancelled: this work must still be done.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.s.ctx), 30*time.Second)
+	defer cancel()
+	if err := r.keepResult(ctx, res.rec); err != nil {
+		log.Printf("keep the recording of encounter %d at exit: %v", c.encID, err)
+	}
+	if _, err := r.repairState(ctx, c.encID); err != nil {
+		log.Printf("transcript of encounter %d at exit: %v", c.encID, err)
 	}
 }

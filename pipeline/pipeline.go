@@ -123,18 +123,26 @@ func SuggestCodes(ctx context.Context, db *store.DB, encID, by int64, note schem
 	return db.SuggestCodes(ctx, encID, by, sugg)
 }
 
-// KeepRecording stores an encrypted copy of an audio file with the encounter, in dir.
+// KeepRecording stores an encrypted copy of an audio file with the encounter, in dir,
+// under its own file key (store.NewFileKey).
 func KeepRecording(ctx context.Context, db *store.DB, dir string, encID int64, file string) (store.Recording, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return store.Recording{}, domain.Wrap(domain.EUnavailable, err, "create recordings folder %s", dir)
 	}
 	dst := filepath.Join(dir, fmt.Sprintf("encounter-%d-%d%s.enc", encID, time.Now().UnixNano(), strings.ToLower(filepath.Ext(file))))
-	if err := db.Keys().EncryptFile(file, dst); err != nil {
+	// Under a key of its own, which retention destroys with the file.
+	fk, err := db.NewFileKey(ctx, encID)
+	if err != nil {
+		return store.Recording{}, err
+	}
+	if err := fk.Keys.EncryptFile(file, dst); err != nil {
+		db.DestroyFileKey(ctx, fk.ID)
 		return store.Recording{}, fmt.Errorf("keep recording of encounter %d: %w", encID, err)
 	}
-	rec, err := db.SaveRecording(ctx, encID, dst, true)
+	rec, err := db.SaveKeyedRecording(ctx, encID, dst, fk.ID)
 	if err != nil {
 		os.Remove(dst)
+		db.DestroyFileKey(ctx, fk.ID)
 	}
 	return rec, err
 }
