@@ -60,6 +60,9 @@ type Config struct {
 	// LLMAPIKey, if set, is sent as a bearer token to the LLM endpoint of Settings
 	// (GREFFIER_LLM_API_KEY sets it).
 	LLMAPIKey string
+	// LiveEngine, if set, transcribes live recordings instead of the whisper model
+	// (tests: an empty whisper model, the only one here, writes no words).
+	LiveEngine LiveEngine
 	// RetentionEvery is how often retention runs after the run at start; 0 is
 	// DefaultRetentionEvery (a day).
 	RetentionEvery time.Duration

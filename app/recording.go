@@ -61,6 +61,8 @@ type RecordingStatus struct {
 type LevelEvent struct {
 	RMS  float64 `json:"rms_dbfs"`
 	Peak float64 `json:"peak_dbfs"`
+	// AtMS is how much audio is recorded so far (pauses removed).
+	AtMS int64 `json:"at_ms"`
 }
 
 func (r *Recording) status() RecordingStatus {
@@ -109,7 +111,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		return nil, domain.Errorf(domain.EConflict, "encounter %d has no recorded consent", encID)
 	}
 	c := &liveRecording{encID: encID, started: time.Now(), done: make(chan recResult, 1)}
-	if w, err := r.s.whisper(); err == nil {
+	if w, err := r.s.liveEngine(); err == nil {
 		lang := "auto"
 		if !w.Multilingual() {
 			lang = "en"
@@ -118,7 +120,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 			Engine: w, Scheduler: &r.s.sched, Options: transcribe.Options{Language: lang, Threads: r.s.cfg.Threads},
 			OnUpdate: func(u transcribe.Update) {
 				if u.Final {
-					r.saveWindow(ctx, c, u.Segments)
+					r.saveWindow(ctx, c, u)
 				}
 			},
 		})
@@ -170,16 +172,43 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 // saveWindow saves the transcript so far when a window is final, so that a crash
 // loses none of what was already transcribed; it does not wait for the end, nor
 // depend on the audio being kept.
-func (r *Recording) saveWindow(ctx context.Context, c *liveRecording, segs []domain.Segment) {
-	for _, seg := range segs {
+func (r *Recording) saveWindow(ctx context.Context, c *liveRecording, u transcribe.Update) {
+	c.liveMu.Lock()
+	c.live = append(c.live, u.Segments...)
+	err := r.s.db.SaveLiveSegments(ctx, c.encID, c.live)
+	total := len(c.live)
+	c.liveMu.Unlock()
+	if err != nil {
+		log.Printf("save live transcript of encounter %d: %v", c.encID, err)
+		total = -1
+	}
+	for _, seg := range u.Segments {
 		r.s.emit("segment", SegmentEvent{EncounterID: c.encID, Segment: seg})
 	}
-	c.liveMu.Lock()
-	defer c.liveMu.Unlock()
-	c.live = append(c.live, segs...)
-	if err := r.s.db.SaveLiveSegments(ctx, c.encID, c.live); err != nil {
-		log.Printf("save live transcript of encounter %d: %v", c.encID, err)
+	r.s.emit("window", WindowEvent{EncounterID: c.encID, Index: u.Window.Index, EndMS: u.Window.EndMS, Saved: total})
+}
+
+// WindowEvent says that a window of the live transcript is final and saved: the
+// transcript up to EndMS (recorded time) is safe. Saved is how many segments are
+// saved in all, -1 if saving failed.
+type WindowEvent struct {
+	EncounterID int64 `json:"encounter_id"`
+	Index       int   `json:"index"`
+	EndMS       int64 `json:"end_ms"`
+	Saved       int   `json:"saved"`
+}
+
+// LiveEngine transcribes live recordings: whisper, or Config.LiveEngine.
+type LiveEngine interface {
+	transcribe.Engine
+	Multilingual() bool
+}
+
+func (s *Services) liveEngine() (LiveEngine, error) {
+	if s.cfg.LiveEngine != nil {
+		return s.cfg.LiveEngine, nil
 	}
+	return s.whisper()
 }
 
 func (c *liveRecording) closeStream() {
@@ -191,7 +220,7 @@ func (c *liveRecording) closeStream() {
 func (r *Recording) onEvent(e audio.Event) {
 	switch e.Kind {
 	case audio.EventLevel:
-		r.s.emit("level", LevelEvent{RMS: e.RMSdBFS, Peak: e.PeakdBFS})
+		r.s.emit("level", LevelEvent{RMS: e.RMSdBFS, Peak: e.PeakdBFS, AtMS: e.At.Milliseconds()})
 	case audio.EventNoSignal, audio.EventError, audio.EventClipping:
 		r.s.emit("audio", map[string]string{"kind": string(e.Kind), "message": e.Message})
 	}

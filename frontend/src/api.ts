@@ -183,6 +183,24 @@ export interface NewEncounter {
   consent: boolean;
   consent_kind: string;
   user_id: number;
+  /** The existing patient the user confirmed the label belongs to (matchPatient); 0: a new patient. */
+  patient_id?: number;
+}
+
+/** PatientMatch is the existing patient a label names, shown before filing under them. */
+export interface PatientMatch {
+  id: number;
+  local_id: string;
+  name: string;
+  birth_date: string;
+}
+
+/** RecoveredEvent: a recording interrupted by a crash was recovered at start. */
+export interface RecoveredEvent {
+  encounter_id: number;
+  seconds: number;
+  segments: number;
+  damage?: string;
 }
 
 export interface Queue {
@@ -224,6 +242,9 @@ export interface Section {
   key: string;
   title: string;
   sentences: Sentence[];
+  /** Other texts of the section that arrived while it was edited (a redraft, a
+   * save made from an older version): kept until the user chooses (chooseSection). */
+  alternatives?: { kind: 'redraft' | 'edit'; sentences: Sentence[] }[];
 }
 
 export interface Note {
@@ -369,6 +390,7 @@ export function createApi(t: Transport) {
       today: () => c<EncounterSummary[]>('Encounters', 'Today'),
       search: (q: string) => c<EncounterSummary[]>('Encounters', 'Search', q),
       create: (n: NewEncounter) => c<EncounterView>('Encounters', 'Create', n),
+      matchPatient: (label: string) => c<PatientMatch | null>('Encounters', 'MatchPatient', label),
       get: (id: number, userId: number) => c<EncounterView>('Encounters', 'Get', id, userId),
       queue: () => c<Queue>('Encounters', 'Queue'),
       pickAudioFile: () => c<string>('Encounters', 'PickAudioFile'),
@@ -383,12 +405,17 @@ export function createApi(t: Transport) {
       resume: () => c<RecordingStatus>('Recording', 'Resume'),
       stop: () => c<Job>('Recording', 'Stop'),
       bookmark: (label: string) => c<Bookmark>('Recording', 'Bookmark', label),
+      recovered: () => c<RecoveredEvent[]>('Recording', 'Recovered'),
+      retranscribe: (encId: number, model: string, language: string) => c<Job>('Recording', 'Retranscribe', encId, model, language),
     },
     drafts: {
       get: (encId: number, version: number) => c<DraftView>('Drafts', 'Get', encId, version),
       generate: (encId: number, template: string, lang: string) => c<DraftView>('Drafts', 'Generate', encId, template, lang),
       saveSection: (encId: number, key: string, text: string, userId: number, baseVersion: number) =>
         c<DraftView>('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
+      /** chooseSection settles a section holding two texts: -1 keeps its text, 0… takes that alternative. */
+      chooseSection: (encId: number, key: string, choice: number, userId: number, baseVersion: number) =>
+        c<DraftView>('Drafts', 'ChooseSection', encId, key, choice, userId, baseVersion),
       regenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
         c<DraftView>('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
       /** startGenerate drafts the note as a job ("job" events, Encounters.CancelJob);
