@@ -287,11 +287,19 @@ func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(
 	// Keeping the audio and saving the transcript do not depend on each other: a
 	// full disk that stops one still lets the other try.
 	var errs []error
-	if res.err != nil {
-		errs = append(errs, domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; what was captured is kept"))
+	keepErr := r.keepResult(ctx, res.rec)
+	captured := time.Duration(0)
+	if res.rec != nil {
+		captured = res.rec.Duration.Round(time.Second)
 	}
-	if err := r.keepResult(ctx, res.rec); err != nil {
-		errs = append(errs, err)
+	switch {
+	case res.err != nil && keepErr != nil:
+		errs = append(errs, domain.Wrap(domain.EUnavailable, errors.Join(res.err, keepErr),
+			"the recording stopped on a failure (is the disk full?); the %s captured is kept encrypted in its spool and filed with the encounter at the next start", captured))
+	case res.err != nil:
+		errs = append(errs, domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; the %s captured is kept with the encounter", captured))
+	case keepErr != nil:
+		errs = append(errs, keepErr)
 	}
 	if c.stream != nil {
 		progress("transcribe", 0.5)

@@ -64,8 +64,12 @@ func (w wordy) Transcribe(ctx context.Context, samples []float32, opts transcrib
 }
 
 // appChild runs the app's services in this (child) process: a new encounter
-// recorded from the PulseAudio microphone until the process is killed.
-func appChild(string) int {
+// recorded from the PulseAudio microphone until the process is killed; or, mode
+// "diskfull", from the file-backed input until the disk refuses the spool.
+func appChild(mode string) int {
+	if mode == "diskfull" {
+		return diskFullChild()
+	}
 	dirs := appdirs.Dirs{Data: os.Getenv("GREFFIER_APP_TEST_DIR")}
 	w, err := whisper.Load(filepath.Join(dirs.Models(), "ggml-tiny.en.bin"))
 	if err != nil {
