@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -25,7 +24,6 @@ import (
 	"greffier/domain"
 	"greffier/store"
 	"greffier/transcribe"
-	"greffier/transcribe/emptymodel"
 	"greffier/transcribe/whisper"
 )
 
@@ -109,33 +107,9 @@ func appChild(mode string) int {
 // and its transcript windows, with nothing clear on disk; the kept audio is then
 // transcribed again from its encrypted file.
 func TestAppRecordingSurvivesKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live recording skipped in -short mode")
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not found: run inside the build root")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	pulse, err := sound.StartPulse(ctx)
-	if errors.Is(err, audiotest.ErrNoPulse) {
-		t.Skip("pulseaudio is not installed: live capture cannot be tested")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pulse.Stop()
-	dirs := appdirs.Dirs{Data: t.TempDir()}
-	if err := os.MkdirAll(dirs.Models(), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := emptymodel.Write(filepath.Join(dirs.Models(), "ggml-tiny.en.bin"), "tiny.en"); err != nil {
-		t.Fatal(err)
-	}
-	wav := filepath.Join(t.TempDir(), "speech.wav")
-	if out, err := exec.Command("espeak-ng", "-w", wav, "I have had a cough for three days. My throat hurts when I swallow.").CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v: %s", err, out)
-	}
+	pulse, dirs, wav := liveSetup(t, ctx, "I have had a cough for three days. My throat hurts when I swallow.")
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), appChildEnv+"=record", "GREFFIER_APP_TEST_DIR="+dirs.Data)
