@@ -158,3 +158,59 @@ func TestAppDiskFullKeepsRecording(t *testing.T) {
 	}
 	t.Logf("kept %.2f s of audio through a full disk", float64(len(got))/16000)
 }
+
+// Closing the window in the middle of a visit keeps the audio: Close stops the
+// recording and files it, encrypted, with the encounter; no spool is left.
+func TestCloseMidVisitKeepsRecording(t *testing.T) {
+	feed := make([]int16, 30*16000)
+	for i := range feed {
+		feed[i] = int16((i*7919)%20000 - 10000)
+	}
+	if err := sound.WriteFeed16(feed); err != nil {
+		t.Fatal(err)
+	}
+	dirs := appdirs.Dirs{Data: t.TempDir()}
+	ctx := context.Background()
+	s := app.New(app.Config{Dirs: dirs})
+	if err := s.Start(ctx, &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Settings.CreateUser("Dr Quit", "physician")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "QUIT-1", Consent: true, UserID: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Recording.Start(enc.ID, audiotest.File16); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, dirs.Database())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	recs, err := db.Recordings(ctx, enc.ID)
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("recordings after closing mid-visit: %+v, %v", recs, err)
+	}
+	got := decryptRecording(t, db, recs[0])
+	if len(got) == 0 {
+		t.Fatal("no audio kept")
+	}
+	// The file-backed input reads faster than real time, silence after the feed.
+	for i, v := range got[:min(len(got), len(feed))] {
+		if int16(v*32768) != feed[i] {
+			t.Fatalf("kept sample %d is %v, fed %d", i, v*32768, feed[i])
+		}
+	}
+	if spools, _ := audio.FindSpools(dirs.Recordings()); len(spools) != 0 {
+		t.Errorf("spools left: %v", spools)
+	}
+	noClearAudio(t, dirs.Data)
+}
