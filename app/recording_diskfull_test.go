@@ -91,23 +91,8 @@ func TestAppDiskFullKeepsRecording(t *testing.T) {
 	for i := range feed {
 		feed[i] = int16(r.IntN(20000) - 10000)
 	}
-	if err := sound.WriteFeed16(feed); err != nil {
-		t.Fatal(err)
-	}
-	dirs := appdirs.Dirs{Data: t.TempDir()}
 	ctx := context.Background()
-	s := app.New(app.Config{Dirs: dirs})
-	if err := s.Start(ctx, &recorder{}); err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.Settings.CreateUser("Dr Full", "physician")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "FULL-1", Consent: true, UserID: u.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dirs, enc := fedEncounter(t, feed)
 	s.Close()
 	if fi, err := os.Stat(dirs.Database()); err != nil || fi.Size() > diskFullLimit/2 {
 		t.Fatalf("database %v, %v: the file size limit would stop it, not the recording", fi.Size(), err)
@@ -166,23 +151,8 @@ func TestCloseMidVisitKeepsRecording(t *testing.T) {
 	for i := range feed {
 		feed[i] = int16((i*7919)%20000 - 10000)
 	}
-	if err := sound.WriteFeed16(feed); err != nil {
-		t.Fatal(err)
-	}
-	dirs := appdirs.Dirs{Data: t.TempDir()}
 	ctx := context.Background()
-	s := app.New(app.Config{Dirs: dirs})
-	if err := s.Start(ctx, &recorder{}); err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.Settings.CreateUser("Dr Quit", "physician")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "QUIT-1", Consent: true, UserID: u.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, dirs, enc := fedEncounter(t, feed)
 	if _, err := s.Recording.Start(enc.ID, audiotest.File16); err != nil {
 		t.Fatal(err)
 	}
@@ -213,4 +183,27 @@ func TestCloseMidVisitKeepsRecording(t *testing.T) {
 		t.Errorf("spools left: %v", spools)
 	}
 	noClearAudio(t, dirs.Data)
+}
+
+// fedEncounter sets what the file-backed input captures, and starts services on a
+// new data folder with a physician and a consented encounter.
+func fedEncounter(t *testing.T, feed []int16) (*app.Services, appdirs.Dirs, app.EncounterView) {
+	t.Helper()
+	if err := sound.WriteFeed16(feed); err != nil {
+		t.Fatal(err)
+	}
+	dirs := appdirs.Dirs{Data: t.TempDir()}
+	s := app.New(app.Config{Dirs: dirs})
+	if err := s.Start(context.Background(), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.Settings.CreateUser("Dr Feed", "physician")
+	if err != nil {
+		t.Fatal(err)
+	}
+	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "FEED-1", Consent: true, UserID: u.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, dirs, enc
 }
