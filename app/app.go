@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"greffier/appdirs"
 	"greffier/domain"
@@ -64,6 +65,12 @@ type Config struct {
 	// Log receives internal errors with their cause (never patient text); nil
 	// drops them. main.go opens it in the data folder's logs/.
 	Log *slog.Logger
+	// LiveEngine, if set, transcribes live recordings instead of the whisper model
+	// (tests: an empty whisper model, the only one here, writes no words).
+	LiveEngine LiveEngine
+	// RetentionEvery is how often retention runs after the run at start; 0 is
+	// DefaultRetentionEvery (a day).
+	RetentionEvery time.Duration
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -85,6 +92,8 @@ type Services struct {
 	engine *whisper.Model
 	// llm keeps the managed llama-server between drafts.
 	llm *llmRunner
+	// upkeep recovers interrupted recordings and runs retention (retention.go).
+	upkeep *upkeep
 
 	Encounters *Encounters
 	Recording  *Recording
@@ -135,12 +144,14 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 		return fmt.Errorf("open the encounter store: %w", err)
 	}
 	s.db = db
+	s.startUpkeep()
 	return nil
 }
 
 // Close stops background work and the managed llama-server, and closes the
 // database and the engine.
 func (s *Services) Close() error {
+	s.upkeep.stop()
 	s.Recording.stopAll()
 	s.jobs.cancelAll()
 	s.llm.close()

@@ -12,6 +12,7 @@ import (
 	"greffier/app"
 	"greffier/appdirs"
 	"greffier/domain"
+	"greffier/notes/schema"
 	"greffier/notes/transcript"
 	"greffier/store"
 )
@@ -153,9 +154,20 @@ func TestReviewWorkflow(t *testing.T) {
 	if err != nil || d3.Version != 3 || strings.Contains(mustJSON(t, d3.Note.Sections), "reassured") || !strings.Contains(mustJSON(t, d3.Note.Sections), kept) {
 		t.Fatalf("regenerate section: v%d, %v", d3.Version, err)
 	}
-	// A save based on an old version is refused: no edit overwrites another silently.
-	if _, err := s.Drafts.SaveSection(enc, key, "x.", sec, 1); code(t, err) != domain.EConflict {
-		t.Fatalf("stale save: %v", err)
+	// A save made from version 2, whose section was redrafted since, overwrites
+	// nothing: the latest text stays, the stale one waits beside it, and signing waits
+	// for the user's choice.
+	d4, err := s.Drafts.SaveSection(enc, key, "Typed on version two.", sec, 2)
+	if err != nil || d4.Version != 4 || mustJSON(t, section(d4, key).Sentences) != mustJSON(t, section(d3, key).Sentences) ||
+		len(section(d4, key).Alternatives) != 1 || !strings.Contains(mustJSON(t, section(d4, key).Alternatives), "Typed on version two.") {
+		t.Fatalf("stale save: %+v, %v", d4, err)
+	}
+	if _, err := s.Drafts.Approve(enc, doc, 0); code(t, err) != domain.EConflict {
+		t.Fatalf("approving with two texts of a section: %v", err)
+	}
+	d5, err := s.Drafts.ChooseSection(enc, key, -1, sec, 4)
+	if err != nil || d5.Version != 5 || len(section(d5, key).Alternatives) != 0 || strings.Contains(mustJSON(t, d5.Note.Warnings), "section_conflict") {
+		t.Fatalf("choose: %+v, %v", d5, err)
 	}
 	diff, err := s.Drafts.Diff(enc, 1, 2)
 	if err != nil || !strings.Contains(mustJSON(t, diff), "reassured") {
@@ -174,8 +186,8 @@ func TestReviewWorkflow(t *testing.T) {
 	if _, err := s.Drafts.MarkReady(enc, sec); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.Drafts.Approve(enc, doc, 3)
-	if err != nil || a.State != domain.StateApproved || a.ApprovedVersion != 3 {
+	a, err := s.Drafts.Approve(enc, doc, 5)
+	if err != nil || a.State != domain.StateApproved || a.ApprovedVersion != 5 {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
 	res, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir(), UserID: doc})
@@ -186,6 +198,15 @@ func TestReviewWorkflow(t *testing.T) {
 	if err != nil || len(q.Drafted)+len(q.InReview)+len(q.Approved) != 0 {
 		t.Fatalf("exported encounter still queued: %+v, %v", q, err)
 	}
+}
+
+func section(d app.DraftView, key string) schema.Section {
+	for _, s := range d.Note.Sections {
+		if s.Key == key {
+			return s
+		}
+	}
+	return schema.Section{}
 }
 
 func mustJSON(t *testing.T, v any) string {

@@ -3,10 +3,12 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 
 	"greffier/domain"
 	"greffier/notes/draft"
+	"greffier/notes/revise"
 	"greffier/notes/schema"
 	"greffier/notes/transcript"
 	"greffier/pipeline"
@@ -242,30 +244,59 @@ func (d *Drafts) regenerateSectionWith(ctx context.Context, encID int64, key str
 	if baseVersion != 0 && cur.Version != baseVersion {
 		return DraftView{}, domain.Errorf(domain.EConflict, "version %d was saved since you opened version %d; reload to see it", cur.Version, baseVersion)
 	}
-	fresh, _, segs, err := d.draftNote(ctx, encID, cur.Note.Template, cur.Note.Language)
+	fresh, _, _, err := d.draftNote(ctx, encID, cur.Note.Template, cur.Note.Language)
 	if err != nil {
 		return DraftView{}, err
 	}
-	note := cur.Note
-	replaced := false
-	for i := range note.Sections {
-		for _, f := range fresh.Sections {
-			if note.Sections[i].Key == key && f.Key == key {
-				note.Sections[i].Sentences = f.Sentences
-				replaced = true
-			}
+	var text []schema.Sentence
+	found := false
+	for _, f := range fresh.Sections {
+		if f.Key == key {
+			text, found = f.Sentences, true
 		}
 	}
-	if !replaced {
+	if !found {
 		return DraftView{}, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
 	}
-	resetEvidenceWarnings(&note, segs)
 	saving()
-	if err := d.save(ctx, encID, userID, note, ""); err != nil {
+	// The redraft lands on the latest version, not on the one it started from: edits
+	// saved meanwhile stay, and an edit of this very section is kept beside it.
+	if err := d.land(ctx, encID, userID, cur.Note, key, text, schema.AltRedraft); err != nil {
 		return DraftView{}, err
 	}
 	return d.view(ctx, encID, 0)
 }
+
+// land saves text as section key, a change made from the note base, on the latest
+// version (revise.Section: if the section was changed since base, both texts are
+// kept and flagged). The base of the save is checked in the store's write
+// transaction; if another save lands in between, it starts again on the new latest.
+func (d *Drafts) land(ctx context.Context, encID, by int64, base schema.Note, key string, text []schema.Sentence, kind string) error {
+	segs, err := d.s.db.Segments(ctx, encID)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		latest, err := d.view(ctx, encID, 0)
+		if err != nil {
+			return err
+		}
+		note, _, err := revise.Section(base, latest.Note, key, text, kind)
+		if err != nil {
+			return err
+		}
+		resetEvidenceWarnings(&note, segs)
+		_, err = pipeline.SaveVersionFrom(ctx, d.s.db, encID, by, latest.Version, note, "")
+		if errors.Is(err, store.ErrStale) && attempt < landAttempts {
+			continue
+		}
+		return err
+	}
+}
+
+// landAttempts bounds land's retries: each one means another save committed, so
+// only a storm of saves on one note exhausts them, and the user is told (EConflict).
+const landAttempts = 8
 
 // resetEvidenceWarnings recomputes the evidence warnings of an edited note.
 func resetEvidenceWarnings(note *schema.Note, segs []domain.Segment) {
@@ -279,18 +310,12 @@ func resetEvidenceWarnings(note *schema.Note, segs []domain.Segment) {
 	draft.CheckEvidence(note, segs)
 }
 
-// save validates and stores a note as a new version, with its readable text for
-// diffs and search.
-func (d *Drafts) save(ctx context.Context, encID, by int64, note schema.Note, title string) error {
-	_, err := pipeline.SaveVersion(ctx, d.s.db, encID, by, note, title)
-	return err
-}
-
 // SaveSection replaces one section's text with what the user typed and saves a new
 // version (autosave calls it). Sentences kept word for word keep their evidence; new
 // or changed ones have none and are flagged for the reviewer. baseVersion is the
-// version the user was editing: if someone saved a newer one, EConflict, so that no
-// edit silently overwrites another.
+// version the user was editing (0: the latest): the edit lands on the latest version;
+// if someone changed this section since baseVersion, both texts are kept and the
+// section flagged (ChooseSection), so that no edit silently overwrites another.
 func (d *Drafts) SaveSection(encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
 	if err := d.s.ready(); err != nil {
 		return DraftView{}, err
@@ -300,16 +325,12 @@ func (d *Drafts) SaveSection(encID int64, key, text string, userID int64, baseVe
 }
 
 func (d *Drafts) saveSection(ctx context.Context, encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
-	cur, err := d.view(ctx, encID, 0)
+	base, err := d.view(ctx, encID, baseVersion)
 	if err != nil {
 		return DraftView{}, err
 	}
-	if baseVersion != 0 && cur.Version != baseVersion {
-		return DraftView{}, domain.Errorf(domain.EConflict, "version %d was saved since you opened version %d; reload to see it", cur.Version, baseVersion)
-	}
-	note := cur.Note
 	idx := -1
-	for i, s := range note.Sections {
+	for i, s := range base.Note.Sections {
 		if s.Key == key {
 			idx = i
 		}
@@ -317,13 +338,38 @@ func (d *Drafts) saveSection(ctx context.Context, encID int64, key, text string,
 	if idx < 0 {
 		return DraftView{}, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
 	}
-	note.Sections[idx].Sentences = editSentences(note.Sections[idx].Sentences, text)
-	segs, err := d.s.db.Segments(ctx, encID)
+	typed := editSentences(base.Note.Sections[idx].Sentences, text)
+	if err := d.land(ctx, encID, userID, base.Note, key, typed, schema.AltEdit); err != nil {
+		return DraftView{}, err
+	}
+	return d.view(ctx, encID, 0)
+}
+
+// ChooseSection settles a section flagged with two texts (a redraft or another
+// user's save arrived while it was edited): choice -1 keeps the section's text, 0…
+// takes that alternative. baseVersion must be the latest, so the user chose among
+// the texts they saw.
+func (d *Drafts) ChooseSection(encID int64, key string, choice int, userID int64, baseVersion int) (DraftView, error) {
+	if err := d.s.ready(); err != nil {
+		return DraftView{}, err
+	}
+	v, err := d.chooseSection(d.s.ctx, encID, key, choice, userID, baseVersion)
+	return v, d.s.fail(err)
+}
+
+func (d *Drafts) chooseSection(ctx context.Context, encID int64, key string, choice int, userID int64, baseVersion int) (DraftView, error) {
+	cur, err := d.view(ctx, encID, 0)
 	if err != nil {
 		return DraftView{}, err
 	}
-	resetEvidenceWarnings(&note, segs)
-	if err := d.save(ctx, encID, userID, note, ""); err != nil {
+	note, err := revise.Choose(cur.Note, key, choice)
+	if err != nil {
+		return DraftView{}, err
+	}
+	if baseVersion == 0 {
+		baseVersion = cur.Version
+	}
+	if _, err := pipeline.SaveVersionFrom(ctx, d.s.db, encID, userID, baseVersion, note, ""); err != nil {
 		return DraftView{}, err
 	}
 	return d.view(ctx, encID, 0)
@@ -425,6 +471,18 @@ func (d *Drafts) SearchCodes(query string) ([]CodeHit, error) {
 	return out, nil
 }
 
+// unsettled refuses to sign a note with a section still holding two texts.
+func (d *Drafts) unsettled(ctx context.Context, encID int64) error {
+	cur, err := d.view(ctx, encID, 0)
+	if err != nil {
+		return err
+	}
+	if keys := revise.Pending(cur.Note); len(keys) > 0 {
+		return domain.Errorf(domain.EConflict, "choose between the two texts of section %s before signing", strings.Join(keys, ", "))
+	}
+	return nil
+}
+
 // MarkReady sends a drafted note to the physician for signature.
 func (d *Drafts) MarkReady(encID, userID int64) (DraftView, error) {
 	if err := d.s.ready(); err != nil {
@@ -442,6 +500,9 @@ func (d *Drafts) MarkReady(encID, userID int64) (DraftView, error) {
 func (d *Drafts) Approve(encID, userID int64, version int) (DraftView, error) {
 	if err := d.s.ready(); err != nil {
 		return DraftView{}, err
+	}
+	if err := d.unsettled(d.s.ctx, encID); err != nil {
+		return DraftView{}, d.s.fail(err)
 	}
 	if err := d.s.db.Approve(d.s.ctx, encID, userID, version); err != nil {
 		return DraftView{}, d.s.fail(err)

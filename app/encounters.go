@@ -44,6 +44,18 @@ type NewEncounter struct {
 	Consent      bool            `json:"consent"`  // the patient agreed to the recording
 	ConsentKind  string          `json:"consent_kind"`
 	UserID       int64           `json:"user_id"`
+	// PatientID is the existing patient the user confirmed the label belongs to
+	// (MatchPatient showed who it is). 0: the label must be new.
+	PatientID int64 `json:"patient_id,omitempty"`
+}
+
+// PatientMatch is the existing patient a label names, shown to the user before an
+// encounter is filed under them.
+type PatientMatch struct {
+	ID        int64  `json:"id"`
+	LocalID   string `json:"local_id"`
+	Name      string `json:"name"`
+	BirthDate string `json:"birth_date"`
 }
 
 // Queue is the review queue: notes to mark ready (secretary) and to sign (physician).
@@ -139,13 +151,30 @@ func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView,
 		kind = "verbal"
 	}
 	x, err := pipeline.NewEncounter(ctx, e.s.db, pipeline.NewEncounterInput{
-		By: n.UserID, Label: label, Name: n.PatientName, Language: n.Language, Template: n.Template,
+		By: n.UserID, Label: label, Name: n.PatientName, PatientID: n.PatientID, Language: n.Language, Template: n.Template,
 		Consent: &store.Consent{Kind: kind, By: n.UserID, At: time.Now()},
 	})
 	if err != nil {
 		return EncounterView{}, err
 	}
 	return e.view(ctx, x)
+}
+
+// MatchPatient returns the existing patient whose local id is exactly label, or nil
+// if the label is new. The new-encounter form shows who it is (name, birth date) and
+// asks before filing the encounter under them.
+func (e *Encounters) MatchPatient(label string) (*PatientMatch, error) {
+	if err := e.s.ready(); err != nil {
+		return nil, err
+	}
+	p, err := e.s.db.PatientByLocalID(e.s.ctx, label)
+	if domain.ErrorCode(err) == domain.ENotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, e.s.fail(err)
+	}
+	return &PatientMatch{ID: p.ID, LocalID: p.LocalID, Name: p.Name, BirthDate: p.BirthDate}, nil
 }
 
 func (e *Encounters) view(ctx context.Context, x store.Encounter) (EncounterView, error) {

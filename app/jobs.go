@@ -3,8 +3,12 @@ package app
 import (
 	"context"
 	"errors"
+	"log"
+	"runtime/debug"
 	"strconv"
 	"sync"
+
+	"greffier/domain"
 )
 
 // Job is a long task (import, transcription, drafting) as the UI sees it. Progress
@@ -49,8 +53,10 @@ func (j *jobs) start(kind string, encID int64, fn func(ctx context.Context, prog
 	go func() {
 		defer j.wg.Done()
 		defer cancel()
-		err := fn(ctx, func(stage string, p float64) {
-			j.update(job.ID, func(x *Job) { x.Stage, x.Progress = stage, p })
+		err := recovered(job.ID, func() error {
+			return fn(ctx, func(stage string, p float64) {
+				j.update(job.ID, func(x *Job) { x.Stage, x.Progress = stage, p })
+			})
 		})
 		j.update(job.ID, func(x *Job) {
 			switch {
@@ -67,6 +73,19 @@ func (j *jobs) start(kind string, encID int64, fn func(ctx context.Context, prog
 		j.mu.Unlock()
 	}()
 	return job
+}
+
+// recovered runs fn; a panic in it fails the job (EInternal) instead of ending the
+// app, with the stack in the log. The panic's value is not logged: it may quote the
+// data being worked on, and logs hold no patient text.
+func recovered(id string, fn func() error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Printf("job %s panicked (%T):\n%s", id, p, debug.Stack())
+			err = domain.Errorf(domain.EInternal, "job %s stopped on an internal error", id)
+		}
+	}()
+	return fn()
 }
 
 func (j *jobs) update(id string, f func(*Job)) {

@@ -13,6 +13,11 @@ import (
 var sound *audiotest.Env
 
 func TestMain(m *testing.M) {
+	// A child process started by a test (recording_kill_test.go): it inherits the
+	// parent's sound setup through the environment.
+	if mode := os.Getenv(appChildEnv); mode != "" {
+		os.Exit(appChild(mode))
+	}
 	var cleanup func()
 	var err error
 	sound, cleanup, err = audiotest.ForProcess("greffier-app-sound-")

@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log"
 	"os"
 	"path/filepath"
 	"sync"
@@ -23,6 +25,8 @@ type Recording struct {
 	mu sync.Mutex
 	// cur is the running recording, nil when idle. Its goroutine ends with Stop.
 	cur *liveRecording
+	// recovered lists the recordings recovered at start (spools.go).
+	recovered []RecoveredEvent
 }
 
 type liveRecording struct {
@@ -33,6 +37,10 @@ type liveRecording struct {
 	paused  bool
 	notice  string
 	done    chan recResult
+
+	// live is the transcript so far: each final window is saved as it arrives.
+	liveMu sync.Mutex
+	live   []domain.Segment
 }
 
 type recResult struct {
@@ -54,6 +62,8 @@ type RecordingStatus struct {
 type LevelEvent struct {
 	RMS  float64 `json:"rms_dbfs"`
 	Peak float64 `json:"peak_dbfs"`
+	// AtMS is how much audio is recorded so far (pauses removed).
+	AtMS int64 `json:"at_ms"`
 }
 
 func (r *Recording) status() RecordingStatus {
@@ -102,15 +112,13 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		return nil, domain.Errorf(domain.EConflict, "encounter %d has no recorded consent", encID)
 	}
 	c := &liveRecording{encID: encID, started: time.Now(), done: make(chan recResult, 1)}
-	if w, err := r.s.whisper(); err == nil {
+	if w, err := r.s.liveEngine(); err == nil {
 		lang := string(pipeline.SpokenLanguage(domain.LangAuto, w.Multilingual()))
 		c.stream, err = transcribe.NewStreamer(ctx, transcribe.StreamConfig{
 			Engine: w, Scheduler: &r.s.sched, Options: transcribe.Options{Language: lang, Threads: r.s.cfg.Threads},
 			OnUpdate: func(u transcribe.Update) {
 				if u.Final {
-					for _, seg := range u.Segments {
-						r.s.emit("segment", SegmentEvent{EncounterID: encID, Segment: seg})
-					}
+					r.saveWindow(ctx, c, u)
 				}
 			},
 		})
@@ -119,6 +127,12 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		}
 	} else {
 		c.notice = r.s.userError(err).Message
+	}
+	// The spool is sealed from its first block under a key of its own.
+	fk, err := r.s.db.NewFileKey(ctx, encID)
+	if err != nil {
+		c.closeStream()
+		return nil, err
 	}
 	src, err := portaudio.OpenDevice(portaudio.DeviceOptions{Name: device})
 	if err != nil {
@@ -134,7 +148,8 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		c.closeStream()
 		return nil, domain.Wrap(domain.EUnavailable, err, "cannot create %s", dir)
 	}
-	opts := audio.Options{Dir: dir, Device: src.Selection().Device.Name, OnEvent: r.onEvent}
+	opts := audio.Options{Dir: dir, Name: fmt.Sprintf("rec-%d", time.Now().UnixNano()), Device: src.Selection().Device.Name,
+		OnEvent: r.onEvent, Seal: fk.Spool, KeyID: fk.ID}
 	if c.stream != nil {
 		opts.OnAudio = func(b []float32) { _ = c.stream.Write(b) }
 	}
@@ -152,6 +167,48 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 	return c, nil
 }
 
+// saveWindow saves the transcript so far when a window is final, so that a crash
+// loses none of what was already transcribed; it does not wait for the end, nor
+// depend on the audio being kept.
+func (r *Recording) saveWindow(ctx context.Context, c *liveRecording, u transcribe.Update) {
+	c.liveMu.Lock()
+	c.live = append(c.live, u.Segments...)
+	err := r.s.db.SaveLiveSegments(ctx, c.encID, c.live)
+	total := len(c.live)
+	c.liveMu.Unlock()
+	if err != nil {
+		log.Printf("save live transcript of encounter %d: %v", c.encID, err)
+		total = -1
+	}
+	for _, seg := range u.Segments {
+		r.s.emit("segment", SegmentEvent{EncounterID: c.encID, Segment: seg})
+	}
+	r.s.emit("window", WindowEvent{EncounterID: c.encID, Index: u.Window.Index, EndMS: u.Window.EndMS, Saved: total})
+}
+
+// WindowEvent says that a window of the live transcript is final and saved: the
+// transcript up to EndMS (recorded time) is safe. Saved is how many segments are
+// saved in all, -1 if saving failed.
+type WindowEvent struct {
+	EncounterID int64 `json:"encounter_id"`
+	Index       int   `json:"index"`
+	EndMS       int64 `json:"end_ms"`
+	Saved       int   `json:"saved"`
+}
+
+// LiveEngine transcribes live recordings: whisper, or Config.LiveEngine.
+type LiveEngine interface {
+	transcribe.Engine
+	Multilingual() bool
+}
+
+func (s *Services) liveEngine() (LiveEngine, error) {
+	if s.cfg.LiveEngine != nil {
+		return s.cfg.LiveEngine, nil
+	}
+	return s.whisper()
+}
+
 func (c *liveRecording) closeStream() {
 	if c.stream != nil {
 		c.stream.Close()
@@ -161,7 +218,7 @@ func (c *liveRecording) closeStream() {
 func (r *Recording) onEvent(e audio.Event) {
 	switch e.Kind {
 	case audio.EventLevel:
-		r.s.emit("level", LevelEvent{RMS: e.RMSdBFS, Peak: e.PeakdBFS})
+		r.s.emit("level", LevelEvent{RMS: e.RMSdBFS, Peak: e.PeakdBFS, AtMS: e.At.Milliseconds()})
 	case audio.EventNoSignal, audio.EventError, audio.EventClipping:
 		r.s.emit("audio", map[string]string{"kind": string(e.Kind), "message": e.Message})
 	}
@@ -225,46 +282,70 @@ func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(
 	defer c.closeStream()
 	progress("save", 0.1)
 	res := <-c.done
-	if res.rec != nil && res.rec.WAV != "" {
-		if err := r.keep(ctx, c.encID, res.rec.WAV); err != nil {
-			return err
+	// Keeping the audio and saving the transcript do not depend on each other: a
+	// full disk that stops one still lets the other try.
+	var errs []error
+	keepErr := r.keepResult(ctx, res.rec)
+	captured := time.Duration(0)
+	if res.rec != nil {
+		captured = res.rec.Duration.Round(time.Second)
+	}
+	switch {
+	case res.err != nil && keepErr != nil:
+		errs = append(errs, domain.Wrap(domain.EUnavailable, errors.Join(res.err, keepErr),
+			"the recording stopped on a failure (is the disk full?); the %s captured is kept encrypted in its spool and filed with the encounter at the next start", captured))
+	case res.err != nil:
+		errs = append(errs, domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; the %s captured is kept with the encounter", captured))
+	case keepErr != nil:
+		errs = append(errs, keepErr)
+	}
+	if c.stream != nil {
+		progress("transcribe", 0.5)
+		segs, err := c.stream.Stop(ctx)
+		if err == nil {
+			if segs == nil {
+				segs = []domain.Segment{}
+			}
+			err = r.s.db.SaveSegments(ctx, c.encID, segs)
+		}
+		if err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if res.err != nil {
-		return domain.Wrap(domain.EUnavailable, res.err, "the recording stopped on a failure; what was captured is kept")
-	}
-	if c.stream == nil {
+	return errors.Join(errs...)
+}
+
+// keepResult keeps the sealed spool a recorder left (nil or none: nothing to do).
+func (r *Recording) keepResult(ctx context.Context, rec *audio.Recording) error {
+	if rec == nil || rec.Spool == "" {
 		return nil
 	}
-	progress("transcribe", 0.5)
-	segs, err := c.stream.Stop(ctx)
-	if err != nil {
-		return err
-	}
-	if segs == nil {
-		segs = []domain.Segment{}
-	}
-	return r.s.db.SaveSegments(ctx, c.encID, segs)
+	_, err := r.s.keepSpool(ctx, rec.Spool)
+	return err
 }
 
-// keep encrypts the WAV at rest, registers it, and removes the clear copy.
-func (r *Recording) keep(ctx context.Context, encID int64, wav string) error {
-	if _, err := pipeline.KeepRecording(ctx, r.s.db, filepath.Dir(wav), encID, wav); err != nil {
-		return err
-	}
-	return os.Remove(wav)
-}
-
-// stopAll ends a running recording when the app closes (what was captured is kept
-// by the recorder's spool and finished WAV).
+// stopAll ends a running recording when the window closes or the app quits: the
+// audio is kept and filed with the encounter, with the transcript saved so far (the
+// rest can be transcribed again from the kept audio). Whatever this cannot finish,
+// the spool keeps for the next start.
 func (r *Recording) stopAll() {
 	r.mu.Lock()
 	c := r.cur
 	r.cur = nil
 	r.mu.Unlock()
-	if c != nil {
-		c.rec.Stop()
-		<-c.done
-		c.closeStream()
+	if c == nil {
+		return
+	}
+	c.rec.Stop()
+	res := <-c.done
+	c.closeStream()
+	// The window's context may already be cancelled: this work must still be done.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.s.ctx), 30*time.Second)
+	defer cancel()
+	if err := r.keepResult(ctx, res.rec); err != nil {
+		log.Printf("keep the recording of encounter %d at exit: %v", c.encID, err)
+	}
+	if _, err := r.repairState(ctx, c.encID); err != nil {
+		log.Printf("transcript of encounter %d at exit: %v", c.encID, err)
 	}
 }

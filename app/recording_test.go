@@ -24,34 +24,9 @@ import (
 // fetched here: its text is meaningless), so the test checks the workflow — levels,
 // bookmark, pause, the transcript saved, the audio kept encrypted — not the words.
 func TestRecordingLive(t *testing.T) {
-	if testing.Short() {
-		t.Skip("live recording skipped in -short mode")
-	}
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not found: run inside the build root")
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	pulse, err := sound.StartPulse(ctx)
-	if errors.Is(err, audiotest.ErrNoPulse) {
-		t.Skip("pulseaudio is not installed: live capture cannot be tested")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pulse.Stop()
-
-	dirs := appdirs.Dirs{Data: t.TempDir()}
-	if err := os.MkdirAll(dirs.Models(), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := emptymodel.Write(filepath.Join(dirs.Models(), "ggml-tiny.en.bin"), "tiny.en"); err != nil {
-		t.Fatal(err)
-	}
-	wav := filepath.Join(t.TempDir(), "speech.wav")
-	if out, err := exec.Command("espeak-ng", "-w", wav, "I have had a cough for three days and my throat hurts.").CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng: %v: %s", err, out)
-	}
+	pulse, dirs, wav := liveSetup(t, ctx, "I have had a cough for three days and my throat hurts.")
 
 	rec := &recorder{}
 	s := app.New(app.Config{Dirs: dirs, Threads: 2})
@@ -137,6 +112,40 @@ func TestRecordingLive(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dirs.Recordings(), "*", "*.wav")); len(left) != 0 {
 		t.Errorf("clear audio left on disk: %v", left)
 	}
+}
+
+// liveSetup is what a live recording test needs: the private PulseAudio server
+// (stopped at the end), a data folder with an empty tiny.en whisper model (no weights
+// can be fetched here: its text is meaningless), and speech by espeak-ng in a WAV.
+// It skips the test where the tools are missing.
+func liveSetup(t *testing.T, ctx context.Context, speech string) (*audiotest.Pulse, appdirs.Dirs, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("live recording skipped in -short mode")
+	}
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng not found: run inside the build root")
+	}
+	pulse, err := sound.StartPulse(ctx)
+	if errors.Is(err, audiotest.ErrNoPulse) {
+		t.Skip("pulseaudio is not installed: live capture cannot be tested")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pulse.Stop)
+	dirs := appdirs.Dirs{Data: t.TempDir()}
+	if err := os.MkdirAll(dirs.Models(), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := emptymodel.Write(filepath.Join(dirs.Models(), "ggml-tiny.en.bin"), "tiny.en"); err != nil {
+		t.Fatal(err)
+	}
+	wav := filepath.Join(t.TempDir(), "speech.wav")
+	if out, err := exec.Command("espeak-ng", "-w", wav, speech).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v: %s", err, out)
+	}
+	return pulse, dirs, wav
 }
 
 // TestDeviceMeter reads a real PortAudio device (the ALSA file-backed input of the

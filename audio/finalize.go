@@ -83,8 +83,8 @@ func Recover(dir string) ([]Recording, error) {
 	for _, p := range paths {
 		rec, err := recoverOne(p)
 		switch {
-		case errors.Is(err, errLocked):
-			continue
+		case errors.Is(err, errLocked), errors.Is(err, ErrSealed):
+			continue // in use, or the app's (sealed): not this recovery's
 		case err != nil:
 			errs = append(errs, fmt.Errorf("recover %s: %w", p, err))
 		case rec.WAV != "":

@@ -145,12 +145,27 @@ func toMono(dst, in []float32, channels int) []float32 {
 	return dst
 }
 
-// capHint bounds a decoder's output capacity by what size bytes could hold at the
-// given compression (bytes per 16 kHz output sample, a generous lower bound).
+// maxPreallocSamples bounds what a decoder reserves for its output before it has
+// decoded anything (10 minutes at 16 kHz, 38 MB): beyond it, the output grows as
+// audio actually arrives, so a header or a size that lies costs no memory.
+const maxPreallocSamples = TargetRate * 600
+
+// capHint is a decoder's first output capacity: what size bytes could hold at the
+// given compression (bytes per 16 kHz output sample, a generous lower bound), at
+// most maxPreallocSamples.
 func capHint(size int64, bytesPerSample float64) int {
-	n := float64(size) / bytesPerSample
-	if n > 1<<26 {
-		n = 1 << 28
+	return int(min(float64(size)/bytesPerSample, maxPreallocSamples))
+}
+
+// reserve makes room in out for need more samples, of at most limit in all: it grows
+// to twice its capacity (not append's 1.25 on large slices, which copies an hour-long
+// recording a dozen times) and never past limit, what the header promised.
+func reserve(out []float32, need, limit int) []float32 {
+	if cap(out)-len(out) >= need {
+		return out
 	}
-	return int(n)
+	n := max(len(out)+need, min(2*cap(out), limit))
+	grown := make([]float32, len(out), n)
+	copy(grown, out)
+	return grown
 }

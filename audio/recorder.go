@@ -2,6 +2,7 @@ package audio
 
 import (
 	"context"
+	"crypto/cipher"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -61,6 +62,11 @@ type Options struct {
 	LevelEvery   time.Duration
 	SilenceAfter time.Duration
 	Now          func() time.Time
+	// Seal, if set, encrypts the spool's audio and bookmarks from the first block
+	// (seal.go), under the file key KeyID names (kept in the header). Run then
+	// leaves the finished spool for the caller to keep, instead of a clear WAV.
+	Seal  cipher.AEAD
+	KeyID int64
 }
 
 // Recording is a finished (or recovered) recording.
@@ -213,8 +219,8 @@ func (r *Recorder) Run(ctx context.Context) (*Recording, error) {
 		r.src.Close()
 		return nil, domain.Errorf(domain.EConflict, "recording %s already exists", wav)
 	}
-	hdr := SpoolHeader{Version: 1, Rate: TargetRate, Consent: r.consent, Device: r.o.Device, StartedAt: r.o.Now().UTC()}
-	sw, err := createSpool(filepath.Join(r.o.Dir, r.name+spoolExt), hdr, r.o.SyncEvery, r.o.Now)
+	hdr := SpoolHeader{Version: 1, Rate: TargetRate, Consent: r.consent, Device: r.o.Device, StartedAt: r.o.Now().UTC(), KeyID: r.o.KeyID}
+	sw, err := createSpool(filepath.Join(r.o.Dir, r.name+spoolExt), hdr, r.o.Seal, r.o.SyncEvery, r.o.Now)
 	if err != nil {
 		r.src.Close()
 		return nil, domain.Wrap(domain.EUnavailable, err, "cannot record into folder %s", r.o.Dir)
@@ -234,6 +240,11 @@ func (r *Recorder) Run(ctx context.Context) (*Recording, error) {
 	if runErr == nil && closeErr != nil {
 		runErr = domain.Wrap(domain.EUnavailable, closeErr, "recording stopped: cannot write to disk")
 		r.emit(Event{Kind: EventError, At: samplesToDuration(r.written), Message: runErr.Error(), Err: runErr})
+	}
+	if r.o.Seal != nil {
+		rec := &Recording{Spool: sw.path, Samples: r.written, Duration: samplesToDuration(r.written), Bookmarks: r.bookmarks}
+		r.emit(Event{Kind: EventStopped, At: rec.Duration})
+		return rec, runErr
 	}
 	rec, ferr := finalize(sw.path, false)
 	if ferr != nil {

@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"crypto/cipher"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -58,6 +59,11 @@ type SpoolHeader struct {
 	Consent   Consent   `json:"consent"`
 	Device    string    `json:"device"`
 	StartedAt time.Time `json:"started_at"`
+	// Sealed spools hold their audio and bookmarks encrypted (see seal.go) under
+	// the file key KeyID names; the header itself is clear, so that recovery knows
+	// which key and which encounter.
+	Sealed bool  `json:"sealed,omitempty"`
+	KeyID  int64 `json:"key_id,omitempty"`
 }
 
 // Bookmark is a moment the physician marked, in recorded time (pauses removed).
@@ -75,11 +81,12 @@ type spoolWriter struct {
 	lastSync time.Time
 	every    time.Duration
 	now      func() time.Time
+	aead     cipher.AEAD // nil: payloads in clear
 }
 
 // createSpool creates path exclusively, locks it (so recovery leaves a live spool
 // alone), writes the header, and syncs the file and its folder.
-func createSpool(path string, h SpoolHeader, syncEvery time.Duration, now func() time.Time) (*spoolWriter, error) {
+func createSpool(path string, h SpoolHeader, aead cipher.AEAD, syncEvery time.Duration, now func() time.Time) (*spoolWriter, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("create spool: %w", err)
@@ -88,7 +95,8 @@ func createSpool(path string, h SpoolHeader, syncEvery time.Duration, now func()
 		f.Close()
 		return nil, fmt.Errorf("lock spool %s: %w", path, err)
 	}
-	w := &spoolWriter{f: f, path: path, every: syncEvery, now: now}
+	w := &spoolWriter{f: f, path: path, every: syncEvery, now: now, aead: aead}
+	h.Sealed = aead != nil
 	hj, _ := json.Marshal(h)
 	if err := w.block(kindHeader, 0, hj); err != nil {
 		w.abandon()
@@ -114,7 +122,12 @@ func (w *spoolWriter) abandon() {
 // block appends one block in a single write, then syncs if the last sync is older
 // than the interval.
 func (w *spoolWriter) block(kind blockKind, at int64, payload []byte) error {
-	n := blockHdrSize + len(payload)
+	plen := len(payload)
+	sealed := w.aead != nil && sealedKind(kind)
+	if sealed {
+		plen += w.aead.Overhead()
+	}
+	n := blockHdrSize + plen
 	if cap(w.buf) < n {
 		w.buf = make([]byte, n)
 	}
@@ -123,8 +136,12 @@ func (w *spoolWriter) block(kind blockKind, at int64, payload []byte) error {
 	b[4], b[5], b[6], b[7] = byte(kind), 0, 0, 0
 	binary.LittleEndian.PutUint32(b[8:], w.seq)
 	binary.LittleEndian.PutUint64(b[12:], uint64(at))
-	binary.LittleEndian.PutUint32(b[20:], uint32(len(payload)))
-	copy(b[28:], payload)
+	binary.LittleEndian.PutUint32(b[20:], uint32(plen))
+	if sealed {
+		payload = w.aead.Seal(b[28:28], blockNonce(w.seq), payload, b[4:24])
+	} else {
+		copy(b[28:], payload)
+	}
 	crc := crc32.Update(crc32.Checksum(b[4:24], castagnoli), castagnoli, payload)
 	binary.LittleEndian.PutUint32(b[24:], crc)
 	if _, err := w.f.Write(b); err != nil {
@@ -175,8 +192,13 @@ type Spool struct {
 	Damaged string
 }
 
-// ReadSpool reads a spool file up to its end or to the first damaged block.
-func ReadSpool(path string) (*Spool, error) {
+// ReadSpool reads a spool file up to its end or to the first damaged block. A
+// sealed spool needs ReadSpoolWith.
+func ReadSpool(path string) (*Spool, error) { return ReadSpoolWith(path, nil) }
+
+// ReadSpoolWith reads a spool, sealed or not; key returns the cipher of a sealed
+// spool from its header (nil key: sealed spools are refused with ErrSealed).
+func ReadSpoolWith(path string, key func(SpoolHeader) (cipher.AEAD, error)) (*Spool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open spool: %w", err)
@@ -186,10 +208,11 @@ func ReadSpool(path string) (*Spool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stat spool %s: %w", path, err)
 	}
-	return readSpool(f, st.Size())
+	return readSpool(f, st.Size(), key)
 }
 
-func readSpool(r io.Reader, size int64) (*Spool, error) {
+func readSpool(r io.Reader, size int64, key func(SpoolHeader) (cipher.AEAD, error)) (*Spool, error) {
+	var aead cipher.AEAD
 	sp := &Spool{}
 	var hdr [blockHdrSize]byte
 	var seq uint32
@@ -221,6 +244,14 @@ func readSpool(r io.Reader, size int64) (*Spool, error) {
 			sp.Damaged = fmt.Sprintf("checksum mismatch in block %d", seq)
 			break
 		}
+		if aead != nil && sealedKind(kind) {
+			plain, err := aead.Open(payload[:0], blockNonce(seq), payload, hdr[4:24])
+			if err != nil {
+				sp.Damaged = fmt.Sprintf("block %d does not authenticate", seq)
+				break
+			}
+			payload, n = plain, uint32(len(plain))
+		}
 		at := int64(binary.LittleEndian.Uint64(hdr[12:]))
 		if seq == 0 {
 			if kind != kindHeader {
@@ -231,6 +262,15 @@ func readSpool(r io.Reader, size int64) (*Spool, error) {
 			}
 			if sp.Header.Version != 1 || sp.Header.Rate != TargetRate {
 				return nil, fmt.Errorf("unsupported spool version %d at %d Hz", sp.Header.Version, sp.Header.Rate)
+			}
+			if sp.Header.Sealed {
+				if key == nil {
+					return nil, ErrSealed
+				}
+				var err error
+				if aead, err = key(sp.Header); err != nil {
+					return nil, fmt.Errorf("key of sealed spool: %w", err)
+				}
 			}
 			sp.Samples = make([]float32, 0, min(size/2, 1<<24))
 		}

@@ -248,15 +248,21 @@ func decodeWAV(r io.Reader, size int64) ([]float32, error) {
 		return nil, err
 	}
 	frames := f.dataLen / int64(f.channels*f.bits/8)
+	if frames > int64(f.rate)*maxDecodedSeconds {
+		return nil, badf("decodes to more than %d hours of audio", maxDecodedSeconds/3600)
+	}
 	rs, err := NewResampler(f.rate, TargetRate)
 	if err != nil {
 		return nil, badf("%v", err)
 	}
-	// Capacity from the checked data length, itself bounded by the file size.
-	out := make([]float32, 0, frames*TargetRate/int64(f.rate)+1)
+	// The output the header promises, within the duration cap; at first only up to
+	// maxPreallocSamples of it is reserved: a low-rate file (8-bit at 1 kHz gives 64
+	// output bytes per input byte) grows as its data is read, not on its header's word.
+	total := int(frames*TargetRate/int64(f.rate)) + 1
+	out := make([]float32, 0, min(total, maxPreallocSamples))
 	frame := f.channels * f.bits / 8
-	chunk := make([]byte, frame*4096)
-	mono := make([]float32, 0, 4096)
+	chunk := make([]byte, min(int64(frame*4096), f.dataLen))
+	mono := make([]float32, 0, len(chunk)/frame)
 	left := f.dataLen
 	for left > 0 {
 		n := min(int64(len(chunk)), left)
@@ -268,7 +274,8 @@ func decodeWAV(r io.Reader, size int64) ([]float32, error) {
 		}
 		left -= n
 		mono = wavSamples(mono[:0], chunk[:n], f)
+		out = reserve(out, len(mono)*TargetRate/f.rate+2, total)
 		out = rs.Process(out, mono)
 	}
-	return rs.Flush(out), nil
+	return rs.Flush(reserve(out, total-len(out), total)), nil
 }

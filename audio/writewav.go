@@ -19,20 +19,27 @@ func WriteWAV(path string, samples []float32, rate int) error {
 	if int64(len(samples))*2 > math.MaxUint32-36 {
 		return fmt.Errorf("write %s: %d samples exceed the 4 GB WAV limit", path, len(samples))
 	}
-	return writeAtomic(path, func(w io.Writer) error {
-		bw := bufio.NewWriterSize(w, 64<<10)
-		if _, err := bw.Write(wavHeader16(rate, 1, uint32(len(samples)*2))); err != nil {
+	return writeAtomic(path, func(w io.Writer) error { return EncodeWAV(w, samples, rate) })
+}
+
+// EncodeWAV writes samples to w as a 16-bit PCM mono WAV (for a writer that
+// encrypts, so that no clear copy touches the disk).
+func EncodeWAV(w io.Writer, samples []float32, rate int) error {
+	if int64(len(samples))*2 > math.MaxUint32-36 {
+		return fmt.Errorf("encode WAV: %d samples exceed the 4 GB WAV limit", len(samples))
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.Write(wavHeader16(rate, 1, uint32(len(samples)*2))); err != nil {
+		return err
+	}
+	var b [2]byte
+	for _, s := range samples {
+		binary.LittleEndian.PutUint16(b[:], uint16(floatToPCM16(s)))
+		if _, err := bw.Write(b[:]); err != nil {
 			return err
 		}
-		var b [2]byte
-		for _, s := range samples {
-			binary.LittleEndian.PutUint16(b[:], uint16(floatToPCM16(s)))
-			if _, err := bw.Write(b[:]); err != nil {
-				return err
-			}
-		}
-		return bw.Flush()
-	})
+	}
+	return bw.Flush()
 }
 
 // wavHeader16 is the 44-byte header of a 16-bit PCM WAV with dataLen bytes of data.

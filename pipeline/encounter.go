@@ -96,18 +96,22 @@ func LoadDraft(ctx context.Context, db *store.DB, dirs appdirs.Dirs, req DraftRe
 // NewEncounterInput describes an encounter to open.
 type NewEncounterInput struct {
 	By int64 // who opens it; store.System for Greffier
-	// The patient: found by MRN, else by Label (a local id or MRN), and created
-	// with Label, MRN and Name when new. All empty: no patient.
+	// The patient, named by Label, their local id. A new label creates the patient
+	// (with MRN and Name) in the encounter's transaction; all three empty: no patient.
+	// A label that is already a patient's local id files the encounter under them
+	// only if PatientID is theirs: the caller confirmed who it is. Labels match local
+	// ids exactly, never MRNs or row ids.
 	Label, MRN, Name string
+	PatientID        int64
 	Language         domain.Language
 	Template         string // "" is soap
 	Consent          *store.Consent
 }
 
-// NewEncounter opens an encounter for a patient, the one already known by that MRN
-// or label if there is one: a second consultation never makes a second patient.
+// NewEncounter opens an encounter, for a new patient or a confirmed existing one
+// (see NewEncounterInput): a label never silently files a visit under someone else.
 func NewEncounter(ctx context.Context, db *store.DB, in NewEncounterInput) (store.Encounter, error) {
-	pid, err := patient(ctx, db, in)
+	pid, newPatient, err := patient(ctx, db, in)
 	if err != nil {
 		return store.Encounter{}, err
 	}
@@ -115,25 +119,32 @@ func NewEncounter(ctx context.Context, db *store.DB, in NewEncounterInput) (stor
 		in.Template = "soap"
 	}
 	return db.CreateEncounter(ctx, store.NewEncounter{
-		By: in.By, PatientID: pid, Language: in.Language, Template: in.Template, Consent: in.Consent,
+		By: in.By, PatientID: pid, NewPatient: newPatient, Language: in.Language, Template: in.Template, Consent: in.Consent,
 	})
 }
 
-func patient(ctx context.Context, db *store.DB, in NewEncounterInput) (int64, error) {
-	label, mrn := strings.TrimSpace(in.Label), strings.TrimSpace(in.MRN)
-	for _, ref := range []string{mrn, label} {
-		if ref == "" {
-			continue
-		}
-		id, err := db.FindPatient(ctx, ref)
-		if domain.ErrorCode(err) != domain.ENotFound {
-			return id, err
+func patient(ctx context.Context, db *store.DB, in NewEncounterInput) (int64, *store.Patient, error) {
+	label, mrn, name := strings.TrimSpace(in.Label), strings.TrimSpace(in.MRN), strings.TrimSpace(in.Name)
+	if label == "" && in.PatientID != 0 {
+		return 0, nil, domain.Errorf(domain.EInvalid, "a confirmed patient needs their local id")
+	}
+	if label != "" {
+		p, err := db.PatientByLocalID(ctx, label)
+		switch {
+		case domain.ErrorCode(err) == domain.ENotFound:
+			if in.PatientID != 0 {
+				return 0, nil, domain.Errorf(domain.EConflict, "patient %d was confirmed, but the label names no existing patient; check the label", in.PatientID)
+			}
+		case err != nil:
+			return 0, nil, err
+		case in.PatientID != p.ID:
+			return 0, nil, domain.Errorf(domain.EConflict, "this label is an existing patient's: confirm who it is before filing the encounter under them")
+		default:
+			return p.ID, nil, nil
 		}
 	}
-	name := strings.TrimSpace(in.Name)
 	if label == "" && mrn == "" && name == "" {
-		return 0, nil
+		return 0, nil, nil
 	}
-	p, err := db.CreatePatient(ctx, store.Patient{LocalID: label, MRN: mrn, Name: name})
-	return p.ID, err
+	return 0, &store.Patient{LocalID: label, MRN: mrn, Name: name}, nil
 }

@@ -2,6 +2,7 @@ package pipeline_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,47 +15,58 @@ import (
 	"greffier/transcribe/whisper"
 )
 
-func TestNewEncounterFindsTheKnownPatient(t *testing.T) {
+// A label files the encounter under an existing patient only when the caller
+// confirmed them (PatientID); MRNs and row ids never match.
+func TestNewEncounterAttachesOnlyAConfirmedPatient(t *testing.T) {
 	ctx := context.Background()
 	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "greffier.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	open := func(in pipeline.NewEncounterInput) store.Encounter {
-		t.Helper()
+	open := func(in pipeline.NewEncounterInput) (store.Encounter, error) {
 		in.By = store.System
-		e, err := pipeline.NewEncounter(ctx, db, in)
-		if err != nil {
-			t.Fatalf("%+v: %v", in, err)
-		}
-		return e
+		return pipeline.NewEncounter(ctx, db, in)
 	}
-	first := open(pipeline.NewEncounterInput{MRN: "MRN-1", Name: "Ana Example"})
+	first, err := open(pipeline.NewEncounterInput{Label: "P-1", MRN: "MRN-1", Name: "Ana Example"})
+	if err != nil || first.PatientID == 0 {
+		t.Fatalf("first encounter: patient %d, %v", first.PatientID, err)
+	}
+	if first.Template != "soap" {
+		t.Errorf("template %q, want soap by default", first.Template)
+	}
 	cases := []struct {
 		name string
 		in   pipeline.NewEncounterInput
-		same bool // the first encounter's patient
+		same bool   // the first encounter's patient
+		code string // the refusal, if any
 	}{
-		{"same MRN", pipeline.NewEncounterInput{MRN: " MRN-1 ", Name: "Ana Example"}, true},
-		{"the MRN as a label", pipeline.NewEncounterInput{Label: "MRN-1"}, true},
-		{"a new MRN", pipeline.NewEncounterInput{MRN: "MRN-2"}, false},
-		{"a new label", pipeline.NewEncounterInput{Label: "bed 4"}, false},
+		{"the label confirmed", pipeline.NewEncounterInput{Label: " P-1 ", PatientID: first.PatientID}, true, ""},
+		{"the label unconfirmed", pipeline.NewEncounterInput{Label: "P-1"}, false, domain.EConflict},
+		{"the label confirmed as someone else", pipeline.NewEncounterInput{Label: "P-1", PatientID: first.PatientID + 1}, false, domain.EConflict},
+		{"a confirmed patient with a new label", pipeline.NewEncounterInput{Label: "P-9", PatientID: first.PatientID}, false, domain.EConflict},
+		{"a confirmed patient without a label", pipeline.NewEncounterInput{PatientID: first.PatientID}, false, domain.EInvalid},
+		{"the MRN as a label", pipeline.NewEncounterInput{Label: "MRN-1"}, false, ""},
+		{"the same MRN", pipeline.NewEncounterInput{MRN: "MRN-1"}, false, ""},
+		{"the row id as a label", pipeline.NewEncounterInput{Label: fmt.Sprint(first.PatientID)}, false, ""},
 	}
 	for _, c := range cases {
-		e := open(c.in)
+		e, err := open(c.in)
+		if c.code != "" {
+			if domain.ErrorCode(err) != c.code {
+				t.Errorf("%s: %v, want %s", c.name, err, c.code)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
 		if (e.PatientID == first.PatientID) != c.same || e.PatientID == 0 {
 			t.Errorf("%s: patient %d, first %d, want same=%v", c.name, e.PatientID, first.PatientID, c.same)
 		}
-		if e.Template != "soap" {
-			t.Errorf("%s: template %q, want soap by default", c.name, e.Template)
-		}
 	}
-	if e := open(pipeline.NewEncounterInput{Label: "bed 4"}); e.PatientID == first.PatientID {
-		t.Error("the label found the wrong patient")
-	}
-	if e := open(pipeline.NewEncounterInput{}); e.PatientID != 0 {
-		t.Errorf("no patient given, patient %d made", e.PatientID)
+	if e, err := open(pipeline.NewEncounterInput{}); err != nil || e.PatientID != 0 {
+		t.Errorf("no patient given: patient %d made (%v)", e.PatientID, err)
 	}
 }
 

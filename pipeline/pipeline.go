@@ -92,6 +92,12 @@ func SaveDraft(ctx context.Context, db *store.DB, encID, by int64, note schema.N
 // under title for diffs and search. It is how every save is made: Greffier's drafts
 // and a user's edits alike.
 func SaveVersion(ctx context.Context, db *store.DB, encID, by int64, note schema.Note, title string) (store.Version, error) {
+	return SaveVersionFrom(ctx, db, encID, by, 0, note, title)
+}
+
+// SaveVersionFrom is SaveVersion for a note made from version base: EConflict if
+// another version was saved since (checked in the write transaction; 0: no check).
+func SaveVersionFrom(ctx context.Context, db *store.DB, encID, by int64, base int, note schema.Note, title string) (store.Version, error) {
 	if err := schema.Validate(note); err != nil {
 		return store.Version{}, domain.Wrap(domain.EInternal, err, "the note fails its schema")
 	}
@@ -103,7 +109,7 @@ func SaveVersion(ctx context.Context, db *store.DB, encID, by int64, note schema
 	if err := draft.RenderText(&text, note, title); err != nil {
 		return store.Version{}, fmt.Errorf("render note: %w", err)
 	}
-	return db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String()})
+	return db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: encID, By: by, Body: body, Text: text.String(), Base: base})
 }
 
 // SuggestCodes records the note's ICD-10-CM codes as suggestions for review, each
@@ -121,18 +127,26 @@ func SuggestCodes(ctx context.Context, db *store.DB, encID, by int64, note schem
 	return db.SuggestCodes(ctx, encID, by, sugg)
 }
 
-// KeepRecording stores an encrypted copy of an audio file with the encounter, in dir.
+// KeepRecording stores an encrypted copy of an audio file with the encounter, in dir,
+// under its own file key (store.NewFileKey).
 func KeepRecording(ctx context.Context, db *store.DB, dir string, encID int64, file string) (store.Recording, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return store.Recording{}, domain.Wrap(domain.EUnavailable, err, "create recordings folder %s", dir)
 	}
 	dst := filepath.Join(dir, fmt.Sprintf("encounter-%d-%d%s.enc", encID, time.Now().UnixNano(), strings.ToLower(filepath.Ext(file))))
-	if err := db.Keys().EncryptFile(file, dst); err != nil {
+	// Under a key of its own, which retention destroys with the file.
+	fk, err := db.NewFileKey(ctx, encID)
+	if err != nil {
+		return store.Recording{}, err
+	}
+	if err := fk.Keys.EncryptFile(file, dst); err != nil {
+		db.DestroyFileKey(ctx, fk.ID)
 		return store.Recording{}, fmt.Errorf("keep recording of encounter %d: %w", encID, err)
 	}
-	rec, err := db.SaveRecording(ctx, encID, dst, true)
+	rec, err := db.SaveKeyedRecording(ctx, encID, dst, fk.ID)
 	if err != nil {
 		os.Remove(dst)
+		db.DestroyFileKey(ctx, fk.ID)
 	}
 	return rec, err
 }

@@ -11,13 +11,16 @@
 // Encryption. Patient text — transcript segments, draft JSON and text, patient
 // name/MRN/birth date, code evidence — is sealed with AES-256-GCM (package crypt),
 // bound to its row. The FTS5 index holds keyed hashes of normalised words, never the
-// words. Audio files are encrypted in chunks: Keys().NewWriter for spools,
-// Keys().EncryptFile / DecryptFile / NewReader for files.
+// words. Audio files are encrypted in chunks, each file under a key of its own
+// (NewFileKey: a sealed spool and the WAV kept from it; FileKey.Keys.EncryptFile /
+// NewReader for files), which retention destroys with the audio (DestroyFileKey):
+// no copy of a deleted recording can be decrypted again.
 //
 // Workflow (every method takes ctx first; by is a user id, System for Greffier):
 //
 //	CreateUser, ListUsers, UserByName         users and roles
-//	CreatePatient, GetPatient, FindPatient    patients (all fields optional)
+//	CreatePatient, GetPatient,                patients (all fields optional); a label files
+//	PatientByLocalID, FindPatient             under the exact local id only, never a row id
 //	CreateEncounter, RecordConsent            state recording; consent who/when
 //	SaveRecording, Recordings                 audio file path + sha256
 //	SaveSegments, Segments                    transcript → state transcribed
@@ -30,7 +33,9 @@
 //	GetEncounter, ViewEncounter, ListEncounters
 //	Audit, VerifyAudit                        hash-chained (HMAC) append-only log
 //	Search                                    words AND, word* prefix, patient/date filters
-//	Setting, SetSetting, RunRetention         audio deleted N days after approval (30)
+//	Setting, SetSetting, RunRetentionWith     audio deleted N days (30) after approval, or
+//	                                          after the last change of a note never approved;
+//	                                          exports, recorder leftovers, orphaned spools
 //	Backup                                    SQLite online backup to a new file
 //
 // Rules live here, not in the UI: admins do not edit notes; Greffier drafts only

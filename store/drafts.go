@@ -32,7 +32,14 @@ type DraftInput struct {
 	// Text is the note rendered as plain text, for diffs and search. If empty it is
 	// rendered from Body (RenderText).
 	Text string
+	// Base is the version the draft was made from: if another was saved since, the
+	// save fails with EConflict. It is checked inside the write transaction, so two
+	// writers with the same base cannot both win. 0: no check (a first draft).
+	Base int
 }
+
+// ErrStale is the cause of the EConflict a save made from an older version gets.
+var ErrStale = errors.New("a newer version was saved")
 
 func draftAAD(encID int64, v int, what string) string {
 	return fmt.Sprintf("draft/%d/%d/%s", encID, v, what)
@@ -94,6 +101,9 @@ func (db *DB) saveDraftTx(ctx context.Context, tx *sql.Tx, in DraftInput, text s
 	v := Version{EncounterID: in.EncounterID, AuthorID: a.ID, Author: a.Name, CreatedAt: db.now(), Body: in.Body, Text: text}
 	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) + 1 FROM draft_versions WHERE encounter_id = ?`, in.EncounterID).Scan(&v.Version); err != nil {
 		return v, fmt.Errorf("save draft: %w", err)
+	}
+	if in.Base != 0 && v.Version-1 != in.Base {
+		return v, domain.Wrap(domain.EConflict, ErrStale, "version %d was saved since version %d was opened; reload to see it", v.Version-1, in.Base)
 	}
 	res, err := tx.ExecContext(ctx, `INSERT INTO draft_versions (encounter_id, version, author_id, created_at, body_enc, text_enc) VALUES (?, ?, ?, ?, ?, ?)`,
 		in.EncounterID, v.Version, nullID(a.ID), ms(v.CreatedAt),

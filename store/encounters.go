@@ -42,8 +42,11 @@ type Consent struct {
 type NewEncounter struct {
 	By        int64 // who creates it; System for Greffier
 	PatientID int64
-	StartedAt time.Time // defaults to now
-	Language  domain.Language
+	// NewPatient, if not nil, is created in the same transaction and the encounter
+	// filed under them (PatientID must be 0): a refused encounter leaves no patient.
+	NewPatient *Patient
+	StartedAt  time.Time // defaults to now
+	Language   domain.Language
 	Template  string
 	Consent   *Consent
 }
@@ -59,6 +62,17 @@ func (db *DB) CreateEncounter(ctx context.Context, n NewEncounter) (Encounter, e
 		a, err := actorTx(ctx, tx, n.By)
 		if err != nil {
 			return err
+		}
+		if n.NewPatient != nil {
+			if n.PatientID != 0 {
+				return domain.Errorf(domain.EInvalid, "an encounter is filed under a new patient or an existing one, not both")
+			}
+			if err := checkPatient(*n.NewPatient); err != nil {
+				return err
+			}
+			if n.PatientID, err = db.insertPatientTx(ctx, tx, *n.NewPatient); err != nil {
+				return err
+			}
 		}
 		id, err = db.insertEncounterTx(ctx, tx, n, now)
 		if err != nil {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -27,10 +26,8 @@ func patientAAD(field string) string { return "patient/" + field }
 
 // CreatePatient adds a patient. LocalID and MRN, when given, must be unique.
 func (db *DB) CreatePatient(ctx context.Context, p Patient) (Patient, error) {
-	if p.BirthDate != "" {
-		if _, err := time.Parse(time.DateOnly, p.BirthDate); err != nil {
-			return p, domain.Errorf(domain.EInvalid, "birth date %q: want YYYY-MM-DD", p.BirthDate)
-		}
+	if err := checkPatient(p); err != nil {
+		return p, err
 	}
 	err := db.write(ctx, "add patient", func(tx *sql.Tx) error {
 		var err error
@@ -38,6 +35,15 @@ func (db *DB) CreatePatient(ctx context.Context, p Patient) (Patient, error) {
 		return err
 	})
 	return p, err
+}
+
+func checkPatient(p Patient) error {
+	if p.BirthDate != "" {
+		if _, err := time.Parse(time.DateOnly, p.BirthDate); err != nil {
+			return domain.Errorf(domain.EInvalid, "birth date %q: want YYYY-MM-DD", p.BirthDate)
+		}
+	}
+	return nil
 }
 
 func (db *DB) insertPatientTx(ctx context.Context, tx *sql.Tx, p Patient) (int64, error) {
@@ -92,22 +98,35 @@ func (db *DB) GetPatient(ctx context.Context, id int64) (Patient, error) {
 	return p, nil
 }
 
-// FindPatient finds a patient by local id, MRN, or numeric id (in that order).
+// PatientByLocalID returns the patient whose local id is exactly localID (after
+// trimming spaces), decrypted, or ENotFound. It is the only match used to file an
+// encounter under a label: never an MRN, never a row id, which a new label can equal
+// by chance ("12" is not patient row 12).
+func (db *DB) PatientByLocalID(ctx context.Context, localID string) (Patient, error) {
+	localID = strings.TrimSpace(localID)
+	var id int64
+	err := db.db.QueryRowContext(ctx, `SELECT id FROM patients WHERE local_id = ?`, localID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) || localID == "" {
+		return Patient{}, domain.Errorf(domain.ENotFound, "no patient with local id %q", localID)
+	}
+	if err != nil {
+		return Patient{}, fmt.Errorf("find patient: %w", err)
+	}
+	return db.GetPatient(ctx, id)
+}
+
+// FindPatient finds a patient to filter by (search, listings): by exact local id,
+// else by exact MRN. Never by row id. To file an encounter use PatientByLocalID.
 func (db *DB) FindPatient(ctx context.Context, ref string) (int64, error) {
 	ref = strings.TrimSpace(ref)
 	var id int64
 	err := db.db.QueryRowContext(ctx, `SELECT id FROM patients WHERE local_id = ? OR mrn_mac = ? ORDER BY local_id = ? DESC LIMIT 1`,
 		ref, db.keys.LookupMAC(ref), ref).Scan(&id)
-	if err == nil {
-		return id, nil
+	if errors.Is(err, sql.ErrNoRows) || ref == "" {
+		return 0, domain.Errorf(domain.ENotFound, "no patient with local id or MRN %q", ref)
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	if err != nil {
 		return 0, fmt.Errorf("find patient: %w", err)
 	}
-	if n, perr := strconv.ParseInt(ref, 10, 64); perr == nil {
-		if err := db.db.QueryRowContext(ctx, `SELECT id FROM patients WHERE id = ?`, n).Scan(&id); err == nil {
-			return id, nil
-		}
-	}
-	return 0, domain.Errorf(domain.ENotFound, "no patient with local id, MRN or id %q", ref)
+	return id, nil
 }

@@ -41,7 +41,12 @@ func TestRetentionDeletesAudioAfterApproval(t *testing.T) {
 		return e.ID, p
 	}
 	approved, approvedFile := mk(true)
-	_, pendingFile := mk(false)
+	pending, pendingFile := mk(false)
+	// The unapproved note is worked on at day 20: its audio stays 30 days from then.
+	clock = clock.Add(20 * 24 * time.Hour)
+	if _, err := db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: pending, By: doc.ID, Body: note("Rest and fluids.")}); err != nil {
+		t.Fatal(err)
+	}
 
 	run := func(days int, wantDeleted int) {
 		t.Helper()
@@ -60,7 +65,7 @@ func TestRetentionDeletesAudioAfterApproval(t *testing.T) {
 		t.Fatalf("audio kept after 30 days: %v", err)
 	}
 	if _, err := os.Stat(pendingFile); err != nil {
-		t.Fatalf("audio of an unapproved note deleted: %v", err)
+		t.Fatalf("audio of an unapproved note worked on 11 days ago deleted: %v", err)
 	}
 	recs, _ := db.Recordings(ctx, approved)
 	if len(recs) != 1 || recs[0].DeletedAt == nil {
@@ -68,6 +73,10 @@ func TestRetentionDeletesAudioAfterApproval(t *testing.T) {
 	}
 	if v, err := db.GetLatestDraft(ctx, approved); err != nil || v.Version != 1 {
 		t.Fatalf("note lost by retention: %v", err)
+	}
+	run(51, 1) // the unapproved note, untouched for 31 days
+	if _, err := os.Stat(pendingFile); !os.IsNotExist(err) {
+		t.Fatalf("audio of a note untouched for 31 days kept: %v", err)
 	}
 	run(400, 0) // nothing left to do, and no error for a file already gone
 

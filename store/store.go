@@ -79,7 +79,7 @@ func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, domain.Wrap(domain.EUnavailable, err, "create the database folder for %s", path)
 	}
-	dsn := fmt.Sprintf("%s?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=%d&_synchronous=FULL&_txlock=immediate",
+	dsn := fmt.Sprintf("%s?_journal_mode=WAL&_foreign_keys=on&_busy_timeout=%d&_synchronous=FULL&_txlock=immediate&_secure_delete=on",
 		path, busyTimeout.Milliseconds())
 	// Patient data: the file is the user's alone (SQLite gives the -wal and -shm
 	// files the database file's mode).

@@ -25,22 +25,27 @@ type Recording struct {
 	Encrypted   bool       `json:"encrypted"`
 	CreatedAt   time.Time  `json:"created_at"`
 	DeletedAt   *time.Time `json:"deleted_at,omitempty"`
+	KeyID       int64      `json:"-"` // its file key (FileKey); 0: the database's
 }
 
 // SaveRecording registers the audio file at path for an encounter, hashing it.
 // Encrypt the file first (Keys().EncryptFile or Keys().NewWriter) and say so.
 func (db *DB) SaveRecording(ctx context.Context, encID int64, path string, encrypted bool) (Recording, error) {
+	return db.saveRecording(ctx, encID, path, encrypted, 0)
+}
+
+func (db *DB) saveRecording(ctx context.Context, encID int64, path string, encrypted bool, keyID int64) (Recording, error) {
 	sum, size, err := hashFile(path)
 	if err != nil {
 		return Recording{}, domain.Wrap(domain.EInvalid, err, "recording %s", path)
 	}
-	r := Recording{EncounterID: encID, Path: path, SHA256: sum, Size: size, Encrypted: encrypted, CreatedAt: db.now()}
+	r := Recording{EncounterID: encID, Path: path, SHA256: sum, Size: size, Encrypted: encrypted, CreatedAt: db.now(), KeyID: keyID}
 	err = db.write(ctx, "save recording", func(tx *sql.Tx) error {
 		if _, err := lockEncounterTx(ctx, tx, encID); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO recordings (encounter_id, path_enc, sha256, size, encrypted, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			encID, db.keys.SealString(path, recordingAAD(encID)), sum, size, encrypted, ms(r.CreatedAt))
+		res, err := tx.ExecContext(ctx, `INSERT INTO recordings (encounter_id, path_enc, sha256, size, encrypted, created_at, key_id) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			encID, db.keys.SealString(path, recordingAAD(encID)), sum, size, encrypted, ms(r.CreatedAt), nullID(keyID))
 		if err != nil {
 			return fmt.Errorf("save recording: %w", err)
 		}
@@ -70,7 +75,7 @@ func hashFile(path string) (string, int64, error) {
 
 // Recordings returns an encounter's recordings, deleted ones included.
 func (db *DB) Recordings(ctx context.Context, encID int64) ([]Recording, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, encounter_id, path_enc, sha256, size, encrypted, created_at, deleted_at
+	rows, err := db.db.QueryContext(ctx, `SELECT id, encounter_id, path_enc, sha256, size, encrypted, created_at, deleted_at, coalesce(key_id, 0)
 		FROM recordings WHERE encounter_id = ? ORDER BY id`, encID)
 	if err != nil {
 		return nil, fmt.Errorf("list recordings: %w", err)
@@ -82,7 +87,7 @@ func (db *DB) Recordings(ctx context.Context, encID int64) ([]Recording, error) 
 		var created int64
 		var deleted sql.NullInt64
 		var path []byte
-		if err := rows.Scan(&r.ID, &r.EncounterID, &path, &r.SHA256, &r.Size, &r.Encrypted, &created, &deleted); err != nil {
+		if err := rows.Scan(&r.ID, &r.EncounterID, &path, &r.SHA256, &r.Size, &r.Encrypted, &created, &deleted, &r.KeyID); err != nil {
 			return nil, fmt.Errorf("list recordings: %w", err)
 		}
 		if r.Path, err = db.keys.OpenString(path, recordingAAD(r.EncounterID)); err != nil {

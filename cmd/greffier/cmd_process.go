@@ -29,7 +29,9 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	tmpl := fs.String("template", "soap", "note template: soap, hp, progress, or a template file")
 	lang := fs.String("lang", "", "note language: fr or en (default: the consultation's language)")
 	patient := fs.String("patient", "", "patient name (optional; stored encrypted)")
-	mrn := fs.String("mrn", "", "patient's medical record number (optional)")
+	mrn := fs.String("mrn", "", "patient's medical record number (optional; never used to find a patient)")
+	localID := fs.String("local-id", "", "patient's local id: a new one creates the patient; an existing patient's is refused unless --existing-patient names the same id")
+	existing := fs.String("existing-patient", "", "file under the existing patient with exactly this local id (give the same id as --local-id)")
 	llmURL := fs.String("llm", "", "OpenAI-compatible endpoint of a language model")
 	llamaModel := fs.String("llama-model", "", "GGUF model file to run with llama-server")
 	threads := fs.Int("threads", 0, "transcription threads (0: one per core, at most 8)")
@@ -48,6 +50,8 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 		return usagef("--lang must be fr or en, not %q", *lang)
 	case *llmURL != "" && *llamaModel != "":
 		return usagef("give --llm or --llama-model, not both")
+	case *existing != "" && *existing != *localID:
+		return usagef("--existing-patient %q must repeat --local-id %q exactly", *existing, *localID)
 	}
 	dirs := c.env.Dirs
 	file := pos[0]
@@ -86,11 +90,19 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 		}
 		consent = &store.Consent{Kind: "recording imported", By: u.ID, At: time.Now()}
 	}
+	var confirmed int64
+	if *existing != "" {
+		p, err := db.PatientByLocalID(ctx, *existing)
+		if err != nil {
+			return err
+		}
+		confirmed = p.ID
+	}
 	spokenLang := pipeline.SpokenLanguage(domain.Language(*spoken), eng.Multilingual())
 	// The recording was made outside Greffier: consent is recorded only when someone
 	// vouches for it.
 	enc, err := pipeline.NewEncounter(ctx, db, pipeline.NewEncounterInput{
-		By: store.System, MRN: *mrn, Name: *patient, Language: spokenLang, Template: t.Key, Consent: consent})
+		By: store.System, Label: *localID, PatientID: confirmed, MRN: *mrn, Name: *patient, Language: spokenLang, Template: t.Key, Consent: consent})
 	if err != nil {
 		return err
 	}

@@ -32,17 +32,40 @@ func Frame(msg []byte) []byte {
 }
 
 // ReadFrame reads one MLLP frame from r and returns the message inside it. Bytes
-// before the start block are skipped (some senders send a stray newline).
+// before the start block are skipped (some senders send a stray newline). Neither the
+// skipped bytes nor the message may pass maxFrame: the size is checked before the
+// buffer grows, so a receiver that streams without end costs no more than that.
 func ReadFrame(r *bufio.Reader) ([]byte, error) {
-	if _, err := r.ReadBytes(StartBlock); err != nil {
-		return nil, fmt.Errorf("read MLLP start block: %w", err)
+	for skipped := 0; ; {
+		junk, err := r.ReadSlice(StartBlock)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return nil, fmt.Errorf("read MLLP start block: %w", err)
+		}
+		if skipped += len(junk); skipped > maxFrame {
+			return nil, fmt.Errorf("no MLLP start block in %d bytes", maxFrame)
+		}
 	}
 	var msg []byte
 	for {
-		chunk, err := r.ReadBytes(EndBlock)
-		msg = append(msg, chunk...)
-		if len(msg) > maxFrame {
+		// ReadSlice returns at most the reader's buffer, without copying: the
+		// message grows only after its new size is checked.
+		chunk, err := r.ReadSlice(EndBlock)
+		if len(msg)+len(chunk) > maxFrame+1 { // +1: the end block
 			return nil, fmt.Errorf("MLLP frame longer than %d bytes", maxFrame)
+		}
+		if cap(msg)-len(msg) < len(chunk) {
+			// Double (append grows large slices by 1.25, allocating five times the
+			// final size in all), never past the bound.
+			grown := make([]byte, len(msg), min(max(2*cap(msg), len(msg)+len(chunk)), maxFrame+2))
+			copy(grown, msg)
+			msg = grown
+		}
+		msg = append(msg, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
 		}
 		if err != nil {
 			return nil, fmt.Errorf("read MLLP frame: %w", err)

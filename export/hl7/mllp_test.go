@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"net"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -214,6 +216,8 @@ func TestReadFrame(t *testing.T) {
 		{"lone end block inside", "\x0bMSH|a\x1cb\x1c\x0d", "MSH|a\x1cb", false},
 		{"truncated", "\x0bMSH|x", "", true},
 		{"no start", "MSH|x\x1c\x0d", "", true},
+		{"longest", "\x0b" + strings.Repeat("a", 1<<20) + "\x1c\x0d", strings.Repeat("a", 1<<20), false},
+		{"one byte too long", "\x0b" + strings.Repeat("a", 1<<20+1) + "\x1c\x0d", "", true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -222,5 +226,40 @@ func TestReadFrame(t *testing.T) {
 				t.Fatalf("ReadFrame = %q, %v; want %q, err %v", got, err, c.want, c.err)
 			}
 		})
+	}
+}
+
+// endless is a receiver that streams the same byte for ever.
+type endless byte
+
+func (e endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = byte(e)
+	}
+	return len(p), nil
+}
+
+// A receiver that never ends its frame, or never starts one, is cut off at the 1 MB
+// bound, and reading it allocates about that much, not more: the size is checked
+// before the message grows.
+func TestReadFrameBounded(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		r    io.Reader
+	}{
+		{"no end block", io.MultiReader(strings.NewReader("\x0b"), endless('a'))},
+		{"no start block", endless('a')},
+	} {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, err := hl7.ReadFrame(bufio.NewReader(tc.r))
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			t.Fatalf("%s: no error", tc.name)
+		}
+		// append doubles the message as it grows: at most twice the bound in all.
+		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3<<20 {
+			t.Errorf("%s: %d bytes allocated", tc.name, alloc)
+		}
 	}
 }

@@ -8,6 +8,12 @@ export interface Allergy {
   evidence: number[];
 }
 
+/** greffier/notes/schema.Alternative */
+export interface Alternative {
+  kind: string;
+  sentences: Sentence[];
+}
+
 /** greffier/audio.Bookmark */
 export interface Bookmark {
   at_ms: number;
@@ -33,6 +39,8 @@ export interface CodeHit {
 export interface CodeRef {
   code: string;
   title: string;
+  confidence?: number;
+  reason?: string;
 }
 
 /** greffier/store.CodeStatus */
@@ -156,6 +164,7 @@ export type Language = 'fr' | 'en' | 'auto';
 export interface LevelEvent {
   rms_dbfs: number;
   peak_dbfs: number;
+  at_ms: number;
 }
 
 /** greffier/notes/schema.Medication */
@@ -193,6 +202,7 @@ export interface NewEncounter {
   consent: boolean;
   consent_kind: string;
   user_id: number;
+  patient_id?: number;
 }
 
 /** greffier/notes/schema.Note */
@@ -218,6 +228,14 @@ export interface Order {
   kind: string;
   text: string;
   evidence: number[];
+}
+
+/** greffier/app.PatientMatch */
+export interface PatientMatch {
+  id: number;
+  local_id: string;
+  name: string;
+  birth_date: string;
 }
 
 /** greffier/app.Preferences */
@@ -252,6 +270,14 @@ export interface RecordingStatus {
   notice?: string;
 }
 
+/** greffier/app.RecoveredEvent */
+export interface RecoveredEvent {
+  encounter_id: number;
+  seconds: number;
+  segments: number;
+  damage?: string;
+}
+
 /** greffier/notes/schema.ReferralLetter */
 export interface ReferralLetter {
   recipient: string;
@@ -266,6 +292,7 @@ export interface Section {
   key: string;
   title: string;
   sentences: Sentence[];
+  alternatives?: Alternative[];
 }
 
 /** greffier/domain.Segment */
@@ -353,6 +380,7 @@ export interface Services {
     Get(id: number, userID: number): EncounterView;
     ImportFile(id: number, path: string): Job;
     Job(id: string): Job;
+    MatchPatient(label: string): PatientMatch;
     PickAudioFile(): string;
     Queue(): Queue;
     Search(query: string): EncounterSummary[];
@@ -361,13 +389,16 @@ export interface Services {
   Recording: {
     Bookmark(label: string): Bookmark;
     Pause(): RecordingStatus;
+    Recovered(): RecoveredEvent[];
     Resume(): RecordingStatus;
+    Retranscribe(encID: number, model: string, language: string): Job;
     Start(encID: number, device: string): RecordingStatus;
     Status(): RecordingStatus;
     Stop(): Job;
   };
   Drafts: {
     Approve(encID: number, userID: number, version: number): DraftView;
+    ChooseSection(encID: number, key: string, choice: number, userID: number, baseVersion: number): DraftView;
     Diff(encID: number, from: number, to: number): DiffLine[];
     Generate(encID: number, template: string, lang: string): DraftView;
     Get(encID: number, version: number): DraftView;

@@ -182,6 +182,7 @@ export function createApi(t: Transport) {
       today: () => c('Encounters', 'Today'),
       search: (q: string) => c('Encounters', 'Search', q),
       create: (n: NewEncounter) => c('Encounters', 'Create', n),
+      matchPatient: (label: string) => c('Encounters', 'MatchPatient', label),
       get: (id: number, userId: number) => c('Encounters', 'Get', id, userId),
       queue: () => c('Encounters', 'Queue'),
       pickAudioFile: () => c('Encounters', 'PickAudioFile'),
@@ -196,12 +197,17 @@ export function createApi(t: Transport) {
       resume: () => c('Recording', 'Resume'),
       stop: () => job(c('Recording', 'Stop')),
       bookmark: (label: string) => c('Recording', 'Bookmark', label),
+      recovered: () => c('Recording', 'Recovered'),
+      retranscribe: (encId: number, model: string, language: string) => job(c('Recording', 'Retranscribe', encId, model, language)),
     },
     drafts: {
       get: (encId: number, version: number) => c('Drafts', 'Get', encId, version),
       generate: (encId: number, template: string, lang: string) => c('Drafts', 'Generate', encId, template, lang),
       saveSection: (encId: number, key: string, text: string, userId: number, baseVersion: number) =>
         c('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
+      /** chooseSection settles a section holding two texts: -1 keeps its text, 0… takes that alternative. */
+      chooseSection: (encId: number, key: string, choice: number, userId: number, baseVersion: number) =>
+        c('Drafts', 'ChooseSection', encId, key, choice, userId, baseVersion),
       regenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
         c('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
       /** startGenerate drafts the note as a job ("job" events, Encounters.CancelJob);

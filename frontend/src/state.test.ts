@@ -171,6 +171,41 @@ describe('encounter workflow state', () => {
     expect(st.session.get().notice).toBe('Saved as version 2.');
   });
 
+  it('saves pending sections one after another, each from the version the previous one saved', async () => {
+    const draft = { encounter_id: 7, state: 'drafted', version: 1, latest_version: 1, approved_version: 0, author: 'greffier', created_at: 0, note: {}, codes: [] };
+    const bases: unknown[] = [];
+    let v = 1;
+    const f = fakeTransport({
+      'Drafts.SaveSection': async (...args) => {
+        bases.push(args[4]);
+        await new Promise((r) => setTimeout(r, 5)); // the server takes a while
+        v++;
+        return { ...draft, version: v, latest_version: v };
+      },
+    });
+    const st = createAppState(createApi(f.t), null);
+    st.draft.set(draft as never);
+    // Leaving the review screen flushes two sections at once.
+    const both = await Promise.all([st.saveSection('subjective', 'a.'), st.saveSection('plan', 'b.')]);
+    expect(both).toEqual([true, true]);
+    expect(bases).toEqual([1, 2]);
+    expect(st.draft.get()?.version).toBe(3);
+  });
+
+  it('announces a recording recovered at start once, from the event or the list', async () => {
+    const rec = { encounter_id: 4, seconds: 12.4, segments: 3 };
+    const f = fakeTransport({ 'Settings.Info': () => info, 'Recording.Recovered': () => [rec] });
+    const st = createAppState(createApi(f.t), null);
+    st.onEvents([{ kind: 'recovered', data: rec }]);
+    expect(st.session.get().notice).toContain('encounter 4, 12 s of audio, 3 transcript segments');
+    st.clearError();
+    st.session.set((s) => ({ ...s, notice: '' }));
+    await st.start();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(f.calls).toContain('Recording.Recovered');
+    expect(st.session.get().notice).toBe('');
+  });
+
   it('keeps the edit when saving fails (conflict) and reports it', async () => {
     const draft = { encounter_id: 7, state: 'drafted', version: 1, latest_version: 1, approved_version: 0, author: 'greffier', created_at: 0, note: {}, codes: [] };
     const f = fakeTransport({

@@ -13,6 +13,8 @@ import type {
   Job,
   NewEncounter,
   Queue,
+  PatientMatch,
+  RecoveredEvent,
   Segment,
   User,
   UserRole,
@@ -135,6 +137,19 @@ export function createAppState(api: Api, kv: KV | null) {
   const templates = createTemplates(ctx);
   const exporter = createExporter(ctx, () => state.loadDraft(0), () => (globalThis.navigator as { clipboard?: Clipboard } | undefined)?.clipboard);
 
+  // Recordings recovered at start, announced once whether the event or the list
+  // asked at start comes first.
+  const announced = new Set<number>();
+  function announceRecovered(r: RecoveredEvent) {
+    if (announced.has(r.encounter_id)) return;
+    announced.add(r.encounter_id);
+    notify('rec.recovered', { id: r.encounter_id, seconds: Math.round(r.seconds), segments: r.segments });
+  }
+
+  // Section saves run one after another, each from the version the previous one
+  // saved: a pending edit of another section never goes with a stale base.
+  let saveChain: Promise<unknown> = Promise.resolve();
+
   function onEvents(evs: AppEvent[]) {
     for (const ev of evs) {
       if (recorder.onEvent(ev)) continue;
@@ -151,6 +166,9 @@ export function createAppState(api: Api, kv: KV | null) {
           if (d.encounter_id === session.get().encounterId) live.set((l) => mergeSegment(l, d.segment));
           break;
         }
+        case 'recovered':
+          announceRecovered(ev.data as RecoveredEvent);
+          break;
       }
     }
   }
@@ -191,6 +209,9 @@ export function createAppState(api: Api, kv: KV | null) {
         reportError(e);
       }
       updateTitle();
+      // Recordings recovered at start (also announced by a "recovered" event): a
+      // failure here only loses the announcement, never the recording.
+      api.recording.recovered().then((rs) => rs.forEach(announceRecovered), () => undefined);
     },
 
     go(screen: Screen, encounterId?: number) {
@@ -261,6 +282,10 @@ export function createAppState(api: Api, kv: KV | null) {
       state.go('recording');
     },
 
+    /** matchPatient is the existing patient a label names (null: a new label), shown
+     * for confirmation before an encounter is filed under them; undefined on failure. */
+    matchPatient: (label: string): Promise<PatientMatch | null | undefined> => guard(() => api.encounters.matchPatient(label)),
+
     async createEncounter(n: Omit<NewEncounter, 'user_id'>): Promise<EncounterView | undefined> {
       const v = await guard(() => api.encounters.create({ ...n, user_id: userId() }));
       if (v) {
@@ -317,13 +342,25 @@ export function createAppState(api: Api, kv: KV | null) {
     },
 
     async saveSection(key: string, text: string): Promise<boolean> {
+      const run = saveChain.then(async () => {
+        const d = draft.get();
+        if (!d) return false;
+        const nd = await guard(() => api.drafts.saveSection(d.encounter_id, key, text, userId(), d.latest_version));
+        if (!nd) return false;
+        draft.set(nd);
+        notify('review.saved', { v: nd.version });
+        return true;
+      });
+      saveChain = run.catch(() => undefined);
+      return run;
+    },
+
+    /** chooseSection settles a section holding two texts (-1 keeps the current one). */
+    async chooseSection(key: string, choice: number): Promise<void> {
       const d = draft.get();
-      if (!d) return false;
-      const nd = await guard(() => api.drafts.saveSection(d.encounter_id, key, text, userId(), d.latest_version));
-      if (!nd) return false;
-      draft.set(nd);
-      notify('review.saved', { v: nd.version });
-      return true;
+      if (!d) return;
+      const nd = await guard(() => api.drafts.chooseSection(d.encounter_id, key, choice, userId(), d.latest_version));
+      if (nd) draft.set(nd);
     },
 
     async setCode(code: string, title: string, status: Code['status']) {

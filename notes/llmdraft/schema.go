@@ -86,6 +86,7 @@ func answerSchema(tmpl templates.Template, maxID int, lim Limits) (json.RawMessa
 	}
 	sp := section["properties"].(map[string]any)
 	delete(sp, "title")
+	delete(sp, "alternatives") // the review's, never the model's
 	sp["key"] = map[string]any{"enum": keys}
 	section["required"] = []any{"key", "sentences"}
 	// One entry per section at most.

@@ -37,6 +37,7 @@ const (
 	WarnLanguage        = "language_mismatch" // extractive quotes are not in the note language
 	WarnLowConfidence   = "low_confidence"    // a cited segment was transcribed with low confidence
 	WarnUnsupportedFact = "unsupported_fact"  // a fact stated (dose, side, negation...) is not in the cited segments
+	WarnSectionConflict = "section_conflict"  // two texts of a section arrived at once: the user chooses
 )
 
 // Note is one drafted clinical note. Marshal it with encoding/json: nil slices are
@@ -85,6 +86,22 @@ type Sentence struct {
 type Section struct {
 	Key       string     `json:"key"`
 	Title     string     `json:"title"`
+	Sentences []Sentence `json:"sentences"`
+	// Alternatives are other texts of the section that arrived while it was being
+	// edited (a redraft, another user's save): kept, never dropped, until the user
+	// chooses one. Only Sentences are rendered and exported.
+	Alternatives []Alternative `json:"alternatives,omitempty"`
+}
+
+// Alternative kinds.
+const (
+	AltRedraft = "redraft" // Greffier redrafted the section
+	AltEdit    = "edit"    // a user's save made from an older version
+)
+
+// Alternative is a competing text of a section, waiting for the user's choice.
+type Alternative struct {
+	Kind      string     `json:"kind"` // AltRedraft or AltEdit
 	Sentences []Sentence `json:"sentences"`
 }
 
@@ -218,4 +235,12 @@ func nonNil[T any](s []T) []T {
 // AddWarning appends a warning to the note.
 func (n *Note) AddWarning(kind, path, message string) {
 	n.Warnings = append(n.Warnings, Warning{Kind: kind, Message: message, Path: path})
+}
+
+// MarshalJSON writes nil sentences as [].
+func (a Alternative) MarshalJSON() ([]byte, error) {
+	type plain Alternative
+	p := plain(a)
+	p.Sentences = nonNil(p.Sentences)
+	return json.Marshal(p)
 }

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import type { PatientMatch } from '../api';
 import { JobProgress } from '../components/JobProgress';
 import { LoadError } from '../components/LoadError';
 import { Transcript, fmtTime } from '../components/Transcript';
@@ -27,6 +28,7 @@ function Intake({ state }: { state: AppState }) {
   const [noteLang, setNoteLang] = useState<Lang>(lang);
   const [template, setTemplate] = useState('soap');
   const tmpls = useStore(state.templates.list);
+  const [known, setKnown] = useState<PatientMatch | null>(null);
   const t = state.t;
   useEffect(() => {
     void state.templates.loadList(lang);
@@ -38,9 +40,34 @@ function Intake({ state }: { state: AppState }) {
       data-testid="intake"
       onSubmit={(e) => {
         e.preventDefault();
-        if (ok) void state.createEncounter({ patient_label: label, patient_name: name, language: noteLang, template, consent, consent_kind: 'verbal' });
+        if (!ok) return;
+        // A label that is an existing patient's is filed under them only once the
+        // user has seen who it is and confirmed.
+        void state.matchPatient(label).then((m) => {
+          if (m) setKnown(m);
+          else if (m === null) void state.createEncounter({ patient_label: label, patient_name: name, language: noteLang, template, consent, consent_kind: 'verbal' });
+        });
       }}
     >
+      {known && (
+        <div class="panel" role="alertdialog" aria-labelledby="patient-known" data-testid="patient-known">
+          <p id="patient-known">{t('rec.patientKnown', { label: known.local_id, name: known.name || '—', birth: known.birth_date || '—' })}</p>
+          <button
+            type="button"
+            class="primary"
+            data-testid="patient-confirm"
+            onClick={() => {
+              setKnown(null);
+              void state.createEncounter({ patient_label: label, patient_name: name, language: noteLang, template, consent, consent_kind: 'verbal', patient_id: known.id });
+            }}
+          >
+            {t('rec.patientConfirm')}
+          </button>
+          <button type="button" onClick={() => setKnown(null)}>
+            {t('rec.patientOther')}
+          </button>
+        </div>
+      )}
       <h2>{t('home.new')}</h2>
       <label for="patient-label">{t('rec.patientLabel')}</label>
       <input id="patient-label" type="text" required value={label} onInput={(e) => setLabel(e.currentTarget.value)} autoFocus />

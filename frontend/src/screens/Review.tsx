@@ -100,8 +100,10 @@ function SectionEditor({
   const t = state.t;
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(section.sentences.map((s) => s.text).join('\n'));
-  const [status, setStatus] = useState<'idle' | 'pending' | 'saving' | 'saved'>('idle');
+  const [status, setStatus] = useState<'idle' | 'pending' | 'saving' | 'saved' | 'failed'>('idle');
+  const [retryIn, setRetryIn] = useState(0);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const failures = useRef(0);
   const latest = useRef(text);
   latest.current = text;
   const joined = section.sentences.map((s) => s.text).join('\n');
@@ -116,7 +118,16 @@ function SectionEditor({
     timer.current = null;
     setStatus('saving');
     const ok = await state.saveSection(section.key, latest.current);
-    setStatus(ok ? 'saved' : 'idle');
+    if (ok) {
+      failures.current = 0;
+      setStatus('saved');
+      return;
+    }
+    // Not saved: say so, and try again later (2, 4, 8… up to 60 s) until it is.
+    const wait = Math.min(60, 2 ** ++failures.current);
+    setRetryIn(wait);
+    setStatus('failed');
+    if (!timer.current) timer.current = setTimeout(() => void save(), wait * 1000);
   };
   // A pending edit is saved when the editor goes away: an edit is never lost.
   useEffect(
@@ -148,9 +159,34 @@ function SectionEditor({
           </button>
         )}
         <span class="muted small" aria-live="polite" data-testid={`status-${section.key}`}>
-          {status === 'pending' ? t('review.unsaved') : status === 'saving' ? t('review.saving') : status === 'saved' ? t('review.autosaved') : ''}
+          {status === 'pending'
+            ? t('review.unsaved')
+            : status === 'saving'
+              ? t('review.saving')
+              : status === 'saved'
+                ? t('review.autosaved')
+                : status === 'failed'
+                  ? t('review.notSaved', { s: retryIn })
+                  : ''}
         </span>
       </div>
+      {(section.alternatives ?? []).length > 0 && (
+        <div class="alternatives panel" role="group" aria-label={t('review.alternatives')} data-testid={`alternatives-${section.key}`}>
+          <p>{t('review.alternatives')}</p>
+          <button type="button" onClick={() => void state.chooseSection(section.key, -1)}>
+            {t('review.keepCurrent')}
+          </button>
+          {(section.alternatives ?? []).map((a, i) => (
+            <div key={i} class="alternative">
+              <p class="muted small">{a.kind === 'redraft' ? t('review.altRedraft') : t('review.altEdit')}</p>
+              <p>{a.sentences.map((s) => s.text).join(' ')}</p>
+              <button type="button" data-testid={`use-alt-${section.key}-${i}`} onClick={() => void state.chooseSection(section.key, i)}>
+                {t('review.useThis')}
+              </button>
+            </div>
+          ))}
+        </div>
+      )}
       {editing ? (
         <textarea
           aria-labelledby={id}
