@@ -47,7 +47,8 @@ func TestNewEncounterAttachesOnlyAConfirmedPatient(t *testing.T) {
 		{"a confirmed patient with a new label", pipeline.NewEncounterInput{Label: "P-9", PatientID: first.PatientID}, false, domain.EConflict},
 		{"a confirmed patient without a label", pipeline.NewEncounterInput{PatientID: first.PatientID}, false, domain.EInvalid},
 		{"the MRN as a label", pipeline.NewEncounterInput{Label: "MRN-1"}, false, ""},
-		{"the same MRN", pipeline.NewEncounterInput{MRN: "MRN-1"}, false, ""},
+		// MRNs are unique: a second patient with it is refused, never attached.
+		{"the same MRN", pipeline.NewEncounterInput{MRN: "MRN-1"}, false, domain.EConflict},
 		{"the row id as a label", pipeline.NewEncounterInput{Label: fmt.Sprint(first.PatientID)}, false, ""},
 	}
 	for _, c := range cases {

@@ -206,6 +206,23 @@ describe('encounter workflow state', () => {
     expect(st.session.get().notice).toBe('');
   });
 
+  it('matches a label to an existing patient and files under them only with their confirmed id', async () => {
+    const known = { id: 9, local_id: 'P-1', name: 'Ana', birth_date: '1970-01-01' };
+    const created: unknown[] = [];
+    const f = fakeTransport({
+      'Encounters.MatchPatient': (l) => (l === 'P-1' ? known : null),
+      'Encounters.Create': (n) => {
+        created.push(n);
+        return { ...enc, segments: [] };
+      },
+    });
+    const st = createAppState(createApi(f.t), null);
+    expect(await st.matchPatient('P-1')).toEqual(known);
+    expect(await st.matchPatient('P-2')).toBeNull();
+    await st.createEncounter({ patient_label: 'P-1', patient_name: '', language: 'en', template: 'soap', consent: true, consent_kind: 'verbal', patient_id: known.id });
+    expect(created).toEqual([expect.objectContaining({ patient_label: 'P-1', patient_id: 9 })]);
+  });
+
   it('keeps the edit when saving fails (conflict) and reports it', async () => {
     const draft = { encounter_id: 7, state: 'drafted', version: 1, latest_version: 1, approved_version: 0, author: 'greffier', created_at: 0, note: {}, codes: [] };
     const f = fakeTransport({
