@@ -60,12 +60,16 @@ func actorTx(ctx context.Context, tx *sql.Tx, id int64) (actor, error) {
 		return actor{Name: "greffier"}, nil
 	}
 	a := actor{ID: id}
-	err := tx.QueryRowContext(ctx, `SELECT name, role FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role)
+	var st string
+	err := tx.QueryRowContext(ctx, `SELECT name, role, status FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role, &st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, domain.Errorf(domain.ENotFound, "no user with id %d", id)
 	}
 	if err != nil {
 		return a, fmt.Errorf("load user %d: %w", id, err)
+	}
+	if st != string(UserActive) {
+		return a, domain.Errorf(domain.EForbidden, "user %s is disabled", a.Name)
 	}
 	return a, nil
 }
