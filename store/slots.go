@@ -71,7 +71,7 @@ func (db *DB) enableSlotsTx(ctx context.Context, tx *sql.Tx, userID int64, pwd c
 	if _, err := tx.ExecContext(ctx, `UPDATE crypto_meta SET kind = ?, salt = NULL, key_check = ? WHERE id = 1`, modeSlots, db.keys.Check()); err != nil {
 		return "", fmt.Errorf("record key slots: %w", err)
 	}
-	return shown, nil
+	return shown, db.recomputeMACsTx(ctx, tx)
 }
 
 // openSlot unwraps the master key from u's slot with the KEK of their password.
@@ -107,6 +107,10 @@ func (db *DB) unlock(ctx context.Context, master []byte) error {
 	}
 	db.keys, db.master, db.mode = keys, master, modeSlots
 	if err := db.verifyAuditHead(ctx); err != nil {
+		db.keys, db.master = nil, nil
+		return err
+	}
+	if err := db.verifyMACs(ctx); err != nil {
 		db.keys, db.master = nil, nil
 		return err
 	}

@@ -118,11 +118,8 @@ func openFile(ctx context.Context, path string, opt Options) (*DB, error) {
 	// means a crash (or another process using the database right now).
 	st, werr := os.Stat(path + "-wal")
 	unclean := werr == nil && st.Size() > 0
-	sdb, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	db := &DB{db: sdb, path: path, Now: time.Now, kdf: opt.KDF}
+	db := &DB{path: path, Now: time.Now, kdf: opt.KDF}
+	db.db = sql.OpenDB(db.newConnector(dsn))
 	if opt.Now != nil {
 		db.Now = opt.Now
 	}
@@ -130,7 +127,7 @@ func openFile(ctx context.Context, path string, opt Options) (*DB, error) {
 		db.kdf = crypt.DefaultKDF()
 	}
 	if err := db.init(ctx, opt, unclean); err != nil {
-		sdb.Close()
+		db.db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -153,6 +150,9 @@ func (db *DB) init(ctx context.Context, opt Options, unclean bool) error {
 	}
 	if err := db.migrate(ctx); err != nil {
 		return fmt.Errorf("migrate database %s: %w", db.path, err)
+	}
+	if err := db.ensureMACTriggers(ctx); err != nil {
+		return err
 	}
 	if checked {
 		if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)

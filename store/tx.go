@@ -61,7 +61,7 @@ func actorTx(ctx context.Context, tx *sql.Tx, id int64) (actor, error) {
 	}
 	a := actor{ID: id}
 	var st string
-	err := tx.QueryRowContext(ctx, `SELECT name, role, status FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role, &st)
+	err := tx.QueryRowContext(ctx, `SELECT grf_checked('user', name, mac, id, name, role, status, pw_verifier), role, status FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role, &st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, domain.Errorf(domain.ENotFound, "no user with id %d", id)
 	}

@@ -88,7 +88,8 @@ func (db *DB) insertUserTx(ctx context.Context, tx *sql.Tx, name string, role do
 	return u, nil
 }
 
-const userCols = `id, name, role, status, pw_verifier IS NOT NULL, created_at`
+// The first column checks the row's authority MAC (see mac.go) as it is read.
+const userCols = `grf_checked('user', id, mac, id, name, role, status, pw_verifier), name, role, status, pw_verifier IS NOT NULL, created_at`
 
 func scanUser(s scanner) (User, error) {
 	var u User
@@ -136,7 +137,7 @@ func (db *DB) sessionActorTx(ctx context.Context, tx *sql.Tx, s *Session) (actor
 	}
 	a := actor{ID: s.user.ID}
 	var st UserStatus
-	err := tx.QueryRowContext(ctx, `SELECT name, role, status FROM users WHERE id = ?`, a.ID).Scan(&a.Name, &a.Role, &st)
+	err := tx.QueryRowContext(ctx, `SELECT grf_checked('user', name, mac, id, name, role, status, pw_verifier), role, status FROM users WHERE id = ?`, a.ID).Scan(&a.Name, &a.Role, &st)
 	if err != nil {
 		return a, fmt.Errorf("load user %d: %w", a.ID, err)
 	}

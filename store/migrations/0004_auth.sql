@@ -45,3 +45,9 @@ CREATE TABLE pending_audit (
     encounter_id INTEGER,
     detail  TEXT    NOT NULL DEFAULT ''
 );
+
+-- Authority MACs (see store/mac.go, which also creates the triggers that keep them).
+ALTER TABLE encounters ADD COLUMN mac BLOB;
+ALTER TABLE users ADD COLUMN mac BLOB;
+ALTER TABLE codes ADD COLUMN mac BLOB;
+ALTER TABLE settings ADD COLUMN mac BLOB;
