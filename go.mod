@@ -18,6 +18,7 @@ require (
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/crypto v0.36.0
 	golang.org/x/image v0.36.0
+	golang.org/x/term v0.30.0
 	golang.org/x/text v0.34.0
 )
 

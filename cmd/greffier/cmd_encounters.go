@@ -14,7 +14,7 @@ func encountersCommand() command {
 	return command{name: "encounters", summary: "list, show, diff encounters; mark a note ready for signature", run: runEncounters}
 }
 
-const encountersUsage = "encounters list [--state S] [--patient P] [--json] | show ID [--as USER] [--json] | diff ID FROM TO | ready ID --as USER | audit ID (all take --db PATH)"
+const encountersUsage = "encounters list [--state S] [--patient P] [--json] | show ID [--json] | diff ID FROM TO | ready ID | audit ID (all take --as USER [--auth-file F] [--db PATH])"
 
 func runEncounters(ctx context.Context, c *cli, args []string) error {
 	if len(args) == 0 {
@@ -25,7 +25,7 @@ func runEncounters(ctx context.Context, c *cli, args []string) error {
 	asJSON := fs.Bool("json", false, "print JSON")
 	state := fs.String("state", "", "list: only encounters in this state")
 	patient := fs.String("patient", "", "list: only this patient (local id or MRN)")
-	as := fs.String("as", "", "show, ready: the user doing it")
+	auth := addAuthFlags(fs, "the user reading or doing it")
 	pos, err := parseFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -46,7 +46,7 @@ func runEncounters(ctx context.Context, c *cli, args []string) error {
 	if len(ids) != n {
 		return usagef("encounters %s takes %d numeric argument(s)", args[0], n)
 	}
-	s, err := openStore(ctx, *db)
+	s, sess, _, err := auth.login(ctx, c, *db)
 	if err != nil {
 		return err
 	}
@@ -73,13 +73,9 @@ func runEncounters(ctx context.Context, c *cli, args []string) error {
 		}
 		return tw.Flush()
 	case "show":
-		return showEncounter(ctx, c, s, ids[0], *as, *asJSON)
+		return showEncounter(ctx, c, s, ids[0], sess.User().ID, *asJSON)
 	case "ready":
-		u, err := userRef(ctx, s, *as)
-		if err != nil {
-			return err
-		}
-		if err := s.MarkReady(ctx, ids[0], u.ID); err != nil {
+		if err := s.MarkReady(ctx, ids[0], sess.User().ID); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "encounter %d is ready for signature\n", ids[0])
@@ -99,15 +95,7 @@ func runEncounters(ctx context.Context, c *cli, args []string) error {
 	}
 }
 
-func showEncounter(ctx context.Context, c *cli, s *store.DB, id int64, as string, asJSON bool) error {
-	viewer := store.System
-	if as != "" {
-		u, err := s.UserByName(ctx, as)
-		if err != nil {
-			return err
-		}
-		viewer = u.ID
-	}
+func showEncounter(ctx context.Context, c *cli, s *store.DB, id, viewer int64, asJSON bool) error {
 	e, err := s.ViewEncounter(ctx, id, viewer)
 	if err != nil {
 		return err

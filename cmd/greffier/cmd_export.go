@@ -15,14 +15,13 @@ import (
 	"greffier/export/hl7"
 	"greffier/export/pdf"
 	"greffier/export/text"
-	"greffier/store"
 )
 
 func exportCommand() command {
 	return command{name: "export", summary: "export an approved note as FHIR R4, HL7 v2 MDM, PDF or text", run: runExport}
 }
 
-const exportUsage = `export ID --format fhir|hl7|pdf|txt [--out FILE | --post URL] [--token T] [--as USER] [--db PATH]
+const exportUsage = `export ID --format fhir|hl7|pdf|txt [--out FILE | --post URL] [--token T] --as USER [--auth-file F] [--db PATH]
 
   fhir  a FHIR R4 transaction Bundle; --post BASE_URL sends it (https, or http to this
         machine) with the bearer token from --token or $GREFFIER_FHIR_TOKEN
@@ -40,7 +39,7 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	out := fs.String("out", "", "write the export to FILE")
 	post := fs.String("post", "", "send it: a FHIR base URL (fhir) or an MLLP HOST:PORT (hl7)")
 	token := fs.String("token", "", "bearer token for --post with fhir (default $GREFFIER_FHIR_TOKEN)")
-	as := fs.String("as", "", "the user exporting, for the audit log (default: the approving physician)")
+	auth := addAuthFlags(fs, "the user exporting (recorded in the audit log)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the receiver with --post")
 	hl7TX := fs.Bool("hl7-tx", false, "hl7: one OBX per line as TX instead of one per section as FT")
 	pos, err := parseFlags(fs, args)
@@ -68,7 +67,7 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 		return usagef("--post sends fhir or hl7 only; use --out for %s", *format)
 	}
 
-	s, err := openStore(ctx, *db)
+	s, sess, _, err := auth.login(ctx, c, *db)
 	if err != nil {
 		return err
 	}
@@ -77,10 +76,7 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	if err := s.CanExport(ctx, id); err != nil {
 		return err
 	}
-	by, err := exporter(ctx, s, id, *as)
-	if err != nil {
-		return err
-	}
+	by := sess.User()
 	doc, err := fromstore.Load(ctx, s, id, by.ID)
 	if err != nil {
 		return err
@@ -127,27 +123,6 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "encounter %d exported as %s to %s\n", id, *format, *out)
 	}
 	return nil
-}
-
-// exporter is --as, or the approving physician.
-func exporter(ctx context.Context, s *store.DB, id int64, as string) (store.User, error) {
-	if as != "" {
-		return s.UserByName(ctx, as)
-	}
-	e, err := s.GetEncounter(ctx, id)
-	if err != nil {
-		return store.User{}, err
-	}
-	users, err := s.ListUsers(ctx)
-	if err != nil {
-		return store.User{}, err
-	}
-	for _, u := range users {
-		if u.ID == e.ApprovedBy {
-			return u, nil
-		}
-	}
-	return store.User{}, usagef("--as USER is required: the approving physician is unknown")
 }
 
 func tokenOrEnv(t string) string {

@@ -24,7 +24,8 @@ func processCommand() command {
 }
 
 const processUsage = "process FILE [--model M.bin] [--spoken en|fr|auto] [--template soap|hp|progress] [--lang fr|en]\n" +
-	"       [--patient NAME] [--mrn MRN] [--consent-by USER] [--llm URL | --llama-model GGUF] [--db PATH]"
+	"       [--patient NAME] [--mrn MRN] [--consent-by USER] [--llm URL | --llama-model GGUF]\n" +
+	"       --as USER [--auth-file F] [--db PATH]"
 
 func runProcess(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "process", processUsage)
@@ -39,6 +40,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	threads := fs.Int("threads", 0, "transcription threads (0: one per core, at most 8)")
 	consentBy := fs.String("consent-by", "", "user who obtained the patient's consent to the recording (optional: recorded with the encounter)")
 	dbPath := dbFlag(fs)
+	auth := addAuthFlags(fs, "the user storing the encounter")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -82,7 +84,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 		*spoken = "en"
 	}
 
-	db, err := openStore(ctx, *dbPath)
+	db, _, _, err := auth.login(ctx, c, *dbPath)
 	if err != nil {
 		return err
 	}

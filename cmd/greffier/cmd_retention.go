@@ -17,15 +17,16 @@ func runRetention(ctx context.Context, c *cli, args []string) error {
 		return runRetentionSet(ctx, c, args[1:])
 	}
 	if len(args) == 0 || args[0] != "run" {
-		return usagef("usage: greffier retention run [--json] [--db PATH] | greffier retention set DAYS --as USER [--db PATH]")
+		return usagef("usage: greffier retention run [--json] | greffier retention set DAYS (both take --as USER [--auth-file F] [--db PATH])")
 	}
-	fs := newFlags(c, "retention run", "retention run [--json] [--db PATH]")
+	fs := newFlags(c, "retention run", "retention run [--json] --as USER [--auth-file F] [--db PATH]")
 	db := dbFlag(fs)
+	auth := addAuthFlags(fs, "the user running it")
 	asJSON := fs.Bool("json", false, "print JSON")
 	if _, err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
-	s, err := openStore(ctx, *db)
+	s, _, _, err := auth.login(ctx, c, *db)
 	if err != nil {
 		return err
 	}
@@ -49,9 +50,9 @@ func runRetention(ctx context.Context, c *cli, args []string) error {
 
 // runRetentionSet changes how many days after approval audio is kept.
 func runRetentionSet(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "retention set", "retention set DAYS --as USER [--db PATH]")
+	fs := newFlags(c, "retention set", "retention set DAYS --as USER [--auth-file F] [--db PATH]")
 	db := dbFlag(fs)
-	as := fs.String("as", "", "the user making the change (recorded in the audit log)")
+	auth := addAuthFlags(fs, "the user making the change (recorded in the audit log)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -63,16 +64,12 @@ func runRetentionSet(ctx context.Context, c *cli, args []string) error {
 	if err != nil || days < 0 {
 		return usagef("DAYS %q must be a whole number, 0 or more", pos[0])
 	}
-	s, err := openStore(ctx, *db)
+	s, sess, _, err := auth.login(ctx, c, *db)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	u, err := userRef(ctx, s, *as)
-	if err != nil {
-		return err
-	}
-	if err := s.SetSetting(ctx, store.SettingRetentionDays, strconv.Itoa(days), u.ID); err != nil {
+	if err := s.SetSetting(ctx, store.SettingRetentionDays, strconv.Itoa(days), sess.User().ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "audio is now deleted %d days after approval\n", days)
