@@ -295,6 +295,11 @@ func TestSignNeedsThePasswordNow(t *testing.T) {
 	if _, err := db.Sign(ctx, nil, f.enc, 0, docPW); domain.ErrorCode(err) != domain.EForbidden {
 		t.Fatalf("sign without a session: %v", err)
 	}
+	// A session cannot be made outside the store: a zero one, or the physician's
+	// own from another database, carries no identity here.
+	if _, err := db.Sign(ctx, &store.Session{}, f.enc, 0, docPW); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("sign with a made-up session: %v", err)
+	}
 	if e, _ := db.GetEncounter(ctx, f.enc); e.State == domain.StateApproved {
 		t.Fatal("refused signatures approved the note")
 	}
@@ -331,8 +336,8 @@ func TestSignNeedsThePasswordNow(t *testing.T) {
 			signed = e.Detail
 		}
 	}
-	if len(refused) != 5 {
-		t.Errorf("refused signatures audited: %q, want 5", refused)
+	if len(refused) != 6 {
+		t.Errorf("refused signatures audited: %q, want 6", refused)
 	}
 	if !strings.Contains(signed, "sha256="+sig.SHA256) || !strings.Contains(signed, "password=checked") || !strings.Contains(signed, "version=1") {
 		t.Errorf("approval audit detail %q", signed)

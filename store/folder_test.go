@@ -172,3 +172,36 @@ func TestTamperedRowFailsWhenRead(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// A patient's sealed name moved onto another patient's row does not open: the AAD
+// binds it to its row. Values sealed before that binding are resealed when the
+// database moves to passwords.
+func TestPatientFieldsAreBoundToTheirRow(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "greffier.db")
+	old, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := old.CreatePatient(ctx, store.Patient{Name: "Anselme Vétiver"})
+	b, _ := old.CreatePatient(ctx, store.Patient{Name: "Berthe Ombellule"})
+	// b's name as the previous version sealed it (bound to the field only).
+	if err := old.RawExec(ctx, `UPDATE patients SET name_enc = ? WHERE id = ?`, old.Keys().SealString("Berthe Ombellule", "patient/name"), b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := old.GetPatient(ctx, b.ID); err != nil || got.Name != "Berthe Ombellule" {
+		t.Fatalf("old-style value before the move to passwords: %+v %v", got, err)
+	}
+	old.CreateUser(ctx, "Root", domain.UserAdmin)
+	old.Close()
+	db, _ := login(t, path, testOpt(nil), "Root", adminPW)
+	if got, err := db.GetPatient(ctx, b.ID); err != nil || got.Name != "Berthe Ombellule" {
+		t.Fatalf("resealed value: %+v %v", got, err)
+	}
+	if err := db.RawExec(ctx, `UPDATE patients SET name_enc = (SELECT name_enc FROM patients WHERE id = ?) WHERE id = ?`, a.ID, b.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.GetPatient(ctx, b.ID); err == nil {
+		t.Fatalf("a name moved from patient %d to %d opened: %+v", a.ID, b.ID, got)
+	}
+}

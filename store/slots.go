@@ -71,6 +71,9 @@ func (db *DB) enableSlotsTx(ctx context.Context, tx *sql.Tx, userID int64, pwd c
 	if _, err := tx.ExecContext(ctx, `UPDATE crypto_meta SET kind = ?, salt = NULL, key_check = ? WHERE id = 1`, modeSlots, db.keys.Check()); err != nil {
 		return "", fmt.Errorf("record key slots: %w", err)
 	}
+	if err := db.resealPatientsTx(ctx, tx); err != nil {
+		return "", err
+	}
 	return shown, db.recomputeMACsTx(ctx, tx)
 }
 
