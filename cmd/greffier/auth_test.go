@@ -63,24 +63,6 @@ func protectDB(t *testing.T, dbp string, users ...string) map[string]string {
 	return files
 }
 
-func encounterStateOf(t *testing.T, dbp, as, pw string, id int64) domain.EncounterState {
-	t.Helper()
-	l, err := store.OpenLocked(context.Background(), dbp, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, _, err := l.Login(context.Background(), as, pw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	e, err := db.GetEncounter(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return e.State
-}
-
 // The CLI acts as a user who proves it: bootstrap of the first admin, users added
 // only by an admin, approval signed with the password, reads that need a login;
 // every refusal exits 2 with its reason and changes nothing.
@@ -160,7 +142,7 @@ func TestCLIActsAsAnAuthenticatedUser(t *testing.T) {
 			t.Errorf("approve, %s: exit %d %q; want 2 and %q", c.name, code, errs, c.want)
 		}
 	}
-	if st := encounterStateOf(t, dbp, "Root", rootPW, e.ID); st != domain.StateDrafted {
+	if st, _ := encounterState(t, dbp, e.ID); st != domain.StateDrafted { // as Root: rootPW
 		t.Fatalf("state after refused approvals: %s", st)
 	}
 	code, out, errs = cli("approve", id, "--as", "Dr Martin", "--auth-file", doc)
