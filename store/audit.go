@@ -40,6 +40,7 @@ const (
 	ActionRetain   = "retention_delete"
 	ActionBackup   = "backup"
 	ActionSettings = "setting"
+	ActionSearch   = "search"
 )
 
 // auditTx appends an entry to the chain inside tx. Write transactions are IMMEDIATE,
@@ -56,8 +57,14 @@ func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, a actor, action string, e
 	}
 	e := AuditEntry{ID: lastID + 1, At: db.now(), UserID: a.ID, Actor: a.Name, Action: action, EncounterID: encID, Detail: detail}
 	h := db.entryHash(prev, e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, user_id, actor, action, encounter_id, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, ms(e.At), nullID(e.UserID), e.Actor, e.Action, nullID(e.EncounterID), e.Detail, prev, h); err != nil {
+	// The detail is sealed (it may name a diagnosis code); the chain's MAC covers
+	// the plain text, so the two cannot drift apart unnoticed.
+	var sealed []byte
+	if detail != "" {
+		sealed = db.keys.SealString(detail, auditAAD(e.ID))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, user_id, actor, action, encounter_id, detail, detail_enc, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)`, e.ID, ms(e.At), nullID(e.UserID), e.Actor, e.Action, nullID(e.EncounterID), sealed, prev, h); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	// The head (count and last MAC), MACed apart, is what lets an unlock notice
@@ -67,6 +74,21 @@ func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, a actor, action string, e
 		return fmt.Errorf("audit %s: update chain head: %w", action, err)
 	}
 	return nil
+}
+
+func auditAAD(id int64) string { return fmt.Sprintf("audit/%d", id) }
+
+// openDetail is an entry's detail: sealed, or plain in entries written before
+// details were sealed.
+func (db *DB) openDetail(id int64, plain string, sealed []byte) (string, error) {
+	if sealed == nil {
+		return plain, nil
+	}
+	d, err := db.keys.OpenString(sealed, auditAAD(id))
+	if err != nil {
+		return "", domain.Errorf(domain.EConflict, "audit log tampered: entry %d's detail does not open", id)
+	}
+	return d, nil
 }
 
 func (db *DB) headMAC(n int64, last []byte) []byte {
@@ -131,7 +153,7 @@ type AuditFilter struct {
 
 // Audit returns audit entries, oldest first.
 func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	q := `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail FROM audit_log`
+	q := `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, detail_enc FROM audit_log`
 	var args []any
 	if f.EncounterID != 0 {
 		q += ` WHERE encounter_id = ?`
@@ -150,8 +172,12 @@ func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail); err != nil {
+		var sealed []byte
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &sealed); err != nil {
 			return nil, fmt.Errorf("read audit log: %w", err)
+		}
+		if e.Detail, err = db.openDetail(e.ID, e.Detail, sealed); err != nil {
+			return nil, err
 		}
 		e.At = fromMS(at)
 		out = append(out, e)
@@ -170,6 +196,18 @@ func (db *DB) AuditRecordView(ctx context.Context, encID, by int64) error {
 	})
 }
 
+// AuditRecordSearch records that a user searched and how many results they saw;
+// never the words searched, which may be patient text.
+func (db *DB) AuditRecordSearch(ctx context.Context, by int64, results int) error {
+	return db.write(ctx, "audit search", func(tx *sql.Tx) error {
+		a, err := actorTx(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		return db.auditTx(ctx, tx, a, ActionSearch, 0, fmt.Sprintf("results=%d", results))
+	})
+}
+
 // VerifyAudit recomputes the hash chain from the first entry and returns an
 // EConflict error naming the first entry that was altered, inserted, or removed
 // (ids must run 1, 2, 3… and each entry's prev_hash be its predecessor's hash).
@@ -182,7 +220,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (int, error) {
 
 // verifyChain is VerifyAudit, also returning the last entry's MAC.
 func (db *DB) verifyChain(ctx context.Context) (int, []byte, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, prev_hash, hash
+	rows, err := db.db.QueryContext(ctx, `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, detail_enc, prev_hash, hash
 		FROM audit_log ORDER BY id`)
 	if err != nil {
 		return 0, nil, fmt.Errorf("verify audit log: %w", err)
@@ -193,9 +231,12 @@ func (db *DB) verifyChain(ctx context.Context) (int, []byte, error) {
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		var p, h []byte
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &p, &h); err != nil {
+		var p, h, sealed []byte
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &sealed, &p, &h); err != nil {
 			return n, nil, fmt.Errorf("verify audit log: %w", err)
+		}
+		if e.Detail, err = db.openDetail(e.ID, e.Detail, sealed); err != nil {
+			return n, nil, err
 		}
 		e.At = fromMS(at)
 		n++

@@ -426,3 +426,46 @@ func sha256Hex(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
+
+// Audit details are sealed on disk (a code decision names a diagnosis) and read
+// back in clear through the store; a search is audited without its words.
+func TestAuditDetailsAreSealed(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthFixture(t)
+	if err := f.db.SuggestCodes(ctx, f.enc, store.System, []store.CodeSuggestion{{Code: "R00.2"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetCodeStatus(ctx, f.enc, "", "R00.2", store.CodeAccepted, f.docUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.AuditRecordSearch(ctx, f.secUser.ID, 3); err != nil {
+		t.Fatal(err)
+	}
+	var plain int
+	f.db.RawQueryRow(ctx, `SELECT count(*) FROM audit_log WHERE detail LIKE '%R00.2%' OR CAST(detail_enc AS TEXT) LIKE '%R00.2%'`).Scan(&plain)
+	if plain != 0 {
+		t.Errorf("%d audit rows hold the code in clear", plain)
+	}
+	entries, err := f.db.Audit(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sawCode, sawSearch bool
+	for _, e := range entries {
+		sawCode = sawCode || (e.Action == store.ActionCode && strings.Contains(e.Detail, "code=R00.2 status=accepted"))
+		sawSearch = sawSearch || (e.Action == store.ActionSearch && e.Detail == "results=3" && e.Actor == "Sam")
+	}
+	if !sawCode || !sawSearch {
+		t.Errorf("audit read back: code %v, search %v", sawCode, sawSearch)
+	}
+	// A sealed detail moved to another entry does not open: the chain check says so.
+	if err := f.db.RawExec(ctx, `DROP TRIGGER audit_log_no_update`); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.RawExec(ctx, `UPDATE audit_log SET detail_enc = (SELECT detail_enc FROM audit_log WHERE action = 'search') WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.VerifyAudit(ctx); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("verify after moving a sealed detail: %v", err)
+	}
+}

@@ -40,7 +40,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	if !q.To.IsZero() {
 		q.To = q.To.AddDate(0, 0, 1)
 	}
-	s, _, _, err := auth.login(ctx, c, *db)
+	s, sess, _, err := auth.login(ctx, c, *db)
 	if err != nil {
 		return err
 	}
@@ -52,6 +52,9 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	}
 	hits, err := s.Search(ctx, q)
 	if err != nil {
+		return err
+	}
+	if err := s.AuditRecordSearch(ctx, sess.User().ID, len(hits)); err != nil {
 		return err
 	}
 	if *asJSON {

@@ -51,3 +51,6 @@ ALTER TABLE encounters ADD COLUMN mac BLOB;
 ALTER TABLE users ADD COLUMN mac BLOB;
 ALTER TABLE codes ADD COLUMN mac BLOB;
 ALTER TABLE settings ADD COLUMN mac BLOB;
+
+-- Audit details are sealed (they may name a diagnosis code); older entries stay plain.
+ALTER TABLE audit_log ADD COLUMN detail_enc BLOB;
