@@ -255,7 +255,9 @@ func (db *DB) authUserByName(ctx context.Context, q querier, name string) (authU
 	var u authUser
 	var at int64
 	var kdf sql.NullString
-	err := q.QueryRowContext(ctx, `SELECT id, name, role, status, created_at, pw_kdf, pw_salt, pw_verifier, failed_logins, next_login_at
+	// The row's MAC is checked once the key is loaded (Authenticate on an unlocked
+	// database): a user row added or changed in the file is refused.
+	err := q.QueryRowContext(ctx, `SELECT `+userIDChecked+`, name, role, status, created_at, pw_kdf, pw_salt, pw_verifier, failed_logins, next_login_at
 		FROM users WHERE name = ?`, strings.TrimSpace(name)).
 		Scan(&u.ID, &u.Name, &u.Role, &u.Status, &at, &kdf, &u.salt, &u.verifier, &u.failed, &u.next)
 	if err != nil {
@@ -279,6 +281,9 @@ func (db *DB) checkPassword(ctx context.Context, name, password string) (authUse
 		return u, crypt.Password{}, domain.Errorf(domain.EForbidden, "unknown user or wrong password")
 	}
 	if err != nil {
+		if strings.Contains(err.Error(), "integrity: ") {
+			return u, crypt.Password{}, domain.Wrap(domain.EConflict, err, "user %q", name)
+		}
 		return u, crypt.Password{}, fmt.Errorf("find user: %w", err)
 	}
 	switch {
@@ -304,11 +309,21 @@ func (db *DB) checkPassword(ctx context.Context, name, password string) (authUse
 	if pwd.Matches(u.verifier) {
 		return u, pwd, nil
 	}
-	n := u.failed + 1
-	delay := loginDelay(n)
-	if _, err := db.db.ExecContext(ctx, `UPDATE users SET failed_logins = ?, next_login_at = ? WHERE id = ?`,
-		n, ms(db.now().Add(delay)), u.ID); err != nil {
-		return u, crypt.Password{}, fmt.Errorf("record failed login: %w", err)
+	// Counted in one transaction, so concurrent guesses (the app and the CLI) each count.
+	var n int
+	var delay time.Duration
+	err = db.write(ctx, "record failed login", func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ? RETURNING failed_logins`, u.ID).Scan(&n); err != nil {
+			return fmt.Errorf("record failed login: %w", err)
+		}
+		delay = loginDelay(n)
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET next_login_at = ? WHERE id = ?`, ms(db.now().Add(delay)), u.ID); err != nil {
+			return fmt.Errorf("record failed login: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return u, crypt.Password{}, err
 	}
 	db.authEvent(ctx, u.ID, u.Name, ActionLoginFailed, fmt.Sprintf("reason=wrong_password failures=%d", n))
 	if delay > 0 {

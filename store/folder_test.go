@@ -205,3 +205,15 @@ func TestPatientFieldsAreBoundToTheirRow(t *testing.T) {
 		t.Fatalf("a name moved from patient %d to %d opened: %+v", a.ID, b.ID, got)
 	}
 }
+
+// A user row slipped into the file of an open database cannot log in there.
+func TestUserAddedInTheFileCannotAuthenticate(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthFixture(t)
+	// Eve copies Sam's verifier (she knows no password, but reuses his) under her name, as an admin.
+	tamper(t, f.path, `DROP TRIGGER users_mac_v1_insert`,
+		`INSERT INTO users (name, role, created_at, pw_kdf, pw_salt, pw_verifier) SELECT 'Eve', 'admin', 0, pw_kdf, pw_salt, pw_verifier FROM users WHERE name = 'Sam'`)
+	if _, err := f.db.Authenticate(ctx, "Eve", secPW); err == nil || !strings.Contains(err.Error(), "integrity") {
+		t.Fatalf("forged user authenticates: %v", err)
+	}
+}

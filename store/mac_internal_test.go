@@ -12,7 +12,7 @@ func TestCheckedReadsCoverTheMACColumns(t *testing.T) {
 	for _, c := range []struct{ sql, want string }{
 		{encounterCols, ts[0].checkedExpr("e.", "e.id")},
 		{encounterStateChecked, ts[0].checkedExpr("e.", "e.state")},
-		{userCols, ts[1].checkedExpr("", "id")},
+		{userIDChecked, ts[1].checkedExpr("", "id")},
 	} {
 		if !strings.Contains(c.sql, c.want) {
 			t.Errorf("%q does not hold %q", c.sql, c.want)

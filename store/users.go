@@ -89,7 +89,10 @@ func (db *DB) insertUserTx(ctx context.Context, tx *sql.Tx, name string, role do
 }
 
 // The first column checks the row's authority MAC (see mac.go) as it is read.
-const userCols = `grf_checked('user', id, mac, id, name, role, status, pw_verifier), name, role, status, pw_verifier IS NOT NULL, created_at`
+const userCols = userIDChecked + `, name, role, status, pw_verifier IS NOT NULL, created_at`
+
+// userIDChecked is a user's id, the row's MAC checked.
+const userIDChecked = `grf_checked('user', id, mac, id, name, role, status, pw_verifier)`
 
 func scanUser(s scanner) (User, error) {
 	var u User
