@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -53,6 +54,66 @@ type Session struct {
 
 // User returns the session's user as of login.
 func (s *Session) User() User { return s.user }
+
+// liveSessions counts the sessions per user on one DB handle. On a database with
+// passwords, the methods that take a user id (by int64) act only for a user with a
+// live session here, so a caller cannot act as another user by passing their id.
+type liveSessions struct {
+	mu    sync.Mutex
+	users map[int64]int
+	ended map[*Session]bool
+}
+
+func (db *DB) begin(s *Session) *Session {
+	db.live.mu.Lock()
+	defer db.live.mu.Unlock()
+	if db.live.users == nil {
+		db.live.users, db.live.ended = map[int64]int{}, map[*Session]bool{}
+	}
+	db.live.users[s.user.ID]++
+	return s
+}
+
+// Logout ends a session (switching user, an idle lock): it no longer acts, and its
+// user no longer acts by id unless they have another session here.
+func (db *DB) Logout(s *Session) {
+	if s == nil || s.db != db {
+		return
+	}
+	db.live.mu.Lock()
+	defer db.live.mu.Unlock()
+	if db.live.ended[s] || db.live.users[s.user.ID] == 0 {
+		return
+	}
+	db.live.ended[s] = true
+	if db.live.users[s.user.ID]--; db.live.users[s.user.ID] == 0 {
+		delete(db.live.users, s.user.ID)
+	}
+}
+
+// live reports whether s is a session of db that has not ended.
+func (db *DB) liveSession(s *Session) bool {
+	if s == nil || s.db != db {
+		return false
+	}
+	db.live.mu.Lock()
+	defer db.live.mu.Unlock()
+	return !db.live.ended[s] && db.live.users[s.user.ID] > 0
+}
+
+// sqlLoggedIn is grf_logged_in(user id), used by actorTx: on a database with
+// passwords, an error unless the user has a live session on this handle.
+func (db *DB) sqlLoggedIn(id int64) (int64, error) {
+	if db.mode != modeSlots {
+		return 1, nil
+	}
+	db.live.mu.Lock()
+	defer db.live.mu.Unlock()
+	if db.live.users[id] == 0 {
+		return 0, fmt.Errorf("user %d is not logged in: act through their own session", id)
+	}
+	return 1, nil
+}
 
 // Locked is a database opened without its key: nothing but the users' names and
 // the key slots can be read until Setup, Login or Recover.
@@ -173,7 +234,7 @@ func (l *Locked) Setup(ctx context.Context, name, password string) (*DB, *Sessio
 	if err := db.finishSlots(ctx, l.opt, kind, s.user.ID, pwd, s.RecoveryKey); err != nil {
 		return nil, nil, err
 	}
-	return db, s, nil
+	return db, db.begin(s), nil
 }
 
 func orNone(s string) string {
@@ -222,7 +283,7 @@ func (l *Locked) loginSlots(ctx context.Context, name, password string) (*DB, *S
 		db.keys, db.master = nil, nil
 		return nil, nil, err
 	}
-	return db, s, nil
+	return db, db.begin(s), nil
 }
 
 // Authenticate checks a user's password on an unlocked database (switching user,
@@ -238,7 +299,7 @@ func (db *DB) Authenticate(ctx context.Context, name, password string) (*Session
 	if err := db.loginDone(ctx, u, password, pwd, ActionLogin); err != nil {
 		return nil, err
 	}
-	return &Session{db: db, user: u.User}, nil
+	return db.begin(&Session{db: db, user: u.User}), nil
 }
 
 // authUser is a user row with what login needs.
@@ -281,10 +342,7 @@ func (db *DB) checkPassword(ctx context.Context, name, password string) (authUse
 		return u, crypt.Password{}, domain.Errorf(domain.EForbidden, "unknown user or wrong password")
 	}
 	if err != nil {
-		if strings.Contains(err.Error(), "integrity: ") {
-			return u, crypt.Password{}, domain.Wrap(domain.EConflict, err, "user %q", name)
-		}
-		return u, crypt.Password{}, fmt.Errorf("find user: %w", err)
+		return u, crypt.Password{}, funcErr(err, "find user %q", name)
 	}
 	switch {
 	case u.Status == UserDisabled:

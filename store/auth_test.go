@@ -469,3 +469,32 @@ func TestAuditDetailsAreSealed(t *testing.T) {
 		t.Fatalf("verify after moving a sealed detail: %v", err)
 	}
 }
+
+// On a database with passwords, a method that takes a user id acts only for a user
+// logged in on this handle: passing another user's id (as a UI bridge could) is
+// refused, and so is acting after logging out.
+func TestActingByAnotherUsersIDIsRefused(t *testing.T) {
+	ctx := context.Background()
+	f := newAuthFixture(t)
+	two, err := f.db.AddUser(ctx, f.admin, "Dr Two", domain.UserPhysician, "second doctor pw")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: f.enc, By: two.ID, Body: note("Forged.")})
+	wantCode(t, err, domain.EForbidden)
+	f.db.Logout(f.doc)
+	wantCode(t, f.db.MarkReady(ctx, f.enc, f.docUser.ID), domain.EForbidden)
+	if _, err := f.db.Sign(ctx, f.doc, f.enc, 0, docPW); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("sign with an ended session: %v", err)
+	}
+	// The secretary, still logged in, acts; Greffier itself (System) too.
+	if err := f.db.MarkReady(ctx, f.enc, f.secUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SuggestCodes(ctx, f.enc, store.System, []store.CodeSuggestion{{Code: "J02.9"}}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.db.GetLatestDraft(ctx, f.enc); v.Version != 1 {
+		t.Errorf("a refused edit saved a version: latest %d", v.Version)
+	}
+}

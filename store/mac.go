@@ -190,6 +190,19 @@ func (db *DB) sqlChecked(kind string, ret, mac any, vals ...any) (any, error) {
 	return ret, nil
 }
 
+// funcErr turns the errors Greffier's SQL functions raise, which reach Go as
+// SQLite errors, into what they mean: tampering (EConflict) or acting for a user
+// who is not logged in (EForbidden). Other errors are returned as they are.
+func funcErr(err error, format string, args ...any) error {
+	switch msg := err.Error(); {
+	case strings.Contains(msg, "integrity: "):
+		return domain.Wrap(domain.EConflict, err, format, args...)
+	case strings.Contains(msg, "is not logged in"):
+		return domain.Wrap(domain.EForbidden, err, format, args...)
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}
+
 // connector opens SQLite connections with Greffier's SQL functions registered.
 type connector struct {
 	dsn string
@@ -206,6 +219,10 @@ func (db *DB) newConnector(dsn string) driver.Connector {
 		}
 		if err := conn.RegisterFunc("grf_checked", db.sqlChecked, true); err != nil {
 			return fmt.Errorf("register grf_checked: %w", err)
+		}
+		// Not pure: its answer changes as users log in and out.
+		if err := conn.RegisterFunc("grf_logged_in", db.sqlLoggedIn, false); err != nil {
+			return fmt.Errorf("register grf_logged_in: %w", err)
 		}
 		return nil
 	}}}

@@ -229,7 +229,7 @@ func (l *Locked) migrate(ctx context.Context, kind, name, password string) (*DB,
 	if err := db.loginDone(ctx, u, password, pwd, ActionLogin); err != nil {
 		return nil, nil, err
 	}
-	return db, s, nil
+	return db, db.begin(s), nil
 }
 
 // Recover unlocks the database with the recovery key and sets a new password for
@@ -277,5 +277,5 @@ func (l *Locked) Recover(ctx context.Context, recoveryKey, name, newPassword str
 		db.keys, db.master = nil, nil
 		return nil, nil, err
 	}
-	return db, &Session{db: db, user: u.User}, nil
+	return db, db.begin(&Session{db: db, user: u.User}), nil
 }

@@ -28,6 +28,7 @@ type DB struct {
 	// had passwords) or "slots" (unlocked with a user's password or the recovery key).
 	mode string
 	kdf  crypt.KDF
+	live liveSessions
 
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time

@@ -135,14 +135,14 @@ func (db *DB) UserByName(ctx context.Context, name string) (User, error) {
 // sessionActorTx is the acting user of a session, as the database has them now: a
 // session of another database, a disabled user or an unknown one is refused.
 func (db *DB) sessionActorTx(ctx context.Context, tx *sql.Tx, s *Session) (actor, error) {
-	if s == nil || s.db != db {
+	if !db.liveSession(s) {
 		return actor{}, domain.Errorf(domain.EForbidden, "no user is logged in")
 	}
 	a := actor{ID: s.user.ID}
 	var st UserStatus
 	err := tx.QueryRowContext(ctx, `SELECT grf_checked('user', name, mac, id, name, role, status, pw_verifier), role, status FROM users WHERE id = ?`, a.ID).Scan(&a.Name, &a.Role, &st)
 	if err != nil {
-		return a, fmt.Errorf("load user %d: %w", a.ID, err)
+		return a, funcErr(err, "load user %d", a.ID)
 	}
 	if st != UserActive {
 		return a, domain.Errorf(domain.EForbidden, "user %s is disabled", a.Name)
