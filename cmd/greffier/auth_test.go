@@ -7,6 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"greffier/domain"
 	"greffier/store"
@@ -191,5 +194,77 @@ func TestCLIBootstrapMigratesAKeyFile(t *testing.T) {
 	}
 	if code, out, errs := runCLI(t, "encounters", "show", strconv.FormatInt(e.ID, 10), "--as", "Root", "--auth-file", root, "--db", dbp); code != 0 || !strings.Contains(out, "recording") {
 		t.Fatalf("show after migration: %d %q %q", code, out, errs)
+	}
+}
+
+// openPTY returns a real pseudo-terminal pair: the CLI reads the password from the
+// terminal side as from a person typing, echo off.
+func openPTY(t *testing.T) (master, tty *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here (%v): the prompt cannot be exercised", err)
+	}
+	fd := int(m.Fd())
+	if err := unix.IoctlSetPointerInt(fd, unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	// TIOCGPTPEER opens this master's own terminal, whatever /dev/pts is mounted here.
+	peer, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TIOCGPTPEER, uintptr(unix.O_RDWR|unix.O_NOCTTY))
+	if errno != 0 {
+		t.Skipf("TIOCGPTPEER: %v: the prompt cannot be exercised", errno)
+	}
+	s := os.NewFile(peer, "pty")
+	t.Cleanup(func() { s.Close(); m.Close() })
+	return m, s
+}
+
+// Without --auth-file the password is typed at the terminal, not echoed.
+func TestCLIPromptsForThePasswordAtATerminal(t *testing.T) {
+	dbp := filepath.Join(t.TempDir(), "greffier.db")
+	root := secretFile(t, "root password 1")
+	if code, _, errs := runCLI(t, "users", "add", "Root", "--role", "admin", "--password-file", root, "--db", dbp); code != 0 {
+		t.Fatalf("bootstrap: %d %s", code, errs)
+	}
+	for _, c := range []struct {
+		typed string
+		code  int
+	}{{"root password 1", 0}, {"not it at all", 2}} {
+		master, tty := openPTY(t)
+		var out, errb strings.Builder
+		done := make(chan int, 1)
+		go func() {
+			done <- run(context.Background(), &cli{stdin: tty, stdout: &out, stderr: &errb}, []string{"users", "list", "--as", "Root", "--db", dbp})
+		}()
+		// Type once the prompt has turned echo off, as a person would after seeing it.
+		for i := 0; ; i++ {
+			tio, err := unix.IoctlGetTermios(int(tty.Fd()), unix.TCGETS)
+			if err == nil && tio.Lflag&unix.ECHO == 0 {
+				break
+			}
+			if i == 3000 {
+				t.Fatalf("the prompt never turned echo off (%v)", err)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		master.Write([]byte(c.typed + "\n"))
+		var code int
+		select {
+		case code = <-done:
+		case <-time.After(30 * time.Second):
+			tty.Close() // ends the read the prompt is blocked in
+			t.Fatalf("the prompt did not read the typed password: stderr %q", errb.String())
+		}
+		if code != c.code || !strings.Contains(errb.String(), "password for Root: ") {
+			t.Errorf("typed %q: exit %d, stderr %q; want %d after a prompt", c.typed, code, errb.String(), c.code)
+		}
+		// Whatever the terminal shows, read without blocking.
+		mfd := int(master.Fd()) // Fd makes the file blocking: take it once, then unblock
+		unix.SetNonblock(mfd, true)
+		echo := make([]byte, 4096)
+		n, _ := unix.Read(mfd, echo)
+		if n > 0 && strings.Contains(string(echo[:n]), c.typed) {
+			t.Errorf("the password was echoed to the terminal: %q", echo[:n])
+		}
 	}
 }
