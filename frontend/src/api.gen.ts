@@ -33,6 +33,8 @@ export interface CodeHit {
 export interface CodeRef {
   code: string;
   title: string;
+  confidence?: number;
+  reason?: string;
 }
 
 /** greffier/store.CodeStatus */
@@ -317,11 +319,16 @@ export interface User {
   id: number;
   name: string;
   role: UserRole;
+  status: UserStatus;
+  has_password: boolean;
   created_at: string;
 }
 
 /** greffier/domain.UserRole */
 export type UserRole = 'physician' | 'secretary' | 'admin';
+
+/** greffier/store.UserStatus */
+export type UserStatus = 'active' | 'disabled';
 
 /** greffier/app.VersionInfo */
 export interface VersionInfo {
