@@ -86,13 +86,33 @@ func OpenCodeIndexAt(ctx context.Context, path string) (*icd10.Index, error) {
 }
 
 // OpenStore opens the encounter database at path, or, for "", the data folder's
-// (the folder created private, 0700: it holds patient data).
+// (the folder created private, 0700: it holds patient data), with its key file: a
+// database whose key is protected by users' passwords opens with OpenLockedStore.
 func OpenStore(ctx context.Context, dirs appdirs.Dirs, path string) (*store.DB, error) {
-	if path == "" {
-		if err := os.MkdirAll(dirs.Data, 0o700); err != nil {
-			return nil, domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", dirs.Data)
-		}
-		path = dirs.Database()
+	path, err := storePath(dirs, path)
+	if err != nil {
+		return nil, err
 	}
 	return store.Open(ctx, path)
+}
+
+// OpenLockedStore opens the encounter database as OpenStore does, without its key:
+// a user's Login (or the first admin's Setup) unlocks it.
+func OpenLockedStore(ctx context.Context, dirs appdirs.Dirs, path string) (*store.Locked, error) {
+	path, err := storePath(dirs, path)
+	if err != nil {
+		return nil, err
+	}
+	return store.OpenLocked(ctx, path, store.Options{})
+}
+
+// storePath is path, or the data folder's database (the folder created 0700).
+func storePath(dirs appdirs.Dirs, path string) (string, error) {
+	if path != "" {
+		return path, nil
+	}
+	if err := os.MkdirAll(dirs.Data, 0o700); err != nil {
+		return "", domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", dirs.Data)
+	}
+	return dirs.Database(), nil
 }

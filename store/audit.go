@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"database/sql"
 	"encoding/binary"
 	"errors"
@@ -39,6 +40,7 @@ const (
 	ActionRetain   = "retention_delete"
 	ActionBackup   = "backup"
 	ActionSettings = "setting"
+	ActionSearch   = "search"
 )
 
 // auditTx appends an entry to the chain inside tx. Write transactions are IMMEDIATE,
@@ -55,9 +57,63 @@ func (db *DB) auditTx(ctx context.Context, tx *sql.Tx, a actor, action string, e
 	}
 	e := AuditEntry{ID: lastID + 1, At: db.now(), UserID: a.ID, Actor: a.Name, Action: action, EncounterID: encID, Detail: detail}
 	h := db.entryHash(prev, e)
-	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, user_id, actor, action, encounter_id, detail, prev_hash, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, ms(e.At), nullID(e.UserID), e.Actor, e.Action, nullID(e.EncounterID), e.Detail, prev, h); err != nil {
+	// The detail is sealed (it may name a diagnosis code); the chain's MAC covers
+	// the plain text, so the two cannot drift apart unnoticed.
+	var sealed []byte
+	if detail != "" {
+		sealed = db.keys.SealString(detail, auditAAD(e.ID))
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO audit_log (id, at, user_id, actor, action, encounter_id, detail, detail_enc, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, '', ?, ?, ?)`, e.ID, ms(e.At), nullID(e.UserID), e.Actor, e.Action, nullID(e.EncounterID), sealed, prev, h); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
+	}
+	// The head (count and last MAC), MACed apart, is what lets an unlock notice
+	// entries cut from the end of the chain.
+	if _, err := tx.ExecContext(ctx, `UPDATE crypto_meta SET audit_count = ?, audit_last = ?, audit_mac = ? WHERE id = 1`,
+		e.ID, h, db.headMAC(e.ID, h)); err != nil {
+		return fmt.Errorf("audit %s: update chain head: %w", action, err)
+	}
+	return nil
+}
+
+func auditAAD(id int64) string { return fmt.Sprintf("audit/%d", id) }
+
+// openDetail is an entry's detail: sealed, or plain in entries written before
+// details were sealed.
+func (db *DB) openDetail(id int64, plain string, sealed []byte) (string, error) {
+	if sealed == nil {
+		return plain, nil
+	}
+	d, err := db.keys.OpenString(sealed, auditAAD(id))
+	if err != nil {
+		return "", domain.Errorf(domain.EConflict, "audit log tampered: entry %d's detail does not open", id)
+	}
+	return d, nil
+}
+
+func (db *DB) headMAC(n int64, last []byte) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(n))
+	return db.keys.AuditMAC([]byte("audit head\x00"), b[:], last)
+}
+
+// verifyAuditHead verifies the whole chain and that it ends where the head says.
+// A database protected by key slots always has a head (setup writes entries).
+func (db *DB) verifyAuditHead(ctx context.Context) error {
+	n, last, err := db.verifyChain(ctx)
+	if err != nil {
+		return err
+	}
+	var count int64
+	var hl, hm []byte
+	if err := db.db.QueryRowContext(ctx, `SELECT audit_count, audit_last, audit_mac FROM crypto_meta WHERE id = 1`).Scan(&count, &hl, &hm); err != nil {
+		return fmt.Errorf("read audit head: %w", err)
+	}
+	if !hmac.Equal(hm, db.headMAC(count, hl)) {
+		return domain.Errorf(domain.EConflict, "audit log tampered: its recorded head was altered")
+	}
+	if int64(n) != count || !bytes.Equal(last, hl) {
+		return domain.Errorf(domain.EConflict, "audit log tampered: %d entries recorded, %d found (entries cut from the end or replaced)", count, n)
 	}
 	return nil
 }
@@ -97,7 +153,7 @@ type AuditFilter struct {
 
 // Audit returns audit entries, oldest first.
 func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	q := `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail FROM audit_log`
+	q := `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, detail_enc FROM audit_log`
 	var args []any
 	if f.EncounterID != 0 {
 		q += ` WHERE encounter_id = ?`
@@ -116,8 +172,12 @@ func (db *DB) Audit(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail); err != nil {
+		var sealed []byte
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &sealed); err != nil {
 			return nil, fmt.Errorf("read audit log: %w", err)
+		}
+		if e.Detail, err = db.openDetail(e.ID, e.Detail, sealed); err != nil {
+			return nil, err
 		}
 		e.At = fromMS(at)
 		out = append(out, e)
@@ -136,16 +196,34 @@ func (db *DB) AuditRecordView(ctx context.Context, encID, by int64) error {
 	})
 }
 
+// AuditRecordSearch records that a user searched and how many results they saw;
+// never the words searched, which may be patient text.
+func (db *DB) AuditRecordSearch(ctx context.Context, by int64, results int) error {
+	return db.write(ctx, "audit search", func(tx *sql.Tx) error {
+		a, err := actorTx(ctx, tx, by)
+		if err != nil {
+			return err
+		}
+		return db.auditTx(ctx, tx, a, ActionSearch, 0, fmt.Sprintf("results=%d", results))
+	})
+}
+
 // VerifyAudit recomputes the hash chain from the first entry and returns an
 // EConflict error naming the first entry that was altered, inserted, or removed
 // (ids must run 1, 2, 3… and each entry's prev_hash be its predecessor's hash).
-// It cannot notice entries cut from the end of the log; compare with a backup or an
-// exported count for that.
+// Entries cut from the end are noticed by the head check at unlock (see
+// verifyAuditHead), not here.
 func (db *DB) VerifyAudit(ctx context.Context) (int, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, prev_hash, hash
+	n, _, err := db.verifyChain(ctx)
+	return n, err
+}
+
+// verifyChain is VerifyAudit, also returning the last entry's MAC.
+func (db *DB) verifyChain(ctx context.Context) (int, []byte, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, at, coalesce(user_id, 0), actor, action, coalesce(encounter_id, 0), detail, detail_enc, prev_hash, hash
 		FROM audit_log ORDER BY id`)
 	if err != nil {
-		return 0, fmt.Errorf("verify audit log: %w", err)
+		return 0, nil, fmt.Errorf("verify audit log: %w", err)
 	}
 	defer rows.Close()
 	prev := []byte{}
@@ -153,24 +231,27 @@ func (db *DB) VerifyAudit(ctx context.Context) (int, error) {
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		var p, h []byte
-		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &p, &h); err != nil {
-			return n, fmt.Errorf("verify audit log: %w", err)
+		var p, h, sealed []byte
+		if err := rows.Scan(&e.ID, &at, &e.UserID, &e.Actor, &e.Action, &e.EncounterID, &e.Detail, &sealed, &p, &h); err != nil {
+			return n, nil, fmt.Errorf("verify audit log: %w", err)
+		}
+		if e.Detail, err = db.openDetail(e.ID, e.Detail, sealed); err != nil {
+			return n, nil, err
 		}
 		e.At = fromMS(at)
 		n++
 		switch {
 		case e.ID != int64(n):
-			return n, domain.Errorf(domain.EConflict, "audit log tampered: entry %d found where entry %d belongs (entries removed or inserted)", e.ID, n)
+			return n, nil, domain.Errorf(domain.EConflict, "audit log tampered: entry %d found where entry %d belongs (entries removed or inserted)", e.ID, n)
 		case !bytes.Equal(p, prev):
-			return n, domain.Errorf(domain.EConflict, "audit log tampered: entry %d does not follow entry %d", e.ID, e.ID-1)
+			return n, nil, domain.Errorf(domain.EConflict, "audit log tampered: entry %d does not follow entry %d", e.ID, e.ID-1)
 		case !bytes.Equal(h, db.entryHash(prev, e)):
-			return n, domain.Errorf(domain.EConflict, "audit log tampered: entry %d was altered", e.ID)
+			return n, nil, domain.Errorf(domain.EConflict, "audit log tampered: entry %d was altered", e.ID)
 		}
 		prev = h
 	}
 	if err := rows.Err(); err != nil {
-		return n, fmt.Errorf("verify audit log: %w", err)
+		return n, nil, fmt.Errorf("verify audit log: %w", err)
 	}
-	return n, nil
+	return n, prev, nil
 }

@@ -47,8 +47,8 @@ type NewEncounter struct {
 	NewPatient *Patient
 	StartedAt  time.Time // defaults to now
 	Language   domain.Language
-	Template  string
-	Consent   *Consent
+	Template   string
+	Consent    *Consent
 }
 
 // CreateEncounter starts an encounter in state recording.
@@ -135,7 +135,8 @@ func (db *DB) consentTx(ctx context.Context, tx *sql.Tx, encID int64, c Consent)
 	return db.auditTx(ctx, tx, a, ActionConsent, encID, "kind="+c.Kind)
 }
 
-const encounterCols = `e.id, e.state, coalesce(e.patient_id, 0), e.started_at, e.created_at, e.updated_at, e.language, e.template,
+// The first column checks the row's authority MAC (see mac.go) as it is read.
+const encounterCols = `grf_checked('encounter', e.id, e.mac, e.id, e.state, e.patient_id, e.approved_version, e.approved_by, e.approved_at, e.exported_at), e.state, coalesce(e.patient_id, 0), e.started_at, e.created_at, e.updated_at, e.language, e.template,
 	e.consent_kind, coalesce(e.consent_by, 0), e.consent_at, coalesce(e.approved_version, 0), coalesce(e.approved_by, 0),
 	e.approved_at, e.exported_at,
 	coalesce((SELECT max(version) FROM draft_versions d WHERE d.encounter_id = e.id), 0)`
@@ -230,10 +231,13 @@ func (db *DB) ListEncounters(ctx context.Context, f ListFilter) ([]Encounter, er
 	return out, rows.Err()
 }
 
+// encounterStateChecked is the state, its row's MAC checked.
+const encounterStateChecked = `grf_checked('encounter', e.state, e.mac, e.id, e.state, e.patient_id, e.approved_version, e.approved_by, e.approved_at, e.exported_at)`
+
 // lockEncounterTx reads an encounter's state inside a write transaction.
 func lockEncounterTx(ctx context.Context, tx *sql.Tx, id int64) (domain.EncounterState, error) {
 	var st domain.EncounterState
-	err := tx.QueryRowContext(ctx, `SELECT state FROM encounters WHERE id = ?`, id).Scan(&st)
+	err := tx.QueryRowContext(ctx, `SELECT `+encounterStateChecked+` FROM encounters e WHERE e.id = ?`, id).Scan(&st)
 	if errors.Is(err, sql.ErrNoRows) {
 		return st, domain.Errorf(domain.ENotFound, "no encounter %d", id)
 	}

@@ -36,6 +36,9 @@ func (db *DB) loadKeys(ctx context.Context, opt Options) (*crypt.Keys, error) {
 	if opt.Passphrase != "" {
 		want = "passphrase"
 	}
+	if kind == modeSlots {
+		return nil, domain.Errorf(domain.EForbidden, "database %s is protected by user passwords: log in as a user to open it", db.path)
+	}
 	if !fresh && kind != want {
 		return nil, domain.Errorf(domain.EInvalid, "database %s is encrypted with a %s, not a %s", db.path, kind, want)
 	}
@@ -83,5 +86,6 @@ func (db *DB) loadKeys(ctx context.Context, opt Options) (*crypt.Keys, error) {
 		}
 		return nil, domain.Errorf(domain.EUnavailable, "the key file does not match database %s: put back the key file that was created with it", db.path)
 	}
+	db.master, db.mode = master, want
 	return keys, nil
 }

@@ -22,7 +22,13 @@ type Patient struct {
 	BirthDate string `json:"birth_date,omitempty"` // YYYY-MM-DD
 }
 
-func patientAAD(field string) string { return "patient/" + field }
+// patientAAD binds a sealed field to its patient's row, so values cannot be moved
+// between patients unnoticed.
+func patientAAD(id int64, field string) string { return fmt.Sprintf("patient/%d/%s", id, field) }
+
+// legacyPatientAAD is the binding before patient ids were part of it; such values
+// are resealed when the database moves to key slots (resealPatientsTx).
+func legacyPatientAAD(field string) string { return "patient/" + field }
 
 // CreatePatient adds a patient. LocalID and MRN, when given, must be unique.
 func (db *DB) CreatePatient(ctx context.Context, p Patient) (Patient, error) {
@@ -47,19 +53,25 @@ func checkPatient(p Patient) error {
 }
 
 func (db *DB) insertPatientTx(ctx context.Context, tx *sql.Tx, p Patient) (int64, error) {
+	// The id is part of the fields' AAD, so it is chosen first (the write transaction
+	// is exclusive: no other insert can take it).
+	var id int64
+	if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) + 1 FROM patients`).Scan(&id); err != nil {
+		return 0, fmt.Errorf("add patient: %w", err)
+	}
 	var mrnMAC, mrnEnc, nameEnc, birthEnc []byte
 	if p.MRN != "" {
 		mrnMAC = db.keys.LookupMAC(p.MRN)
-		mrnEnc = db.keys.SealString(p.MRN, patientAAD("mrn"))
+		mrnEnc = db.keys.SealString(p.MRN, patientAAD(id, "mrn"))
 	}
 	if p.Name != "" {
-		nameEnc = db.keys.SealString(p.Name, patientAAD("name"))
+		nameEnc = db.keys.SealString(p.Name, patientAAD(id, "name"))
 	}
 	if p.BirthDate != "" {
-		birthEnc = db.keys.SealString(p.BirthDate, patientAAD("birth_date"))
+		birthEnc = db.keys.SealString(p.BirthDate, patientAAD(id, "birth_date"))
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO patients (local_id, mrn_mac, mrn_enc, name_enc, birth_date_enc, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, sql.NullString{String: p.LocalID, Valid: p.LocalID != ""}, mrnMAC, mrnEnc, nameEnc, birthEnc, ms(db.now()))
+	res, err := tx.ExecContext(ctx, `INSERT INTO patients (id, local_id, mrn_mac, mrn_enc, name_enc, birth_date_enc, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, id, sql.NullString{String: p.LocalID, Valid: p.LocalID != ""}, mrnMAC, mrnEnc, nameEnc, birthEnc, ms(db.now()))
 	if err != nil {
 		if strings.Contains(err.Error(), "UNIQUE") {
 			return 0, domain.Errorf(domain.EConflict, "a patient with this local id or MRN already exists")
@@ -91,7 +103,7 @@ func (db *DB) GetPatient(ctx context.Context, id int64) (Patient, error) {
 		if f.src == nil {
 			continue
 		}
-		if *f.dst, err = db.keys.OpenString(f.src, patientAAD(f.field)); err != nil {
+		if *f.dst, err = db.openPatientField(f.src, id, f.field); err != nil {
 			return p, fmt.Errorf("patient %d %s: %w", id, f.field, err)
 		}
 	}

@@ -35,40 +35,23 @@ func (db *DB) MarkReady(ctx context.Context, encID, by int64) error {
 	})
 }
 
-// Approve signs version of an encounter's note (0: the latest). Only a physician
-// approves (EForbidden otherwise); the note must be drafted or in review, and the
-// version signed must be the latest (EConflict if someone saved a newer one, so a
-// physician never signs text they have not seen).
+// Approve signs version of an encounter's note (0: the latest) without a password:
+// only on a database still opened with a key file (Open). Once users have
+// passwords, approving is Sign, with the signer's password at that moment; Approve
+// is then refused and the attempt audited. See approveTx for the rules.
 func (db *DB) Approve(ctx context.Context, encID, by int64, version int) error {
+	if db.mode == modeSlots {
+		db.refusal(ctx, by, "", ActionSignRefused, encID, "reason=no_password")
+		return domain.Errorf(domain.EForbidden, "approving a note needs the signer's password at the moment of signing")
+	}
 	return db.write(ctx, "approve", func(tx *sql.Tx) error {
 		a, err := actorTx(ctx, tx, by)
 		if err != nil {
 			return err
 		}
-		if err := a.require("approving a note", domain.UserPhysician); err != nil {
-			return err
-		}
-		st, err := lockEncounterTx(ctx, tx, encID)
+		latest, _, err := db.approveTx(ctx, tx, a, encID, version)
 		if err != nil {
 			return err
-		}
-		if st != domain.StateDrafted && st != domain.StateInReview {
-			return domain.Errorf(domain.EConflict, "encounter %d is %s: only a drafted or in-review note can be approved", encID, st)
-		}
-		var latest int
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM draft_versions WHERE encounter_id = ?`, encID).Scan(&latest); err != nil {
-			return fmt.Errorf("approve: %w", err)
-		}
-		if latest == 0 {
-			return domain.Errorf(domain.EConflict, "encounter %d has no note to approve", encID)
-		}
-		if version != 0 && version != latest {
-			return domain.Errorf(domain.EConflict, "encounter %d: version %d is not the latest (%d); review the latest before signing", encID, version, latest)
-		}
-		now := db.now()
-		if _, err := tx.ExecContext(ctx, `UPDATE encounters SET state = ?, approved_version = ?, approved_by = ?, approved_at = ?, updated_at = ? WHERE id = ?`,
-			domain.StateApproved, latest, a.ID, ms(now), ms(now), encID); err != nil {
-			return fmt.Errorf("approve: %w", err)
 		}
 		return db.auditTx(ctx, tx, a, ActionApprove, encID, fmt.Sprintf("version=%d", latest))
 	})

@@ -22,6 +22,13 @@ type DB struct {
 	db   *sql.DB
 	path string
 	keys *crypt.Keys
+	// master is kept to wrap new key slots (a user added, a password changed).
+	master []byte
+	// mode is how the key was found: "keyfile" or "passphrase" (Open, before users
+	// had passwords) or "slots" (unlocked with a user's password or the recovery key).
+	mode string
+	kdf  crypt.KDF
+	live liveSessions
 
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time
@@ -35,6 +42,11 @@ type Options struct {
 	// Passphrase, if set, derives the key with argon2id instead of using a key file.
 	// The salt lives in the database; a wrong passphrase is refused at open.
 	Passphrase string
+	// KDF is the argon2id cost for new password hashes and key slots (zero:
+	// crypt.DefaultKDF). Tests use crypt.TestKDF to stay fast.
+	KDF crypt.KDF
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
 	// CheckEvery is how often Open runs quick_check when the last session closed
 	// cleanly (0: DefaultCheckEvery; negative: at every open). After an unclean end
 	// (a WAL file left behind) Open always checks.
@@ -70,6 +82,21 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // human-paced (a save every few seconds at most), so the fsync per commit costs nothing
 // users notice; bulk loads batch in one transaction.
 func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
+	db, err := openFile(ctx, path, opt)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := db.loadKeys(ctx, opt)
+	if err != nil {
+		db.db.Close()
+		return nil, err
+	}
+	db.keys = keys
+	return db, nil
+}
+
+// openFile opens, checks and migrates the database without loading any key.
+func openFile(ctx context.Context, path string, opt Options) (*DB, error) {
 	if path == "" {
 		return nil, domain.Errorf(domain.EInvalid, "no database path given")
 	}
@@ -92,13 +119,16 @@ func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 	// means a crash (or another process using the database right now).
 	st, werr := os.Stat(path + "-wal")
 	unclean := werr == nil && st.Size() > 0
-	sdb, err := sql.Open("sqlite3", dsn)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+	db := &DB{path: path, Now: time.Now, kdf: opt.KDF}
+	db.db = sql.OpenDB(db.newConnector(dsn))
+	if opt.Now != nil {
+		db.Now = opt.Now
 	}
-	db := &DB{db: sdb, path: path, Now: time.Now}
+	if db.kdf == (crypt.KDF{}) {
+		db.kdf = crypt.DefaultKDF()
+	}
 	if err := db.init(ctx, opt, unclean); err != nil {
-		sdb.Close()
+		db.db.Close()
 		return nil, err
 	}
 	return db, nil
@@ -122,11 +152,9 @@ func (db *DB) init(ctx context.Context, opt Options, unclean bool) error {
 	if err := db.migrate(ctx); err != nil {
 		return fmt.Errorf("migrate database %s: %w", db.path, err)
 	}
-	keys, err := db.loadKeys(ctx, opt)
-	if err != nil {
+	if err := db.ensureMACTriggers(ctx); err != nil {
 		return err
 	}
-	db.keys = keys
 	if checked {
 		if _, err := db.db.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,

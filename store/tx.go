@@ -60,12 +60,20 @@ func actorTx(ctx context.Context, tx *sql.Tx, id int64) (actor, error) {
 		return actor{Name: "greffier"}, nil
 	}
 	a := actor{ID: id}
-	err := tx.QueryRowContext(ctx, `SELECT name, role FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role)
+	var st string
+	var in int64
+	// grf_logged_in: on a database with passwords, only a user logged in on this
+	// handle acts by id (see liveSessions).
+	err := tx.QueryRowContext(ctx, `SELECT grf_checked('user', name, mac, id, name, role, status, pw_verifier), role, status, grf_logged_in(id)
+		FROM users WHERE id = ?`, id).Scan(&a.Name, &a.Role, &st, &in)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, domain.Errorf(domain.ENotFound, "no user with id %d", id)
 	}
 	if err != nil {
-		return a, fmt.Errorf("load user %d: %w", id, err)
+		return a, funcErr(err, "load user %d", id)
+	}
+	if st != string(UserActive) {
+		return a, domain.Errorf(domain.EForbidden, "user %s is disabled", a.Name)
 	}
 	return a, nil
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-
-	"greffier/store"
 )
 
 func backupCommand() command {
@@ -12,8 +10,9 @@ func backupCommand() command {
 }
 
 func runBackup(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "backup", "backup FILE [--db PATH]")
+	fs := newFlags(c, "backup", "backup FILE --as USER [--auth-file F] [--db PATH]")
 	dbFlag(c, fs)
+	auth := addAuthFlags(fs, "the user making the backup")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -21,7 +20,7 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 	if len(pos) != 1 {
 		return usagef("backup takes one FILE")
 	}
-	s, err := c.openStore(ctx)
+	s, _, _, err := auth.login(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -30,6 +29,6 @@ func runBackup(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "backed up %s to %s\n", s.Path(), pos[0])
-	fmt.Fprintf(c.stderr, "note: the backup is encrypted with the key file %s; keep a copy of that file somewhere safe, apart from the backup\n", store.KeyFile(s.Path()))
+	fmt.Fprintln(c.stderr, "note: the backup is encrypted; it opens with the users' passwords as they are now, or with the recovery key")
 	return nil
 }

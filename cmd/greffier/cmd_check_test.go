@@ -58,13 +58,16 @@ func TestCheckFlagsChangedDose(t *testing.T) {
 
 func TestCheckBadInput(t *testing.T) {
 	tr, nt := writeCheckFiles(t, `{"schema_version":"1"`)
-	for _, args := range [][]string{
-		{"check", "--transcript", tr, "--note", nt},                                  // truncated JSON
-		{"check", "--transcript", tr},                                                // no note
-		{"check", "--transcript", filepath.Join(t.TempDir(), "x.txt"), "--note", nt}, // no transcript
+	for _, c := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"check", "--transcript", tr, "--note", nt}, exitUsage},                                     // truncated JSON
+		{[]string{"check", "--transcript", tr}, exitUsage},                                                   // no note
+		{[]string{"check", "--transcript", filepath.Join(t.TempDir(), "x.txt"), "--note", nt}, exitNotFound}, // no transcript
 	} {
-		if code, _, stderr := runCLI(t, args...); code != 2 {
-			t.Errorf("%q: exit %d, want 2 (%s)", args, code, stderr)
+		if code, _, stderr := runCLI(t, c.args...); code != c.want {
+			t.Errorf("%q: exit %d, want %d (%s)", c.args, code, c.want, stderr)
 		}
 	}
 }

@@ -13,12 +13,12 @@ import (
 func encountersCommand() command {
 	return command{name: "encounters", summary: "list, show, diff encounters; mark a note ready for signature", subs: []command{
 		encountersSub("list", "list encounters: encounters list [--state S] [--patient P] [--json]", 0, listEncounters),
-		encountersSub("show", "show one: encounters show ID [--as USER] [--json]", 1, func(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
-			return showEncounter(ctx, c, s, ids[0], f.as, f.json)
+		encountersSub("show", "show one: encounters show ID [--json]", 1, func(ctx context.Context, c *cli, s *store.DB, sess *store.Session, f encFlags, ids []int64) error {
+			return showEncounter(ctx, c, s, ids[0], sess.User().ID, f.json)
 		}),
 		encountersSub("diff", "compare two versions: encounters diff ID FROM TO [--json]", 3, diffEncounter),
-		encountersSub("ready", "mark the note ready for signature: encounters ready ID --as USER", 1, readyEncounter),
-		encountersSub("audit", "the encounter's audit trail, chain verified: encounters audit ID [--json]", 1, func(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
+		encountersSub("ready", "mark the note ready for signature: encounters ready ID", 1, readyEncounter),
+		encountersSub("audit", "the encounter's audit trail, chain verified: encounters audit ID [--json]", 1, func(ctx context.Context, c *cli, s *store.DB, _ *store.Session, f encFlags, ids []int64) error {
 			return showAudit(ctx, c, s, ids[0], f.json)
 		}),
 	}}
@@ -28,20 +28,22 @@ func encountersCommand() command {
 type encFlags struct {
 	json           bool
 	state, patient string
-	as             string
 }
 
-// encountersSub parses the shared flags and the n numeric arguments, opens the store
+// encDo is an encounters subcommand, run as the logged-in user sess.
+type encDo func(ctx context.Context, c *cli, s *store.DB, sess *store.Session, f encFlags, ids []int64) error
+
+// encountersSub parses the shared flags and the n numeric arguments, logs in as --as
 // and runs do.
-func encountersSub(name, summary string, n int, do func(context.Context, *cli, *store.DB, encFlags, []int64) error) command {
+func encountersSub(name, summary string, n int, do encDo) command {
 	return command{name: name, summary: summary, run: func(ctx context.Context, c *cli, args []string) error {
-		fs := newFlags(c, "encounters "+name, summary+" [--db PATH]")
+		fs := newFlags(c, "encounters "+name, summary+" --as USER [--auth-file F] [--db PATH]")
 		dbFlag(c, fs)
 		var f encFlags
 		fs.BoolVar(&f.json, "json", false, "print JSON")
 		fs.StringVar(&f.state, "state", "", "list: only encounters in this state")
 		fs.StringVar(&f.patient, "patient", "", "list: only this patient (local id or MRN)")
-		fs.StringVar(&f.as, "as", "", "show, ready: the user doing it")
+		auth := addAuthFlags(fs, "the user reading or doing it")
 		pos, err := parseFlags(fs, args)
 		if err != nil {
 			return err
@@ -57,16 +59,16 @@ func encountersSub(name, summary string, n int, do func(context.Context, *cli, *
 		if len(ids) != n {
 			return usagef("encounters %s takes %d numeric argument(s)", name, n)
 		}
-		s, err := c.openStore(ctx)
+		s, sess, _, err := auth.login(ctx, c)
 		if err != nil {
 			return err
 		}
 		defer s.Close()
-		return do(ctx, c, s, f, ids)
+		return do(ctx, c, s, sess, f, ids)
 	}}
 }
 
-func listEncounters(ctx context.Context, c *cli, s *store.DB, f encFlags, _ []int64) error {
+func listEncounters(ctx context.Context, c *cli, s *store.DB, _ *store.Session, f encFlags, _ []int64) error {
 	filter := store.ListFilter{State: domain.EncounterState(f.state)}
 	if f.patient != "" {
 		var err error
@@ -89,19 +91,15 @@ func listEncounters(ctx context.Context, c *cli, s *store.DB, f encFlags, _ []in
 	return tw.Flush()
 }
 
-func readyEncounter(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
-	u, err := userRef(ctx, s, f.as)
-	if err != nil {
-		return err
-	}
-	if err := s.MarkReady(ctx, ids[0], u.ID); err != nil {
+func readyEncounter(ctx context.Context, c *cli, s *store.DB, sess *store.Session, _ encFlags, ids []int64) error {
+	if err := s.MarkReady(ctx, ids[0], sess.User().ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "encounter %d is ready for signature\n", ids[0])
 	return nil
 }
 
-func diffEncounter(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []int64) error {
+func diffEncounter(ctx context.Context, c *cli, s *store.DB, _ *store.Session, f encFlags, ids []int64) error {
 	d, err := s.Diff(ctx, ids[0], int(ids[1]), int(ids[2]))
 	if err != nil {
 		return err
@@ -113,15 +111,7 @@ func diffEncounter(ctx context.Context, c *cli, s *store.DB, f encFlags, ids []i
 	return nil
 }
 
-func showEncounter(ctx context.Context, c *cli, s *store.DB, id int64, as string, asJSON bool) error {
-	viewer := store.System
-	if as != "" {
-		u, err := s.UserByName(ctx, as)
-		if err != nil {
-			return err
-		}
-		viewer = u.ID
-	}
+func showEncounter(ctx context.Context, c *cli, s *store.DB, id, viewer int64, asJSON bool) error {
 	e, err := s.ViewEncounter(ctx, id, viewer)
 	if err != nil {
 		return err

@@ -3,16 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"greffier/pipeline"
 	"strconv"
 	"time"
+
+	"greffier/pipeline"
 )
 
 func exportCommand() command {
 	return command{name: "export", summary: "export an approved note as FHIR R4, HL7 v2 MDM, PDF or text", run: runExport}
 }
 
-const exportUsage = `export ID --format fhir|hl7|pdf|txt [--out FILE | --post URL] [--token T] [--as USER] [--db PATH]
+const exportUsage = `export ID --format fhir|hl7|pdf|txt [--out FILE | --post URL] [--token T] --as USER [--auth-file F] [--db PATH]
 
   fhir  a FHIR R4 transaction Bundle; --post BASE_URL sends it (https, or http to this
         machine) with the bearer token from --token or $GREFFIER_FHIR_TOKEN
@@ -30,7 +31,7 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	out := fs.String("out", "", "write the export to FILE")
 	post := fs.String("post", "", "send it: a FHIR base URL (fhir) or an MLLP HOST:PORT (hl7)")
 	token := fs.String("token", "", "bearer token for --post with fhir (default $GREFFIER_FHIR_TOKEN)")
-	as := fs.String("as", "", "the user exporting, for the audit log (default: the approving physician)")
+	auth := addAuthFlags(fs, "the user exporting (recorded in the audit log)")
 	timeout := fs.Duration("timeout", 60*time.Second, "how long to wait for the receiver with --post")
 	hl7TX := fs.Bool("hl7-tx", false, "hl7: one OBX per line as TX instead of one per section as FT")
 	pos, err := parseFlags(fs, args)
@@ -50,19 +51,13 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	if *token == "" {
 		*token = c.env.FHIRToken
 	}
-	s, err := c.openStore(ctx)
+	s, sess, _, err := auth.login(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	x := pipeline.Export{EncounterID: id, Format: *format, HL7TX: *hl7TX, Out: *out, Post: *post, Token: *token, Timeout: *timeout}
-	if *as != "" {
-		u, err := s.UserByName(ctx, *as)
-		if err != nil {
-			return err
-		}
-		x.By = u.ID
-	}
+	x := pipeline.Export{EncounterID: id, Format: *format, HL7TX: *hl7TX, Out: *out, Post: *post, Token: *token, Timeout: *timeout,
+		By: sess.User().ID}
 	if *out == "" && *post == "" {
 		x.To = c.stdout
 	}

@@ -77,7 +77,11 @@ func exportFixture(t *testing.T) (dbp string, encID int64) {
 func encounterState(t *testing.T, dbp string, id int64) (domain.EncounterState, []store.AuditEntry) {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dbp)
+	l, err := store.OpenLocked(ctx, dbp, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _, err := l.Login(ctx, "Root", "root password 1") // the admin of protectDB
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,21 +131,26 @@ func TestExportCLI(t *testing.T) {
 	if id != 1 {
 		t.Fatalf("fixture encounter %d", id)
 	}
+	auth := protectDB(t, dbp, "Dr Éloïse Durand", "Léa")
+	runAs := func(args ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, append(args, "--as", "Dr Éloïse Durand", "--auth-file", auth["Dr Éloïse Durand"])...)
+	}
 
 	// Not approved: refused with exit 5 (conflict), whatever the format.
 	for _, f := range []string{"txt", "pdf", "fhir", "hl7"} {
-		code, out, errs := runCLI(t, "export", sid, "--format", f, "--db", dbp)
+		code, out, errs := runAs("export", sid, "--format", f, "--db", dbp)
 		if code != exitConflict || !strings.Contains(errs, "approved") || out != "" {
 			t.Fatalf("export %s before approval: exit %d, out %q, err %q; want 5, nothing out", f, code, out, errs)
 		}
 	}
-	if code, _, errs := runCLI(t, "approve", sid, "--as", "Dr Éloïse Durand", "--db", dbp); code != 0 {
+	if code, _, errs := runAs("approve", sid, "--db", dbp); code != 0 {
 		t.Fatalf("approve: %d %s", code, errs)
 	}
 
 	// A receiver that refuses: exit 2 with its reason; the note is not marked exported.
 	refusing := mllpListener(t, "AE", "unknown patient")
-	code, _, errs := runCLI(t, "export", sid, "--format", "hl7", "--post", refusing, "--db", dbp)
+	code, _, errs := runAs("export", sid, "--format", "hl7", "--post", refusing, "--db", dbp)
 	if code != 2 || !strings.Contains(errs, "unknown patient") {
 		t.Fatalf("hl7 to a refusing receiver: exit %d %q", code, errs)
 	}
@@ -150,7 +159,7 @@ func TestExportCLI(t *testing.T) {
 	}
 
 	// Text to stdout: only the accepted code, the note's text, the patient.
-	code, out, errs := runCLI(t, "export", sid, "--format", "txt", "--db", dbp)
+	code, out, errs := runAs("export", sid, "--format", "txt", "--db", dbp)
 	if code != 0 {
 		t.Fatalf("txt: %d %s", code, errs)
 	}
@@ -168,7 +177,7 @@ func TestExportCLI(t *testing.T) {
 	}
 
 	// HL7 over MLLP, accepted.
-	code, out, errs = runCLI(t, "export", sid, "--format", "hl7", "--post", "mllp://"+mllpListener(t, "AA", ""), "--db", dbp)
+	code, out, errs = runAs("export", sid, "--format", "hl7", "--post", "mllp://"+mllpListener(t, "AA", ""), "--db", dbp)
 	if code != 0 || !strings.Contains(out, "acknowledged AA") {
 		t.Fatalf("hl7 post: %d %q %q", code, out, errs)
 	}
@@ -176,7 +185,7 @@ func TestExportCLI(t *testing.T) {
 	// PDF and FHIR to files.
 	dir := t.TempDir()
 	pdfPath := filepath.Join(dir, "note.pdf")
-	if code, _, errs := runCLI(t, "export", sid, "--format", "pdf", "--out", pdfPath, "--db", dbp); code != 0 {
+	if code, _, errs := runAs("export", sid, "--format", "pdf", "--out", pdfPath, "--db", dbp); code != 0 {
 		t.Fatalf("pdf: %d %s", code, errs)
 	}
 	raw, _ := os.ReadFile(pdfPath)
@@ -190,7 +199,7 @@ func TestExportCLI(t *testing.T) {
 		}
 	}
 	fhirPath := filepath.Join(dir, "bundle.json")
-	if code, _, errs := runCLI(t, "export", sid, "--format", "fhir", "--out", fhirPath, "--db", dbp); code != 0 {
+	if code, _, errs := runAs("export", sid, "--format", "fhir", "--out", fhirPath, "--db", dbp); code != 0 {
 		t.Fatalf("fhir: %d %s", code, errs)
 	}
 	var bundle struct {
@@ -224,7 +233,7 @@ func TestExportCLI(t *testing.T) {
 	}))
 	defer srv.Close()
 	t.Setenv("GREFFIER_FHIR_TOKEN", "from-env")
-	code, out, errs = runCLI(t, "export", sid, "--format", "fhir", "--post", srv.URL, "--db", dbp)
+	code, out, errs = runAs("export", sid, "--format", "fhir", "--post", srv.URL, "--db", dbp)
 	if code != 0 || gotAuth != "Bearer from-env" || !strings.Contains(out, "9 resources created") {
 		t.Fatalf("fhir post: %d %q %q, auth %q", code, out, errs, gotAuth)
 	}
@@ -237,11 +246,11 @@ func TestExportCLI(t *testing.T) {
 		{"export", sid, "--format", "txt", "--out", "x", "--post", "y", "--db", dbp},
 		{"export", "abc", "--format", "txt", "--db", dbp},
 	} {
-		if code, _, errs := runCLI(t, args...); code != exitUsage {
+		if code, _, errs := runAs(args...); code != exitUsage {
 			t.Errorf("%v: exit %d (%s), want 2", args, code, errs)
 		}
 	}
-	if code, _, errs := runCLI(t, "export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
+	if code, _, errs := runAs("export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
 		t.Errorf("export of a missing encounter: exit %d (%s), want 3", code, errs)
 	}
 }

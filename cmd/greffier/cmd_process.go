@@ -20,7 +20,8 @@ func processCommand() command {
 }
 
 const processUsage = "process FILE [--model M.bin] [--spoken en|fr|auto] [--template soap|hp|progress] [--lang fr|en]\n" +
-	"       [--patient NAME] [--mrn MRN] [--consent-by USER] [--llm URL | --llama-model GGUF] [--db PATH]"
+	"       [--patient NAME] [--mrn MRN] [--consent-by USER] [--llm URL | --llama-model GGUF]\n" +
+	"       --as USER [--auth-file F] [--db PATH]"
 
 func runProcess(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "process", processUsage)
@@ -37,6 +38,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	threads := fs.Int("threads", 0, "transcription threads (0: one per core, at most 8)")
 	consentBy := fs.String("consent-by", "", "user who obtained the patient's consent to the recording (optional: recorded with the encounter)")
 	dbFlag(c, fs)
+	auth := addAuthFlags(fs, "the user storing the encounter")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -77,7 +79,7 @@ func runProcess(ctx context.Context, c *cli, args []string) error {
 	}
 	defer eng.Close()
 
-	db, err := c.openStore(ctx)
+	db, _, _, err := auth.login(ctx, c)
 	if err != nil {
 		return err
 	}

@@ -18,7 +18,12 @@ func TestProcessStoresADraftForReview(t *testing.T) {
 	t.Setenv("GREFFIER_DATA", data)
 	model := transcribetest.EmptyModel(t, "tiny.en")
 	jfk := transcribetest.JFKPath(t)
-	code, out, errs := runCLI(t, "process", "--model", model, "--threads", "2", "--patient", "Zéphyrine Quintal", jfk)
+	root := secretFile(t, "root password 1")
+	if code, _, errs := runCLI(t, "users", "add", "Root", "--role", "admin", "--password-file", root); code != 0 {
+		t.Fatalf("first user: %d %s", code, errs)
+	}
+	as := []string{"--as", "Root", "--auth-file", root}
+	code, out, errs := runCLI(t, append([]string{"process", "--model", model, "--threads", "2", "--patient", "Zéphyrine Quintal", jfk}, as...)...)
 	if code != 0 {
 		t.Fatalf("process exit %d: %s", code, errs)
 	}
@@ -26,7 +31,7 @@ func TestProcessStoresADraftForReview(t *testing.T) {
 	if err != nil || id <= 0 {
 		t.Fatalf("process printed %q, want an encounter id", out)
 	}
-	code, show, errs := runCLI(t, "encounters", "show", strconv.Itoa(id))
+	code, show, errs := runCLI(t, append([]string{"encounters", "show", strconv.Itoa(id)}, as...)...)
 	if code != 0 {
 		t.Fatalf("encounters show: exit %d: %s", code, errs)
 	}

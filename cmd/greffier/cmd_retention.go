@@ -16,10 +16,10 @@ func retentionCommand() command {
 }
 
 func runRetention(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "retention run", "retention run [--json] [--db PATH]")
+	fs := newFlags(c, "retention run", "retention run [--json] --as USER [--auth-file F] [--db PATH]")
 	asJSON := fs.Bool("json", false, "print JSON")
 	var rep store.RetentionReport
-	err := c.withStore(ctx, fs, args, func(s *store.DB) (err error) {
+	err := c.withLogin(ctx, fs, "the user running it", args, func(s *store.DB, _ *store.Session) (err error) {
 		rep, err = s.RunRetention(ctx)
 		return err
 	})
@@ -41,9 +41,9 @@ func runRetention(ctx context.Context, c *cli, args []string) error {
 
 // runRetentionSet changes how many days after approval audio is kept.
 func runRetentionSet(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "retention set", "retention set DAYS --as USER [--db PATH]")
+	fs := newFlags(c, "retention set", "retention set DAYS --as USER [--auth-file F] [--db PATH]")
 	dbFlag(c, fs)
-	as := fs.String("as", "", "the user making the change (recorded in the audit log)")
+	auth := addAuthFlags(fs, "the user making the change (recorded in the audit log)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -55,16 +55,12 @@ func runRetentionSet(ctx context.Context, c *cli, args []string) error {
 	if err != nil || days < 0 {
 		return usagef("DAYS %q must be a whole number, 0 or more", pos[0])
 	}
-	s, err := c.openStore(ctx)
+	s, sess, _, err := auth.login(ctx, c)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	u, err := userRef(ctx, s, *as)
-	if err != nil {
-		return err
-	}
-	if err := s.SetSetting(ctx, store.SettingRetentionDays, strconv.Itoa(days), u.ID); err != nil {
+	if err := s.SetSetting(ctx, store.SettingRetentionDays, strconv.Itoa(days), sess.User().ID); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "audio is now deleted %d days after approval\n", days)

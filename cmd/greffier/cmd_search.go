@@ -15,8 +15,9 @@ func searchCommand() command {
 }
 
 func runSearch(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "search", "search QUERY [--patient P] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--json] [--db PATH]")
+	fs := newFlags(c, "search", "search QUERY [--patient P] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--limit N] [--json] --as USER [--auth-file F] [--db PATH]")
 	dbFlag(c, fs)
+	auth := addAuthFlags(fs, "the user searching")
 	patient := fs.String("patient", "", "patient local id or MRN")
 	from := fs.String("from", "", "first day (YYYY-MM-DD, local time)")
 	to := fs.String("to", "", "last day, included (YYYY-MM-DD, local time)")
@@ -39,7 +40,7 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	if !q.To.IsZero() {
 		q.To = q.To.AddDate(0, 0, 1)
 	}
-	s, err := c.openStore(ctx)
+	s, sess, _, err := auth.login(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -51,6 +52,9 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 	}
 	hits, err := s.Search(ctx, q)
 	if err != nil {
+		return err
+	}
+	if err := s.AuditRecordSearch(ctx, sess.User().ID, len(hits)); err != nil {
 		return err
 	}
 	if *asJSON {

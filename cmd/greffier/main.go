@@ -19,7 +19,6 @@ import (
 	"greffier/domain"
 	"greffier/logfile"
 	"greffier/pipeline"
-	"greffier/store"
 )
 
 // command is one subcommand: run, or, for a group (greffier users add …), subs.
@@ -72,11 +71,11 @@ func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(fo
 
 // Exit statuses, one per kind of failure (the README lists them).
 const (
-	exitOK          = 0
-	exitInternal    = 1 // a bug or an unexpected failure: see logs/cli.log
-	exitUsage       = 2 // bad invocation or invalid input
-	exitNotFound    = 3
-	exitForbidden   = 4
+	exitOK       = 0
+	exitInternal = 1 // a bug or an unexpected failure: see logs/cli.log
+	exitUsage    = 2 // bad invocation, invalid input, or refused (see exitStatus)
+	exitNotFound = 3
+	// 4 was "forbidden" before users had passwords: refusals now exit 2 (exitStatus).
 	exitConflict    = 5 // the encounter's state does not allow it
 	exitUnavailable = 6 // a component is missing or down (model, server, device, disk)
 )
@@ -91,12 +90,14 @@ func exitStatus(err error) int {
 		return exitUsage
 	}
 	switch domain.ErrorCode(err) {
-	case domain.EInvalid:
+	// A refusal (EForbidden: wrong password, disabled user, a role without the right,
+	// a token or consent refused) exits 2 like a usage error, as issue 10 states: the
+	// caller fixes it by changing what they give (user, password, token), not by
+	// waiting or changing the encounter. A missing --as is a usage error already.
+	case domain.EInvalid, domain.EForbidden:
 		return exitUsage
 	case domain.ENotFound:
 		return exitNotFound
-	case domain.EForbidden:
-		return exitForbidden
 	case domain.EConflict:
 		return exitConflict
 	case domain.EUnavailable:
@@ -225,7 +226,8 @@ func printUsage(w io.Writer, group string, cmds []command) {
 	if group == "" {
 		fmt.Fprintln(w, "\nRun 'greffier COMMAND -h' for a command's flags. --db PATH (the encounter database) may")
 		fmt.Fprintln(w, "come before the command or after it.\n\nexit status: 0 done, 1 internal error (see logs/cli.log in the data folder),")
-		fmt.Fprintln(w, "2 usage or invalid input, 3 not found, 4 forbidden, 5 conflict (wrong state), 6 unavailable")
+		fmt.Fprintln(w, "2 usage, invalid input or refused (password, disabled user, role), 3 not found,")
+		fmt.Fprintln(w, "5 conflict (wrong state), 6 unavailable")
 	}
 }
 
@@ -266,28 +268,4 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 // dbFlag adds --db to a command's flags: it overrides a --db given before the command.
 func dbFlag(c *cli, fs *flag.FlagSet) {
 	fs.StringVar(&c.dbPath, "db", c.dbPath, "encounter database (default: greffier.db in the data folder)")
-}
-
-// withStore parses args for a command that takes no argument (fs gets --db), opens
-// the encounter database and runs do on it.
-func (c *cli) withStore(ctx context.Context, fs *flag.FlagSet, args []string, do func(s *store.DB) error) error {
-	dbFlag(c, fs)
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) > 0 {
-		return usagef("unexpected arguments %q", pos)
-	}
-	s, err := c.openStore(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return do(s)
-}
-
-// openStore opens the encounter database: --db, or the data folder's.
-func (c *cli) openStore(ctx context.Context) (*store.DB, error) {
-	return pipeline.OpenStore(ctx, c.env.Dirs, c.dbPath)
 }

@@ -24,7 +24,7 @@ func TestExitStatusPerErrorCode(t *testing.T) {
 		{usagef("bad"), 2},
 		{domain.Errorf(domain.EInvalid, "x"), 2},
 		{domain.Errorf(domain.ENotFound, "x"), 3},
-		{domain.Errorf(domain.EForbidden, "x"), 4},
+		{domain.Errorf(domain.EForbidden, "x"), 2}, // issue 10: a refused user exits 2
 		{fmt.Errorf("wrapped: %w", domain.Errorf(domain.EConflict, "x")), 5},
 		{domain.Errorf(domain.EUnavailable, "x"), 6},
 		{domain.Errorf(domain.EInternal, "x"), 1},
@@ -50,18 +50,23 @@ func TestGlobalFlagsBeforeTheCommand(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("GREFFIER_DATA", data)
 	dbp := filepath.Join(t.TempDir(), "clinic.db")
-	if code, _, errs := runCLI(t, "--db", dbp, "users", "add", "Dr Ada", "--role", "physician"); code != 0 {
+	pw := secretFile(t, "ada's password 1")
+	if code, _, errs := runCLI(t, "--db", dbp, "users", "add", "Dr Ada", "--role", "admin", "--password-file", pw); code != 0 {
 		t.Fatalf("users add with --db first: exit %d: %s", code, errs)
 	}
-	code, out, errs := runCLI(t, "users", "list", "--db", dbp)
+	as := []string{"--as", "Dr Ada", "--auth-file", pw}
+	code, out, errs := runCLI(t, append([]string{"users", "list", "--db", dbp}, as...)...)
 	if code != 0 || !strings.Contains(out, "Dr Ada") {
 		t.Fatalf("users list --db after: exit %d, %q %s", code, out, errs)
 	}
-	if code, out, _ := runCLI(t, "--db="+dbp, "encounters", "list"); code != 0 || !strings.Contains(out, "STATE") {
+	if code, out, _ := runCLI(t, append([]string{"--db=" + dbp, "encounters", "list"}, as...)...); code != 0 || !strings.Contains(out, "STATE") {
 		t.Errorf("--db=PATH encounters list: exit %d %q", code, out)
 	}
 	other := filepath.Join(t.TempDir(), "other.db")
-	if code, out, _ := runCLI(t, "--db", dbp, "users", "list", "--db", other); code != 0 || strings.Contains(out, "Dr Ada") {
+	if code, _, errs := runCLI(t, "--db", dbp, "users", "add", "Zed", "--role", "admin", "--password-file", pw, "--db", other); code != 0 {
+		t.Fatalf("users add in the command's --db: exit %d %s", code, errs)
+	}
+	if code, out, _ := runCLI(t, "--db", dbp, "users", "list", "--db", other, "--as", "Zed", "--auth-file", pw); code != 0 || strings.Contains(out, "Dr Ada") || !strings.Contains(out, "Zed") {
 		t.Errorf("the command's --db did not win: exit %d %q", code, out)
 	}
 	if _, err := os.Stat(filepath.Join(data, "greffier.db")); err == nil {
@@ -108,12 +113,18 @@ func TestBadEnvironmentIsRefused(t *testing.T) {
 
 // A full run (process a recording for a named patient, draft a dialogue, approve,
 // export, and a refused command) leaves a log in the data folder's logs/ that holds
-// what ran and how it ended, and neither the patient's name nor what was said.
+// what ran and how it ended, and neither the patient's name, what was said, nor a
+// password.
 func TestLogsHoldNoPatientText(t *testing.T) {
 	data := t.TempDir()
 	t.Setenv("GREFFIER_DATA", data)
 	model := transcribetest.EmptyModel(t, "tiny.en")
-	code, out, errs := runCLI(t, "process", "--model", model, "--threads", "2", "--patient", "Zéphyrine Quintal", "--mrn", "MRN-77801", transcribetest.JFKPath(t))
+	root, ada := secretFile(t, "root password 1"), secretFile(t, "ada's password 2")
+	if code, _, errs := runCLI(t, "users", "add", "Root", "--role", "admin", "--password-file", root); code != 0 {
+		t.Fatalf("first admin: exit %d: %s", code, errs)
+	}
+	asRoot, asAda := []string{"--as", "Root", "--auth-file", root}, []string{"--as", "Dr Ada", "--auth-file", ada}
+	code, out, errs := runCLI(t, append([]string{"process", "--model", model, "--threads", "2", "--patient", "Zéphyrine Quintal", "--mrn", "MRN-77801", transcribetest.JFKPath(t)}, asRoot...)...)
 	if code != 0 {
 		t.Fatalf("process: exit %d: %s", code, errs)
 	}
@@ -122,18 +133,20 @@ func TestLogsHoldNoPatientText(t *testing.T) {
 		t.Fatalf("process printed %q", out)
 	}
 	dialogue := filepath.Join("testdata", "draft", "dialogue_en.txt")
-	steps := [][]string{
-		{"draft", "--transcript", dialogue, "--format", "text"},
-		{"users", "add", "Dr Ada", "--role", "physician"},
-		{"export", id, "--format", "txt"}, // refused: not approved
-		{"approve", id, "--as", "Dr Ada"},
-		{"export", id, "--format", "fhir", "--out", filepath.Join(t.TempDir(), "n.json")},
-		{"encounters", "show", id, "--as", "Dr Ada"},
+	steps := []struct {
+		args []string
+		want int
+	}{
+		{[]string{"draft", "--transcript", dialogue, "--format", "text"}, 0},
+		{append([]string{"users", "add", "Dr Ada", "--role", "physician", "--password-file", ada}, asRoot...), 0},
+		{append([]string{"export", id, "--format", "txt"}, asAda...), exitConflict}, // not approved
+		{append([]string{"approve", id}, asAda...), 0},
+		{append([]string{"export", id, "--format", "fhir", "--out", filepath.Join(t.TempDir(), "n.json")}, asAda...), 0},
+		{append([]string{"encounters", "show", id}, asAda...), 0},
 	}
 	for _, s := range steps {
-		code, _, errs := runCLI(t, s...)
-		if want := map[bool]int{true: exitConflict, false: 0}[s[0] == "export" && s[3] == "txt"]; code != want {
-			t.Fatalf("%v: exit %d, want %d: %s", s, code, want, errs)
+		if code, _, errs := runCLI(t, s.args...); code != s.want {
+			t.Fatalf("%v: exit %d, want %d: %s", s.args, code, s.want, errs)
 		}
 	}
 	logs, _ := filepath.Glob(filepath.Join(data, "logs", "*"))
@@ -155,7 +168,8 @@ func TestLogsHoldNoPatientText(t *testing.T) {
 		}
 	}
 	dialogueText, _ := os.ReadFile(dialogue)
-	secrets := []string{"zéphyrine", "quintal", "mrn-77801", "mr. lee", "lisinopril", "short of breath", "cough and a fever"}
+	secrets := []string{"zéphyrine", "quintal", "mrn-77801", "mr. lee", "lisinopril", "short of breath", "cough and a fever",
+		"root password", "ada's password"}
 	for _, line := range strings.Split(string(dialogueText), "\n") {
 		if _, said, ok := strings.Cut(line, "] "); ok && len(said) > 25 {
 			secrets = append(secrets, strings.ToLower(said[:25]))

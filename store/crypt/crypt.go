@@ -29,6 +29,7 @@ type Keys struct {
 	file    []byte
 	token   []byte
 	audit   []byte
+	row     []byte
 	checker []byte
 }
 
@@ -58,7 +59,7 @@ func New(master []byte) (*Keys, error) {
 	for _, p := range []struct {
 		dst  *[]byte
 		info string
-	}{{&k.file, "file aes-256-gcm"}, {&k.token, "search token hmac"}, {&k.audit, "audit chain hmac"}, {&k.checker, "key check"}} {
+	}{{&k.file, "file aes-256-gcm"}, {&k.token, "search token hmac"}, {&k.audit, "audit chain hmac"}, {&k.row, "row authority hmac"}, {&k.checker, "key check"}} {
 		if *p.dst, err = derive(p.info); err != nil {
 			return nil, fmt.Errorf("derive %s key: %w", p.info, err)
 		}
@@ -136,6 +137,14 @@ func (k *Keys) AuditMAC(data ...[]byte) []byte {
 	for _, d := range data {
 		m.Write(d)
 	}
+	return m.Sum(nil)
+}
+
+// RowMAC returns the HMAC of data under the key that authenticates the columns
+// carrying authority (an encounter's state, a user's role...).
+func (k *Keys) RowMAC(data []byte) []byte {
+	m := hmac.New(sha256.New, k.row)
+	m.Write(data)
 	return m.Sum(nil)
 }
 
