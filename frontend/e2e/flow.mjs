@@ -154,6 +154,9 @@ async function run(lang) {
       await shot('home');
     });
     check(errors.length === 0, `page errors: ${errors.join('; ')}`);
+    // Failures are shown: on this path there must be none to show.
+    const banners = await page.locator('.error-banner, .load-error, [data-testid="audio-warning"]').allTextContents();
+    check(banners.length === 0, `failures shown: ${banners.join('; ')}`);
     passed++;
   } catch (e) {
     failed++;

@@ -2,6 +2,9 @@
 // (window.go.app.<Service>.<Method>) inside the desktop window, the HTTP bridge
 // (app.Bridge) in a browser. Components and stores call the typed functions below.
 
+import type { Job as GenJob, CodeStatus, ExportRequest, Model, NewEncounter, Preferences, Services, UserRole } from './api.gen';
+import type { Lang, MessageKey } from './i18n';
+
 export interface AppEvent {
   kind: string;
   data: unknown;
@@ -17,11 +20,15 @@ export interface Transport {
   upload?(file: File): Promise<string>;
 }
 
-/** ApiError is a failure the Go side explained: a code and a user-safe message. */
+/** ApiError is a failure to show the user: a code and a message, either the Go side's
+ * (already in the user's language) or, for failures the frontend sees itself, a
+ * catalogue key that the UI translates when it shows it. */
 export class ApiError extends Error {
   constructor(
     readonly code: string,
     message: string,
+    readonly key?: MessageKey,
+    readonly vars?: Record<string, string | number>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -40,7 +47,7 @@ export function toApiError(e: unknown): ApiError {
   } catch {
     // not JSON: fall through
   }
-  return new ApiError('internal', text);
+  return new ApiError('internal', text, 'error.unexpected', { detail: text });
 }
 
 type Bound = Record<string, Record<string, (...args: unknown[]) => Promise<unknown>>>;
@@ -66,7 +73,7 @@ export function wailsTransport(w: unknown = globalThis): Transport {
     name: 'wails',
     async call<T>(service: string, method: string, args: unknown[]): Promise<T> {
       const fn = ww.go?.app?.[service]?.[method];
-      if (!fn) throw new ApiError('internal', `no binding app.${service}.${method}`);
+      if (!fn) throw new ApiError('internal', `no binding app.${service}.${method}`, 'error.unexpected', { detail: `app.${service}.${method}` });
       try {
         return (await fn(...args)) as T;
       } catch (e) {
@@ -100,7 +107,7 @@ export function httpTransport(base: string, deps: HttpDeps): Transport {
           body: JSON.stringify(args),
         });
       } catch (e) {
-        throw new ApiError('unavailable', `cannot reach Greffier: ${String(e)}`);
+        throw new ApiError('unavailable', `cannot reach Greffier: ${String(e)}`, 'error.unreachable', { detail: String(e) });
       }
       const body = (await res.json()) as { result?: T; error?: { code: string; message: string } };
       if (body.error) throw new ApiError(body.error.code, body.error.message);
@@ -128,292 +135,98 @@ export function httpTransport(base: string, deps: HttpDeps): Transport {
 }
 
 // ---------------------------------------------------------------------------
-// The typed API: one function per Go service method. Types mirror app/*.go.
+// The typed API: one function per Go service method. The types are generated from the
+// Go services (api.gen.ts, see app/tsapi_test.go): a Go change that the calls below no
+// longer match fails the type check, a stale api.gen.ts fails `go test ./app`.
 
-export interface Info {
-  product: string;
-  version: string;
-  data_dir: string;
-  models_dir: string;
-  start_screen: string;
-  start_encounter: number;
-  start_language: string;
-  schema_version: number;
-  sqlite_version: string;
-}
+export type * from './api.gen';
 
-export type EncounterState = 'recording' | 'transcribed' | 'drafted' | 'in_review' | 'approved' | 'exported';
-export type UserRole = 'physician' | 'secretary' | 'admin';
+/** JobState narrows Job.state, a plain string in Go (app/jobs.go documents these four). */
+export type JobState = 'running' | 'done' | 'failed' | 'cancelled';
+export type Job = Omit<GenJob, 'state'> & { state: JobState };
+/** CatalogueModel is a downloadable whisper model (Go's models.Model). */
+export type CatalogueModel = Model;
 
-export interface EncounterSummary {
-  id: number;
-  patient_label: string;
-  state: EncounterState;
-  created_at: number;
-  updated_at: number;
-  snippet?: string;
-}
-
-export interface Segment {
-  id: number;
-  start_ms: number;
-  end_ms: number;
-  text: string;
-  turn: number;
-  role?: string;
-  token_prob: number;
-  min_token_prob: number;
-  no_speech_prob: number;
-}
-
-export interface EncounterView extends EncounterSummary {
-  language: string;
-  template: string;
-  consent_kind: string;
-  latest_version: number;
-  approved_version: number;
-  segments: Segment[];
-}
-
-export interface NewEncounter {
-  patient_label: string;
-  patient_name: string;
-  language: string;
-  template: string;
-  consent: boolean;
-  consent_kind: string;
-  user_id: number;
-}
-
-export interface Queue {
-  drafted: EncounterSummary[];
-  in_review: EncounterSummary[];
-  approved: EncounterSummary[];
-}
-
-export interface Job {
-  id: string;
-  kind: string;
-  encounter_id: number;
-  state: 'running' | 'done' | 'failed' | 'cancelled';
-  progress: number;
-  stage?: string;
-  error?: { code: string; message: string };
-}
-
-export interface RecordingStatus {
-  active: boolean;
-  encounter_id: number;
-  paused: boolean;
-  started_at: number;
-  live_text: boolean;
-  notice?: string;
-}
-
-export interface Bookmark {
-  at_ms: number;
-  label?: string;
-}
-
-export interface Sentence {
-  text: string;
-  evidence: number[];
-}
-
-export interface Section {
-  key: string;
-  title: string;
-  sentences: Sentence[];
-}
-
-export interface Note {
-  schema_version: string;
-  template: string;
-  language: string;
-  drafter: { kind: string; model?: string };
-  sections: Section[];
-  problems: { title: string; icd10?: { code: string; title: string }; evidence: number[] }[];
-  medications: { name: string; dose?: string; route?: string; frequency?: string; action: string; evidence: number[] }[];
-  allergies: { substance: string; reaction?: string; evidence: number[] }[];
-  vitals: { kind: string; value: string; unit?: string; evidence: number[] }[];
-  orders: { kind: string; text: string; evidence: number[] }[];
-  follow_up: Sentence[];
-  patient_instructions: Sentence[];
-  warnings: { kind: string; message: string; path?: string }[];
-}
-
-export interface Code {
-  system?: string;
-  code: string;
-  display?: string;
-  evidence?: string;
-  id: number;
-  status: 'suggested' | 'accepted' | 'rejected';
-}
-
-export interface DraftView {
-  encounter_id: number;
-  state: EncounterState;
-  version: number;
-  latest_version: number;
-  approved_version: number;
-  author: string;
-  created_at: number;
-  note: Note;
-  codes: Code[];
-}
-
-export interface VersionInfo {
-  version: number;
-  author: string;
-  created_at: number;
-}
-
-export interface DiffLine {
-  op: ' ' | '+' | '-';
-  text: string;
-}
-
-export interface CodeHit {
-  code: string;
-  title: string;
-  billable: boolean;
-}
-
-export interface ExportRequest {
-  encounter_id: number;
-  format: string;
-  dir: string;
-  user_id: number;
-}
-
-export interface ExportResult {
-  format: string;
-  path?: string;
-  bytes: number;
-  text?: string;
-}
-
-export interface User {
-  id: number;
-  name: string;
-  role: UserRole;
-  created_at: string;
-}
-
-export interface ModelInfo {
-  name: string;
-  path: string;
-  size: number;
-  known: boolean;
-  active: boolean;
-}
-
-export interface CatalogueModel {
-  Name: string;
-  SizeMiB: number;
-  SHA1: string;
-}
-
-export interface Device {
-  name: string;
-  host_api: string;
-  max_input_channels: number;
-  default_sample_rate: number;
-  is_default: boolean;
-}
-
-export interface TemplateInfo {
-  key: string;
-  title: string;
-}
-
-export interface TemplateSource {
-  key: string;
-  builtin: boolean;
-  yaml: string;
-}
-
-export interface Preferences {
-  retention_days: number;
-  llm_endpoint: string;
-  /** GGUF file run by a managed llama-server; wins over llm_endpoint when both are set. */
-  llm_model: string;
-  clinic_name: string;
-}
+type Bindings = Services;
+type Args<S extends keyof Bindings, M extends keyof Bindings[S]> = Bindings[S][M] extends (...a: infer A) => unknown ? A : never;
+type Result<S extends keyof Bindings, M extends keyof Bindings[S]> = Bindings[S][M] extends (...a: never[]) => infer R ? R : never;
 
 export function createApi(t: Transport) {
-  const c = <T>(service: string, method: string, ...args: unknown[]) => t.call<T>(service, method, args);
+  // c calls a Go method with the argument and result types the Go side declares.
+  const c = <S extends keyof Bindings, M extends keyof Bindings[S] & string>(service: S, method: M, ...args: Args<S, M>) =>
+    t.call<Result<S, M>>(service, method, args);
+  // Job results are narrowed to the four states (see JobState).
+  const job = (p: Promise<GenJob>) => p as Promise<Job>;
   return {
     transport: t.name,
     onEvents: (cb: (events: AppEvent[]) => void) => t.onEvents(cb),
     setTitle: (title: string) => t.setTitle(title),
     canUpload: !!t.upload,
-    upload: (file: File) => (t.upload ? t.upload(file) : Promise.reject(new ApiError('unavailable', 'upload'))),
+    upload: (file: File) => (t.upload ? t.upload(file) : Promise.reject(new ApiError('unavailable', 'upload', 'error.noUpload'))),
     settings: {
-      info: () => c<Info>('Settings', 'Info'),
-      setLanguage: (lang: string) => c<string>('Settings', 'SetLanguage', lang),
-      users: () => c<User[]>('Settings', 'Users'),
-      createUser: (name: string, role: UserRole) => c<User>('Settings', 'CreateUser', name, role),
-      models: () => c<ModelInfo[]>('Settings', 'Models'),
-      devices: () => c<Device[]>('Settings', 'Devices'),
-      templates: (lang: string) => c<TemplateInfo[]>('Settings', 'Templates', lang),
-      preferences: () => c<Preferences>('Settings', 'Preferences'),
-      savePreferences: (p: Preferences, userId: number) => c<Preferences>('Settings', 'SavePreferences', p, userId),
-      testLLM: (endpoint: string) => c<string>('Settings', 'TestLLM', endpoint),
-      catalogue: () => c<CatalogueModel[]>('Settings', 'Catalogue'),
-      pullModel: (name: string) => c<Job>('Settings', 'PullModel', name),
-      testDevice: (device: string, ms: number) => c<Job>('Settings', 'TestDevice', device, ms),
+      info: () => c('Settings', 'Info'),
+      setLanguage: (lang: Lang) => c('Settings', 'SetLanguage', lang),
+      users: () => c('Settings', 'Users'),
+      createUser: (name: string, role: UserRole) => c('Settings', 'CreateUser', name, role),
+      models: () => c('Settings', 'Models'),
+      devices: () => c('Settings', 'Devices'),
+      templates: (lang: string) => c('Settings', 'Templates', lang),
+      preferences: () => c('Settings', 'Preferences'),
+      savePreferences: (p: Preferences, userId: number) => c('Settings', 'SavePreferences', p, userId),
+      testLLM: (endpoint: string) => c('Settings', 'TestLLM', endpoint),
+      catalogue: () => c('Settings', 'Catalogue'),
+      pullModel: (name: string) => job(c('Settings', 'PullModel', name)),
+      testDevice: (device: string, ms: number) => job(c('Settings', 'TestDevice', device, ms)),
     },
     encounters: {
-      today: () => c<EncounterSummary[]>('Encounters', 'Today'),
-      search: (q: string) => c<EncounterSummary[]>('Encounters', 'Search', q),
-      create: (n: NewEncounter) => c<EncounterView>('Encounters', 'Create', n),
-      get: (id: number, userId: number) => c<EncounterView>('Encounters', 'Get', id, userId),
-      queue: () => c<Queue>('Encounters', 'Queue'),
-      pickAudioFile: () => c<string>('Encounters', 'PickAudioFile'),
-      importFile: (id: number, path: string) => c<Job>('Encounters', 'ImportFile', id, path),
-      job: (id: string) => c<Job>('Encounters', 'Job', id),
-      cancelJob: (id: string) => c<boolean>('Encounters', 'CancelJob', id),
+      today: () => c('Encounters', 'Today'),
+      search: (q: string) => c('Encounters', 'Search', q),
+      create: (n: NewEncounter) => c('Encounters', 'Create', n),
+      get: (id: number, userId: number) => c('Encounters', 'Get', id, userId),
+      queue: () => c('Encounters', 'Queue'),
+      pickAudioFile: () => c('Encounters', 'PickAudioFile'),
+      importFile: (id: number, path: string) => job(c('Encounters', 'ImportFile', id, path)),
+      job: (id: string) => job(c('Encounters', 'Job', id)),
+      cancelJob: (id: string) => c('Encounters', 'CancelJob', id),
     },
     recording: {
-      status: () => c<RecordingStatus>('Recording', 'Status'),
-      start: (encId: number, device: string) => c<RecordingStatus>('Recording', 'Start', encId, device),
-      pause: () => c<RecordingStatus>('Recording', 'Pause'),
-      resume: () => c<RecordingStatus>('Recording', 'Resume'),
-      stop: () => c<Job>('Recording', 'Stop'),
-      bookmark: (label: string) => c<Bookmark>('Recording', 'Bookmark', label),
+      status: () => c('Recording', 'Status'),
+      start: (encId: number, device: string) => c('Recording', 'Start', encId, device),
+      pause: () => c('Recording', 'Pause'),
+      resume: () => c('Recording', 'Resume'),
+      stop: () => job(c('Recording', 'Stop')),
+      bookmark: (label: string) => c('Recording', 'Bookmark', label),
     },
     drafts: {
-      get: (encId: number, version: number) => c<DraftView>('Drafts', 'Get', encId, version),
-      generate: (encId: number, template: string, lang: string) => c<DraftView>('Drafts', 'Generate', encId, template, lang),
+      get: (encId: number, version: number) => c('Drafts', 'Get', encId, version),
+      generate: (encId: number, template: string, lang: string) => c('Drafts', 'Generate', encId, template, lang),
       saveSection: (encId: number, key: string, text: string, userId: number, baseVersion: number) =>
-        c<DraftView>('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
+        c('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
       regenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
-        c<DraftView>('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
+        c('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
       /** startGenerate drafts the note as a job ("job" events, Encounters.CancelJob);
        * the new version is saved when the job is done, nothing if it fails or is cancelled. */
-      startGenerate: (encId: number, template: string, lang: string) => c<Job>('Drafts', 'StartGenerate', encId, template, lang),
+      startGenerate: (encId: number, template: string, lang: string) => job(c('Drafts', 'StartGenerate', encId, template, lang)),
       /** startRegenerateSection redrafts one section as a job (see startGenerate). */
       startRegenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
-        c<Job>('Drafts', 'StartRegenerateSection', encId, key, userId, baseVersion),
-      versions: (encId: number) => c<VersionInfo[]>('Drafts', 'Versions', encId),
-      diff: (encId: number, from: number, to: number) => c<DiffLine[]>('Drafts', 'Diff', encId, from, to),
-      setCode: (encId: number, code: string, title: string, status: Code['status'], userId: number) =>
-        c<DraftView>('Drafts', 'SetCode', encId, code, title, status, userId),
-      searchCodes: (q: string) => c<CodeHit[]>('Drafts', 'SearchCodes', q),
-      markReady: (encId: number, userId: number) => c<DraftView>('Drafts', 'MarkReady', encId, userId),
-      approve: (encId: number, userId: number, version: number) => c<DraftView>('Drafts', 'Approve', encId, userId, version),
+        job(c('Drafts', 'StartRegenerateSection', encId, key, userId, baseVersion)),
+      versions: (encId: number) => c('Drafts', 'Versions', encId),
+      diff: (encId: number, from: number, to: number) => c('Drafts', 'Diff', encId, from, to),
+      setCode: (encId: number, code: string, title: string, status: CodeStatus, userId: number) =>
+        c('Drafts', 'SetCode', encId, code, title, status, userId),
+      searchCodes: (q: string) => c('Drafts', 'SearchCodes', q),
+      markReady: (encId: number, userId: number) => c('Drafts', 'MarkReady', encId, userId),
+      approve: (encId: number, userId: number, version: number) => c('Drafts', 'Approve', encId, userId, version),
     },
     templates: {
-      get: (key: string) => c<TemplateSource>('Templates', 'Get', key),
-      save: (yaml: string) => c<TemplateSource>('Templates', 'Save', yaml),
-      reset: (key: string) => c<TemplateSource>('Templates', 'Reset', key),
+      get: (key: string) => c('Templates', 'Get', key),
+      save: (yaml: string) => c('Templates', 'Save', yaml),
+      reset: (key: string) => c('Templates', 'Reset', key),
     },
     export: {
-      formats: () => c<string[]>('Export', 'Formats'),
-      defaultDir: () => c<string>('Export', 'DefaultDir'),
-      run: (req: ExportRequest) => c<ExportResult>('Export', 'Run', req),
+      formats: () => c('Export', 'Formats'),
+      defaultDir: () => c('Export', 'DefaultDir'),
+      run: (req: ExportRequest) => c('Export', 'Run', req),
     },
   };
 }

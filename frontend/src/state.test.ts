@@ -1,43 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createApi, type Info, type Transport } from './api';
+import { createApi } from './api';
 import { catalogues } from './i18n';
 import { createAppState } from './state';
 import { createStore } from './store';
-
-function fakeTransport(handlers: Record<string, (...args: unknown[]) => unknown>) {
-  const titles: string[] = [];
-  const calls: string[] = [];
-  const t: Transport = {
-    name: 'http',
-    async call<T>(service: string, method: string, args: unknown[]): Promise<T> {
-      const key = `${service}.${method}`;
-      calls.push(key);
-      const h = handlers[key];
-      if (!h) throw new Error(`unexpected call ${key}`);
-      return (await h(...args)) as T;
-    },
-    onEvents: () => () => {},
-    setTitle: (s) => titles.push(s),
-  };
-  return { t, titles, calls };
-}
-
-const info: Info = {
-  product: 'Greffier',
-  version: '0.1.0',
-  data_dir: '/tmp/x',
-  models_dir: '/tmp/x/models',
-  start_screen: 'settings',
-  start_encounter: 0,
-  start_language: '',
-  schema_version: 3,
-  sqlite_version: '3.50.0',
-};
-
-function memKV() {
-  const m = new Map<string, string>();
-  return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v), m };
-}
+import { enc, fakeTransport, info, memKV } from './testutil';
 
 describe('store', () => {
   it('notifies subscribers on change only', () => {
@@ -131,20 +97,6 @@ describe('app state', () => {
 });
 
 describe('encounter workflow state', () => {
-  const enc = {
-    id: 7,
-    patient_label: 'P-7',
-    state: 'recording' as const,
-    created_at: 0,
-    updated_at: 0,
-    language: 'en',
-    template: 'soap',
-    consent_kind: 'verbal',
-    latest_version: 0,
-    approved_version: 0,
-    segments: [],
-  };
-
   it('uploads a picked file in the browser and starts the import job', async () => {
     const calls: unknown[][] = [];
     const f = fakeTransport({
@@ -188,7 +140,7 @@ describe('encounter workflow state', () => {
       { kind: 'level', data: { rms_dbfs: -23, peak_dbfs: -10 } },
     ]);
     expect(st.live.get().map((s) => s.text)).toEqual(['first', 'second']);
-    expect(st.level.get()).toBe(-23);
+    expect(st.recorder.level.get()).toBe(-23);
     st.onEvents([{ kind: 'job', data: { id: 'import-1', kind: 'import', encounter_id: 7, state: 'done', progress: 1 } }]);
     await new Promise((r) => setTimeout(r, 0));
     expect(gets).toBe(1);

@@ -1,6 +1,7 @@
 // App-wide state: session (language, theme, screen, acting user), the current
-// encounter and its draft, jobs, the live recording. Actions call the API; components
-// only render stores and call actions.
+// encounter and its draft, jobs; the stores of one concern (recording, review, settings,
+// templates, export) live in stores/, each with its actions. Actions call the API;
+// components only render stores and call actions.
 import type {
   Api,
   AppEvent,
@@ -12,13 +13,19 @@ import type {
   Job,
   NewEncounter,
   Queue,
-  RecordingStatus,
   Segment,
   User,
+  UserRole,
 } from './api';
 import { ApiError, toApiError } from './api';
 import { isLang, translate, type Lang, type MessageKey } from './i18n';
 import { createStore, type Store } from './store';
+import { trackJob, type StoreContext } from './stores/context';
+import { createExporter, type Clipboard } from './stores/export';
+import { createRecorder } from './stores/recording';
+import { createReview } from './stores/review';
+import { createSettings } from './stores/settings';
+import { createTemplates } from './stores/templates';
 
 export type Screen = 'home' | 'recording' | 'review' | 'queue' | 'export' | 'settings';
 export const screens: Screen[] = ['home', 'recording', 'review', 'queue', 'export', 'settings'];
@@ -84,8 +91,6 @@ export function createAppState(api: Api, kv: KV | null) {
   const live = createStore<Segment[]>([]);
   const draft = createStore<DraftView | null>(null);
   const jobs = createStore<Record<string, Job>>({});
-  const recording = createStore<RecordingStatus>({ active: false, encounter_id: 0, paused: false, started_at: 0, live_text: false });
-  const level = createStore<number>(-120);
   const queue = createStore<Queue | null>(null);
 
   const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(session.get().lang, key, vars);
@@ -123,8 +128,16 @@ export function createAppState(api: Api, kv: KV | null) {
     }
   }
 
+  const ctx: StoreContext = { api, jobs, t, userId, guard, reportError, notify };
+  const recorder = createRecorder(ctx, encounter, live);
+  const review = createReview(ctx, { draft, encounterId: () => session.get().encounterId, loadDraft: (v) => state.loadDraft(v) });
+  const settings = createSettings(ctx);
+  const templates = createTemplates(ctx);
+  const exporter = createExporter(ctx, () => state.loadDraft(0), () => (globalThis.navigator as { clipboard?: Clipboard } | undefined)?.clipboard);
+
   function onEvents(evs: AppEvent[]) {
     for (const ev of evs) {
+      if (recorder.onEvent(ev)) continue;
       switch (ev.kind) {
         case 'job': {
           const j = ev.data as Job;
@@ -138,18 +151,13 @@ export function createAppState(api: Api, kv: KV | null) {
           if (d.encounter_id === session.get().encounterId) live.set((l) => mergeSegment(l, d.segment));
           break;
         }
-        case 'level':
-          level.set((ev.data as { rms_dbfs: number }).rms_dbfs);
-          break;
-        case 'recording':
-          recording.set(ev.data as RecordingStatus);
-          break;
       }
     }
   }
 
   const state = {
-    api,
+    /** canUpload: the browser uploads a picked file; the window opens a native dialog. */
+    canUpload: api.canUpload,
     session,
     today,
     users,
@@ -157,9 +165,12 @@ export function createAppState(api: Api, kv: KV | null) {
     live,
     draft,
     jobs,
-    recording,
-    level,
     queue,
+    recorder,
+    review,
+    settings,
+    templates,
+    exporter,
     t,
     reportError,
     notify,
@@ -216,7 +227,7 @@ export function createAppState(api: Api, kv: KV | null) {
       if (!us.some((u) => u.id === session.get().userId) && us.length > 0) state.setUser(us[0]!.id);
     },
 
-    async createUser(name: string, role: User['role']): Promise<User | undefined> {
+    async createUser(name: string, role: UserRole): Promise<User | undefined> {
       const u = await guard(() => api.settings.createUser(name, role));
       if (u) {
         await state.loadUsers();
@@ -283,9 +294,7 @@ export function createAppState(api: Api, kv: KV | null) {
         else path = await api.encounters.pickAudioFile();
         if (!path) return undefined;
         live.set([]);
-        const j = await api.encounters.importFile(enc.id, path);
-        jobs.set((m) => ({ ...m, [j.id]: j }));
-        return j;
+        return trackJob(jobs, await api.encounters.importFile(enc.id, path));
       });
     },
 
@@ -293,25 +302,11 @@ export function createAppState(api: Api, kv: KV | null) {
       await guard(() => api.encounters.cancelJob(id));
     },
 
-    async startRecording(device: string) {
-      const enc = encounter.get();
-      if (!enc) return;
-      live.set([]);
-      const st = await guard(() => api.recording.start(enc.id, device));
-      if (st) recording.set(st);
-    },
-    async pauseRecording() {
-      const st = await guard(() => (recording.get().paused ? api.recording.resume() : api.recording.pause()));
-      if (st) recording.set(st);
-    },
-    async stopRecording() {
-      const j = await guard(() => api.recording.stop());
-      recording.set({ active: false, encounter_id: 0, paused: false, started_at: 0, live_text: false });
-      if (j) jobs.set((m) => ({ ...m, [j.id]: j }));
-    },
-    async bookmark() {
-      const b = await guard(() => api.recording.bookmark(''));
-      if (b) notify('rec.bookmarked', { s: Math.round(b.at_ms / 1000) });
+    /** draftThenReview drafts the note as a job (progress and Cancel shown where it
+     * started) and opens the review once the new version is saved. */
+    async draftThenReview(id: number) {
+      const end = await review.generate(id);
+      if (end?.state === 'done') await state.open(id, 'review');
     },
 
     async loadDraft(version: number) {

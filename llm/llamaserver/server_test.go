@@ -62,6 +62,14 @@ func TestStartRestartStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitGone(t, pid)
+	// The supervisor notices the exit a moment after the process is reaped: until
+	// it has started the new one, the old state still reads healthy.
+	for i := 0; srv.PID() == pid; i++ {
+		if i > 3000 {
+			t.Fatal("the supervisor never started a new llama-server")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := srv.WaitHealthy(ctx); err != nil {

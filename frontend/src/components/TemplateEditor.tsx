@@ -1,38 +1,35 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { TemplateInfo, TemplateSource } from '../api';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
+import { LoadError } from './LoadError';
 
 /** TemplateEditor edits a note template's YAML; saving validates it on the Go side. */
 export function TemplateEditor({ state }: { state: AppState }) {
   const { lang } = useStore(state.session);
   const t = state.t;
-  const [list, setList] = useState<TemplateInfo[]>([]);
+  const list = useStore(state.templates.list);
+  const src = useStore(state.templates.source);
   const [key, setKey] = useState('soap');
-  const [src, setSrc] = useState<TemplateSource | null>(null);
   const [text, setText] = useState('');
   useEffect(() => {
-    state.api.settings.templates(lang).then(setList, state.reportError);
-  }, [state, lang, src?.key]);
+    void state.templates.loadList(lang);
+  }, [state, lang]);
   useEffect(() => {
-    state.api.templates.get(key).then((s) => {
-      setSrc(s);
-      setText(s.yaml);
-    }, state.reportError);
+    void state.templates.open(key);
   }, [state, key]);
-  const apply = (s: TemplateSource) => {
-    setSrc(s);
-    setText(s.yaml);
-    setKey(s.key);
-    state.notify('settings.templateSaved', { key: s.key });
-  };
+  // A loaded, saved or reset template replaces the text and selects its key.
+  useEffect(() => {
+    if (!src) return;
+    setText(src.yaml);
+    setKey(src.key);
+  }, [src]);
   return (
     <div class="panel template-editor">
       <h2>{t('settings.templates')}</h2>
       <label>
         {t('rec.template')}{' '}
         <select value={key} onChange={(e) => setKey(e.currentTarget.value)}>
-          {list.map((x) => (
+          {(list.value ?? []).map((x) => (
             <option key={x.key} value={x.key}>
               {x.title} ({x.key})
             </option>
@@ -40,13 +37,14 @@ export function TemplateEditor({ state }: { state: AppState }) {
         </select>
       </label>{' '}
       <span class="muted small">{src?.builtin ? t('settings.templateBuiltin') : t('settings.templateCustom')}</span>
+      <LoadError state={state} error={list.error} />
       <textarea aria-label={t('settings.templateYaml')} rows={12} spellcheck={false} value={text} onInput={(e) => setText(e.currentTarget.value)} class="code" />
       <div class="row">
-        <button type="button" class="primary" onClick={() => state.api.templates.save(text).then(apply, state.reportError)}>
+        <button type="button" class="primary" onClick={() => void state.templates.save(text, lang)}>
           {t('common.save')}
         </button>
         {src && !src.builtin && (
-          <button type="button" onClick={() => state.api.templates.reset(key).then(apply, state.reportError)}>
+          <button type="button" onClick={() => void state.templates.reset(key, lang)}>
             {t('settings.templateReset')}
           </button>
         )}

@@ -174,6 +174,16 @@ export const en = {
   'settings.database': 'Database',
   'shortcuts.title': 'Keyboard shortcuts',
   'shortcuts.show': 'Show keyboard shortcuts',
+  'settings.saved': 'Settings saved.',
+  'error.unexpected': 'Something went wrong: {detail}',
+  'error.unreachable': 'Greffier cannot be reached ({detail}).',
+  'error.noUpload': 'This window cannot send a file: use the import button.',
+  'error.clipboard': 'The note was not copied to the clipboard: {detail}',
+  'error.loadFailed': 'Could not load this: {detail}',
+  'rec.audio.no_signal': 'No signal: the microphone has been silent. Check it is connected and not muted.',
+  'rec.audio.clipping': 'The sound is clipping: lower the microphone gain or move it away.',
+  'rec.audio.error': 'The recording stopped: the audio input failed or was disconnected. What was captured is kept.',
+  'rec.audio.detail': 'Cause: {detail}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,20 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { ExportResult } from '../api';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
-
-const formats = ['fhir', 'hl7', 'pdf', 'txt', 'clipboard'] as const;
+import { exportFormats as formats, type ExportFormat } from '../stores/export';
 
 export function Export({ state }: { state: AppState }) {
   const d = useStore(state.draft);
   const enc = useStore(state.encounter);
-  const { userId } = useStore(state.session);
   const t = state.t;
-  const [format, setFormat] = useState<string>('fhir');
-  const [dir, setDir] = useState('');
-  const [result, setResult] = useState<ExportResult | null>(null);
+  const [format, setFormat] = useState<ExportFormat>('fhir');
+  const dir = useStore(state.exporter.dir);
+  const result = useStore(state.exporter.result);
   useEffect(() => {
-    state.api.export.defaultDir().then(setDir, state.reportError);
+    void state.exporter.prepare();
   }, [state]);
   if (!d || !enc) {
     return (
@@ -25,17 +22,6 @@ export function Export({ state }: { state: AppState }) {
     );
   }
   const approved = d.state === 'approved' || d.state === 'exported';
-  const run = async () => {
-    try {
-      const r = await state.api.export.run({ encounter_id: d.encounter_id, format, dir: format === 'clipboard' ? '' : dir, user_id: userId });
-      if (format === 'clipboard' && r.text) await navigator.clipboard?.writeText(r.text).catch(() => undefined);
-      setResult(r);
-      state.notify('export.done');
-      await state.loadDraft(0);
-    } catch (e) {
-      state.reportError(e);
-    }
-  };
   return (
     <section class="screen export" aria-labelledby="export-title">
       <h1 id="export-title">{t('nav.export')}</h1>
@@ -58,10 +44,10 @@ export function Export({ state }: { state: AppState }) {
       {format !== 'clipboard' && (
         <p>
           <label for="export-dir">{t('export.destination')}</label>{' '}
-          <input id="export-dir" type="text" size={50} value={dir} onInput={(e) => setDir(e.currentTarget.value)} />
+          <input id="export-dir" type="text" size={50} value={dir} onInput={(e) => state.exporter.setDir(e.currentTarget.value)} />
         </p>
       )}
-      <button type="button" class="primary big" disabled={!approved} onClick={() => void run()} data-testid="run-export">
+      <button type="button" class="primary big" disabled={!approved} onClick={() => void state.exporter.run(d.encounter_id, format)} data-testid="run-export">
         {t('export.run')}
       </button>
       {result && (

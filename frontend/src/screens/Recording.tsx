@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { Device, TemplateInfo } from '../api';
 import { JobProgress } from '../components/JobProgress';
+import { LoadError } from '../components/LoadError';
 import { Transcript, fmtTime } from '../components/Transcript';
 import { useStore } from '../hooks';
+import type { Lang } from '../i18n';
 import type { AppState } from '../state';
-import { DraftJob, runDraftJob } from './Review';
+import { DraftJob } from './Review';
 
 export function Recording({ state }: { state: AppState }) {
   const enc = useStore(state.encounter);
@@ -23,12 +24,12 @@ function Intake({ state }: { state: AppState }) {
   const [label, setLabel] = useState('');
   const [name, setName] = useState('');
   const [consent, setConsent] = useState(false);
-  const [noteLang, setNoteLang] = useState<string>(lang);
+  const [noteLang, setNoteLang] = useState<Lang>(lang);
   const [template, setTemplate] = useState('soap');
-  const [tmpls, setTmpls] = useState<TemplateInfo[]>([]);
+  const tmpls = useStore(state.templates.list);
   const t = state.t;
   useEffect(() => {
-    state.api.settings.templates(lang).then(setTmpls, state.reportError);
+    void state.templates.loadList(lang);
   }, [state, lang]);
   const ok = consent && label.trim() !== '';
   return (
@@ -50,7 +51,7 @@ function Intake({ state }: { state: AppState }) {
       <div class="row">
         <label>
           {t('rec.noteLanguage')}{' '}
-          <select value={noteLang} onChange={(e) => setNoteLang(e.currentTarget.value)}>
+          <select value={noteLang} onChange={(e) => setNoteLang(e.currentTarget.value === 'fr' ? 'fr' : 'en')}>
             <option value="en">{t('lang.en')}</option>
             <option value="fr">{t('lang.fr')}</option>
           </select>
@@ -58,13 +59,14 @@ function Intake({ state }: { state: AppState }) {
         <label>
           {t('rec.template')}{' '}
           <select value={template} onChange={(e) => setTemplate(e.currentTarget.value)}>
-            {tmpls.map((x) => (
+            {(tmpls.value ?? []).map((x) => (
               <option key={x.key} value={x.key}>
                 {x.title}
               </option>
             ))}
           </select>
         </label>
+        <LoadError state={state} error={tmpls.error} />
       </div>
       <label class="consent">
         <input type="checkbox" id="consent" checked={consent} onChange={(e) => setConsent(e.currentTarget.checked)} required aria-describedby="consent-help" />
@@ -82,15 +84,15 @@ function Intake({ state }: { state: AppState }) {
 
 function Recorder({ state }: { state: AppState }) {
   const enc = useStore(state.encounter)!;
-  const rec = useStore(state.recording);
+  const rec = useStore(state.recorder.status);
   const live = useStore(state.live);
-  const level = useStore(state.level);
+  const level = useStore(state.recorder.level);
+  const devices = useStore(state.recorder.devices);
   const t = state.t;
-  const [devices, setDevices] = useState<Device[] | null>(null);
   const [device, setDevice] = useState('');
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    state.api.settings.devices().then(setDevices, () => setDevices([]));
+    void state.recorder.loadDevices();
   }, [state]);
   useEffect(() => {
     if (!rec.active) return undefined;
@@ -117,29 +119,30 @@ function Recorder({ state }: { state: AppState }) {
             {t('rec.device')}{' '}
             <select value={device} onChange={(e) => setDevice(e.currentTarget.value)} disabled={mine}>
               <option value="">{t('rec.defaultDevice')}</option>
-              {(devices ?? []).map((d) => (
+              {(devices.value ?? []).map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name}
                 </option>
               ))}
             </select>
           </label>
-          {devices && devices.length === 0 && <span class="muted small">{t('rec.noDevices')}</span>}
+          {devices.value?.length === 0 && <span class="muted small">{t('rec.noDevices')}</span>}
+          <LoadError state={state} error={devices.error} />
         </div>
         <div class="controls" role="group" aria-label={t('rec.controls')}>
           {!mine ? (
-            <button type="button" class="primary huge" onClick={() => void state.startRecording(device)} disabled={rec.active}>
+            <button type="button" class="primary huge" onClick={() => void state.recorder.start(device)} disabled={rec.active}>
               ● {t('rec.record')}
             </button>
           ) : (
             <>
-              <button type="button" class="huge" onClick={() => void state.pauseRecording()}>
+              <button type="button" class="huge" onClick={() => void state.recorder.togglePause()}>
                 {rec.paused ? t('rec.resume') : t('rec.pause')}
               </button>
-              <button type="button" class="danger huge" onClick={() => void state.stopRecording()}>
+              <button type="button" class="danger huge" onClick={() => void state.recorder.stop()}>
                 ■ {t('rec.stop')}
               </button>
-              <button type="button" onClick={() => void state.bookmark()}>
+              <button type="button" onClick={() => void state.recorder.bookmark()}>
                 ★ {t('rec.bookmark')}
               </button>
             </>
@@ -152,6 +155,7 @@ function Recorder({ state }: { state: AppState }) {
           </div>
         </div>
         {rec.notice && <p class="notice">{rec.notice}</p>}
+        <AudioWarning state={state} />
         <div class="row import-row">
           <ImportButton state={state} disabled={mine} />
         </div>
@@ -163,7 +167,7 @@ function Recorder({ state }: { state: AppState }) {
           type="button"
           class="primary big"
           data-testid="draft-note"
-          onClick={() => void (enc.latest_version > 0 ? state.open(enc.id, 'review') : draftThenReview(state, enc.id))}
+          onClick={() => void (enc.latest_version > 0 ? state.open(enc.id, 'review') : state.draftThenReview(enc.id))}
         >
           {enc.latest_version > 0 ? t('rec.openDraft') : t('rec.draft')}
         </button>
@@ -173,17 +177,27 @@ function Recorder({ state }: { state: AppState }) {
   );
 }
 
-/** draftThenReview drafts the note as a job (progress and Cancel shown here) and opens
- * the review once it is saved. */
-async function draftThenReview(state: AppState, id: number): Promise<void> {
-  const end = await runDraftJob(state, () => state.api.drafts.startGenerate(id, '', ''));
-  if (end?.state === 'done') await state.open(id, 'review');
+/** AudioWarning shows what the Go side says about the input while recording: no
+ * signal, clipping, or the input lost (the recording stopped). */
+export function AudioWarning({ state }: { state: AppState }) {
+  const w = useStore(state.recorder.audio);
+  const t = state.t;
+  if (!w) return null;
+  return (
+    <div class={w.kind === 'error' ? 'audio-warning error' : 'audio-warning'} role="alert" data-testid="audio-warning" data-kind={w.kind}>
+      <p>{t(`rec.audio.${w.kind}`)}</p>
+      {w.kind === 'error' && w.detail && <p class="muted small">{t('rec.audio.detail', { detail: w.detail })}</p>}
+      <button type="button" onClick={() => state.recorder.dismissAudio()}>
+        {t('common.close')}
+      </button>
+    </div>
+  );
 }
 
 /** ImportButton picks a recording: the native dialog in the window, a file input in a browser. */
 function ImportButton({ state, disabled }: { state: AppState; disabled: boolean }) {
   const t = state.t;
-  if (state.api.canUpload) {
+  if (state.canUpload) {
     return (
       <label class="button">
         {t('home.import')}

@@ -1,66 +1,14 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../api';
-import type { CodeHit, DiffLine, Job, Section, VersionInfo } from '../api';
+import type { Section } from '../api';
+import { LoadError } from '../components/LoadError';
 import { Transcript } from '../components/Transcript';
 import { useStore } from '../hooks';
+import type { Lang } from '../i18n';
 import type { AppState } from '../state';
+import { draftJobOf } from '../stores/review';
 
 /** AUTOSAVE_MS is how long typing must pause before a section is saved as a version. */
 export const AUTOSAVE_MS = 1200;
-
-/** POLL_MS is how often a running draft job is asked for its state, in case a "job"
- * event was missed (events carry it first). */
-const POLL_MS = 1000;
-
-/** draftJobOf is the last drafting job of an encounter. */
-function draftJobOf(jobs: Record<string, Job>, encId: number): Job | undefined {
-  const mine = Object.values(jobs).filter((j) => j.kind === 'draft' && j.encounter_id === encId);
-  return mine[mine.length - 1];
-}
-
-/** runDraftJob starts a drafting job (the whole note or one section), follows it
- * until it ends, then reloads the draft (done), says it was cancelled (the previous
- * version stays), or shows the error (failed). */
-export async function runDraftJob(state: AppState, start: () => Promise<Job>): Promise<Job | undefined> {
-  let first: Job;
-  try {
-    first = await start();
-  } catch (e) {
-    state.reportError(e);
-    return undefined;
-  }
-  const jobs = state.jobs;
-  // An event may already have told more than the first state: keep what is newer.
-  const merge = (x: Job) => jobs.set((m) => (m[x.id] && m[x.id].state !== 'running' ? m : { ...m, [x.id]: x }));
-  merge(first);
-  const end = await new Promise<Job>((resolve) => {
-    let timer: ReturnType<typeof setInterval> | undefined;
-    let unsub = () => {};
-    const check = (m: Record<string, Job>) => {
-      const x = m[first.id];
-      if (x && x.state !== 'running') {
-        unsub();
-        clearInterval(timer);
-        resolve(x);
-      }
-    };
-    unsub = jobs.subscribe(check);
-    timer = setInterval(() => state.api.encounters.job(first.id).then(merge, () => {}), POLL_MS);
-    check(jobs.get());
-  });
-  if (end.state === 'done') {
-    if (state.session.get().encounterId === end.encounter_id) {
-      await state.loadDraft(0);
-      const d = state.draft.get();
-      if (d) state.notify('review.saved', { v: d.version });
-    }
-  } else if (end.state === 'cancelled') {
-    state.notify('review.draftCancelled');
-  } else if (end.error) {
-    state.reportError(new ApiError(end.error.code, end.error.message));
-  }
-  return end;
-}
 
 /** DraftJob shows the encounter's drafting job: stage, progress and Cancel. */
 export function DraftJob({ state, encId }: { state: AppState; encId: number }) {
@@ -193,13 +141,7 @@ function SectionEditor({
             type="button"
             disabled={busy}
             data-testid={`redraft-${section.key}`}
-            onClick={() => {
-              const d = state.draft.get();
-              if (!d) return;
-              void runDraftJob(state, () =>
-                state.api.drafts.startRegenerateSection(d.encounter_id, section.key, state.session.get().userId, d.latest_version),
-              );
-            }}
+            onClick={() => void state.review.regenerateSection(section.key)}
             title={t('review.regenerateSectionHelp')}
           >
             {t('review.regenerateSection')}
@@ -290,7 +232,7 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
   const d = useStore(state.draft)!;
   const t = state.t;
   const [tmpl, setTmpl] = useState(d.note.template);
-  const [lang, setLang] = useState(d.note.language);
+  const [lang, setLang] = useState<Lang>(d.note.language === 'fr' ? 'fr' : 'en');
   return (
     <div class="workflow panel">
       <div class="row">
@@ -304,7 +246,7 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
         </label>
         <label>
           {t('rec.noteLanguage')}{' '}
-          <select value={lang} onChange={(e) => setLang(e.currentTarget.value)}>
+          <select value={lang} onChange={(e) => setLang(e.currentTarget.value === 'fr' ? 'fr' : 'en')}>
             <option value="en">{t('lang.en')}</option>
             <option value="fr">{t('lang.fr')}</option>
           </select>
@@ -312,7 +254,7 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
         <button
           type="button"
           data-testid="redraft"
-          onClick={() => void runDraftJob(state, () => state.api.drafts.startGenerate(d.encounter_id, tmpl, lang))}
+          onClick={() => void state.review.generate(d.encounter_id, tmpl, lang)}
           disabled={busy || d.state === 'approved' || d.state === 'exported'}
         >
           {t('review.regenerate')}
@@ -344,7 +286,7 @@ function Codes({ state }: { state: AppState }) {
   const d = useStore(state.draft)!;
   const t = state.t;
   const [q, setQ] = useState('');
-  const [hits, setHits] = useState<CodeHit[]>([]);
+  const hits = useStore(state.review.codeHits);
   return (
     <div class="codes panel" data-testid="codes">
       <h2>{t('review.codes')}</h2>
@@ -366,7 +308,7 @@ function Codes({ state }: { state: AppState }) {
       <form
         onSubmit={(e) => {
           e.preventDefault();
-          state.api.drafts.searchCodes(q).then(setHits, state.reportError);
+          void state.review.searchCodes(q);
         }}
       >
         <label for="code-search">{t('code.search')}</label>
@@ -391,20 +333,21 @@ function History({ state }: { state: AppState }) {
   const d = useStore(state.draft)!;
   const { lang } = useStore(state.session);
   const t = state.t;
-  const [versions, setVersions] = useState<VersionInfo[]>([]);
-  const [diff, setDiff] = useState<DiffLine[] | null>(null);
+  const versions = useStore(state.review.versions);
+  const diff = useStore(state.review.diff);
   useEffect(() => {
-    state.api.drafts.versions(d.encounter_id).then(setVersions, state.reportError);
+    void state.review.loadVersions(d.encounter_id);
   }, [state, d.encounter_id, d.latest_version]);
   return (
     <div class="history panel" data-testid="history">
       <h2>{t('review.history')}</h2>
+      <LoadError state={state} error={versions.error} />
       <ol>
-        {versions.map((v) => (
+        {(versions.value ?? []).map((v) => (
           <li key={v.version}>
             v{v.version} — {v.author} — {new Date(v.created_at).toLocaleTimeString(lang === 'fr' ? 'fr-FR' : 'en-GB')}
             {v.version > 1 && (
-              <button type="button" onClick={() => state.api.drafts.diff(d.encounter_id, v.version - 1, v.version).then(setDiff, state.reportError)}>
+              <button type="button" onClick={() => void state.review.showDiff(d.encounter_id, v.version - 1, v.version)}>
                 {t('review.diff', { a: v.version - 1, b: v.version })}
               </button>
             )}

@@ -1,34 +1,43 @@
 import { useEffect, useState } from 'preact/hooks';
-import type { CatalogueModel, Device, ModelInfo, Preferences, UserRole } from '../api';
+import type { Preferences, UserRole } from '../api';
 import { JobProgress } from '../components/JobProgress';
+import { LoadError } from '../components/LoadError';
 import { TemplateEditor } from '../components/TemplateEditor';
 import { useStore } from '../hooks';
+import type { MessageKey } from '../i18n';
 import type { AppState } from '../state';
+
+/** roleLabels has one entry per Go role (domain.UserRole): a new role fails the type check here. */
+const roleLabels: Record<UserRole, MessageKey> = { physician: 'role.physician', secretary: 'role.secretary', admin: 'role.admin' };
+const isUserRole = (s: string): s is UserRole => s in roleLabels;
 
 export function Settings({ state }: { state: AppState }) {
   const { info, lang } = useStore(state.session);
   const users = useStore(state.users);
   const t = state.t;
-  const [models, setModels] = useState<ModelInfo[] | null>(null);
-  const [devices, setDevices] = useState<Device[] | null>(null);
-  const [prefs, setPrefs] = useState<Preferences | null>(null);
+  const models = useStore(state.settings.models);
+  const devices = useStore(state.recorder.devices);
+  const catalogue = useStore(state.settings.catalogue);
+  const saved = useStore(state.settings.preferences);
+  const llmCheck = useStore(state.settings.llmCheck);
+  // The form edits a copy; a save (or the first load) replaces it.
+  const [prefs, setPrefs] = useState<Preferences | null>(saved.value);
   const [name, setName] = useState('');
   const [role, setRole] = useState<UserRole>('physician');
-  const [llmTest, setLlmTest] = useState('');
-  const [catalogue, setCatalogue] = useState<CatalogueModel[]>([]);
   const [pick, setPick] = useState('base');
   const [device, setDevice] = useState('');
-  const level = useStore(state.level);
+  const level = useStore(state.recorder.level);
   const jobs = useStore(state.jobs);
   const downloads = Object.values(jobs).filter((j) => j.kind === 'download');
   const lastDone = downloads.filter((j) => j.state === 'done').length;
   useEffect(() => {
-    state.api.settings.catalogue().then(setCatalogue, () => setCatalogue([]));
-    state.api.settings.devices().then(setDevices, () => setDevices([]));
-    state.api.settings.preferences().then(setPrefs, state.reportError);
+    void state.settings.loadCatalogue();
+    void state.recorder.loadDevices();
+    void state.settings.loadPreferences();
   }, [state]);
+  useEffect(() => setPrefs(saved.value), [saved.value]);
   useEffect(() => {
-    state.api.settings.models().then(setModels, () => setModels([]));
+    void state.settings.loadModels();
   }, [state, lastDone]);
   return (
     <section class="screen settings" aria-labelledby="settings-title">
@@ -52,7 +61,7 @@ export function Settings({ state }: { state: AppState }) {
             class="row"
             onSubmit={(e) => {
               e.preventDefault();
-              if (name.trim()) void state.createUser(name, role).then(() => setName(''));
+              if (name.trim()) void state.createUser(name, role).then((u) => u && setName(''));
             }}
           >
             <label>
@@ -60,10 +69,19 @@ export function Settings({ state }: { state: AppState }) {
             </label>
             <label>
               {t('settings.role')}{' '}
-              <select value={role} onChange={(e) => setRole(e.currentTarget.value as UserRole)} data-testid="user-role">
-                <option value="physician">{t('role.physician')}</option>
-                <option value="secretary">{t('role.secretary')}</option>
-                <option value="admin">{t('role.admin')}</option>
+              <select
+                value={role}
+                onChange={(e) => {
+                  const r = e.currentTarget.value;
+                  if (isUserRole(r)) setRole(r);
+                }}
+                data-testid="user-role"
+              >
+                {Object.entries(roleLabels).map(([r, key]) => (
+                  <option key={r} value={r}>
+                    {t(key)}
+                  </option>
+                ))}
               </select>
             </label>
             <button type="submit" data-testid="add-user">
@@ -74,9 +92,10 @@ export function Settings({ state }: { state: AppState }) {
         <div class="panel">
           <h2>{t('settings.models')}</h2>
           <p class="muted small">{info?.models_dir}</p>
-          {models && models.length === 0 && <p class="notice">{t('settings.noModels')}</p>}
+          {models.value?.length === 0 && <p class="notice">{t('settings.noModels')}</p>}
+          <LoadError state={state} error={models.error} />
           <ul>
-            {(models ?? []).map((m) => (
+            {(models.value ?? []).map((m) => (
               <li key={m.path}>
                 {m.name} ({Math.round(m.size / 1e6)} MB){m.active && <strong> — {t('settings.active')}</strong>}
               </li>
@@ -86,13 +105,13 @@ export function Settings({ state }: { state: AppState }) {
             class="row"
             onSubmit={(e) => {
               e.preventDefault();
-              state.api.settings.pullModel(pick).then((j) => state.jobs.set((m) => ({ ...m, [j.id]: j })), state.reportError);
+              void state.settings.pullModel(pick);
             }}
           >
             <label>
               {t('settings.download')}{' '}
               <select value={pick} onChange={(e) => setPick(e.currentTarget.value)}>
-                {catalogue.map((m) => (
+                {(catalogue.value ?? []).map((m) => (
                   <option key={m.Name} value={m.Name}>
                     {m.Name} ({m.SizeMiB} MiB)
                   </option>
@@ -101,13 +120,15 @@ export function Settings({ state }: { state: AppState }) {
             </label>
             <button type="submit">{t('settings.downloadGo')}</button>
           </form>
+          <LoadError state={state} error={catalogue.error} />
           <JobProgress state={state} encounterId={0} kind="download" />
           <h2>{t('settings.audio')}</h2>
-          {devices && devices.length === 0 && <p class="muted">{t('rec.noDevices')}</p>}
+          {devices.value?.length === 0 && <p class="muted">{t('rec.noDevices')}</p>}
+          <LoadError state={state} error={devices.error} />
           <div class="row">
             <select aria-label={t('rec.device')} value={device} onChange={(e) => setDevice(e.currentTarget.value)}>
               <option value="">{t('rec.defaultDevice')}</option>
-              {(devices ?? []).map((d) => (
+              {(devices.value ?? []).map((d) => (
                 <option key={d.name} value={d.name}>
                   {d.name}
                 </option>
@@ -115,7 +136,7 @@ export function Settings({ state }: { state: AppState }) {
             </select>
             <button
               type="button"
-              onClick={() => state.api.settings.testDevice(device, 5000).then((j) => state.jobs.set((m) => ({ ...m, [j.id]: j })), state.reportError)}
+              onClick={() => void state.settings.testDevice(device)}
             >
               {t('settings.testDevice')}
             </button>
@@ -125,12 +146,13 @@ export function Settings({ state }: { state: AppState }) {
           </div>
           <JobProgress state={state} encounterId={0} kind="devicetest" />
         </div>
+        <LoadError state={state} error={saved.error} />
         {prefs && (
           <form
             class="panel"
             onSubmit={(e) => {
               e.preventDefault();
-              state.api.settings.savePreferences(prefs, state.session.get().userId).then(setPrefs, state.reportError);
+              void state.settings.savePreferences(prefs);
             }}
           >
             <h2>{t('settings.llm')}</h2>
@@ -145,16 +167,13 @@ export function Settings({ state }: { state: AppState }) {
             <p class="muted small">{t('settings.llmHint')}</p>
             <button
               type="button"
-              onClick={() =>
-                state.api.settings.testLLM(prefs.llm_endpoint).then(
-                  () => setLlmTest(t('settings.llmOk')),
-                  (e: Error) => setLlmTest(e.message),
-                )
-              }
+              onClick={() => void state.settings.testLLM(prefs.llm_endpoint)}
             >
               {t('settings.test')}
             </button>
-            <span role="status">{llmTest}</span>
+            <span role="status" data-ok={llmCheck?.ok}>
+              {llmCheck?.text}
+            </span>
             <h2>{t('settings.retention')}</h2>
             <label>
               {t('settings.retentionDays')}{' '}

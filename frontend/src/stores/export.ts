@@ -1,0 +1,58 @@
+// Export: the destination folder and the last result; the clipboard format copies the
+// text in the page (the Go side cannot reach the window's clipboard).
+import { ApiError, type ExportResult } from '../api';
+import { createStore } from '../store';
+import type { StoreContext } from './context';
+
+export const exportFormats = ['fhir', 'hl7', 'pdf', 'txt', 'clipboard'] as const;
+export type ExportFormat = (typeof exportFormats)[number];
+
+export interface Clipboard {
+  writeText(text: string): Promise<void>;
+}
+
+export function createExporter(ctx: StoreContext, reload: () => Promise<void>, clipboard: () => Clipboard | undefined) {
+  const { api } = ctx;
+  const dir = createStore('');
+  const result = createStore<ExportResult | null>(null);
+
+  async function copy(text: string) {
+    const cb = clipboard();
+    try {
+      if (!cb) throw new Error('no clipboard');
+      await cb.writeText(text);
+    } catch (e) {
+      const detail = e instanceof Error ? e.message : String(e);
+      ctx.reportError(new ApiError('unavailable', detail, 'error.clipboard', { detail }));
+      return false;
+    }
+    return true;
+  }
+
+  return {
+    dir,
+    result,
+    setDir: (d: string) => dir.set(d),
+
+    /** prepare readies the screen: the default folder, no result from an earlier export. */
+    async prepare() {
+      result.set(null);
+      const d = await ctx.guard(() => api.export.defaultDir());
+      if (d !== undefined) dir.set(d);
+    },
+
+    async run(encounterId: number, format: ExportFormat): Promise<ExportResult | undefined> {
+      const r = await ctx.guard(() =>
+        api.export.run({ encounter_id: encounterId, format, dir: format === 'clipboard' ? '' : dir.get(), user_id: ctx.userId() }),
+      );
+      if (!r) return undefined;
+      result.set(r);
+      // The Go side has exported (and recorded it) even when the copy then fails.
+      if (format !== 'clipboard' || !r.text || (await copy(r.text))) ctx.notify('export.done');
+      await reload();
+      return r;
+    },
+  };
+}
+
+export type Exporter = ReturnType<typeof createExporter>;
