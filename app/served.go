@@ -66,3 +66,21 @@ func (v *Served) Sign(ctx context.Context, sess *store.Session, id int64, versio
 	d, err := v.s.Drafts.view(ctx, id, 0)
 	return d, sig, err
 }
+
+// Versions lists the note's versions, oldest first.
+func (v *Served) Versions(ctx context.Context, id int64) ([]VersionInfo, error) {
+	vs, err := v.s.db.ListVersions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VersionInfo, 0, len(vs))
+	for _, x := range vs {
+		out = append(out, VersionInfo{Version: x.Version, Author: x.Author, CreatedAt: ms(x.CreatedAt)})
+	}
+	return out, nil
+}
+
+// Diff compares two versions line by line.
+func (v *Served) Diff(ctx context.Context, id int64, from, to int) (store.TextDiff, error) {
+	return v.s.db.Diff(ctx, id, from, to)
+}

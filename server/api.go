@@ -31,6 +31,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /api/encounters", s.authed(false, s.list))
 	mux.HandleFunc("GET /api/encounters/{id}", s.authed(false, s.encounter))
 	mux.HandleFunc("GET /api/encounters/{id}/draft", s.authed(false, s.draft))
+	mux.HandleFunc("GET /api/encounters/{id}/versions", s.authed(false, s.versions))
+	mux.HandleFunc("GET /api/encounters/{id}/diff", s.authed(false, s.diff))
 	mux.HandleFunc("PUT /api/encounters/{id}/sections/{key}", s.authed(true, s.saveSection))
 	mux.HandleFunc("POST /api/encounters/{id}/ready", s.authed(true, s.ready))
 	mux.HandleFunc("POST /api/encounters/{id}/approve", s.authed(true, s.approve))
@@ -213,6 +215,29 @@ func (s *Server) draft(w http.ResponseWriter, r *http.Request, sess *session, v 
 	}
 	version, _ := strconv.Atoi(r.URL.Query().Get("version"))
 	out, err := v.Draft(r.Context(), id, version)
+	reply(w, sess, out, err)
+}
+
+func (s *Server) versions(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
+	id, err := pathID(r)
+	if err != nil {
+		writeErr(w, err, sess.lang)
+		return
+	}
+	out, err := v.Versions(r.Context(), id)
+	reply(w, sess, out, err)
+}
+
+func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
+	id, err := pathID(r)
+	if err != nil {
+		writeErr(w, err, sess.lang)
+		return
+	}
+	q := r.URL.Query()
+	from, _ := strconv.Atoi(q.Get("from"))
+	to, _ := strconv.Atoi(q.Get("to"))
+	out, err := v.Diff(r.Context(), id, from, to)
 	reply(w, sess, out, err)
 }
 

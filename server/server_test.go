@@ -376,6 +376,11 @@ func TestSecretaryEditsAndMarksReadyPhysicianSigns(t *testing.T) {
 	if saved.Version != d.Version+1 {
 		t.Fatalf("saved version %d, want %d", saved.Version, d.Version+1)
 	}
+	var versions []struct{ Version int }
+	sec.do("GET", fmt.Sprintf("/api/encounters/%d/versions", id), nil, &versions)
+	if len(versions) != 2 || versions[1].Version != saved.Version {
+		t.Errorf("versions after one save: %+v", versions)
+	}
 	// The physician still has the old version open: a stale save is refused.
 	st, code = doc.do("PUT", save, map[string]any{"text": "Something else.", "base_version": d.Version}, nil)
 	mustStatus(t, "stale save", st, code, http.StatusConflict)
