@@ -82,12 +82,17 @@ var (
 )
 
 // loginFailed turns a refused login (wrong password, unknown user, backoff, disabled:
-// EForbidden from the store) into 401, keeping the store's message; other failures
-// keep their code.
+// EForbidden from the store) into 401 with the store's reason, which holds no secret
+// (it says the same for an unknown user and a wrong password); other failures keep
+// their code.
 func loginFailed(err error, lang string) *app.UIError {
-	ue := app.UserError(err, lang)
-	if ue.Code == domain.EForbidden {
-		ue.Code = codeUnauthorized
+	var de *domain.Error
+	if !errors.As(err, &de) || de.Code != domain.EForbidden {
+		return app.UserError(err, lang)
 	}
-	return ue
+	title := "Login refused: "
+	if lang == "fr" {
+		title = "Connexion refusée : "
+	}
+	return &app.UIError{Code: codeUnauthorized, Message: title + de.Message + "."}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -93,8 +94,12 @@ func seedClinic(t testing.TB, dir string, opt store.Options, n int) []int64 {
 		t.Fatal(err)
 	}
 	var ids []int64
-	for range n {
-		e, err := db.CreateEncounter(ctx, store.NewEncounter{By: doc.ID, Language: "en", Template: "soap"})
+	for i := range n {
+		p, err := db.CreatePatient(ctx, store.Patient{LocalID: fmt.Sprintf("PAT-%05d", i+1)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := db.CreateEncounter(ctx, store.NewEncounter{By: doc.ID, PatientID: p.ID, Language: "en", Template: "soap"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -116,9 +121,12 @@ type clinic struct {
 	ca    *x509.CertPool
 	clock *clock
 	enc   []int64
+	cert  []byte // the server certificate (DER)
 }
 
-func startClinic(t *testing.T, n int) *clinic {
+func startClinic(t *testing.T, n int) *clinic { return startClinicWith(t, n, nil) }
+
+func startClinicWith(t *testing.T, n int, assets fs.FS) *clinic {
 	t.Helper()
 	dir := t.TempDir()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
@@ -133,7 +141,7 @@ func startClinic(t *testing.T, n int) *clinic {
 		t.Fatalf("LoadTLS: %v; fingerprint %s, init printed %s", err, fp2, fp)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Open(ctx, server.Config{Dir: dir, TLS: tc, Idle: 10 * time.Minute, Now: clk.now, Store: opt, MaxBody: 64 << 10})
+	srv, err := server.Open(ctx, server.Config{Dir: dir, TLS: tc, Assets: assets, Idle: 10 * time.Minute, Now: clk.now, Store: opt, MaxBody: 64 << 10})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +164,7 @@ func startClinic(t *testing.T, n int) *clinic {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return &clinic{url: "https://" + l.Addr().String(), ca: pool, clock: clk, enc: ids}
+	return &clinic{url: "https://" + l.Addr().String(), ca: pool, clock: clk, enc: ids, cert: tc.Certificates[0].Certificate[0]}
 }
 
 // browser is one user's client: its own cookie jar, the CSRF token from login.

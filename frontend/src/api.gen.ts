@@ -314,11 +314,16 @@ export interface User {
   id: number;
   name: string;
   role: UserRole;
+  status: UserStatus;
+  has_password: boolean;
   created_at: string;
 }
 
 /** greffier/domain.UserRole */
 export type UserRole = 'physician' | 'secretary' | 'admin';
+
+/** greffier/store.UserStatus */
+export type UserStatus = 'active' | 'disabled';
 
 /** greffier/app.VersionInfo */
 export interface VersionInfo {
