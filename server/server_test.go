@@ -124,9 +124,9 @@ type clinic struct {
 	cert  []byte // the server certificate (DER)
 }
 
-func startClinic(t *testing.T, n int) *clinic { return startClinicWith(t, n, nil) }
+func startClinic(t testing.TB, n int) *clinic { return startClinicWith(t, n, nil) }
 
-func startClinicWith(t *testing.T, n int, assets fs.FS) *clinic {
+func startClinicWith(t testing.TB, n int, assets fs.FS) *clinic {
 	t.Helper()
 	dir := t.TempDir()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
@@ -169,13 +169,13 @@ func startClinicWith(t *testing.T, n int, assets fs.FS) *clinic {
 
 // browser is one user's client: its own cookie jar, the CSRF token from login.
 type browser struct {
-	t    *testing.T
+	t    testing.TB
 	c    *clinic
 	http *http.Client
 	csrf string
 }
 
-func (c *clinic) browser(t *testing.T) *browser {
+func (c *clinic) browser(t testing.TB) *browser {
 	jar, _ := cookiejar.New(nil)
 	return &browser{t: t, c: c, http: &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: c.ca}}}}
 }
