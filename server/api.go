@@ -29,13 +29,13 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/logout", s.authed(true, s.logout))
 	mux.HandleFunc("GET /api/me", s.authed(false, s.me))
 	mux.HandleFunc("GET /api/encounters", s.authed(false, s.list))
-	mux.HandleFunc("GET /api/encounters/{id}", s.authed(false, s.encounter))
-	mux.HandleFunc("GET /api/encounters/{id}/draft", s.authed(false, s.draft))
-	mux.HandleFunc("GET /api/encounters/{id}/versions", s.authed(false, s.versions))
-	mux.HandleFunc("GET /api/encounters/{id}/diff", s.authed(false, s.diff))
-	mux.HandleFunc("PUT /api/encounters/{id}/sections/{key}", s.authed(true, s.saveSection))
-	mux.HandleFunc("POST /api/encounters/{id}/ready", s.authed(true, s.ready))
-	mux.HandleFunc("POST /api/encounters/{id}/approve", s.authed(true, s.approve))
+	mux.HandleFunc("GET /api/encounters/{id}", s.authed(false, byID(encounter)))
+	mux.HandleFunc("GET /api/encounters/{id}/draft", s.authed(false, byID(draft)))
+	mux.HandleFunc("GET /api/encounters/{id}/versions", s.authed(false, byID(versions)))
+	mux.HandleFunc("GET /api/encounters/{id}/diff", s.authed(false, byID(diff)))
+	mux.HandleFunc("PUT /api/encounters/{id}/sections/{key}", s.authed(true, byID(saveSection)))
+	mux.HandleFunc("POST /api/encounters/{id}/ready", s.authed(true, byID(ready)))
+	mux.HandleFunc("POST /api/encounters/{id}/approve", s.authed(true, byID(approve)))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, domain.Errorf(domain.ENotFound, "no API %s %s", r.Method, r.URL.Path), lang(r, nil))
 	})
@@ -196,49 +196,38 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, sess *session, v *
 	reply(w, sess, out, err)
 }
 
-func (s *Server) encounter(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
-	if err == nil {
-		var out app.EncounterView
-		out, err = v.Encounter(r.Context(), id, sess.store.User().ID)
+// one is a request about one encounter: the id from the path, the session's user.
+type one func(r *http.Request, sess *session, v *app.Served, id int64) (any, error)
+
+// byID answers one's result, or its error (or the bad id's).
+func byID(f one) handler {
+	return func(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
+		id, err := pathID(r)
+		var out any
+		if err == nil {
+			out, err = f(r, sess, v, id)
+		}
 		reply(w, sess, out, err)
-		return
 	}
-	writeErr(w, err, sess.lang)
 }
 
-func (s *Server) draft(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
-	if err != nil {
-		writeErr(w, err, sess.lang)
-		return
-	}
+func encounter(r *http.Request, sess *session, v *app.Served, id int64) (any, error) {
+	return v.Encounter(r.Context(), id, sess.store.User().ID)
+}
+
+func draft(r *http.Request, _ *session, v *app.Served, id int64) (any, error) {
 	version, _ := strconv.Atoi(r.URL.Query().Get("version"))
-	out, err := v.Draft(r.Context(), id, version)
-	reply(w, sess, out, err)
+	return v.Draft(r.Context(), id, version)
 }
 
-func (s *Server) versions(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
-	if err != nil {
-		writeErr(w, err, sess.lang)
-		return
-	}
-	out, err := v.Versions(r.Context(), id)
-	reply(w, sess, out, err)
+func versions(r *http.Request, _ *session, v *app.Served, id int64) (any, error) {
+	return v.Versions(r.Context(), id)
 }
 
-func (s *Server) diff(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
-	if err != nil {
-		writeErr(w, err, sess.lang)
-		return
-	}
-	q := r.URL.Query()
-	from, _ := strconv.Atoi(q.Get("from"))
-	to, _ := strconv.Atoi(q.Get("to"))
-	out, err := v.Diff(r.Context(), id, from, to)
-	reply(w, sess, out, err)
+func diff(r *http.Request, _ *session, v *app.Served, id int64) (any, error) {
+	from, _ := strconv.Atoi(r.URL.Query().Get("from"))
+	to, _ := strconv.Atoi(r.URL.Query().Get("to"))
+	return v.Diff(r.Context(), id, from, to)
 }
 
 // SectionEdit is PUT /api/encounters/{id}/sections/{key}'s body: the section's new
@@ -248,31 +237,19 @@ type SectionEdit struct {
 	BaseVersion int    `json:"base_version"`
 }
 
-func (s *Server) saveSection(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
+func saveSection(r *http.Request, sess *session, v *app.Served, id int64) (any, error) {
 	var req SectionEdit
-	if err == nil {
-		err = decode(r, &req)
+	if err := decode(r, &req); err != nil {
+		return nil, err
 	}
-	if err == nil && req.BaseVersion <= 0 {
-		err = domain.Errorf(domain.EInvalid, "base_version is required: the version the edit starts from")
+	if req.BaseVersion <= 0 {
+		return nil, domain.Errorf(domain.EInvalid, "base_version is required: the version the edit starts from")
 	}
-	if err != nil {
-		writeErr(w, err, sess.lang)
-		return
-	}
-	out, err := v.SaveSection(r.Context(), id, r.PathValue("key"), req.Text, sess.store.User().ID, req.BaseVersion)
-	reply(w, sess, out, err)
+	return v.SaveSection(r.Context(), id, r.PathValue("key"), req.Text, sess.store.User().ID, req.BaseVersion)
 }
 
-func (s *Server) ready(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
-	if err != nil {
-		writeErr(w, err, sess.lang)
-		return
-	}
-	out, err := v.MarkReady(r.Context(), id, sess.store.User().ID)
-	reply(w, sess, out, err)
+func ready(r *http.Request, sess *session, v *app.Served, id int64) (any, error) {
+	return v.MarkReady(r.Context(), id, sess.store.User().ID)
 }
 
 // Approval is POST /api/encounters/{id}/approve's body: the version read and the
@@ -288,18 +265,13 @@ type Signed struct {
 	Signature store.Signature `json:"signature"`
 }
 
-func (s *Server) approve(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	id, err := pathID(r)
+func approve(r *http.Request, sess *session, v *app.Served, id int64) (any, error) {
 	var req Approval
-	if err == nil {
-		err = decode(r, &req)
-	}
-	if err != nil {
-		writeErr(w, err, sess.lang)
-		return
+	if err := decode(r, &req); err != nil {
+		return nil, err
 	}
 	d, sig, err := v.Sign(r.Context(), sess.store, id, req.Version, req.Password)
-	reply(w, sess, Signed{Draft: d, Signature: sig}, err)
+	return Signed{Draft: d, Signature: sig}, err
 }
 
 func reply(w http.ResponseWriter, sess *session, v any, err error) {

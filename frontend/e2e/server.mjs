@@ -9,22 +9,13 @@ import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check, step } from './lib.mjs';
 
 const env = process.env;
 const url = env.GREFFIER_URL;
 const label = env.LABEL;
 const artifacts = env.ARTIFACTS ?? '';
 const added = 'Toux sèche depuis une semaine selon la secrétaire.';
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  await fn();
-  console.log(`  ok  ${name} (${Date.now() - t0} ms)`);
-}
 
 /** session opens a fresh browser profile (its own cookies) and runs fn with a page. */
 async function session(who, fn) {
@@ -130,6 +121,12 @@ try {
       check((await page.getByTestId('draft-state').textContent()) === 'Approved', 'approved badge');
       await page.getByTestId('notice').getByText('Version 2 approved and signed.').waitFor();
       await shot('signed');
+    });
+    await step('en: logs out; the session no longer works', async () => {
+      await page.getByTestId('logout').click();
+      await page.getByTestId('login-form').waitFor();
+      const status = await page.evaluate(async () => (await fetch('/api/encounters')).status);
+      check(status === 401, `after logout the API answers ${status}`);
     });
   });
 } catch (e) {

@@ -20,12 +20,12 @@ function storage() {
 
 const root = document.getElementById('app')!;
 
-function startApp(api: ReturnType<typeof defaultApi>) {
+function startApp(api: ReturnType<typeof defaultApi>, onLogout?: () => void) {
   const state = createAppState(api, storage());
   // A failure no action caught is shown too, never lost in the console.
   globalThis.addEventListener('unhandledrejection', (e) => state.reportError(e.reason));
   globalThis.addEventListener('error', (e) => state.reportError(e.error ?? e.message));
-  render(<Shell state={state} />, root);
+  render(<Shell state={state} onLogout={onLogout} />, root);
   void state.start();
 }
 
@@ -41,7 +41,8 @@ async function main() {
   const begin = (me: Me) => {
     kv?.setItem('greffier.user', String(me.user.id));
     kv?.setItem('greffier.lang', me.lang);
-    startApp(createApi(transport));
+    // Logging out reloads the page: nothing of the session stays in memory.
+    startApp(createApi(transport), () => void session.logout().finally(() => globalThis.location.reload()));
   };
   const me = await session.me();
   if (me) {

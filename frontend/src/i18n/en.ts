@@ -188,6 +188,7 @@ export const en = {
   'login.user': 'User name',
   'login.password': 'Password',
   'login.submit': 'Log in',
+  'login.logout': 'Log out',
   'review.signPassword': 'Your password, to sign',
   'error.notOnServer': 'The clinic server does not offer this: use the laptop app.',
 } as const;

@@ -189,6 +189,7 @@ export const fr: Catalogue = {
   'login.user': 'Nom d\'utilisateur',
   'login.password': 'Mot de passe',
   'login.submit': 'Se connecter',
+  'login.logout': 'Se déconnecter',
   'review.signPassword': 'Votre mot de passe, pour signer',
   'error.notOnServer': 'Le serveur du cabinet ne propose pas ceci : utilisez l\'application du portable.',
 };
