@@ -1,5 +1,5 @@
 import { render } from 'preact';
-import { createApi, defaultApi } from './api';
+import { createApi, defaultApi, wailsAvailable } from './api';
 import { Login } from './components/Login';
 import { Shell } from './components/Shell';
 import { isLang } from './i18n';
@@ -32,7 +32,8 @@ function startApp(api: ReturnType<typeof defaultApi>, onLogout?: () => void) {
 /** On `greffier serve` the app starts once a user is logged in, as that user. */
 async function main() {
   const origin = globalThis.location?.origin ?? '';
-  if (!(await isClinicServer(origin, globalThis.fetch.bind(globalThis)))) {
+  // Inside the desktop window there is nothing to ask.
+  if (wailsAvailable() || !(await isClinicServer(origin, globalThis.fetch.bind(globalThis)))) {
     startApp(defaultApi());
     return;
   }
