@@ -26,7 +26,7 @@ frontend/node_modules/.package-lock.json: frontend/package.json frontend/package
 frontend: frontend/node_modules/.package-lock.json
 	$(INROOT) bash -c 'cd frontend && npm run build && touch dist/.gitkeep'
 
-cli:
+cli: frontend
 	$(INROOT) go build $(BUILDFLAGS) -tags $(GO_TAGS) -ldflags '$(LDFLAGS)' -o $(BIN)/greffier ./cmd/greffier
 
 desktop: frontend

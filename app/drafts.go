@@ -402,15 +402,8 @@ func (d *Drafts) Versions(encID int64) ([]VersionInfo, error) {
 	if err := d.s.ready(); err != nil {
 		return nil, err
 	}
-	vs, err := d.s.db.ListVersions(d.s.ctx, encID)
-	if err != nil {
-		return nil, d.s.fail(err)
-	}
-	out := make([]VersionInfo, 0, len(vs))
-	for _, v := range vs {
-		out = append(out, VersionInfo{Version: v.Version, Author: v.Author, CreatedAt: ms(v.CreatedAt)})
-	}
-	return out, nil
+	out, err := (&Served{s: d.s}).Versions(d.s.ctx, encID)
+	return out, d.s.fail(err)
 }
 
 // Diff compares two versions line by line.

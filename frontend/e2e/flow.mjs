@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { check, step } from './lib.mjs';
 
 const url = process.env.GREFFIER_URL;
 const wav = process.env.GREFFIER_WAV;
@@ -23,16 +24,6 @@ const words = {
 
 let passed = 0;
 let failed = 0;
-
-function check(cond, what) {
-  if (!cond) throw new Error(`check failed: ${what}`);
-}
-
-async function step(name, fn) {
-  const t0 = Date.now();
-  await fn();
-  console.log(`  ok  ${name} (${Date.now() - t0} ms)`);
-}
 
 async function run(lang) {
   const w = words[lang];

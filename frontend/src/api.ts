@@ -1,8 +1,8 @@
 // api.ts is the only way the frontend reaches Go: the Wails bindings
 // (window.go.app.<Service>.<Method>) inside the desktop window, the HTTP bridge
-// (app.Bridge) in a browser. Components and stores call the typed functions below.
+// (app.Bridge) in a browser, the clinic server (serverApi.ts) for `greffier serve`. Components and stores call the typed functions below.
 
-import type { Job as GenJob, CodeStatus, ExportRequest, Model, NewEncounter, Preferences, Services, UserRole } from './api.gen';
+import type { Job as GenJob, CodeStatus, DraftView, ExportRequest, Model, NewEncounter, Preferences, Services, UserRole } from './api.gen';
 import type { Lang, MessageKey } from './i18n';
 
 export interface AppEvent {
@@ -11,7 +11,7 @@ export interface AppEvent {
 }
 
 export interface Transport {
-  readonly name: 'wails' | 'http';
+  readonly name: 'wails' | 'http' | 'server';
   call<T>(service: string, method: string, args: unknown[]): Promise<T>;
   /** Subscribes to the batched event stream; returns the unsubscribe function. */
   onEvents(cb: (events: AppEvent[]) => void): () => void;
@@ -222,7 +222,10 @@ export function createApi(t: Transport) {
         c('Drafts', 'SetCode', encId, code, title, status, userId),
       searchCodes: (q: string) => c('Drafts', 'SearchCodes', q),
       markReady: (encId: number, userId: number) => c('Drafts', 'MarkReady', encId, userId),
-      approve: (encId: number, userId: number, version: number) => c('Drafts', 'Approve', encId, userId, version),
+      /** approve signs the latest version; the clinic server also takes the signer's
+       * password, checked again at this moment (the window's binding has no such argument). */
+      approve: (encId: number, userId: number, version: number, password?: string) =>
+        t.name === 'server' ? t.call<DraftView>('Drafts', 'Approve', [encId, userId, version, password]) : c('Drafts', 'Approve', encId, userId, version),
     },
     templates: {
       get: (key: string) => c('Templates', 'Get', key),

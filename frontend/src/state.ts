@@ -176,6 +176,8 @@ export function createAppState(api: Api, kv: KV | null) {
   const state = {
     /** canUpload: the browser uploads a picked file; the window opens a native dialog. */
     canUpload: api.canUpload,
+    /** onServer: served by `greffier serve` (a login, signing with the password). */
+    onServer: api.transport === 'server',
     session,
     today,
     users,
@@ -380,10 +382,11 @@ export function createAppState(api: Api, kv: KV | null) {
       }
     },
 
-    async approve() {
+    /** approve signs the latest version; on the clinic server with the signer's password. */
+    async approve(password?: string) {
       const d = draft.get();
       if (!d) return;
-      const nd = await guard(() => api.drafts.approve(d.encounter_id, userId(), d.latest_version));
+      const nd = await guard(() => api.drafts.approve(d.encounter_id, userId(), d.latest_version, password));
       if (nd) {
         draft.set(nd);
         notify('review.approvedNotice', { v: nd.approved_version });

@@ -11,7 +11,8 @@ import { Export } from '../screens/Export';
 import { ErrorBanner } from './ErrorBanner';
 import { ShortcutHelp } from './ShortcutHelp';
 
-export function Shell({ state }: { state: AppState }) {
+/** onLogout, given on the clinic server, ends the session (a shared workstation). */
+export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => void }) {
   const session = useStore(state.session);
   const users = useStore(state.users);
   const [help, setHelp] = useState(false);
@@ -75,6 +76,11 @@ export function Shell({ state }: { state: AppState }) {
               ))}
             </select>
           </label>
+          {onLogout && (
+            <button type="button" onClick={onLogout} data-testid="logout">
+              {t('login.logout')}
+            </button>
+          )}
           <button type="button" onClick={() => state.toggleTheme()} aria-label={t('theme.toggle')} title="Alt+T">
             {session.theme === 'dark' ? t('theme.light') : t('theme.dark')}
           </button>

@@ -194,6 +194,13 @@ export const en = {
   'rec.audio.clipping': 'The sound is clipping: lower the microphone gain or move it away.',
   'rec.audio.error': 'The recording stopped: the audio input failed or was disconnected. What was captured is kept.',
   'rec.audio.detail': 'Cause: {detail}',
+  'login.title': 'Log in to the clinic server',
+  'login.user': 'User name',
+  'login.password': 'Password',
+  'login.submit': 'Log in',
+  'login.logout': 'Log out',
+  'review.signPassword': 'Your password, to sign',
+  'error.notOnServer': 'The clinic server does not offer this: use the laptop app.',
 } as const;
 
 export type MessageKey = keyof typeof en;

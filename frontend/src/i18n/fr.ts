@@ -195,4 +195,11 @@ export const fr: Catalogue = {
   'rec.audio.clipping': 'Le son sature : baissez le gain du micro ou éloignez-le.',
   'rec.audio.error': 'L\'enregistrement s\'est arrêté : l\'entrée audio a échoué ou a été déconnectée. Ce qui a été capté est conservé.',
   'rec.audio.detail': 'Cause : {detail}',
+  'login.title': 'Connexion au serveur du cabinet',
+  'login.user': 'Nom d\'utilisateur',
+  'login.password': 'Mot de passe',
+  'login.submit': 'Se connecter',
+  'login.logout': 'Se déconnecter',
+  'review.signPassword': 'Votre mot de passe, pour signer',
+  'error.notOnServer': 'Le serveur du cabinet ne propose pas ceci : utilisez l\'application du portable.',
 };

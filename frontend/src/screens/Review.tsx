@@ -269,6 +269,7 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
   const t = state.t;
   const [tmpl, setTmpl] = useState(d.note.template);
   const [lang, setLang] = useState<Lang>(d.note.language === 'fr' ? 'fr' : 'en');
+  const [signPw, setSignPw] = useState('');
   return (
     <div class="workflow panel">
       <div class="row">
@@ -302,8 +303,11 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
             {t('review.markReady')}
           </button>
         )}
+        {(d.state === 'drafted' || d.state === 'in_review') && state.onServer && role === 'physician' && (
+          <SignPassword state={state} value={signPw} onInput={setSignPw} />
+        )}
         {(d.state === 'drafted' || d.state === 'in_review') && (
-          <button type="button" class="primary" onClick={() => void state.approve()} data-testid="approve" disabled={role !== 'physician'} title={role !== 'physician' ? t('review.physicianOnly') : ''}>
+          <button type="button" class="primary" onClick={() => void state.approve(state.onServer ? signPw : undefined).then(() => setSignPw(''))} data-testid="approve" disabled={role !== 'physician'} title={role !== 'physician' ? t('review.physicianOnly') : ''}>
             {t('review.approve')}
           </button>
         )}
@@ -315,6 +319,17 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
         {role !== 'physician' && <span class="muted small">{t('review.physicianOnly')}</span>}
       </div>
     </div>
+  );
+}
+
+/** SignPassword is the signer's password on the clinic server: the signature is checked
+ * against it at the moment of approval. */
+function SignPassword({ state, value, onInput }: { state: AppState; value: string; onInput: (v: string) => void }) {
+  return (
+    <label>
+      {state.t('review.signPassword')}{' '}
+      <input type="password" autocomplete="current-password" value={value} data-testid="sign-password" onInput={(e) => onInput(e.currentTarget.value)} />
+    </label>
   );
 }
 

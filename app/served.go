@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+
+	"greffier/domain"
+	"greffier/store"
+)
+
+// Served is the review part of the services for the clinic server (package server):
+// the same logic as the window's Encounters and Drafts, with the request's context,
+// the server's database (unlocked by a user's login) and the user from the server's
+// session instead of an id sent by the UI. Errors stay *domain.Error: the server maps
+// their codes to HTTP statuses and localizes them with UserError.
+type Served struct{ s *Services }
+
+// NewServed returns the review services over db, which the caller owns and closes.
+func NewServed(db *store.DB) *Served {
+	s := New(Config{})
+	s.db = db
+	return &Served{s: s}
+}
+
+// List returns the encounters in state (all states when empty), newest first.
+func (v *Served) List(ctx context.Context, st domain.EncounterState, limit int) ([]EncounterSummary, error) {
+	out, err := v.s.Encounters.list(ctx, store.ListFilter{State: st, Limit: limit})
+	if out == nil {
+		out = []EncounterSummary{}
+	}
+	return out, err
+}
+
+// Encounter opens an encounter as by (audited as viewed).
+func (v *Served) Encounter(ctx context.Context, id, by int64) (EncounterView, error) {
+	x, err := v.s.db.ViewEncounter(ctx, id, by)
+	if err != nil {
+		return EncounterView{}, err
+	}
+	return v.s.Encounters.view(ctx, x)
+}
+
+// Draft returns version of the note (0: the latest).
+func (v *Served) Draft(ctx context.Context, id int64, version int) (DraftView, error) {
+	return v.s.Drafts.view(ctx, id, version)
+}
+
+// SaveSection is Drafts.SaveSection: EConflict when baseVersion is not the latest.
+func (v *Served) SaveSection(ctx context.Context, id int64, key, text string, by int64, baseVersion int) (DraftView, error) {
+	return v.s.Drafts.saveSection(ctx, id, key, text, by, baseVersion)
+}
+
+// MarkReady sends a drafted note for signature as by.
+func (v *Served) MarkReady(ctx context.Context, id, by int64) (DraftView, error) {
+	if err := v.s.db.MarkReady(ctx, id, by); err != nil {
+		return DraftView{}, err
+	}
+	return v.s.Drafts.view(ctx, id, 0)
+}
+
+// Sign approves version as the session's user with their password (store.Sign).
+func (v *Served) Sign(ctx context.Context, sess *store.Session, id int64, version int, password string) (DraftView, store.Signature, error) {
+	sig, err := v.s.db.Sign(ctx, sess, id, version, password)
+	if err != nil {
+		return DraftView{}, sig, err
+	}
+	d, err := v.s.Drafts.view(ctx, id, 0)
+	return d, sig, err
+}
+
+// Versions lists the note's versions, oldest first.
+func (v *Served) Versions(ctx context.Context, id int64) ([]VersionInfo, error) {
+	vs, err := v.s.db.ListVersions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VersionInfo, 0, len(vs))
+	for _, x := range vs {
+		out = append(out, VersionInfo{Version: x.Version, Author: x.Author, CreatedAt: ms(x.CreatedAt)})
+	}
+	return out, nil
+}
+
+// Diff compares two versions line by line.
+func (v *Served) Diff(ctx context.Context, id int64, from, to int) (store.TextDiff, error) {
+	return v.s.db.Diff(ctx, id, from, to)
+}

@@ -1,0 +1,77 @@
+// The clinic server's transport against a recording fetch: a test double, since the
+// real server runs in Go (server/e2e_test.go drives this code against it in chromium).
+import { describe, expect, it } from 'vitest';
+import { createApi, ApiError } from './api';
+import { createServerClient, isClinicServer } from './serverApi';
+import { createLogin } from './stores/login';
+
+interface Sent {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+function fakeServer(answer: (s: Sent) => { status: number; body: unknown }) {
+  const sent: Sent[] = [];
+  const fetch = (async (url: string, init: RequestInit) => {
+    const s: Sent = { url, method: init.method ?? 'GET', headers: (init.headers ?? {}) as Record<string, string>, body: init.body ? JSON.parse(String(init.body)) : undefined };
+    sent.push(s);
+    const a = answer(s);
+    return new Response(JSON.stringify(a.body), { status: a.status });
+  }) as unknown as typeof globalThis.fetch;
+  return { sent, fetch };
+}
+
+const me = { user: { id: 7, name: 'Camille', role: 'secretary', status: 'active', has_password: true, created_at: '' }, csrf: 'tok', lang: 'fr' };
+const draft = { encounter_id: 3, state: 'drafted', version: 2 };
+
+describe('server transport', () => {
+  it('maps the typed API to the REST routes, with the CSRF token on writes only', async () => {
+    const srv = fakeServer((s) => (s.url.endsWith('/api/login') ? { status: 200, body: me } : s.url.includes('/approve') ? { status: 200, body: { draft, signature: {} } } : { status: 200, body: draft }));
+    const { transport, session } = createServerClient('https://g', { fetch: srv.fetch });
+    const api = createApi(transport);
+    await session.login('Camille', 'pw', 'fr');
+    await api.drafts.get(3, 0);
+    await api.drafts.saveSection(3, 'subjective', 'text', 99, 1);
+    await api.drafts.markReady(3, 99);
+    expect(await api.drafts.approve(3, 99, 2, 'secret')).toEqual(draft);
+    expect(await api.settings.users()).toEqual([me.user]);
+    const [, get, put, ready, approve] = srv.sent;
+    expect(get).toMatchObject({ url: 'https://g/api/encounters/3/draft?version=0', method: 'GET' });
+    expect(get!.headers['X-CSRF-Token']).toBeUndefined();
+    // The user id the UI passes is ignored: the server acts as the session's user.
+    expect(put).toMatchObject({ url: 'https://g/api/encounters/3/sections/subjective', method: 'PUT', body: { text: 'text', base_version: 1 } });
+    expect(put!.headers['X-CSRF-Token']).toBe('tok');
+    expect(ready).toMatchObject({ url: 'https://g/api/encounters/3/ready', method: 'POST' });
+    expect(approve).toMatchObject({ body: { version: 2, password: 'secret' } });
+    expect(approve!.headers['X-CSRF-Token']).toBe('tok');
+  });
+
+  it('turns error bodies into ApiError; a 401 forgets the session; other services are unavailable', async () => {
+    const srv = fakeServer(() => ({ status: 401, body: { error: { code: 'unauthorized', message: 'Log in again.' } } }));
+    const { transport, session } = createServerClient('', { fetch: srv.fetch });
+    const api = createApi(transport);
+    await expect(api.encounters.queue()).rejects.toMatchObject({ code: 'unauthorized', message: 'Log in again.' });
+    expect(await session.me()).toBeNull();
+    await expect(api.recording.status()).rejects.toBeInstanceOf(ApiError);
+    await expect(api.recording.status()).rejects.toMatchObject({ code: 'unavailable', key: 'error.notOnServer' });
+  });
+
+  it('the login store keeps a refusal to show, and calls back on success', async () => {
+    let ok = false;
+    const srv = fakeServer((s) => ((s.body as { password: string }).password === 'right' ? { status: 200, body: me } : { status: 401, body: { error: { code: 'unauthorized', message: 'Connexion refusée' } } }));
+    const { session } = createServerClient('', { fetch: srv.fetch });
+    const login = createLogin(session, () => (ok = true));
+    expect(await login.login('Camille', 'wrong', 'fr')).toBe(false);
+    expect(login.state.get().error?.message).toBe('Connexion refusée');
+    expect(await login.login('Camille', 'right', 'fr')).toBe(true);
+    expect(ok).toBe(true);
+    expect(session.current()?.csrf).toBe('tok');
+  });
+
+  it('recognizes the clinic server by its /api/me', async () => {
+    expect(await isClinicServer('', fakeServer(() => ({ status: 401, body: { error: { code: 'unauthorized', message: '' } } })).fetch)).toBe(true);
+    expect(await isClinicServer('', fakeServer(() => ({ status: 404, body: { error: { code: 'not_found', message: '' } } })).fetch)).toBe(false);
+  });
+});

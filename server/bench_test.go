@@ -1,0 +1,108 @@
+package server_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// BenchmarkServerReview measures the clinic server as a clinic uses it: 50 browser
+// sessions at once (each its own login and cookie, over HTTPS on loopback) doing the
+// review actions (list the queue, open an encounter with its draft, save a section)
+// against a real SQLite database of 20k drafted encounters (GREFFIER_SERVER_BENCH_N
+// changes it). Figures: p50/p95 per action in ms, and errors (goal: p95 ≤ 100 ms, 0
+// errors). The seeding goes through the store's methods one encounter at a time
+// (patient, encounter, transcript, draft): seed_ms/encounter is that cost.
+func BenchmarkServerReview(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("GREFFIER_SERVER_BENCH_N")); err == nil && v > 0 {
+		n = v
+	}
+	const sessions, rounds = 50, 10
+	t0 := time.Now()
+	c := startClinic(b, n)
+	seed := time.Since(t0)
+
+	type sample struct {
+		action string
+		d      time.Duration
+		status int
+		code   string
+	}
+	var mu sync.Mutex
+	var samples []sample
+	record := func(action string, d time.Duration, status int, code string) {
+		mu.Lock()
+		samples = append(samples, sample{action, d, status, code})
+		mu.Unlock()
+	}
+	b.ResetTimer()
+	for range b.N {
+		var wg sync.WaitGroup
+		for s := range sessions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				br := c.browser(b)
+				if st, code := br.login("Camille", secPW); st != http.StatusOK {
+					record("login", 0, st, code)
+					return
+				}
+				rng := rand.New(rand.NewPCG(uint64(s), 7))
+				for range rounds {
+					t := time.Now()
+					st, code := br.do("GET", "/api/encounters?state=drafted", nil, nil)
+					record("list", time.Since(t), st, code)
+					// Each session works on its own slice of the encounters: no edit conflicts.
+					id := c.enc[s+sessions*rng.IntN(len(c.enc)/sessions)]
+					var d draftView
+					t = time.Now()
+					st, code = br.do("GET", fmt.Sprintf("/api/encounters/%d", id), nil, nil)
+					if st == http.StatusOK {
+						st, code = br.do("GET", fmt.Sprintf("/api/encounters/%d/draft", id), nil, &d)
+					}
+					record("open", time.Since(t), st, code)
+					if st != http.StatusOK {
+						continue
+					}
+					t = time.Now()
+					st, code = br.do("PUT", fmt.Sprintf("/api/encounters/%d/sections/%s", id, d.Note.Sections[0].Key),
+						map[string]any{"text": "Cough for one week, reviewed.", "base_version": d.Version}, nil)
+					record("save", time.Since(t), st, code)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	b.StopTimer()
+	by := map[string][]time.Duration{}
+	errs := 0
+	for _, s := range samples {
+		if s.status != http.StatusOK {
+			errs++
+			b.Logf("%s: %d %s", s.action, s.status, s.code)
+			continue
+		}
+		by[s.action] = append(by[s.action], s.d)
+	}
+	for _, a := range []string{"list", "open", "save"} {
+		ds := by[a]
+		if len(ds) == 0 {
+			continue
+		}
+		sort.Slice(ds, func(i, j int) bool { return ds[i] < ds[j] })
+		b.ReportMetric(ms(ds[len(ds)/2]), a+"_p50_ms")
+		b.ReportMetric(ms(ds[len(ds)*95/100]), a+"_p95_ms")
+	}
+	b.ReportMetric(float64(errs), "errors")
+	b.ReportMetric(float64(n), "encounters")
+	b.ReportMetric(ms(seed)/float64(n), "seed_ms/encounter")
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
