@@ -50,7 +50,7 @@ func writeErr(w http.ResponseWriter, err error, lang string) {
 		writeJSON(w, statusOf[ee.code], apiError{app.UIError{Code: ee.code, Message: ee.message(lang)}})
 		return
 	}
-	ue := app.UserError(err, lang)
+	ue := app.UserError(err, domain.Language(lang))
 	status, ok := statusOf[ue.Code]
 	if !ok {
 		status = http.StatusInternalServerError
@@ -88,7 +88,7 @@ var (
 func loginFailed(err error, lang string) *app.UIError {
 	var de *domain.Error
 	if !errors.As(err, &de) || de.Code != domain.EForbidden {
-		return app.UserError(err, lang)
+		return app.UserError(err, domain.Language(lang))
 	}
 	title := "Login refused: "
 	if lang == "fr" {
