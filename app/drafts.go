@@ -325,20 +325,10 @@ func (d *Drafts) SaveSection(encID int64, key, text string, userID int64, baseVe
 }
 
 func (d *Drafts) saveSection(ctx context.Context, encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
-	base, err := d.view(ctx, encID, baseVersion)
+	base, typed, err := d.typedSection(ctx, encID, key, text, baseVersion)
 	if err != nil {
 		return DraftView{}, err
 	}
-	idx := -1
-	for i, s := range base.Note.Sections {
-		if s.Key == key {
-			idx = i
-		}
-	}
-	if idx < 0 {
-		return DraftView{}, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
-	}
-	typed := editSentences(base.Note.Sections[idx].Sentences, text)
 	if err := d.land(ctx, encID, userID, base.Note, key, typed, schema.AltEdit); err != nil {
 		return DraftView{}, err
 	}
@@ -502,4 +492,42 @@ func (d *Drafts) Approve(encID, userID int64, version int) (DraftView, error) {
 	}
 	v, err := d.view(d.s.ctx, encID, 0)
 	return v, d.s.fail(err)
+}
+
+// typedSection reads version baseVersion and turns what the user typed into the
+// sentences of section key (words kept from the base keep their evidence).
+func (d *Drafts) typedSection(ctx context.Context, encID int64, key, text string, baseVersion int) (DraftView, []schema.Sentence, error) {
+	base, err := d.view(ctx, encID, baseVersion)
+	if err != nil {
+		return DraftView{}, nil, err
+	}
+	for _, s := range base.Note.Sections {
+		if s.Key == key {
+			return base, editSentences(s.Sentences, text), nil
+		}
+	}
+	return DraftView{}, nil, domain.Errorf(domain.ENotFound, "the note has no section %q", key)
+}
+
+// saveSectionStrict saves an edit made on baseVersion only if it is still the latest,
+// checked inside the write transaction (EConflict otherwise): the clinic server's
+// API, where the browser reloads and the user redoes the edit, says so with a 409.
+func (d *Drafts) saveSectionStrict(ctx context.Context, encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
+	base, typed, err := d.typedSection(ctx, encID, key, text, baseVersion)
+	if err != nil {
+		return DraftView{}, err
+	}
+	note, _, err := revise.Section(base.Note, base.Note, key, typed, schema.AltEdit)
+	if err != nil {
+		return DraftView{}, err
+	}
+	segs, err := d.s.db.Segments(ctx, encID)
+	if err != nil {
+		return DraftView{}, err
+	}
+	resetEvidenceWarnings(&note, segs)
+	if _, err := pipeline.SaveVersionFrom(ctx, d.s.db, encID, userID, baseVersion, note, ""); err != nil {
+		return DraftView{}, err
+	}
+	return d.view(ctx, encID, 0)
 }

@@ -46,7 +46,7 @@ func (v *Served) Draft(ctx context.Context, id int64, version int) (DraftView, e
 
 // SaveSection is Drafts.SaveSection: EConflict when baseVersion is not the latest.
 func (v *Served) SaveSection(ctx context.Context, id int64, key, text string, by int64, baseVersion int) (DraftView, error) {
-	return v.s.Drafts.saveSection(ctx, id, key, text, by, baseVersion)
+	return v.s.Drafts.saveSectionStrict(ctx, id, key, text, by, baseVersion)
 }
 
 // MarkReady sends a drafted note for signature as by.
