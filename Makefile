@@ -64,7 +64,7 @@ test-pure:
 
 # The installed package, as a clinic gets it (see scripts/package-test): last, since it
 # needs the package and the bundle built from the binaries above.
-test: build test-frontend test-pure test-go package-test
+test: build test-frontend test-pure package-test test-go
 
 # build/dist/greffier_<version>_amd64.deb, checked by lintian (scripts/package).
 package: build

@@ -21,8 +21,8 @@ func TestServeInitMakesACertificateAndPrintsItsFingerprint(t *testing.T) {
 	if !strings.Contains(out, fp) {
 		t.Errorf("serve init printed %q, not the certificate's fingerprint %s", out, fp)
 	}
-	if code, _, _ := runCLI(t, "serve", "init", "--dir", dir); code != 2 {
-		t.Errorf("a second init over the certificate: exit %d, want 2 (refused)", code)
+	if code, _, _ := runCLI(t, "serve", "init", "--dir", dir); code != exitConflict {
+		t.Errorf("a second init over the certificate: exit %d, want %d (an existing certificate is kept)", code, exitConflict)
 	}
 	if code, _, errOut := runCLI(t, "serve", "--dir", dir, "--http", "--listen", "0.0.0.0:0"); code != 2 || !strings.Contains(errOut, "loopback") {
 		t.Errorf("plain HTTP off loopback: exit %d %s", code, errOut)
