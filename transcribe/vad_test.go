@@ -9,25 +9,6 @@ import (
 	"greffier/transcribe/transcribetest"
 )
 
-// frames runs v over x and returns its decision per frame.
-func frames(v transcribe.VAD, x []float32) []bool {
-	var out []bool
-	for i := 0; i+transcribe.FrameSamples <= len(x); i += transcribe.FrameSamples {
-		out = append(out, v.IsSpeech(x[i:i+transcribe.FrameSamples]))
-	}
-	return out
-}
-
-func fraction(b []bool) float64 {
-	n := 0
-	for _, x := range b {
-		if x {
-			n++
-		}
-	}
-	return float64(n) / float64(len(b))
-}
-
 func signal(ms int, f func(i int) float64) []float32 {
 	x := make([]float32, ms*transcribe.SampleRate/1000)
 	for i := range x {
@@ -49,18 +30,18 @@ func TestEnergyVAD(t *testing.T) {
 	}
 	t.Run("silence and faint room noise are not speech", func(t *testing.T) {
 		x := append(signal(1000, func(int) float64 { return 0 }), signal(2000, noise(0.003))...)
-		if f := fraction(frames(transcribe.NewEnergyVAD(), x)); f != 0 {
+		if f := transcribetest.SpeechFraction(transcribetest.VADFrames(transcribe.NewEnergyVAD(), x)); f != 0 {
 			t.Errorf("speech fraction %.2f", f)
 		}
 	})
 	t.Run("a voice over room noise is speech, the noise after it is not", func(t *testing.T) {
 		x := append(signal(1000, noise(0.003)), signal(2000, tone(0.2))...)
 		x = append(x, signal(2000, noise(0.003))...)
-		d := frames(transcribe.NewEnergyVAD(), x)
-		if f := fraction(d[34:100]); f < 0.95 {
+		d := transcribetest.VADFrames(transcribe.NewEnergyVAD(), x)
+		if f := transcribetest.SpeechFraction(d[34:100]); f < 0.95 {
 			t.Errorf("voice heard as speech in %.0f%% of frames", 100*f)
 		}
-		if f := fraction(d[:33]) + fraction(d[110:]); f != 0 {
+		if f := transcribetest.SpeechFraction(d[:33]) + transcribetest.SpeechFraction(d[110:]); f != 0 {
 			t.Errorf("noise heard as speech (%.2f)", f)
 		}
 	})
@@ -70,17 +51,17 @@ func TestEnergyVAD(t *testing.T) {
 		x = append(x, signal(1000, tone(0.2))...)
 		x = append(x, signal(800, noise(0.003))...) // a pause
 		x = append(x, signal(500, tone(0.2))...)
-		d := frames(transcribe.NewEnergyVAD(), x)
-		if f := fraction(d[33:37]); f != 1 {
+		d := transcribetest.VADFrames(transcribe.NewEnergyVAD(), x)
+		if f := transcribetest.SpeechFraction(d[33:37]); f != 1 {
 			t.Errorf("120 ms dip split the speech (%.2f)", f)
 		}
-		if f := fraction(d[80:97]); f > 0.5 {
+		if f := transcribetest.SpeechFraction(d[80:97]); f > 0.5 {
 			t.Errorf("800 ms pause heard as speech (%.2f)", f)
 		}
 	})
 	t.Run("marginal hiss does not start speech", func(t *testing.T) {
 		x := append(signal(1000, noise(0.002)), signal(1000, noise(0.008))...)
-		if f := fraction(frames(transcribe.NewEnergyVAD(), x)); f != 0 {
+		if f := transcribetest.SpeechFraction(transcribetest.VADFrames(transcribe.NewEnergyVAD(), x)); f != 0 {
 			t.Errorf("hiss a little louder than the room heard as speech (%.2f)", f)
 		}
 	})
@@ -91,9 +72,9 @@ func TestEnergyVADOnRealSpeech(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := frames(transcribe.NewEnergyVAD(), x)
+	d := transcribetest.VADFrames(transcribe.NewEnergyVAD(), x)
 	// jfk.wav is mostly speech with short pauses between phrases.
-	if f := fraction(d); f < 0.5 || f > 0.98 {
+	if f := transcribetest.SpeechFraction(d); f < 0.5 || f > 0.98 {
 		t.Errorf("speech in %.0f%% of jfk.wav's frames", 100*f)
 	}
 	runs := 0

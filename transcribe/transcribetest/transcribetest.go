@@ -110,3 +110,23 @@ func CheckSegments(t testing.TB, ups []transcribe.Update) {
 		}
 	}
 }
+
+// VADFrames runs v over x and returns its decision per frame.
+func VADFrames(v transcribe.VAD, x []float32) []bool {
+	var out []bool
+	for i := 0; i+transcribe.FrameSamples <= len(x); i += transcribe.FrameSamples {
+		out = append(out, v.IsSpeech(x[i:i+transcribe.FrameSamples]))
+	}
+	return out
+}
+
+// SpeechFraction is the share of frames heard as speech.
+func SpeechFraction(b []bool) float64 {
+	n := 0
+	for _, x := range b {
+		if x {
+			n++
+		}
+	}
+	return float64(n) / float64(len(b))
+}

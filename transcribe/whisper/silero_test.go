@@ -1,7 +1,6 @@
 package whisper_test
 
 import (
-	"math"
 	"os"
 	"path/filepath"
 	"testing"
@@ -12,25 +11,6 @@ import (
 	"greffier/transcribe/transcribetest"
 	"greffier/transcribe/whisper"
 )
-
-// speechFrames runs v over x and returns its decision per frame.
-func speechFrames(v transcribe.VAD, x []float32) []bool {
-	var out []bool
-	for i := 0; i+transcribe.FrameSamples <= len(x); i += transcribe.FrameSamples {
-		out = append(out, v.IsSpeech(x[i:i+transcribe.FrameSamples]))
-	}
-	return out
-}
-
-func speechFraction(d []bool) float64 {
-	n := 0
-	for _, b := range d {
-		if b {
-			n++
-		}
-	}
-	return float64(n) / math.Max(1, float64(len(d)))
-}
 
 func TestSileroVAD(t *testing.T) {
 	dir := t.TempDir()
@@ -56,11 +36,11 @@ func TestSileroVAD(t *testing.T) {
 		t.Fatal(err)
 	}
 	x = append(x, make([]float32, 2*transcribe.SampleRate)...)
-	d := speechFrames(v, x)
-	if f := speechFraction(d[:len(d)-60]); f < 0.5 {
+	d := transcribetest.VADFrames(v, x)
+	if f := transcribetest.SpeechFraction(d[:len(d)-60]); f < 0.5 {
 		t.Errorf("Silero heard speech in %.0f%% of jfk.wav", 100*f)
 	}
-	if f := speechFraction(d[len(d)-30:]); f != 0 {
+	if f := transcribetest.SpeechFraction(d[len(d)-30:]); f != 0 {
 		t.Errorf("Silero heard speech in silence (%.2f)", f)
 	}
 }
