@@ -107,6 +107,15 @@ func TestDocumentDraftFromEnglishConsultation(t *testing.T) {
 			t.Errorf("letter lacks %q:\n%s", want, rt)
 		}
 	}
+	// The note's items are supported by their segments: so are the sentences made of them.
+	for _, d := range []documents.Document{ins, ref} {
+		if hasWarning(d, schema.WarnUnsupportedFact, "") {
+			t.Errorf("%s: unsupported facts: %+v", d.Kind, d.Warnings)
+		}
+	}
+	if strings.Contains(allText(ins), "i'm") {
+		t.Errorf("the English I lost its capital:\n%s", allText(ins))
+	}
 	if q := part(ref, "question"); q == nil || len(q.Sentences) != 1 {
 		t.Errorf("letter has no question to the specialist:\n%s", documents.Text(ref, true))
 	}
