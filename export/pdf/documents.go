@@ -1,0 +1,129 @@
+package pdf
+
+import (
+	"bytes"
+	"fmt"
+
+	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/goregular"
+
+	"greffier/export"
+	"greffier/notes/documents"
+)
+
+// RenderDocument returns a signed document drafted from the note (patient
+// instructions, referral letter) as PDF bytes. env gives the clinic, patient,
+// encounter, the physician who signed it (Author) and when (ApprovedAt); its Note is
+// not used. The reader gets the sentences without their evidence ids, which stay in
+// Greffier. The output depends only on its inputs.
+func RenderDocument(env export.Document, d documents.Document) ([]byte, error) {
+	if err := env.Validate(); err != nil {
+		return nil, err
+	}
+	if err := d.Validate(); err != nil {
+		return nil, err
+	}
+	l := export.LabelsFor(d.Language)
+	p := fpdf.New("P", "mm", "A4", "")
+	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
+	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+	p.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
+	p.SetMargins(margin, margin, margin)
+	p.SetAutoPageBreak(true, margin+6)
+	p.SetCreationDate(env.ApprovedAt)
+	p.SetModificationDate(env.ApprovedAt)
+	p.SetCatalogSort(true)
+	p.SetCreator("Greffier", true)
+	p.SetTitle(d.Title, true)
+	p.SetLang(d.Language)
+	p.AliasNbPages("{nb}")
+	p.SetFooterFunc(func() {
+		p.SetY(-margin)
+		p.SetFont(family, "I", 8)
+		p.SetTextColor(110, 110, 110)
+		p.CellFormat(0, 4, env.Clinic.Name+" · "+env.Patient.DisplayName()+" · "+l.FormatDate(env.Encounter.Start), "", 0, "L", false, 0, "")
+		p.SetX(margin)
+		p.CellFormat(0, 4, fmt.Sprintf(l.Page, p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	})
+	p.AddPage()
+	width, _ := p.GetPageSize()
+	textWidth := width - 2*margin
+
+	p.SetTextColor(0, 0, 0)
+	if env.Clinic.Name != "" {
+		p.SetFont(family, "B", 12)
+		p.MultiCell(textWidth, 6, env.Clinic.Name, "", "L", false)
+	}
+	p.SetFont(family, "B", 16)
+	p.MultiCell(textWidth, 9, d.Title, "", "L", false)
+	p.Ln(1)
+	identity := [][2]string{{l.Patient, env.Patient.DisplayName()}}
+	if env.Patient.BirthDate != "" {
+		identity = append(identity, [2]string{l.BirthDate, env.Patient.BirthDate})
+	}
+	identity = append(identity, [2]string{l.Clinician, env.Author.DisplayName()}, [2]string{l.Date, l.FormatDate(env.Encounter.Start)})
+	if d.Recipient != "" {
+		identity = append(identity, [2]string{recipientLabel(d.Language), d.Recipient})
+	}
+	for _, kv := range identity {
+		p.SetFont(family, "B", bodySize)
+		p.CellFormat(40, lineHeight, kv[0], "", 0, "L", false, 0, "")
+		p.SetFont(family, "", bodySize)
+		p.MultiCell(textWidth-40, lineHeight, kv[1], "", "L", false)
+	}
+	y := p.GetY() + 2
+	p.SetDrawColor(150, 150, 150)
+	p.Line(margin, y, width-margin, y)
+	p.SetY(y + 4)
+
+	p.SetFont(family, "", bodySize)
+	if d.Greeting != "" {
+		p.MultiCell(textWidth, lineHeight, d.Greeting, "", "L", false)
+		p.Ln(2)
+	}
+	for _, part := range d.Parts {
+		p.SetFont(family, "B", 12)
+		p.MultiCell(textWidth, 7, part.Title, "", "L", false)
+		p.SetFont(family, "", bodySize)
+		for _, s := range part.Sentences {
+			p.CellFormat(5, lineHeight, "•", "", 0, "L", false, 0, "")
+			p.MultiCell(textWidth-5, lineHeight, s.Text, "", "L", false)
+			p.Ln(0.8)
+		}
+		p.Ln(2.5)
+	}
+	if d.Closing != "" {
+		p.MultiCell(textWidth, lineHeight, d.Closing, "", "L", false)
+	}
+
+	if _, pageHeight := p.GetPageSize(); p.GetY() > pageHeight-margin-45 {
+		p.AddPage()
+	}
+	p.Ln(4)
+	p.SetFont(family, "", bodySize)
+	p.MultiCell(textWidth, lineHeight, fmt.Sprintf(l.ApprovedBy, env.Author.DisplayName(), l.FormatDateTime(env.ApprovedAt)), "", "L", false)
+	p.SetFont(family, "I", 9)
+	p.MultiCell(textWidth, lineHeight, l.AIAssisted, "", "L", false)
+	p.Ln(12)
+	y = p.GetY()
+	p.SetDrawColor(0, 0, 0)
+	p.Line(width-margin-80, y, width-margin, y)
+	p.SetXY(width-margin-80, y+1)
+	p.SetFont(family, "", 9)
+	p.CellFormat(80, 4, l.Signature+" — "+env.Author.DisplayName(), "", 1, "L", false, 0, "")
+
+	var out bytes.Buffer
+	if err := p.Output(&out); err != nil {
+		return nil, fmt.Errorf("render document PDF: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+func recipientLabel(lang string) string {
+	if lang == "fr" {
+		return "Destinataire"
+	}
+	return "To"
+}
