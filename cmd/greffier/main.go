@@ -56,7 +56,7 @@ func commands() []command {
 		draftCommand(), checkCommand(),
 		evalCommand(),
 		codesCommand(),
-		exportCommand(),
+		exportCommand(), documentsCommand(),
 		processCommand(),
 		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(),
 		serveCommand(),

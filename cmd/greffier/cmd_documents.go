@@ -1,0 +1,333 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"greffier/atomicfile"
+	"greffier/domain"
+	"greffier/export"
+	"greffier/export/fhir"
+	"greffier/export/fromstore"
+	"greffier/export/pdf"
+	"greffier/notes/documents"
+	"greffier/notes/schema"
+	"greffier/store"
+)
+
+func documentsCommand() command {
+	return command{name: "documents", summary: "patient instructions and referral letters drafted from the note", subs: []command{
+		{name: "draft", summary: "draft a document from the note: documents draft ID --kind instructions|referral [--lang fr|en] [--to RECIPIENT] --as USER", run: runDocumentsDraft},
+		{name: "show", summary: "show a document with its evidence and warnings: documents show ID --kind K [--version N] [--json] --as USER", run: runDocumentsShow},
+		{name: "edit", summary: "save an edited document as a new version: documents edit ID --kind K --file F [--base N] --as USER", run: runDocumentsEdit},
+		{name: "approve", summary: "sign the latest version with your password (physicians): documents approve ID --kind K --as USER [--auth-file F]", run: runDocumentsApprove},
+		{name: "export", summary: "export the signed document: documents export ID --kind K --format fhir|pdf --out DIR --as USER", run: runDocumentsExport},
+	}}
+}
+
+// docFlags are the flags every documents subcommand shares.
+type docFlags struct {
+	fs   *flag.FlagSet
+	auth authFlags
+	kind *string
+}
+
+func newDocFlags(c *cli, name, usage string) docFlags {
+	fs := newFlags(c, "documents "+name, usage)
+	dbFlag(c, fs)
+	return docFlags{fs: fs, auth: addAuthFlags(fs, "the user acting (recorded in the audit log)"),
+		kind: fs.String("kind", "", "instructions (for the patient) or referral (letter to a specialist)")}
+}
+
+// parse reads the encounter id and the kind.
+func (d docFlags) parse(args []string) (int64, documents.Kind, error) {
+	pos, err := parseFlags(d.fs, args)
+	if err != nil {
+		return 0, "", err
+	}
+	if len(pos) != 1 {
+		return 0, "", usagef("documents %s takes one encounter ID", d.fs.Name())
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return 0, "", usagef("encounter ID %q is not a number", pos[0])
+	}
+	if *d.kind == "" {
+		return 0, "", usagef("--kind is required: instructions or referral")
+	}
+	kind, err := documents.ParseKind(*d.kind)
+	if err != nil {
+		return 0, "", usagef("%v", err)
+	}
+	return id, kind, nil
+}
+
+func runDocumentsDraft(ctx context.Context, c *cli, args []string) error {
+	f := newDocFlags(c, "draft", "documents draft ID --kind instructions|referral [--lang fr|en] [--to RECIPIENT] --as USER [--auth-file F] [--db PATH]")
+	lang := f.fs.String("lang", "", "the reader's language, fr or en (default: the encounter's, else the note's)")
+	to := f.fs.String("to", "", "referral: whom the letter is for (default: the specialty the note's referral names)")
+	id, kind, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	s, _, _, err := f.auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	v, err := s.GetLatestDraft(ctx, id)
+	if err != nil {
+		return err
+	}
+	note, err := schema.Parse(v.Body)
+	if err != nil {
+		return domain.Wrap(domain.EInvalid, err, "encounter %d version %d is not a valid note", id, v.Version)
+	}
+	segs, err := s.Segments(ctx, id)
+	if err != nil {
+		return err
+	}
+	if *lang == "" {
+		if e, err := s.GetEncounter(ctx, id); err == nil && (e.Language == domain.LangFrench || e.Language == domain.LangEnglish) {
+			*lang = string(e.Language)
+		}
+	}
+	d, err := documents.Draft(kind, note, segs, documents.Options{Language: *lang, Recipient: *to, NoteVersion: v.Version})
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode document: %w", err)
+	}
+	dv, err := s.SaveDocumentVersion(ctx, store.DocumentInput{EncounterID: id, Kind: string(kind), By: store.System, Body: body})
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(c.stdout, documents.Text(d, true))
+	fmt.Fprintf(c.stdout, "\nencounter %d: %s version %d drafted from note version %d (%d sentences, %d warnings); review, edit, then sign it\n",
+		id, kind, dv.Version, v.Version, d.Sentences(), len(d.Warnings))
+	return nil
+}
+
+func runDocumentsShow(ctx context.Context, c *cli, args []string) error {
+	f := newDocFlags(c, "show", "documents show ID --kind K [--version N] [--json] --as USER [--auth-file F] [--db PATH]")
+	version := f.fs.Int("version", 0, "the version to show (default: the latest)")
+	asJSON := f.fs.Bool("json", false, "print the document's JSON (what documents edit --file takes)")
+	id, kind, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	s, _, _, err := f.auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	dv, err := s.GetDocument(ctx, id, string(kind), *version)
+	if err != nil {
+		return err
+	}
+	d, err := documents.Parse(dv.Body)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		out, err := json.MarshalIndent(d, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode document: %w", err)
+		}
+		fmt.Fprintf(c.stdout, "%s\n", out)
+		return nil
+	}
+	fmt.Fprint(c.stdout, documents.Text(d, true))
+	status := "not signed"
+	if dv.Signature != nil {
+		status = fmt.Sprintf("signed by %s at %s (sha256 %s)", dv.Signature.Signer, dv.Signature.SignedAt.Local().Format("2006-01-02 15:04:05"), dv.Signature.SHA256)
+	}
+	fmt.Fprintf(c.stdout, "\n%s version %d by %s at %s: %s\n", kind, dv.Version, dv.Author, dv.CreatedAt.Local().Format("2006-01-02 15:04:05"), status)
+	return nil
+}
+
+func runDocumentsEdit(ctx context.Context, c *cli, args []string) error {
+	f := newDocFlags(c, "edit", "documents edit ID --kind K --file F [--base N] --as USER [--auth-file F] [--db PATH]")
+	file := f.fs.String("file", "", "the edited document, JSON (start from documents show --json)")
+	base := f.fs.Int("base", 0, "the version the edit was made from: refused if another was saved since")
+	id, kind, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if *file == "" {
+		return usagef("--file is required: the edited document's JSON")
+	}
+	raw, err := os.ReadFile(*file)
+	if err != nil {
+		return domain.Wrap(domain.EInvalid, err, "read --file")
+	}
+	d, err := documents.Parse(raw)
+	if err != nil {
+		return err
+	}
+	if d.Kind != kind {
+		return domain.Errorf(domain.EInvalid, "--file holds a %s, not a %s", d.Kind, kind)
+	}
+	s, sess, _, err := f.auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	segs, err := s.Segments(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The edit is checked like the draft: evidence and facts against the transcript.
+	documents.Check(&d, segs)
+	body, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("encode document: %w", err)
+	}
+	dv, err := s.SaveDocumentVersion(ctx, store.DocumentInput{EncounterID: id, Kind: string(kind), By: sess.User().ID, Body: body, Base: *base})
+	if err != nil {
+		return err
+	}
+	flagged := documents.Unsupported(d)
+	fmt.Fprintf(c.stdout, "encounter %d: %s version %d saved (%d sentences, %d to check)\n", id, kind, dv.Version, d.Sentences(), len(flagged))
+	for _, w := range flagged {
+		fmt.Fprintf(c.stdout, "  ! %s\n", w)
+	}
+	return nil
+}
+
+func runDocumentsApprove(ctx context.Context, c *cli, args []string) error {
+	f := newDocFlags(c, "approve", "documents approve ID --kind K --as USER [--auth-file F] [--version N] [--db PATH]")
+	version := f.fs.Int("version", 0, "the version being signed (default: the latest; refused if not the latest)")
+	id, kind, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	s, sess, pw, err := f.auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	fmt.Fprintf(c.stderr, "%s signs: %q\n", sess.User().Name, store.DocumentMeaning)
+	sig, err := s.SignDocument(ctx, sess, id, string(kind), *version, pw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "encounter %d: %s version %d signed by %s at %s (sha256 %s)\n",
+		id, kind, sig.Version, sig.Signer, sig.SignedAt.Local().Format("2006-01-02 15:04:05"), sig.SHA256)
+	return nil
+}
+
+func runDocumentsExport(ctx context.Context, c *cli, args []string) error {
+	f := newDocFlags(c, "export", "documents export ID --kind K --format fhir|pdf --out DIR --as USER [--auth-file F] [--db PATH]\n\nOnly the latest version, signed by a physician, exports (exit 5 otherwise).")
+	format := f.fs.String("format", "", "fhir (a transaction Bundle with the DocumentReference) or pdf")
+	out := f.fs.String("out", "", "folder to write the export to")
+	id, kind, err := f.parse(args)
+	if err != nil {
+		return err
+	}
+	if *format != "fhir" && *format != "pdf" {
+		return usagef("--format is required: fhir or pdf")
+	}
+	if *out == "" {
+		return usagef("--out DIR is required")
+	}
+	s, sess, _, err := f.auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	dv, err := s.ExportableDocument(ctx, id, string(kind))
+	if err != nil {
+		return err
+	}
+	d, err := documents.Parse(dv.Body)
+	if err != nil {
+		return err
+	}
+	env, err := documentEnv(ctx, s, id, *dv.Signature, sess.User().ID)
+	if err != nil {
+		return err
+	}
+	var data []byte
+	ext := "pdf"
+	if *format == "pdf" {
+		data, err = pdf.RenderDocument(env, d)
+	} else {
+		ext = "json"
+		var b *fhir.Bundle
+		if b, err = fhir.BuildDocument(env, d, dv.Version, fhir.Options{}); err == nil {
+			data, err = fhir.Marshal(b)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*out, 0o700); err != nil {
+		return domain.Wrap(domain.EUnavailable, err, "create %s", *out)
+	}
+	path := filepath.Join(*out, fmt.Sprintf("encounter-%d-%s-v%d.%s", id, kind, dv.Version, ext))
+	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
+		return domain.Wrap(domain.EUnavailable, err, "write %s", path)
+	}
+	// Audited once the file is in place: a failed write is not an export.
+	if err := s.DocumentExported(ctx, id, string(kind), dv.Version, sess.User().ID, *format); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "encounter %d: %s version %d exported as %s to %s\n", id, kind, dv.Version, *format, path)
+	return nil
+}
+
+// documentEnv is what a document export says around the document: clinic, patient,
+// encounter, and the physician who signed it, with the ids the note exports use
+// (fromstore's instance id prefix), so a receiver links them to the same patient
+// and encounter.
+func documentEnv(ctx context.Context, s *store.DB, id int64, sig store.DocumentSignature, by int64) (export.Document, error) {
+	e, err := s.GetEncounter(ctx, id)
+	if err != nil {
+		return export.Document{}, err
+	}
+	inst, ok, err := s.Setting(ctx, fromstore.SettingInstanceID)
+	if err != nil {
+		return export.Document{}, err
+	}
+	if !ok {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return export.Document{}, fmt.Errorf("make instance id: %w", err)
+		}
+		inst = hex.EncodeToString(b[:])
+		if err := s.SetSetting(ctx, fromstore.SettingInstanceID, inst, by); err != nil {
+			return export.Document{}, err
+		}
+	}
+	local := func(n int64) string { return inst + "-" + strconv.FormatInt(n, 10) }
+	env := export.Document{
+		Encounter:   export.Encounter{ID: local(e.ID), Start: e.StartedAt},
+		Author:      export.Author{ID: local(sig.SignerID), Name: sig.Signer},
+		ApprovedAt:  sig.SignedAt,
+		NoteVersion: sig.Version,
+	}
+	if env.Clinic, err = fromstore.Clinic(ctx, s); err != nil {
+		return export.Document{}, err
+	}
+	if e.PatientID != 0 {
+		p, err := s.GetPatient(ctx, e.PatientID)
+		if err != nil {
+			return export.Document{}, err
+		}
+		env.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
+		if env.Patient.ID == "" {
+			env.Patient.ID = local(p.ID)
+		}
+	}
+	return env, env.Validate()
+}
