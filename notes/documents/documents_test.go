@@ -294,3 +294,31 @@ func hasWarning(d documents.Document, kind, path string) bool {
 	}
 	return false
 }
+
+// A model's note says the plan in its own sentences: they reach the patient in plain
+// words; checking twice changes nothing.
+func TestDocumentFromAModelsPlan(t *testing.T) {
+	segs := []domain.Segment{
+		{ID: 1, Text: "Your blood pressure is too high, we'll start amlodipine 5 mg once a day.", Role: domain.RoleClinician},
+		{ID: 2, Text: "Try to cut down on salt.", Role: domain.RoleClinician},
+	}
+	note := schema.Note{SchemaVersion: schema.Version, Template: "soap", Language: "en",
+		Drafter: schema.DrafterInfo{Kind: schema.DrafterLLM, Model: "test"},
+		Sections: []schema.Section{{Key: "plan", Title: "Plan", Sentences: []schema.Sentence{
+			{Text: "Start amlodipine 5 mg q.d. for hypertension.", Evidence: schema.Evidence{1}},
+			{Text: "Low-sodium diet advised.", Evidence: schema.Evidence{2}},
+		}}}}
+	d, err := documents.Draft(documents.KindInstructions, note, segs, documents.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantEvidenced(t, d, segs)
+	text := allText(d)
+	if !strings.Contains(text, "Start amlodipine 5 mg once a day for high blood pressure.") || !strings.Contains(text, "Low-sodium diet advised.") {
+		t.Errorf("plan not in plain words:\n%s", documents.Text(d, true))
+	}
+	before := len(d.Warnings)
+	if n := documents.Check(&d, segs); n != 0 || len(d.Warnings) != before {
+		t.Errorf("second check: %d raised, %d warnings (was %d): %+v", n, len(d.Warnings), before, d.Warnings)
+	}
+}
