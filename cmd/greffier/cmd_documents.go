@@ -25,6 +25,7 @@ import (
 func documentsCommand() command {
 	return command{name: "documents", summary: "patient instructions and referral letters drafted from the note", subs: []command{
 		{name: "draft", summary: "draft a document from the note: documents draft ID --kind instructions|referral [--lang fr|en] [--to RECIPIENT] --as USER", run: runDocumentsDraft},
+		{name: "list", summary: "list an encounter's document versions and their signatures: documents list ID --as USER", run: runDocumentsList},
 		{name: "show", summary: "show a document with its evidence and warnings: documents show ID --kind K [--version N] [--json] --as USER", run: runDocumentsShow},
 		{name: "edit", summary: "save an edited document as a new version: documents edit ID --kind K --file F [--base N] --as USER", run: runDocumentsEdit},
 		{name: "approve", summary: "sign the latest version with your password (physicians): documents approve ID --kind K --as USER [--auth-file F]", run: runDocumentsApprove},
@@ -114,6 +115,43 @@ func runDocumentsDraft(ctx context.Context, c *cli, args []string) error {
 	fmt.Fprint(c.stdout, documents.Text(d, true))
 	fmt.Fprintf(c.stdout, "\nencounter %d: %s version %d drafted from note version %d (%d sentences, %d warnings); review, edit, then sign it\n",
 		id, kind, dv.Version, v.Version, d.Sentences(), len(d.Warnings))
+	return nil
+}
+
+func runDocumentsList(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "documents list", "documents list ID --as USER [--auth-file F] [--db PATH]")
+	dbFlag(c, fs)
+	auth := addAuthFlags(fs, "the user acting")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("documents list takes one encounter ID")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usagef("encounter ID %q is not a number", pos[0])
+	}
+	s, _, _, err := auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	vs, err := s.ListDocuments(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(vs) == 0 {
+		fmt.Fprintf(c.stdout, "encounter %d has no document yet\n", id)
+	}
+	for _, v := range vs {
+		signed := "not signed"
+		if v.Signature != nil {
+			signed = "signed by " + v.Signature.Signer + " at " + v.Signature.SignedAt.Local().Format("2006-01-02 15:04")
+		}
+		fmt.Fprintf(c.stdout, "%-12s v%-3d %-20s %s  %s\n", v.Kind, v.Version, v.Author, v.CreatedAt.Local().Format("2006-01-02 15:04"), signed)
+	}
 	return nil
 }
 

@@ -235,6 +235,10 @@ func TestDocumentsCLI(t *testing.T) {
 			t.Errorf("audit lacks %q:\n%s", want, joined)
 		}
 	}
+	code, out, _ = as(sec, "documents", "list", "1")
+	if code != 0 || strings.Count(out, "instructions") != 3 || strings.Count(out, "signed by Dr Éloïse Durand") != 2 {
+		t.Errorf("list: %d\n%s", code, out)
+	}
 	// An edit after signing needs a new signature before the next export.
 	if code, _, _ := as(sec, "documents", "edit", "1", "--kind", "instructions", "--file", edited); code != 0 {
 		t.Fatal("edit after signing refused")
