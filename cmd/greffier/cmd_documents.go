@@ -254,6 +254,14 @@ func runDocumentsApprove(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer s.Close()
+	// What the checkers flagged is shown at the moment of signing: the signer decides.
+	if dv, err := s.GetDocument(ctx, id, string(kind), *version); err == nil {
+		if d, err := documents.Parse(dv.Body); err == nil {
+			for _, w := range documents.Unsupported(d) {
+				fmt.Fprintf(c.stderr, "to check: %s\n", w)
+			}
+		}
+	}
 	fmt.Fprintf(c.stderr, "%s signs: %q\n", sess.User().Name, store.DocumentMeaning)
 	sig, err := s.SignDocument(ctx, sess, id, string(kind), *version, pw)
 	if err != nil {

@@ -112,6 +112,9 @@ func TestDocumentsCLI(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "version 2 saved") || !strings.Contains(out, "1 to check") || !strings.Contains(out, "unsupported_fact") {
 		t.Fatalf("edit with a wrong dose: %d %q %q", code, out, errs)
 	}
+	if code, _, errs := as(doc, "documents", "draft", "1", "--kind", "instructions"); code != exitConflict || !strings.Contains(errs, "edited by a user") {
+		t.Fatalf("redraft over the secretary's edit: %d %q", code, errs)
+	}
 	if code, _, errs := as(sec, "documents", "edit", "1", "--kind", "instructions", "--file", edited, "--base", "1"); code != exitConflict {
 		t.Fatalf("edit from a stale version: %d %q", code, errs)
 	}
