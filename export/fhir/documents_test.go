@@ -2,9 +2,11 @@ package fhir_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"greffier/export"
 	"greffier/export/fhir"
@@ -95,4 +97,49 @@ func keys(m map[string][]map[string]any) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// On a real FHIR server (Medplum's engine), the documents join the note's patient and
+// encounter without duplicating them: one DocumentReference each, and a re-export
+// creates nothing.
+func TestPostDocumentsJoinTheNotesPatient(t *testing.T) {
+	const token = "test-token-9d2e"
+	base := startFHIRServer(t, token)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	client := fhir.Client{BaseURL: base, Token: token}
+	env := sample.French()
+	note, _ := build(t, env)
+	if _, err := client.Post(ctx, note); err != nil {
+		t.Fatalf("note: %v", err)
+	}
+	for _, k := range documents.Kinds() {
+		d := draftDocument(t, env, k)
+		for round := 0; round < 2; round++ {
+			b, err := fhir.BuildDocument(env, d, 1, fhir.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := client.Post(ctx, b)
+			if err != nil {
+				t.Fatalf("%s: %v", k, err)
+			}
+			want := 2 // the DocumentReference and its Provenance; the rest exists
+			if round == 1 {
+				want = 0
+			}
+			if got := res.Created(); got != want {
+				t.Errorf("%s export %d created %d entries, want %d: %+v", k, round+1, got, want, res.Entries)
+			}
+		}
+	}
+	for typ, want := range map[string]int{"Patient": 1, "Encounter": 1, "Practitioner": 1, "DocumentReference": 3} {
+		if got := len(search(t, base, token, typ)); got != want {
+			t.Errorf("%d %s on the server, want %d", got, typ, want)
+		}
+	}
+	refs := search(t, base, token, "DocumentReference?type=http://loinc.org|57133-1")
+	if len(refs) != 1 {
+		t.Errorf("%d referral letters found by LOINC type, want 1", len(refs))
+	}
 }
