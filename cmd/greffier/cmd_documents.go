@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"greffier/atomicfile"
 	"greffier/domain"
@@ -19,6 +20,7 @@ import (
 	"greffier/export/pdf"
 	"greffier/notes/documents"
 	"greffier/notes/schema"
+	"greffier/pipeline"
 	"greffier/store"
 )
 
@@ -29,7 +31,7 @@ func documentsCommand() command {
 		{name: "show", summary: "show a document with its evidence and warnings: documents show ID --kind K [--version N] [--json] --as USER", run: runDocumentsShow},
 		{name: "edit", summary: "save an edited document as a new version: documents edit ID --kind K --file F [--base N] --as USER", run: runDocumentsEdit},
 		{name: "approve", summary: "sign the latest version with your password (physicians): documents approve ID --kind K --as USER [--auth-file F]", run: runDocumentsApprove},
-		{name: "export", summary: "export the signed document: documents export ID --kind K --format fhir|pdf --out DIR --as USER", run: runDocumentsExport},
+		{name: "export", summary: "export the signed document: documents export ID --kind K --format fhir|pdf (--out DIR | --post URL) --as USER", run: runDocumentsExport},
 	}}
 }
 
@@ -273,9 +275,16 @@ func runDocumentsApprove(ctx context.Context, c *cli, args []string) error {
 }
 
 func runDocumentsExport(ctx context.Context, c *cli, args []string) error {
-	f := newDocFlags(c, "export", "documents export ID --kind K --format fhir|pdf --out DIR --as USER [--auth-file F] [--db PATH]\n\nOnly the latest version, signed by a physician, exports (exit 5 otherwise).")
+	f := newDocFlags(c, "export", `documents export ID --kind K --format fhir|pdf (--out DIR | --post URL) --as USER [--auth-file F] [--db PATH]
+
+Only the latest version, signed by a physician, exports (exit 5 otherwise).
+--post sends the FHIR Bundle to a FHIR base URL (https, or http to this machine)
+with the bearer token from --token or $GREFFIER_FHIR_TOKEN.`)
 	format := f.fs.String("format", "", "fhir (a transaction Bundle with the DocumentReference) or pdf")
 	out := f.fs.String("out", "", "folder to write the export to")
+	post := f.fs.String("post", "", "fhir: send the Bundle to this FHIR base URL")
+	token := f.fs.String("token", "", "bearer token for --post (default $GREFFIER_FHIR_TOKEN)")
+	timeout := f.fs.Duration("timeout", 60*time.Second, "how long to wait for the FHIR server with --post")
 	id, kind, err := f.parse(args)
 	if err != nil {
 		return err
@@ -283,8 +292,14 @@ func runDocumentsExport(ctx context.Context, c *cli, args []string) error {
 	if *format != "fhir" && *format != "pdf" {
 		return usagef("--format is required: fhir or pdf")
 	}
-	if *out == "" {
-		return usagef("--out DIR is required")
+	if (*out == "") == (*post == "") {
+		return usagef("give one of --out DIR or --post URL")
+	}
+	if *post != "" && *format != "fhir" {
+		return usagef("--post sends FHIR only: use --format fhir")
+	}
+	if *token == "" {
+		*token = c.env.FHIRToken
 	}
 	s, sess, _, err := f.auth.login(ctx, c)
 	if err != nil {
@@ -304,31 +319,39 @@ func runDocumentsExport(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	var data []byte
-	ext := "pdf"
+	var bundle *fhir.Bundle
 	if *format == "pdf" {
 		data, err = pdf.RenderDocument(env, d)
-	} else {
-		ext = "json"
-		var b *fhir.Bundle
-		if b, err = fhir.BuildDocument(env, d, dv.Version, fhir.Options{}); err == nil {
-			data, err = fhir.Marshal(b)
-		}
+	} else if bundle, err = fhir.BuildDocument(env, d, dv.Version, fhir.Options{SoftwareVersion: pipeline.Version}); err == nil {
+		data, err = fhir.Marshal(bundle)
 	}
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*out, 0o700); err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "create %s", *out)
+	where := ""
+	if *post != "" {
+		pctx, cancel := context.WithTimeout(ctx, *timeout)
+		defer cancel()
+		res, err := fhir.Client{BaseURL: *post, Token: *token}.Post(pctx, bundle)
+		if err != nil {
+			return err
+		}
+		where = fmt.Sprintf("%s (%d resources created, %d already there)", *post, res.Created(), len(res.Entries)-res.Created())
+	} else {
+		if err := os.MkdirAll(*out, 0o700); err != nil {
+			return domain.Wrap(domain.EUnavailable, err, "create %s", *out)
+		}
+		ext := map[string]string{"pdf": "pdf", "fhir": "json"}[*format]
+		where = filepath.Join(*out, fmt.Sprintf("encounter-%d-%s-v%d.%s", id, kind, dv.Version, ext))
+		if err := atomicfile.WriteFile(where, data, 0o600); err != nil {
+			return domain.Wrap(domain.EUnavailable, err, "write %s", where)
+		}
 	}
-	path := filepath.Join(*out, fmt.Sprintf("encounter-%d-%s-v%d.%s", id, kind, dv.Version, ext))
-	if err := atomicfile.WriteFile(path, data, 0o600); err != nil {
-		return domain.Wrap(domain.EUnavailable, err, "write %s", path)
-	}
-	// Audited once the file is in place: a failed write is not an export.
+	// Audited once the file is in place or the server took it: a failure is not an export.
 	if err := s.DocumentExported(ctx, id, string(kind), dv.Version, sess.User().ID, *format); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "encounter %d: %s version %d exported as %s to %s\n", id, kind, dv.Version, *format, path)
+	fmt.Fprintf(c.stdout, "encounter %d: %s version %d exported as %s to %s\n", id, kind, dv.Version, *format, where)
 	return nil
 }
 

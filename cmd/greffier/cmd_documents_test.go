@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,6 +225,46 @@ func TestDocumentsCLI(t *testing.T) {
 	}
 	if !found {
 		t.Fatal("no DocumentReference in the Bundle")
+	}
+
+	// FHIR post: the token reaches the server. This receiver is a double (httptest)
+	// checking only the CLI's wiring; the FHIR client and the document Bundle are
+	// tested against a real FHIR server in export/fhir.
+	var gotAuth, gotType string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		gotAuth = r.Header.Get("Authorization")
+		body, _ := io.ReadAll(r.Body)
+		var in struct {
+			Entry []struct {
+				Request struct{ URL string } `json:"request"`
+			}
+		}
+		json.Unmarshal(body, &in)
+		resp := `{"resourceType":"Bundle","type":"transaction-response","entry":[`
+		for i, e := range in.Entry {
+			if i > 0 {
+				resp += ","
+			}
+			gotType += e.Request.URL + " "
+			resp += `{"response":{"status":"201 Created"}}`
+		}
+		w.Write([]byte(resp + `]}`))
+	}))
+	defer srv.Close()
+	t.Setenv("GREFFIER_FHIR_TOKEN", "from-env")
+	code, out, errs = as(doc, "documents", "export", "1", "--kind", "referral", "--format", "fhir", "--post", srv.URL)
+	if code != 0 || gotAuth != "Bearer from-env" || !strings.Contains(out, "7 resources created") || !strings.Contains(gotType, "DocumentReference") {
+		t.Fatalf("fhir post: %d %q %q, auth %q, entries %q", code, out, errs, gotAuth, gotType)
+	}
+	for _, args := range [][]string{
+		{"--format", "pdf", "--post", srv.URL},
+		{"--format", "fhir", "--post", srv.URL, "--out", dir},
+		{"--format", "fhir"},
+		{"--format", "docx", "--out", dir},
+	} {
+		if code, _, errs := as(doc, append([]string{"documents", "export", "1", "--kind", "referral"}, args...)...); code != exitUsage {
+			t.Errorf("%v: exit %d (%s), want 2", args, code, errs)
+		}
 	}
 
 	// Exports and signatures are in the audit log.
