@@ -41,6 +41,23 @@ func laptopEncounter(t *testing.T, f authFixture) int64 {
 	return e.ID
 }
 
+// laptopEncounter2 is a drafted note marked ready for signature.
+func laptopEncounter2(t *testing.T, f authFixture) int64 {
+	t.Helper()
+	ctx := context.Background()
+	e, err := f.db.CreateEncounter(ctx, store.NewEncounter{By: f.docUser.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: e.ID, By: f.docUser.ID, Body: note("Rest.")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.MarkReady(ctx, e.ID, f.secUser.ID); err != nil {
+		t.Fatal(err)
+	}
+	return e.ID
+}
+
 func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	ctx := context.Background()
 	laptop := newAuthFixture(t)
@@ -66,8 +83,22 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	if domain.ErrorCode(err) != domain.EConflict || !strings.Contains(err.Error(), "read-only here") {
 		t.Fatalf("save after queue: %v", err)
 	}
-	wantCode(t, laptop.db.SetCodeStatus(ctx, enc, "", "J02.9", store.CodeRejected, laptop.secUser.ID), domain.EConflict)
-	wantCode(t, laptop.db.MarkReady(ctx, enc, laptop.secUser.ID), domain.EConflict)
+	for what, err := range map[string]error{
+		"code decision": laptop.db.SetCodeStatus(ctx, enc, "", "J02.9", store.CodeRejected, laptop.secUser.ID),
+		"mark ready":    laptop.db.MarkReady(ctx, enc, laptop.secUser.ID),
+	} {
+		if domain.ErrorCode(err) != domain.EConflict || !strings.Contains(err.Error(), "read-only here") {
+			t.Errorf("%s after queue: %v", what, err)
+		}
+	}
+	// A note ready for signature, queued, is signed on the server, not here.
+	ready := laptopEncounter2(t, laptop)
+	if _, err := laptop.db.QueueHandoff(ctx, laptop.sec, ready); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := laptop.db.Sign(ctx, laptop.doc, ready, 0, docPW); domain.ErrorCode(err) != domain.EConflict || !strings.Contains(err.Error(), "read-only here") {
+		t.Errorf("sign after queue: %v", err)
+	}
 	if vs, _ := laptop.db.ListVersions(ctx, enc); len(vs) != 2 {
 		t.Fatalf("versions after refused save: %d", len(vs))
 	}
@@ -191,7 +222,7 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	if _, err := laptop.db.HandoffBundle(ctx, enc); domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("bundle after ack: %v", err)
 	}
-	if p, _ := laptop.db.PendingHandoffs(ctx); len(p) != 0 {
+	if p, _ := laptop.db.PendingHandoffs(ctx); len(p) != 1 || p[0].EncounterID != ready {
 		t.Fatalf("pending after ack: %+v", p)
 	}
 	_, err = laptop.db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: enc, By: laptop.docUser.ID, Body: note("Later."), Base: 2})
