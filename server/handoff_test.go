@@ -24,7 +24,7 @@ import (
 // hub is a clinic server's data folder that a test can start, stop and restart on
 // the same address, as a clinic's IT would.
 type hub struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	opt  store.Options
 	fp   string
@@ -32,7 +32,7 @@ type hub struct {
 	stop func()
 }
 
-func newHub(t *testing.T) *hub {
+func newHub(t testing.TB) *hub {
 	t.Helper()
 	dir := t.TempDir()
 	opt := store.Options{KDF: crypt.TestKDF()}
@@ -209,7 +209,7 @@ func (q testQueue) Failed(ctx context.Context, id int64, msg string) error {
 	return q.lp.db.HandoffFailed(ctx, id, msg)
 }
 
-func (lp *laptop) sender(t *testing.T, url, fp, cred string) *handoff.Sender {
+func (lp *laptop) sender(t testing.TB, url, fp, cred string) *handoff.Sender {
 	t.Helper()
 	cl, err := handoff.NewClient(url, fp, cred)
 	if err != nil {
