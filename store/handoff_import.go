@@ -98,14 +98,14 @@ var errBadPairCode = domain.Errorf(domain.EForbidden, "unknown, used or expired 
 func (db *DB) openSecretSlot(ctx context.Context, kind, secret string) ([]byte, error) {
 	h := secretHash(kind, secret)
 	var wrapped []byte
-	var q, aad string
-	switch kind {
-	case "pair code":
-		q, aad = `SELECT wrapped FROM handoff_pair_codes WHERE code_hash = ? AND expires_at > ?`, pairSlotAAD(h)
-	default:
-		q, aad = `SELECT wrapped FROM handoff_devices WHERE cred_hash = ? AND revoked_at IS NULL AND ? > 0`, deviceSlotAAD(h)
+	var err error
+	aad := deviceSlotAAD(h)
+	if kind == "pair code" {
+		aad = pairSlotAAD(h)
+		err = db.db.QueryRowContext(ctx, `SELECT wrapped FROM handoff_pair_codes WHERE code_hash = ? AND expires_at > ?`, h, ms(db.now())).Scan(&wrapped)
+	} else {
+		err = db.db.QueryRowContext(ctx, `SELECT wrapped FROM handoff_devices WHERE cred_hash = ? AND revoked_at IS NULL`, h).Scan(&wrapped)
 	}
-	err := db.db.QueryRowContext(ctx, q, h, ms(db.now())).Scan(&wrapped)
 	if errors.Is(err, sql.ErrNoRows) {
 		if kind == "pair code" {
 			return nil, errBadPairCode

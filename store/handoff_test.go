@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"greffier/domain"
 	"greffier/store"
@@ -120,6 +121,14 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	srv := newAuthFixture(t)
 	if _, err := srv.db.NewPairCode(ctx, srv.doc, 0); domain.ErrorCode(err) != domain.EForbidden {
 		t.Fatalf("physician makes a pairing code: %v", err)
+	}
+	expired, err := srv.db.NewPairCode(ctx, srv.admin, time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Millisecond)
+	if _, _, err := srv.db.Pair(ctx, expired, "late laptop"); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("expired code: %v", err)
 	}
 	code, err := srv.db.NewPairCode(ctx, srv.admin, 0)
 	if err != nil {
