@@ -107,6 +107,8 @@ func (db *DB) openSecretSlot(ctx context.Context, kind, secret string) ([]byte, 
 		err = db.db.QueryRowContext(ctx, `SELECT wrapped FROM handoff_devices WHERE cred_hash = ? AND revoked_at IS NULL`, h).Scan(&wrapped)
 	}
 	if errors.Is(err, sql.ErrNoRows) {
+		// Audited like a failed login (waiting in pending_audit while locked).
+		db.authEvent(ctx, 0, kind, ActionLoginFailed, "reason=unknown_"+strings.ReplaceAll(kind, " ", "_"))
 		if kind == "pair code" {
 			return nil, errBadPairCode
 		}
@@ -203,6 +205,7 @@ func (db *DB) DeviceByCredential(ctx context.Context, cred string) (Device, erro
 	err := db.db.QueryRowContext(ctx, `SELECT id, name FROM handoff_devices WHERE cred_hash = ? AND revoked_at IS NULL`,
 		secretHash("device", cred)).Scan(&d.ID, &d.Name)
 	if errors.Is(err, sql.ErrNoRows) {
+		db.authEvent(ctx, 0, "device", ActionLoginFailed, "reason=unknown_device")
 		return d, domain.Errorf(domain.EForbidden, "unknown or revoked device: pair this laptop again")
 	}
 	if err != nil {

@@ -163,6 +163,20 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	if d, err := sdb.DeviceByCredential(ctx, cred); err != nil || d != dev {
 		t.Fatalf("device: %+v %v", d, err)
 	}
+	if _, err := sdb.DeviceByCredential(ctx, "made-up"); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("made-up credential: %v", err)
+	}
+	// The refusals (made-up code, wrong credential, made-up credential) are audited.
+	var refused int
+	entries, _ := sdb.Audit(ctx, store.AuditFilter{})
+	for _, e := range entries {
+		if e.Action == store.ActionLoginFailed && strings.Contains(e.Detail, "reason=unknown_") {
+			refused++
+		}
+	}
+	if refused < 3 {
+		t.Fatalf("%d refused pairing/device attempts audited, want at least 3", refused)
+	}
 
 	before, _ := sdb.ListEncounters(ctx, store.ListFilter{})
 	rec, dup, err := sdb.ImportHandoff(ctx, dev, "sum-1", b)
