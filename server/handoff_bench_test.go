@@ -2,35 +2,100 @@ package server_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"greffier/handoff"
+	"greffier/icd10"
+	"greffier/notes/draft"
+	"greffier/notes/templates"
+	"greffier/notes/transcript"
+	"greffier/pipeline"
 	"greffier/server"
 	"greffier/store"
 	"greffier/store/crypt"
 )
 
 // BenchmarkHandoffIngest measures the clinic server taking in laptops' hand-offs:
-// 1,000 drafted encounters (GREFFIER_HANDOFF_BENCH_N changes it; each with the
-// test visit's transcript, an extractive SOAP draft and its codes, as seedClinic
-// makes them) queued on a laptop and sent one after another over HTTPS on loopback
-// (announce, one chunk, commit: the server checks the SHA-256, opens the bundle and
-// imports it in one transaction). Figures: ms per encounter (p50, p95, and the whole
-// run divided by the count), the sealed bundle's size, and errors.
+// 1,000 drafted encounters (GREFFIER_HANDOFF_BENCH_N changes it) queued on a laptop
+// and sent one after another over HTTPS on loopback (announce, chunks, commit: the
+// server checks the SHA-256, opens the bundle and imports it in one transaction).
+// Two sizes: the short test visit as seedClinic makes it ("short", 57 words), and
+// a consultation of about 1,700 words ("long": the visit's dialogue 30 times, with
+// its extractive draft and codes). Repeated text compresses well, so "long" is small
+// on the wire; what grows is the import (segments sealed and indexed one by one). Figures: ms per encounter (p50, p95,
+// and the whole run divided by the count), the sealed bundle's size, and errors.
 func BenchmarkHandoffIngest(b *testing.B) {
 	n := 1000
 	if v, err := strconv.Atoi(os.Getenv("GREFFIER_HANDOFF_BENCH_N")); err == nil && v > 0 {
 		n = v
 	}
+	b.Run("short", func(b *testing.B) {
+		dir := b.TempDir()
+		benchIngest(b, dir, seedClinic(b, dir, store.Options{KDF: crypt.TestKDF()}, n))
+	})
+	b.Run("long", func(b *testing.B) {
+		dir := b.TempDir()
+		seedClinic(b, dir, store.Options{KDF: crypt.TestKDF()}, 0)
+		benchIngest(b, dir, seedLong(b, dir, n))
+	})
+}
+
+// seedLong adds n drafted encounters of a long consultation to DIR/greffier.db.
+func seedLong(b *testing.B, dir string, n int) []int64 {
 	ctx := context.Background()
-	lapDir := b.TempDir()
+	l, err := store.OpenLocked(ctx, filepath.Join(dir, server.DBName), store.Options{KDF: crypt.TestKDF()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	db, doc, err := l.Login(ctx, "Dr House", docPW)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ix, err := icd10.Open(ctx, ":memory:")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ix.Close()
+	tmpl, err := templates.Loader{}.Get("soap")
+	if err != nil {
+		b.Fatal(err)
+	}
+	segs, _ := transcript.ParseDialogue(strings.Repeat(visit+"\n", 30))
+	note, err := pipeline.Draft(ctx, draft.Extractive{Codes: ix}, draft.Request{Segments: segs, Template: tmpl, Language: "en"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	for i := range n {
+		e, err := db.CreateEncounter(ctx, store.NewEncounter{By: doc.User().ID, Language: "en", Template: "soap",
+			NewPatient: &store.Patient{LocalID: fmt.Sprintf("LONG-%05d", i)}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := db.SaveSegments(ctx, e.ID, segs); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := pipeline.SaveDraft(ctx, db, e.ID, doc.User().ID, note, segs, "SOAP note"); err != nil {
+			b.Fatal(err)
+		}
+		ids = append(ids, e.ID)
+	}
+	return ids
+}
+
+// benchIngest queues ids on the laptop database in lapDir and sends them to a new hub.
+func benchIngest(b *testing.B, lapDir string, ids []int64) {
+	n := len(ids)
+	ctx := context.Background()
 	opt := store.Options{KDF: crypt.TestKDF()}
-	ids := seedClinic(b, lapDir, opt, n)
 	l, err := store.OpenLocked(ctx, filepath.Join(lapDir, server.DBName), opt)
 	if err != nil {
 		b.Fatal(err)
