@@ -150,6 +150,13 @@ func (c *Client) Status(ctx context.Context, uuid string) (UploadState, error) {
 	return st, err
 }
 
+// State asks the server where a handed-off encounter stands now.
+func (c *Client) State(ctx context.Context, uuid string) (RemoteState, error) {
+	var st RemoteState
+	err := c.do(ctx, http.MethodGet, PathEncounters+uuid, "", nil, nil, &st)
+	return st, err
+}
+
 func mustJSON(v any) []byte {
 	b, _ := json.Marshal(v)
 	return b

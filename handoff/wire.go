@@ -12,10 +12,13 @@
 // transaction keyed by the encounter's UUID, so sending twice imports once.
 package handoff
 
+import "time"
+
 // Paths of the server's hand-off API (docs/server.md).
 const (
-	PathPair    = "/api/handoff/pair"
-	PathUploads = "/api/handoff/uploads/"
+	PathPair       = "/api/handoff/pair"
+	PathUploads    = "/api/handoff/uploads/"
+	PathEncounters = "/api/handoff/encounters/"
 )
 
 // Limits the server enforces.
@@ -65,6 +68,16 @@ type Ack struct {
 	EncounterID int64  `json:"encounter_id"`
 	// Duplicate: this UUID had been imported before; nothing changed.
 	Duplicate bool `json:"duplicate"`
+}
+
+// RemoteState is what the server says of a handed-off encounter (GET
+// /api/handoff/encounters/{uuid}): the laptop shows it beside its read-only copy.
+type RemoteState struct {
+	UUID          string     `json:"uuid"`
+	EncounterID   int64      `json:"encounter_id"`
+	State         string     `json:"state"`
+	LatestVersion int        `json:"latest_version"`
+	ApprovedAt    *time.Time `json:"approved_at,omitempty"`
 }
 
 // Chunks is how many chunks of chunkSize a bundle of size bytes has.

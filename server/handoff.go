@@ -45,6 +45,22 @@ func (s *Server) handoffRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+handoff.PathUploads+"{uuid}", s.device(s.uploadStatus))
 	mux.HandleFunc("PUT "+handoff.PathUploads+"{uuid}/chunks/{idx}", s.device(s.putChunk))
 	mux.HandleFunc("POST "+handoff.PathUploads+"{uuid}/commit", s.device(s.commitUpload))
+	mux.HandleFunc("GET "+handoff.PathEncounters+"{uuid}", s.device(s.remoteState))
+}
+
+// remoteState tells the device that sent an encounter where it stands on the server.
+func (s *Server) remoteState(w http.ResponseWriter, r *http.Request, c deviceCall) {
+	rec, err := c.db.ReceivedHandoff(r.Context(), c.uuid)
+	if err == nil && rec.DeviceID != c.dev.ID {
+		err = domain.Errorf(domain.ENotFound, "no hand-off %s from this device", c.uuid)
+	}
+	if err != nil {
+		writeErr(w, err, "en")
+		return
+	}
+	e, err := c.db.GetEncounter(r.Context(), rec.EncounterID)
+	out := handoff.RemoteState{UUID: c.uuid, EncounterID: e.ID, State: string(e.State), LatestVersion: e.LatestVersion, ApprovedAt: e.ApprovedAt}
+	reply(w, &session{lang: "en"}, out, err)
 }
 
 // unlockBy returns the unlocked database, unlocking it with unlock if nobody has

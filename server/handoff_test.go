@@ -123,11 +123,12 @@ func (h *hub) open() *store.DB {
 // laptop is a physician's laptop database with one drafted encounter (two versions,
 // a long transcript so the bundle spans many chunks), queued for the server.
 type laptop struct {
-	db   *store.DB
-	doc  *store.Session
+	db    *store.DB
+	doc   *store.Session
 	enc   int64
 	uuid  string
 	plain []byte // the bundle as queued (the acknowledgement drops it from the store)
+	cred  string // the device credential, once paired
 }
 
 func newLaptop(t *testing.T) *laptop {
@@ -194,6 +195,7 @@ func (lp *laptop) pair(t *testing.T, h *hub, url string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lp.cred = p.Credential
 	return p.Credential
 }
 
@@ -243,6 +245,15 @@ func checkImported(t *testing.T, h *hub, lp *laptop, ack handoff.Ack) {
 	}
 	if segs, _ := db.Segments(ctx, ack.EncounterID); len(segs) != 400 {
 		t.Fatalf("server segments: %d", len(segs))
+	}
+	// The laptop can ask where its encounter stands on the server; another device cannot.
+	cl, err := handoff.NewClient(h.url(), h.fp, lp.cred)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if st, err := cl.State(ctx, lp.uuid); err != nil || st.EncounterID != ack.EncounterID || st.State != "drafted" || st.LatestVersion != 2 {
+		t.Fatalf("remote state: %+v %v", st, err)
 	}
 	if h, err := lp.db.HandoffStatus(ctx, lp.enc); err != nil || h.AckedAt == nil || h.ServerEncounterID != ack.EncounterID {
 		t.Fatalf("laptop status: %+v %v", h, err)
@@ -390,6 +401,13 @@ func TestSendResumesAfterTheConnectionIsCut(t *testing.T) {
 		t.Errorf("the resume sent %d chunks, want only the %d missing", got, len(st.Missing))
 	}
 	checkImported(t, h, lp, ack)
+
+	other := newLaptop(t)
+	oc, _ := handoff.NewClient(h.url(), h.fp, other.pair(t, h, h.url()))
+	defer oc.Close()
+	if _, err := oc.State(ctx, lp.uuid); domain.ErrorCode(err) != domain.ENotFound {
+		t.Fatalf("another device asks for the encounter: %v", err)
+	}
 
 	// Sending again changes nothing: the server answers that it has it.
 	again := lp.sender(t, h.url(), h.fp, cred)

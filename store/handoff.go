@@ -327,6 +327,28 @@ func (db *DB) PendingHandoffs(ctx context.Context) ([]Handoff, error) {
 	return out, rows.Err()
 }
 
+// HandedOff returns the encounters the server acknowledged, the latest first (at
+// most limit, 50 when 0).
+func (db *DB) HandedOff(ctx context.Context, limit int) ([]Handoff, error) {
+	if limit <= 0 {
+		limit = 50
+	}
+	rows, err := db.db.QueryContext(ctx, `SELECT `+handoffCols+` FROM handoff_sent WHERE acked_at IS NOT NULL ORDER BY acked_at DESC, encounter_id DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("handed-off encounters: %w", err)
+	}
+	defer rows.Close()
+	var out []Handoff
+	for rows.Next() {
+		h, err := scanHandoff(rows)
+		if err != nil {
+			return nil, fmt.Errorf("handed-off encounters: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 // HandoffBundle returns a queued encounter's bundle (JSON), as sealed when queued.
 func (db *DB) HandoffBundle(ctx context.Context, encID int64) ([]byte, error) {
 	var sealed []byte

@@ -51,8 +51,8 @@ func NormalizePairCode(code string) string {
 	return strings.ToUpper(strings.NewReplacer("-", "", " ", "").Replace(strings.TrimSpace(code)))
 }
 
-func pairSlotAAD(hash []byte) string     { return fmt.Sprintf("slot/pair/%x", hash) }
-func deviceSlotAAD(hash []byte) string   { return fmt.Sprintf("slot/device/%x", hash) }
+func pairSlotAAD(hash []byte) string      { return fmt.Sprintf("slot/pair/%x", hash) }
+func deviceSlotAAD(hash []byte) string    { return fmt.Sprintf("slot/device/%x", hash) }
 func receivedAuditAAD(uuid string) string { return "handoff/" + uuid + "/audit" }
 
 // NewPairCode makes a one-time pairing code (admins only), valid for ttl
@@ -219,6 +219,7 @@ type Received struct {
 	UUID        string    `json:"uuid"`
 	EncounterID int64     `json:"encounter_id"`
 	SHA256      string    `json:"sha256"`
+	DeviceID    int64     `json:"device_id"`
 	ReceivedAt  time.Time `json:"received_at"`
 }
 
@@ -226,7 +227,7 @@ type Received struct {
 func (db *DB) ReceivedHandoff(ctx context.Context, uuid string) (Received, error) {
 	r := Received{UUID: uuid}
 	var at int64
-	err := db.db.QueryRowContext(ctx, `SELECT encounter_id, sha256, received_at FROM handoff_received WHERE uuid = ?`, uuid).Scan(&r.EncounterID, &r.SHA256, &at)
+	err := db.db.QueryRowContext(ctx, `SELECT encounter_id, sha256, device_id, received_at FROM handoff_received WHERE uuid = ?`, uuid).Scan(&r.EncounterID, &r.SHA256, &r.DeviceID, &at)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, domain.Errorf(domain.ENotFound, "no hand-off %s", uuid)
 	}

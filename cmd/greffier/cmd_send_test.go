@@ -190,7 +190,8 @@ func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "sent 2, refused 0, still queued 0") {
 		t.Fatalf("send --pending online: %d %q %s", code, out, errOut)
 	}
-	if code, out, _ := cli("server", "status"); code != 0 || !strings.Contains(out, "0 encounter(s) waiting") {
+	if code, out, _ := cli("server", "status"); code != 0 || !strings.Contains(out, "0 encounter(s) waiting") ||
+		strings.Count(out, "on the server: drafted, version 1") != 3 {
 		t.Fatalf("status after: %d %q", code, out)
 	}
 

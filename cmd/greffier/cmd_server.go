@@ -6,6 +6,7 @@ import (
 	"os"
 	"time"
 
+	"greffier/domain"
 	"greffier/handoff"
 	"greffier/store"
 )
@@ -89,8 +90,44 @@ func runServerStatus(ctx context.Context, c *cli, args []string) error {
 		for _, h := range pending {
 			fmt.Fprintf(c.stdout, "  encounter %d: queued %s, %d attempt(s)%s\n", h.EncounterID, h.QueuedAt.Local().Format(time.DateTime), h.Attempts, lastErr(h.LastError))
 		}
-		return nil
+		return c.showHandedOff(ctx, db, hs)
 	})
+}
+
+// showHandedOff lists the encounters the server owns now, with their state there
+// when the server is reachable.
+func (c *cli) showHandedOff(ctx context.Context, db *store.DB, hs store.HandoffServer) error {
+	sent, err := db.HandedOff(ctx, 20)
+	if err != nil || len(sent) == 0 {
+		return err
+	}
+	cl, err := handoff.NewClient(hs.URL, hs.Fingerprint, hs.Credential)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	fmt.Fprintln(c.stdout, "handed off (read-only here):")
+	offline := false
+	for _, h := range sent {
+		line := fmt.Sprintf("  encounter %d: server encounter %d, sent %s", h.EncounterID, h.ServerEncounterID, h.AckedAt.Local().Format(time.DateTime))
+		if offline {
+			fmt.Fprintln(c.stdout, line)
+			continue
+		}
+		st, err := cl.State(ctx, h.UUID)
+		switch {
+		case err == nil:
+			line += fmt.Sprintf(", on the server: %s, version %d", st.State, st.LatestVersion)
+		case domain.ErrorCode(err) == domain.EUnavailable:
+			// One unreachable answer is enough: the others are listed without asking.
+			offline = true
+			line += " (server unreachable: no current state)"
+		default:
+			line += " (" + domain.ErrorCode(err) + ")"
+		}
+		fmt.Fprintln(c.stdout, line)
+	}
+	return nil
 }
 
 func lastErr(code string) string {
