@@ -36,6 +36,53 @@ type Device struct {
 	Name string `json:"name"`
 }
 
+// DeviceInfo is a paired laptop as admins list it.
+type DeviceInfo struct {
+	Device
+	PairedAt  time.Time  `json:"paired_at"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Devices lists the paired laptops (admins only).
+func (db *DB) Devices(ctx context.Context, s *Session) ([]DeviceInfo, error) {
+	var out []DeviceInfo
+	err := db.admin(ctx, s, "listing paired devices", func(tx *sql.Tx, _ actor) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, name, created_at, revoked_at FROM handoff_devices ORDER BY id`)
+		if err != nil {
+			return fmt.Errorf("list devices: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d DeviceInfo
+			var at int64
+			var rev sql.NullInt64
+			if err := rows.Scan(&d.ID, &d.Name, &at, &rev); err != nil {
+				return fmt.Errorf("list devices: %w", err)
+			}
+			d.PairedAt, d.RevokedAt = fromMS(at), fromNullMS(rev)
+			out = append(out, d)
+		}
+		return rows.Err()
+	})
+	return out, err
+}
+
+// RevokeDevice stops a paired laptop (lost, stolen, replaced): its uploads are
+// refused, and its copy of the wrapped master key is erased (secure_delete), so its
+// credential opens nothing even with a copy of the database made later. Admins only.
+func (db *DB) RevokeDevice(ctx context.Context, s *Session, id int64) error {
+	return db.admin(ctx, s, "revoking a device", func(tx *sql.Tx, a actor) error {
+		res, err := tx.ExecContext(ctx, `UPDATE handoff_devices SET revoked_at = ?, wrapped = X'' WHERE id = ? AND revoked_at IS NULL`, ms(db.now()), id)
+		if err != nil {
+			return fmt.Errorf("revoke device: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.Errorf(domain.ENotFound, "no paired device %d (or revoked already)", id)
+		}
+		return db.auditTx(ctx, tx, a, "handoff_revoke", 0, fmt.Sprintf("device=%d", id))
+	})
+}
+
 func secretKEK(kind, secret string) []byte {
 	sum := sha256.Sum256([]byte("greffier " + kind + "\x00" + secret))
 	return sum[:]

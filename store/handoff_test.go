@@ -159,7 +159,6 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer sdb.Close()
 	if d, err := sdb.DeviceByCredential(ctx, cred); err != nil || d != dev {
 		t.Fatalf("device: %+v %v", d, err)
 	}
@@ -233,6 +232,26 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	// The secretary edits on the server: the server owns the encounter.
 	if _, err := sdb.Authenticate(ctx, "Sam", secPW); err != nil {
 		t.Fatal(err)
+	}
+
+	// A lost laptop is revoked by an admin: its credential no longer works.
+	admin, err := sdb.Authenticate(ctx, "Root", adminPW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if devs, err := sdb.Devices(ctx, admin); err != nil || len(devs) != 1 || devs[0].ID != dev.ID || devs[0].RevokedAt != nil {
+		t.Fatalf("devices: %+v %v", devs, err)
+	}
+	if err := sdb.RevokeDevice(ctx, admin, dev.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sdb.DeviceByCredential(ctx, cred); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("revoked device: %v", err)
+	}
+	wantCode(t, sdb.RevokeDevice(ctx, admin, dev.ID), domain.ENotFound)
+	sdb.Close()
+	if _, err := openLocked(t, srv.path, srv.opt).UnlockWithDevice(ctx, cred); domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("a revoked device unlocks the server: %v", err)
 	}
 
 	// The laptop records the acknowledgement: the bundle is dropped, it stays read-only.

@@ -195,6 +195,35 @@ func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
 		t.Fatalf("status after: %d %q", code, out)
 	}
 
+	// A lost laptop: the admin revokes it, and its sends are refused (exit 2).
+	code, out, errOut = runCLI(t, "server", "devices", "--db", srvDB, "--as", "Root", "--auth-file", root)
+	if code != 0 || !strings.Contains(out, "laptop-1") || !strings.Contains(out, "active") {
+		t.Fatalf("devices: %d %q %s", code, out, errOut)
+	}
+	devID := strings.Fields(out)[0]
+	if code, _, errOut := runCLI(t, "server", "revoke", devID, "--db", srvDB, "--as", "Root", "--auth-file", root); code != 0 {
+		t.Fatalf("revoke: %d %s", code, errOut)
+	}
+	l, err = store.OpenLocked(ctx, lap, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ldb, sess, err = l.Login(ctx, "Dr House", "doctor password 2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ldb.CreateEncounter(ctx, store.NewEncounter{By: sess.User().ID})
+	if err == nil {
+		_, err = ldb.SaveDraftVersion(ctx, store.DraftInput{EncounterID: e.ID, By: sess.User().ID, Body: []byte(`{"sections":[]}`)})
+	}
+	ldb.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := cli("send", fmt.Sprint(e.ID)); code != exitUsage || !strings.Contains(errOut, "revoked") {
+		t.Fatalf("send from a revoked laptop: %d %s", code, errOut)
+	}
+
 	// The server holds the three encounters, each once.
 	h.stop()
 	sl, err := store.OpenLocked(ctx, srvDB, store.Options{})

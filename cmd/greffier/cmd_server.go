@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"time"
 
 	"greffier/domain"
@@ -18,6 +19,8 @@ func serverCommand() command {
 		{name: "pair-code", summary: "make a one-time pairing code (admins, on the server's database)", run: runPairCode},
 		{name: "pair", summary: "pair with the clinic server: URL --fingerprint SHA256 --code CODE", run: runPair},
 		{name: "status", summary: "the paired server and the hand-off queue", run: runServerStatus},
+		{name: "devices", summary: "list the paired laptops (admins, on the server's database)", run: runPairedDevices},
+		{name: "revoke", summary: "revoke a paired laptop: ID (admins, on the server's database)", run: runRevoke},
 	}}
 }
 
@@ -135,4 +138,49 @@ func lastErr(code string) string {
 		return ""
 	}
 	return ", last failure: " + code
+}
+
+func runPairedDevices(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "server devices", "server devices --db DIR/greffier.db --as ADMIN [--auth-file F]")
+	return c.withLogin(ctx, fs, "an admin of the server", args, func(db *store.DB, sess *store.Session) error {
+		devs, err := db.Devices(ctx, sess)
+		if err != nil {
+			return err
+		}
+		for _, d := range devs {
+			state := "active"
+			if d.RevokedAt != nil {
+				state = "revoked " + d.RevokedAt.Local().Format(time.DateTime)
+			}
+			fmt.Fprintf(c.stdout, "%d\t%s\tpaired %s\t%s\n", d.ID, d.Name, d.PairedAt.Local().Format(time.DateTime), state)
+		}
+		return nil
+	})
+}
+
+func runRevoke(ctx context.Context, c *cli, args []string) error {
+	fs := newFlags(c, "server revoke", "server revoke ID --db DIR/greffier.db --as ADMIN [--auth-file F]")
+	dbFlag(c, fs)
+	auth := addAuthFlags(fs, "an admin of the server")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("server revoke takes one device ID (see server devices)")
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return usagef("device ID %q is not a number", pos[0])
+	}
+	db, sess, _, err := auth.login(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.RevokeDevice(ctx, sess, id); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "device %d revoked: its uploads are refused; pair it again to use it\n", id)
+	return nil
 }
