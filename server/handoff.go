@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"greffier/app"
 	"greffier/atomicfile"
@@ -32,6 +33,10 @@ const handoffDir = "handoff"
 
 // uploads serialises the changes to DIR/handoff (zero value ready).
 type uploads struct{ mu sync.Mutex }
+
+// staleUpload is how long an unfinished upload is kept: a laptop that did not come
+// back within it starts again (its queue still holds the bundle).
+const staleUpload = 30 * 24 * time.Hour
 
 // uploadMeta is DIR/handoff/UUID/meta.json.
 type uploadMeta struct {
@@ -108,6 +113,7 @@ type deviceCall struct {
 	cred string
 	uuid string
 	dir  string
+	now  time.Time
 }
 
 // device authenticates the device's bearer credential (unlocking a restarted
@@ -134,7 +140,7 @@ func (s *Server) device(h func(w http.ResponseWriter, r *http.Request, c deviceC
 			writeErr(w, domain.Errorf(domain.EInvalid, "%q is not an encounter UUID", uuid), "en")
 			return
 		}
-		h(w, r, deviceCall{db: db, dev: dev, cred: cred, uuid: uuid, dir: filepath.Join(s.cfg.Dir, handoffDir, uuid)})
+		h(w, r, deviceCall{db: db, dev: dev, cred: cred, uuid: uuid, dir: filepath.Join(s.cfg.Dir, handoffDir, uuid), now: s.cfg.Now()})
 	}
 }
 
@@ -174,7 +180,9 @@ func (u *uploads) start(ctx context.Context, c deviceCall, req handoff.UploadSta
 	if m, err := readMeta(c.dir); err == nil && m.UploadStart == req && m.Device == c.dev.ID {
 		return u.state(ctx, c)
 	}
-	// A new upload, or another bundle replacing an unfinished one: start clean.
+	// A new upload, or another bundle replacing an unfinished one: start clean, and
+	// drop the uploads abandoned long ago.
+	sweepStale(filepath.Dir(c.dir), c.now)
 	if err := os.RemoveAll(c.dir); err != nil {
 		return handoff.UploadState{}, domain.Wrap(domain.EUnavailable, err, "cannot clear the upload folder")
 	}
@@ -186,6 +194,21 @@ func (u *uploads) start(ctx context.Context, c deviceCall, req handoff.UploadSta
 		return handoff.UploadState{}, domain.Wrap(domain.EUnavailable, err, "cannot record the upload")
 	}
 	return u.state(ctx, c)
+}
+
+// sweepStale removes the uploads whose announcement is older than staleUpload.
+// Best effort: a folder it cannot remove is tried again at the next upload.
+func sweepStale(root string, now time.Time) {
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if !e.IsDir() || !store.ValidUUID(e.Name()) {
+			continue
+		}
+		st, err := os.Stat(filepath.Join(root, e.Name(), "meta.json"))
+		if err == nil && now.Sub(st.ModTime()) > staleUpload {
+			_ = os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
 }
 
 func readMeta(dir string) (uploadMeta, error) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -428,6 +429,22 @@ func TestSendResumesAfterTheServerRestarts(t *testing.T) {
 	lp := newLaptop(t)
 	cred := lp.pair(t, h, h.url())
 
+	// An upload abandoned 31 days ago is swept when a new one starts; a recent one stays.
+	stale := filepath.Join(h.dir, "handoff", "1b7e4f8e-5a3c-4d2b-9e1f-2a3b4c5d6e7f")
+	recent := filepath.Join(h.dir, "handoff", "2b7e4f8e-5a3c-4d2b-9e1f-2a3b4c5d6e7f")
+	for _, d := range []string{stale, recent} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "meta.json"), []byte(`{}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-31 * 24 * time.Hour)
+	if err := os.Chtimes(filepath.Join(stale, "meta.json"), old, old); err != nil {
+		t.Fatal(err)
+	}
+
 	// The server stops after the 10th chunk, in the middle of the upload.
 	snd := lp.sender(t, h.url(), h.fp, cred)
 	snd.Client.OnChunk = func(sent, total int) {
@@ -438,6 +455,12 @@ func TestSendResumesAfterTheServerRestarts(t *testing.T) {
 	_, err := snd.Send(ctx, lp.item())
 	if domain.ErrorCode(err) != domain.EUnavailable {
 		t.Fatalf("send while the server stops: %v", err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the stale upload is still there: %v", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("the recent upload was removed: %v", err)
 	}
 	// Unreachable with backoff: the queue keeps it.
 	snd.Retries = 2
