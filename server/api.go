@@ -36,6 +36,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/encounters/{id}/sections/{key}", s.authed(true, byID(saveSection)))
 	mux.HandleFunc("POST /api/encounters/{id}/ready", s.authed(true, byID(ready)))
 	mux.HandleFunc("POST /api/encounters/{id}/approve", s.authed(true, byID(approve)))
+	s.handoffRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, domain.Errorf(domain.ENotFound, "no API %s %s", r.Method, r.URL.Path), lang(r, nil))
 	})

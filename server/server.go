@@ -52,8 +52,9 @@ type Config struct {
 
 // Server is an open server: its database (locked until the first login) and sessions.
 type Server struct {
-	cfg  Config
-	core *core
+	cfg     Config
+	core    *core
+	handoff uploads // laptops' uploads in progress (handoff.go)
 }
 
 // Open opens DIR/greffier.db locked: no key is in memory until a user logs in.

@@ -24,7 +24,7 @@ func (db *DB) write(ctx context.Context, what string, f func(tx *sql.Tx) error) 
 	}
 	defer tx.Rollback()
 	if err := f(tx); err != nil {
-		return err
+		return handedOff(err) // a queued or handed-off encounter is read-only (handoff.go)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("%s: commit: %w", what, err)

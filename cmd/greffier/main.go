@@ -59,7 +59,7 @@ func commands() []command {
 		exportCommand(), documentsCommand(),
 		processCommand(),
 		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(),
-		serveCommand(),
+		serveCommand(), serverCommand(), sendCommand(),
 	}
 }
 
