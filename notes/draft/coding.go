@@ -17,13 +17,15 @@ type finding struct {
 	titleEN, titleFR string
 	code             string // ICD-10-CM code to suggest; "" for none
 	evidence         schema.Evidence
-	mentions         int  // affirmed mentions
-	clinician        int  // of which by the clinician
-	assessed         bool // the clinician named it while assessing or planning
-	first            int  // index of the unit of the first affirmed mention
-	specific         bool // named by a specific synonym ("type 1 diabetes", not "diabetes")
-	owned            bool // the patient says "I have ..." of it
-	right, left      int  // mentions with that side
+	mentions         int    // affirmed mentions
+	clinician        int    // of which by the clinician
+	assessed         bool   // the clinician named it while assessing or planning
+	first            int    // index of the unit of the first affirmed mention
+	specific         bool   // named by a specific synonym ("type 1 diabetes", not "diabetes")
+	owned            bool   // the patient says "I have ..." of it
+	right, left      int    // mentions with that side
+	named            bool   // named by a noun at least once ("anxiety", not only "anxious")
+	explainedBy      string // a coded diagnosis that includes this symptom
 	cond             *condition
 }
 
@@ -37,14 +39,10 @@ const (
 	// MinCodeConfidence is the confidence under which no code is suggested: a wrong
 	// code costs more than a missing one.
 	MinCodeConfidence = 0.6
+	// SureCodeConfidence is the confidence from which a suggestion is offered as the
+	// visit's code; under it, the review screen shows it "to check".
+	SureCodeConfidence = confAssessed
 )
-
-// assessCues mark a clinician's sentence that assesses or plans ("for your
-// diabetes, ...", "my impression is").
-var assessCues = cues([]string{"assessment", "impression", "diagnos*", "for your", "in terms of your", "regarding your", "as far as your",
-	"i think you have", "i think this is", "you have a", "it looks like you have", "consistent with", "let s continue", "we ll continue",
-	"i want you to continue", "i m going to prescribe", "i m going to start", "plan", "for the", "pour votre", "pour la", "pour le",
-	"je pense que vous avez", "diagnostic", "vous avez une", "vous avez un", "on va continuer", "je vais vous prescrire"})
 
 // closingShare is where the closing part of a visit starts (as a share of its
 // units): the assessment and plan are given at the end.
@@ -52,6 +50,13 @@ const closingShare = 0.6
 
 // genericDiabetes: a synonym of type 2 diabetes that does not name the type.
 var genericDiabetes = map[string]bool{" diabetes ": true, " diabetic ": true, " diabète ": true, " diabétique ": true}
+
+// adjectives name a state or a habit rather than a condition ("I'm anxious about
+// the results", "I felt dizzy", "smoking"): a condition only so named is coded only when the clinician
+// assesses it, as a symptom is.
+var adjectives = map[string]bool{" anxious ": true, " depressed ": true, " dizzy ": true, " constipated ": true, " obese ": true,
+	" anxieux ": true, " anxieuse ": true, " déprimé ": true, " déprimée ": true, " dépressif ": true, " constipé ": true, " constipée ": true,
+	" fatigué ": true, " fatiguée ": true, " obèse ": true, " smoking ": true}
 
 // notThisCondition rejects a mention by its neighbours: "pre diabetes", "gestational
 // diabetes", "diabetes educator".
@@ -64,7 +69,9 @@ func notThisCondition(before, after []string) bool {
 	}
 	if len(after) > 0 {
 		switch after[0] {
-		case "insipidus", "educator", "educators", "gestationnel", "gestationnelle", "type":
+		case "insipidus", "educator", "educators", "gestationnel", "gestationnelle", "type",
+			// the condition names something else: "a diabetes study", "the asthma clinic"
+			"study", "studies", "research", "trial", "trials", "program", "programme", "foundation", "association", "class", "classes", "clinic", "specialist":
 			return true
 		}
 	}
@@ -77,7 +84,7 @@ func notThisCondition(before, after []string) bool {
 func findProblems(lx *lexicon, units []unit) []*finding {
 	var out []*finding
 	byCond := map[int]*finding{}
-	closing := int(closingShare * float64(len(units)))
+	zones := findZones(units)
 	for ui, u := range units {
 		if u.question {
 			continue
@@ -94,20 +101,27 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 			}
 		}
 		norm := normalize(text)
-		assessing := clin && (ui >= closing || anyCue(assessCues, norm))
+		words := unitWords(text)
 		for ci := range lx.conditions {
 			c := &lx.conditions[ci]
-			hit, specific, owned := false, false, false
+			hit, specific, owned, assessing, named := false, false, false, false, false
 			side := 0
 			for _, syn := range c.synonyms {
 				if !strings.Contains(norm, syn.phrase) {
 					continue
 				}
+				n := len(strings.Fields(syn.phrase))
 				for _, m := range findMentions(text, syn.phrase, notThisCondition) {
 					if m.assertion != Affirmed {
 						continue
 					}
 					hit = true
+					a := zones.assessing(ui, words, m.word, m.word+n, clin)
+					if a && isSymptomCode(c.Code) && explained(words, m.word, m.word+n) {
+						a = false
+					}
+					assessing = assessing || a
+					named = named || !adjectives[syn.phrase]
 					specific = specific || !genericDiabetes[syn.phrase]
 					side = sideNear(text, syn.phrase)
 					owned = owned || ownedNear(text, syn.phrase)
@@ -124,13 +138,15 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 			}
 			f.add(u, clin, assessing, specific, side)
 			f.owned = f.owned || owned && !clin
+			f.named = f.named || named
 		}
 	}
-	out = append(out, findInjuries(units, closing)...)
+	out = append(out, findInjuries(units, zones)...)
 	out = resolveDiabetes(out)
 	for _, f := range out {
 		f.pickSide()
 	}
+	dropExplainedSymptoms(out)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.assessed != b.assessed {
@@ -294,9 +310,11 @@ func suggestCodes(ctx context.Context, cs CodeSuggester, fs []*finding, note *sc
 		if f.code == "" || f.confidence() < MinCodeConfidence || i >= len(note.Problems) {
 			continue
 		}
-		// A symptom (chapter R) is coded only when the clinician assesses it: said
-		// elsewhere it is usually a review of systems or part of a diagnosis.
-		if strings.HasPrefix(f.code, "R") && !f.assessed {
+		// A symptom (chapter R, joint or back pain), or a state only named by an
+		// adjective, is coded only when the clinician assesses it: said elsewhere it is
+		// usually a review of systems or part of a diagnosis. Nor is a symptom that a
+		// coded diagnosis includes.
+		if (isSymptomCode(f.code) || !f.named) && !f.assessed || f.explainedBy != "" {
 			continue
 		}
 		codes, err := cs.Suggest(ctx, f.code, 1)

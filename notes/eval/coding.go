@@ -16,16 +16,21 @@ import (
 
 // CodingRow scores the extractive drafter's ICD-10-CM suggestions on one split.
 type CodingRow struct {
-	Dataset           string
-	N                 int // dialogues
-	Suggested         int // codes suggested, all dialogues
-	Gold              int // gold codes (from the reference assessments)
-	CatP, CatR        float64
-	CatPDocumented    float64 // precision counting any condition the reference affirms
-	CodeP, CodeR      float64
-	MustNot           int // conditions the references only deny, doubt, or give to someone else
-	MustNotSuggested  int // of which suggested
-	NegatedSuggestion []string
+	Dataset        string
+	N              int // dialogues
+	Suggested      int // codes suggested, all dialogues
+	Gold           int // gold codes (from the reference assessments)
+	CatP, CatR     float64
+	CatPDocumented float64 // precision counting any condition the reference affirms
+	CodeP, CodeR   float64
+	// The same for the suggestions at or above draft.SureCodeConfidence (those under
+	// it are shown "to check").
+	Sure                 int
+	SureCatP, SureCatR   float64
+	SureCodeP, SureCodeR float64
+	MustNot              int // conditions the references only deny, doubt, or give to someone else
+	MustNotSuggested     int // of which suggested
+	NegatedSuggestion    []string
 }
 
 // starterSuggester answers exact codes from the ICD-10-CM starter set that Greffier
@@ -91,6 +96,7 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 	d := draft.Extractive{Codes: cs}
 	row := CodingRow{Dataset: name}
 	var catHit, catDoc, catPred, catGold, codeHit, codePred, codeGold int
+	var sureCatHit, sureCatPred, sureCodeHit int
 	for _, ex := range exs {
 		if err := ctx.Err(); err != nil {
 			return row, err
@@ -108,10 +114,25 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 		if err != nil {
 			return row, fmt.Errorf("draft %s: %w", ex.ID, err)
 		}
-		pred := map[string]bool{}
+		pred, sure := map[string]bool{}, map[string]bool{}
 		for _, p := range note.Problems {
 			if p.ICD10 != nil {
 				pred[p.ICD10.Code] = true
+				if p.ICD10.Confidence >= draft.SureCodeConfidence {
+					sure[p.ICD10.Code] = true
+				}
+			}
+		}
+		row.Sure += len(sure)
+		for c := range cats(sure) {
+			sureCatPred++
+			if cats(gold)[c] {
+				sureCatHit++
+			}
+		}
+		for c := range sure {
+			if gold[c] {
+				sureCodeHit++
 			}
 		}
 		row.N++
@@ -147,6 +168,8 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 	}
 	row.CatP, row.CatR, row.CatPDocumented = ratio(catHit, catPred), ratio(catHit, catGold), ratio(catDoc, catPred)
 	row.CodeP, row.CodeR = ratio(codeHit, codePred), ratio(codeHit, codeGold)
+	row.SureCatP, row.SureCatR = ratio(sureCatHit, sureCatPred), ratio(sureCatHit, catGold)
+	row.SureCodeP, row.SureCodeR = ratio(sureCodeHit, row.Sure), ratio(sureCodeHit, codeGold)
 	return row, nil
 }
 
@@ -160,10 +183,11 @@ func ratio(a, b int) float64 {
 // WriteCoding prints the coding table with its definitions.
 func WriteCoding(w io.Writer, rows []CodingRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "data set\tn\tsuggested\tgold\tcat.P\tcat.P(doc)\tcat.R\tcode.P\tcode.R\tmust-not\tmust-not coded\t")
+	fmt.Fprintln(tw, "data set\tn\tsuggested\tgold\tcat.P\tcat.P(doc)\tcat.R\tcode.P\tcode.R\tsure\tsure cat.P\tsure cat.R\tsure code.P\tsure code.R\tmust-not\tmust-not coded\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.Dataset, r.N, r.Suggested, r.Gold,
-			pct(r.CatP), pct(r.CatPDocumented), pct(r.CatR), pct(r.CodeP), pct(r.CodeR), r.MustNot, r.MustNotSuggested)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.Dataset, r.N, r.Suggested, r.Gold,
+			pct(r.CatP), pct(r.CatPDocumented), pct(r.CatR), pct(r.CodeP), pct(r.CodeR),
+			r.Sure, pct(r.SureCatP), pct(r.SureCatR), pct(r.SureCodeP), pct(r.SureCodeR), r.MustNot, r.MustNotSuggested)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -172,6 +196,7 @@ func WriteCoding(w io.Writer, rows []CodingRow) error {
 	fmt.Fprintln(w, "  ASSESSMENT/PLAN affirms, read with the same context rules (draft.CodesIn) — built by rule from the references, not by a coder.")
 	fmt.Fprintln(w, "cat.P, cat.R: precision and recall of 3-character categories against that gold; cat.P(doc): a suggestion counts as right when")
 	fmt.Fprintln(w, "  the reference note affirms it anywhere (history, exam...). code.P, code.R: the same on full codes.")
+	fmt.Fprintf(w, "sure: suggestions with confidence >= %.2f (the clinician names the problem while assessing or planning); those under it are shown \"to check\".\n", draft.SureCodeConfidence)
 	fmt.Fprintln(w, "must-not: conditions a reference names but only denies, doubts, plans to test, or gives to someone else; must-not coded: of them, suggested.")
 	for _, r := range rows {
 		if len(r.NegatedSuggestion) > 0 {
