@@ -86,6 +86,9 @@ var contextTriggers = concatTriggers(
 	// transcripts have no question marks).
 	questionTriggers("any", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
 		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
+	// A diagnosis that "sounds like" one is not confirmed (outpatient coding
+	// guideline IV.H: uncertain diagnoses are not coded).
+	triggers(Possible, false, "sounds like", "sound like", "sounds quite like", "sound quite like", "sounds a bit like", "ressemble à", "fait penser à"),
 	longTriggers(Possible, "i don t think", "i do not think", "don t think", "do not think", "i doubt", "not sure", "je ne pense pas", "je ne crois pas"),
 	longTriggers(Hypothetical, "if", "in case", "unless", "side effect", "side effects", "can cause", "may cause", "could cause", "can lead to",
 		"si", "en cas de", "au cas où", "effets secondaires", "effet secondaire", "effets indésirables"),

@@ -35,7 +35,7 @@ var (
 		"as far as your", "as for your", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
 		"concernant votre", "en ce qui concerne votre", "quant à votre")
 	// assessSentence, said earlier in the same sentence, states a diagnosis.
-	assessSentence = wordPhrases("i think you have", "i believe you have", "it looks like you have", "it sounds like you have",
+	assessSentence = wordPhrases("i think you have", "i believe you have", "it looks like you have",
 		"looks like you have", "i think this is", "this is a", "this is an", "this is consistent", "you have a", "you have an", "you ve got a", "you ve got an",
 		"diagnosed you with", "je pense que vous avez", "vous avez un", "vous avez une", "c est une", "c est un", "il s agit d")
 	// historyAfter, just after "you have a" or "for your", makes it history ("you have a past
@@ -47,6 +47,20 @@ var (
 	examPhrases = wordPhrases("exam", "examination", "examining", "examine", "i notice", "i do notice", "i appreciate", "i do appreciate",
 		"i recognize", "i do recognize", "i see some", "i feel", "palpation", "palpate", "palpating", "listening", "vitals", "vital signs",
 		"x ray", "xray", "à l examen", "j examine", "je note", "je constate", "auscultation", "je palpe")
+	// notAssessingBefore, said shortly before a condition in the closing part of a
+	// visit without an assessment header, make it something else than the
+	// clinician's assessment: a recap of the history ("just to recap, you've been
+	// having diarrhea"), the history itself ("you've been diagnosed with"), or
+	// safety-netting ("look out for a high fever, or chest pain").
+	notAssessingBefore = wordPhrases("recap", "to summarize", "to summarise", "summarize", "summarise", "just to go over", "you mentioned",
+		"you said", "you told me", "you ve been having", "you ve been feeling", "you have been having", "you ve had", "history", "diagnosed with",
+		"regarding", "look out for", "watch out for", "bear in mind", "red flag", "red flags", "if you", "if it", "if there", "if your",
+		"pour résumer", "vous m avez dit", "vous avez mentionné", "antécédents", "si vous", "si ça", "si la", "si le", "surveillez")
+	// notAssessingAfter, said shortly after it, make it safety-netting ("... or
+	// chest pain, come back and see me").
+	notAssessingAfter = wordPhrases("come back", "come and see", "come see", "give me a call", "give us a call", "call us", "call me",
+		"ring us", "get in touch", "go to a e", "emergency", "urgent", "urgently", "if you get", "if you have", "if that", "revenez", "appelez",
+		"consultez", "urgence", "urgences")
 	// explainPhrases, near a symptom, give its cause: the symptom is part of the
 	// diagnosis and is not coded on its own ("that's what's causing that cough").
 	explainPhrases = wordPhrases("causing", "causes", "cause", "caused by", "cause of", "due to", "secondary to", "because of", "related to", "from your",
@@ -134,7 +148,10 @@ func findZones(units []unit) visitZones {
 // assessing reports whether the clinician assesses the words [at, end) of unit ui
 // (words is its unitWords): named in the assessment and plan, or just after "for
 // your", or in a sentence that states a diagnosis.
-func (z visitZones) assessing(ui int, words []string, at, end int, clin bool) bool {
+//
+// zone false leaves out the part of the visit: a clinician's question answered
+// yes ("any diabetes? — yes") is the history, wherever it is asked.
+func (z visitZones) assessing(ui int, words []string, at, end int, clin, zone bool) bool {
 	if !clin {
 		return false
 	}
@@ -156,10 +173,14 @@ func (z visitZones) assessing(ui int, words []string, at, end int, clin bool) bo
 			return true
 		}
 	}
+	if !zone {
+		return false
+	}
 	if z.header {
 		return ui > z.unit || ui == z.unit && at >= z.word
 	}
-	return ui >= z.closing && !phraseBefore(words, at, 12, examPhrases)
+	return ui >= z.closing && !phraseBefore(words, at, 12, examPhrases) &&
+		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseNear(words, end, end, 10, notAssessingAfter)
 }
 
 // explained reports whether a symptom named at words [at, end) is given a cause

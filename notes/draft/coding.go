@@ -92,10 +92,12 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 		// In a question with its short answer, only a yes affirms what the question names.
 		text := u.text
 		clin := u.role == domain.RoleClinician
+		qa := false
 		if q, a, ok := strings.Cut(u.text, " — "); ok && len(u.evidence) == 2 {
-			text = a
-			if u.answer > 0 {
-				// The clinician named it and the patient confirmed.
+			text, qa = a, true
+			if u.answer > 0 && !namesRelative(a) {
+				// The clinician named it and the patient confirmed (a yes that names a
+				// relative confirms it of them: "any diabetes? — yes, my grandma").
 				text = q + ". " + a
 				clin = clin || u.asker == domain.RoleClinician
 			}
@@ -116,7 +118,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 						continue
 					}
 					hit = true
-					a := zones.assessing(ui, words, m.word, m.word+n, clin)
+					a := zones.assessing(ui, words, m.word, m.word+n, clin, !qa)
 					if a && isSymptomCode(c.Code) && explained(words, m.word, m.word+n) {
 						a = false
 					}
@@ -288,6 +290,21 @@ func ownedNear(text, phrase string) bool {
 			if strings.Contains(before, c) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// namesRelative reports whether a text names a relative ("my grandma has it").
+func namesRelative(text string) bool {
+	for _, w := range strings.Fields(normalize(text)) {
+		if familyWords[w] {
+			return true
+		}
+	}
+	for _, t := range contextTriggers {
+		if t.category == Other && len(t.words) == 1 && strings.Contains(normalize(text), " "+t.words[0]+" ") {
+			return true
 		}
 	}
 	return false

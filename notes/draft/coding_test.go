@@ -172,8 +172,8 @@ func TestAssertionOf(t *testing.T) {
 // adjective and conditions said of a drug or a risk are not coded.
 func TestCodingWhereTheClinicianAssesses(t *testing.T) {
 	cases := []struct {
-		name                string
-		dialogue            string
+		name               string
+		dialogue           string
 		sure, not, notSure []string
 	}{
 		{"symptoms a diagnosis explains", "[patient] i've had a cough and a fever for a week .\n[doctor] so for your assessment and plan , this is pneumonia , that's what is causing the cough and the fever , we'll start antibiotics .",
@@ -194,6 +194,14 @@ func TestCodingWhereTheClinicianAssesses(t *testing.T) {
 		{"what a drug is used for", "[doctor] so in terms of the plan , it's a medication which has been used for diabetes , it works on satiety .", nil, []string{"E11.9"}, nil},
 		{"examination findings without an assessment header", "[patient] the wound on my heel smells .\n[doctor] okay .\n[doctor] let me examine you . on your foot exam i do recognize a slight fever and what looks like cellulitis around the wound .",
 			nil, []string{"R50.9"}, []string{"L03.90"}},
+		{"a yes naming a relative", "[doctor] anything in the family like diabetes , high blood pressure ?\n[patient] um , yeah my grandma has diabetes .",
+			nil, []string{"E11.9", "I10"}, nil},
+		{"an answer 'I do not'", "[doctor] do you suffer from acid reflux ?\n[patient] i do not , no .", nil, []string{"K21.9"}, nil},
+		{"a diagnosis that only sounds like one", "[patient] the light hurts my eyes .\n[doctor] okay .\n[doctor] from the sounds of it , it does sound quite like a migraine .",
+			nil, []string{"G43.909"}, nil},
+		{"recap and safety-netting at the close of a visit", "[patient] i've had diarrhea for three days .\n[doctor] okay .\n[doctor] so just to recap , you've been having diarrhea and some fever .\n" +
+			"[doctor] look out for a high fever , or your breathing getting worse , or chest pain , give me a call .",
+			nil, []string{"R19.7", "R50.9", "R07.9"}, nil},
 		{"French: explained symptom and history", "Médecin: Pour vos antécédents, il y a de l'asthme.\nMédecin: En conclusion, c'est une grippe, la fièvre est due à la grippe.",
 			[]string{"J11.1"}, []string{"R50.9"}, []string{"J45.909"}},
 	}

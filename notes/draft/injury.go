@@ -111,7 +111,7 @@ func findInjuries(units []unit, zones visitZones) []*finding {
 					out = append(out, f)
 				}
 				clin := u.role == domain.RoleClinician
-				f.add(u, clin, zones.assessing(ui, all, base+inj.at, base+inj.at+1, clin), true, inj.side)
+				f.add(u, clin, zones.assessing(ui, all, base+inj.at, base+inj.at+1, clin, len(u.evidence) < 2), true, inj.side)
 				if inj.finger != "" {
 					f.titleFR = inj.finger // remembered until the code is chosen below
 				}

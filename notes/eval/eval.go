@@ -155,7 +155,29 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	if len(rep.Rows) == 0 {
 		return Report{}, domain.Errorf(domain.ENotFound, "no data set in %s (want aci-bench/ or mts-dialog/)", opt.Data)
 	}
+	// PriMock57 (UK primary care, typed notes with an "Imp:" line) scores coding only:
+	// no rule was written while looking at its consultations.
+	if dir := filepath.Join(opt.Data, "primock57"); dirExists(dir) {
+		exs, err := LoadPriMock57(dir)
+		if err != nil {
+			return Report{}, err
+		}
+		if opt.Limit > 0 {
+			exs = exs[:min(opt.Limit, len(exs))]
+		}
+		cr, err := runCodingWith(ctx, exs, hp, "PriMock57 (never looked at while writing the rules)", impressionOf,
+			func(note string) string { return doubtMark.ReplaceAllString(note, " possible ") })
+		if err != nil {
+			return Report{}, fmt.Errorf("coding PriMock57: %w", err)
+		}
+		rep.Coding = append(rep.Coding, cr)
+	}
 	return rep, nil
+}
+
+func dirExists(dir string) bool {
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir()
 }
 
 // acc accumulates one system's metrics over a data set.
