@@ -36,7 +36,7 @@ type trigger struct {
 	words    []string
 	category Assertion
 	backward bool
-	tight    bool // backward over one word only: "covid test", "flu shot"
+	tight    bool // over one word only: "covid test", "flu shot", "stopped smoking"
 	question bool // asks rather than asserts: "have you had any"
 	long     bool // reaches to the end of a spoken clause (longScope): "if", "I don't think", "side effects"
 }
@@ -84,7 +84,7 @@ var contextTriggers = concatTriggers(
 		"shot", "shots", "booster", "exposure", "scare", "precautions", "test came back", "dépistage", "vaccin", "vaccination"),
 	// A question asks; it does not assert ("have you had any fever", ACI-Bench
 	// transcripts have no question marks).
-	questionTriggers("any", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+	questionTriggers("any", "are you a", "did you", "do you", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
 		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
 	// A diagnosis that "sounds like" one is not confirmed (outpatient coding
 	// guideline IV.H: uncertain diagnoses are not coded).
@@ -99,6 +99,8 @@ var contextTriggers = concatTriggers(
 		"signs of", "symptoms of", "risk of", "risk for", "at risk", "prevent", "prevention", "preventing", "to avoid", "avoid",
 		"unless", "could develop", "can cause", "can lead to", "lead to", "side effect", "side effects", "in order to", "reduce the risk",
 		"si", "en cas de", "au cas où", "risque de", "pour éviter", "éviter", "surveiller", "signes de"),
+	// "stopped smoking", "quit the cigarettes": only the next word or two.
+	tightForward(Historical, "stop", "stopped", "quitting", "give up", "gave up", "arrêté de", "arrêter de", "arrêté le", "arrêté la"),
 	triggers(Historical, false, "used to have", "used to", "in the past", "previous", "previously", "prior", "past history of", "history of remote",
 		"as a child", "as a kid", "when i was", "no longer", "not anymore", "quit", "former", "ex",
 		"dans le passé", "autrefois", "ancien", "ancienne", "il y a des années", "dans l enfance"),
@@ -111,6 +113,14 @@ var contextTriggers = concatTriggers(
 		"grand père", "oncle", "tante", "enfants", "cousin", "cousine", "conjoint", "conjointe", "collègue"),
 	triggers(Other, true, "runs in the family", "runs in my family", "in the family", "in my family", "dans la famille", "dans ma famille"),
 )
+
+func tightForward(cat Assertion, phrases ...string) []trigger {
+	out := triggers(cat, false, phrases...)
+	for i := range out {
+		out[i].tight = true
+	}
+	return out
+}
 
 func longTriggers(cat Assertion, phrases ...string) []trigger {
 	out := triggers(cat, false, phrases...)
@@ -225,8 +235,11 @@ func assertionFromHits(words []string, hits []triggerHit, start, end, scope int)
 			continue
 		}
 		fwd := scope
-		if t.long {
+		switch {
+		case t.long:
 			fwd = max(scope, longScope)
+		case t.tight:
+			fwd = 1
 		}
 		if !t.backward && i+n <= start && inScope(words, i+n, start, t.category, fwd) {
 			found[t.category] = true

@@ -89,6 +89,11 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 		if u.question {
 			continue
 		}
+		// The answer to a question about the family is the family's history ("what
+		// runs in your family? — high blood pressure and diabetes").
+		if ui > 0 && anyCue(familyQuestion, units[ui-1].norm) && !strings.Contains(units[ui-1].text, " — ") {
+			continue
+		}
 		// In a question with its short answer, only a yes affirms what the question names.
 		text := u.text
 		clin := u.role == domain.RoleClinician
@@ -104,6 +109,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 		}
 		norm := normalize(text)
 		words := unitWords(text)
+		covered := coveredSpans(lx, text, norm)
 		for ci := range lx.conditions {
 			c := &lx.conditions[ci]
 			hit, specific, owned, assessing, named := false, false, false, false, false
@@ -114,7 +120,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 				}
 				n := len(strings.Fields(syn.phrase))
 				for _, m := range findMentions(text, syn.phrase, notThisCondition) {
-					if m.assertion != Affirmed {
+					if m.assertion != Affirmed || insideLonger(covered, ci, m.word, m.word+n) {
 						continue
 					}
 					hit = true
@@ -290,6 +296,41 @@ func ownedNear(text, phrase string) bool {
 			if strings.Contains(before, c) {
 				return true
 			}
+		}
+	}
+	return false
+}
+
+// familyQuestion: a question about the family's history.
+var familyQuestion = cues([]string{"run in your family", "runs in your family", "run in the family", "runs in the family", "in your family",
+	"family history", "anyone in the family", "anybody in the family", "dans votre famille", "dans la famille", "antécédents familiaux"})
+
+// span is where a condition's synonym was found in a unit's words.
+type span struct{ cond, start, end int }
+
+// coveredSpans lists every synonym found in text, whatever its assertion.
+func coveredSpans(lx *lexicon, text, norm string) []span {
+	var out []span
+	for ci := range lx.conditions {
+		for _, syn := range lx.conditions[ci].synonyms {
+			if !strings.Contains(norm, syn.phrase) {
+				continue
+			}
+			n := len(strings.Fields(syn.phrase))
+			for _, m := range findMentions(text, syn.phrase, nil) {
+				out = append(out, span{ci, m.word, m.word + n})
+			}
+		}
+	}
+	return out
+}
+
+// insideLonger reports whether [start, end) lies inside a longer synonym of another
+// condition: "arthritis" in "rheumatoid arthritis" is not osteoarthritis.
+func insideLonger(covered []span, cond, start, end int) bool {
+	for _, s := range covered {
+		if s.cond != cond && s.start <= start && end <= s.end && s.end-s.start > end-start {
+			return true
 		}
 	}
 	return false

@@ -202,6 +202,11 @@ func TestCodingWhereTheClinicianAssesses(t *testing.T) {
 		{"recap and safety-netting at the close of a visit", "[patient] i've had diarrhea for three days .\n[doctor] okay .\n[doctor] so just to recap , you've been having diarrhea and some fever .\n" +
 			"[doctor] look out for a high fever , or your breathing getting worse , or chest pain , give me a call .",
 			nil, []string{"R19.7", "R50.9", "R07.9"}, nil},
+		{"the answer to a question about the family", "[doctor] okay and what conditions would you say run in your family\n[patient] i have high blood pressure diabetes and depression\n[doctor] okay .",
+			nil, []string{"I10", "E11.9", "F32.A"}, nil},
+		{"a word inside a longer name", "[doctor] has anybody ever said that you had some rheumatoid arthritis in your hand\n[patient] no nobody said anything like that so i mean",
+			nil, []string{"M19.90"}, nil},
+		{"a habit stopped", "[patient] i stopped smoking last spring .\n[doctor] okay , for your high blood pressure we'll continue the lisinopril .", []string{"I10"}, []string{"F17.210"}, nil},
 		{"French: explained symptom and history", "Médecin: Pour vos antécédents, il y a de l'asthme.\nMédecin: En conclusion, c'est une grippe, la fièvre est due à la grippe.",
 			[]string{"J11.1"}, []string{"R50.9"}, []string{"J45.909"}},
 	}
