@@ -155,8 +155,8 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	if len(rep.Rows) == 0 {
 		return Report{}, domain.Errorf(domain.ENotFound, "no data set in %s (want aci-bench/ or mts-dialog/)", opt.Data)
 	}
-	// PriMock57 (UK primary care, typed notes with an "Imp:" line) scores coding only:
-	// no rule was written while looking at its consultations.
+	// PriMock57 (UK primary care, typed notes with an "Imp:" line) scores coding only.
+	// Its first run (before any rule looked at it) is in notes/eval/README.md.
 	if dir := filepath.Join(opt.Data, "primock57"); dirExists(dir) {
 		exs, err := LoadPriMock57(dir)
 		if err != nil {
@@ -165,7 +165,7 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		if opt.Limit > 0 {
 			exs = exs[:min(opt.Limit, len(exs))]
 		}
-		cr, err := runCodingWith(ctx, exs, hp, "PriMock57 (never looked at while writing the rules)", impressionOf,
+		cr, err := runCodingWith(ctx, exs, hp, "PriMock57 (rules not written on it; errors read once)", impressionOf,
 			func(note string) string { return doubtMark.ReplaceAllString(note, " possible ") })
 		if err != nil {
 			return Report{}, fmt.Errorf("coding PriMock57: %w", err)
