@@ -252,8 +252,12 @@ func (f *finding) reason(lang string) string {
 	default:
 		who = label(lang, "only the patient mentions it", "seul le patient l'évoque")
 	}
-	return fmt.Sprintf(label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
+	r := fmt.Sprintf(label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
 		"%s ; affirmé %d fois, sans négation ni doute à cet endroit (segments %v)"), who, f.mentions, []int(f.evidence))
+	if f.confidence() < SureCodeConfidence {
+		r += label(lang, " — to check: not named while assessing", " — à vérifier : pas nommé dans l'évaluation")
+	}
+	return r
 }
 
 // phraseAt splits text in normalized words and returns where phrase starts, and its

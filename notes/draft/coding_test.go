@@ -217,6 +217,9 @@ func TestCodingWhereTheClinicianAssesses(t *testing.T) {
 			for _, p := range n.Problems {
 				if p.ICD10 != nil {
 					conf[p.ICD10.Code] = p.ICD10.Confidence
+					if toCheck := strings.Contains(p.ICD10.Reason, "to check") || strings.Contains(p.ICD10.Reason, "à vérifier"); toCheck != (p.ICD10.Confidence < draft.SureCodeConfidence) {
+						t.Errorf("%s: confidence %v, reason %q", p.ICD10.Code, p.ICD10.Confidence, p.ICD10.Reason)
+					}
 				}
 			}
 			for _, c := range tc.sure {
