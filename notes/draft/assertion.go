@@ -101,6 +101,9 @@ var contextTriggers = concatTriggers(
 		"si", "en cas de", "au cas où", "risque de", "pour éviter", "éviter", "surveiller", "signes de"),
 	// "stopped smoking", "quit the cigarettes": only the next word or two.
 	tightForward(Historical, "stop", "stopped", "quitting", "give up", "gave up", "arrêté de", "arrêter de", "arrêté le", "arrêté la"),
+	// What was there only at the start of the illness: "had initial fever, now settled".
+	triggers(Historical, false, "initial", "initially", "at first", "in the beginning", "at the beginning", "au début", "initialement"),
+	triggers(Historical, true, "in the beginning", "at the beginning", "at first", "initially", "au début", "initialement"),
 	triggers(Historical, false, "used to have", "used to", "in the past", "previous", "previously", "prior", "past history of", "history of remote",
 		"as a child", "as a kid", "when i was", "no longer", "not anymore", "quit", "former", "ex",
 		"dans le passé", "autrefois", "ancien", "ancienne", "il y a des années", "dans l enfance"),

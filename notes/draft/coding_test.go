@@ -207,6 +207,8 @@ func TestCodingWhereTheClinicianAssesses(t *testing.T) {
 		{"a word inside a longer name", "[doctor] has anybody ever said that you had some rheumatoid arthritis in your hand\n[patient] no nobody said anything like that so i mean",
 			nil, []string{"M19.90"}, nil},
 		{"a habit stopped", "[patient] i stopped smoking last spring .\n[doctor] okay , for your high blood pressure we'll continue the lisinopril .", []string{"I10"}, []string{"F17.210"}, nil},
+		{"only at the start of the illness", "[patient] i had some fever in the beginning , it's going down now .\n[doctor] okay .\n[doctor] so , had initial fever , now settled .",
+			nil, []string{"R50.9"}, nil},
 		{"French: explained symptom and history", "Médecin: Pour vos antécédents, il y a de l'asthme.\nMédecin: En conclusion, c'est une grippe, la fièvre est due à la grippe.",
 			[]string{"J11.1"}, []string{"R50.9"}, []string{"J45.909"}},
 	}
