@@ -11,14 +11,14 @@ import (
 func evalCommand() command {
 	return command{
 		name:    "eval",
-		summary: "score the extractive drafter on ACI-Bench and MTS-Dialog (ROUGE, coverage, codes, fact checker)",
+		summary: "score the extractive drafter on ACI-Bench and MTS-Dialog (ROUGE, coverage, codes, fact checker) and its codes on PriMock57",
 		run:     runEval,
 	}
 }
 
 func runEval(ctx context.Context, c *cli, args []string) error {
 	fs := newFlags(c, "eval", "eval --data DIR [--limit N]\n       greffier eval --train --data DIR --out notes/draft/selector.json   (rebuild the extractive unit selector)")
-	data := fs.String("data", "", "folder holding aci-bench/ and mts-dialog/ (required)")
+	data := fs.String("data", "", "folder holding aci-bench/ and mts-dialog/, and optionally primock57/ (required)")
 	limit := fs.Int("limit", 0, "examples per data set (0: all)")
 	train := fs.Bool("train", false, "train the extractive drafter's unit selector on the training splits (tuned on validation) and write it to --out")
 	out := fs.String("out", "", "with --train: where to write the selector (JSON)")
@@ -51,7 +51,7 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	if len(rep.Coding) > 0 {
-		fmt.Fprintf(c.stdout, "\nICD-10-CM suggestions (extractive drafter, starter code table)\n\n")
+		fmt.Fprintf(c.stdout, "\nICD-10-CM suggestions (extractive drafter, starter code table; ACI-Bench valid was read while writing the coding rules)\n\n")
 		if err := eval.WriteCoding(c.stdout, rep.Coding); err != nil {
 			return err
 		}

@@ -36,13 +36,19 @@ type trigger struct {
 	words    []string
 	category Assertion
 	backward bool
-	tight    bool // backward over one word only: "covid test", "flu shot"
+	tight    bool // over one word only: "covid test", "flu shot", "stopped smoking"
 	question bool // asks rather than asserts: "have you had any"
+	long     bool // reaches to the end of a spoken clause (longScope): "if", "I don't think", "side effects"
 }
 
 // Scope limits, in words.
 const (
-	forwardScope  = 7
+	forwardScope = 7
+	// longScope is the forward scope of doubts, conditions and lists of side
+	// effects, which run over a whole spoken clause ("if the headaches get worse or
+	// you get a fever", "the side effects are nausea, vomiting, diarrhea and
+	// constipation").
+	longScope     = 12
 	backwardScope = 4
 )
 
@@ -78,12 +84,26 @@ var contextTriggers = concatTriggers(
 		"shot", "shots", "booster", "exposure", "scare", "precautions", "test came back", "dépistage", "vaccin", "vaccination"),
 	// A question asks; it does not assert ("have you had any fever", ACI-Bench
 	// transcripts have no question marks).
-	questionTriggers("any", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+	questionTriggers("any", "are you a", "did you", "do you", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
 		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
+	// A diagnosis that "sounds like" one is not confirmed (outpatient coding
+	// guideline IV.H: uncertain diagnoses are not coded).
+	triggers(Possible, false, "sounds like", "sound like", "sounds quite like", "sound quite like", "sounds a bit like", "ressemble à", "fait penser à"),
+	longTriggers(Possible, "i don t think", "i do not think", "don t think", "do not think", "i doubt", "not sure", "je ne pense pas", "je ne crois pas"),
+	longTriggers(Hypothetical, "if", "in case", "unless", "side effect", "side effects", "can cause", "may cause", "could cause", "can lead to",
+		"si", "en cas de", "au cas où", "effets secondaires", "effet secondaire", "effets indésirables"),
+	// A condition one may develop, or a drug is used for, is not the patient's.
+	triggers(Hypothetical, false, "develop", "develops", "developing", "used for", "used to treat", "approved for", "indicated for",
+		"développer", "développez", "utilisé pour", "utilisée pour", "indiqué dans", "indiqué pour"),
 	triggers(Hypothetical, false, "if", "in case", "should you", "should it", "watch for", "watch out for", "look out for", "look for",
 		"signs of", "symptoms of", "risk of", "risk for", "at risk", "prevent", "prevention", "preventing", "to avoid", "avoid",
 		"unless", "could develop", "can cause", "can lead to", "lead to", "side effect", "side effects", "in order to", "reduce the risk",
 		"si", "en cas de", "au cas où", "risque de", "pour éviter", "éviter", "surveiller", "signes de"),
+	// "stopped smoking", "quit the cigarettes": only the next word or two.
+	tightForward(Historical, "stop", "stopped", "quitting", "give up", "gave up", "arrêté de", "arrêter de", "arrêté le", "arrêté la"),
+	// What was there only at the start of the illness: "had initial fever, now settled".
+	triggers(Historical, false, "initial", "initially", "at first", "in the beginning", "at the beginning", "au début", "initialement"),
+	triggers(Historical, true, "in the beginning", "at the beginning", "at first", "initially", "au début", "initialement"),
 	triggers(Historical, false, "used to have", "used to", "in the past", "previous", "previously", "prior", "past history of", "history of remote",
 		"as a child", "as a kid", "when i was", "no longer", "not anymore", "quit", "former", "ex",
 		"dans le passé", "autrefois", "ancien", "ancienne", "il y a des années", "dans l enfance"),
@@ -96,6 +116,22 @@ var contextTriggers = concatTriggers(
 		"grand père", "oncle", "tante", "enfants", "cousin", "cousine", "conjoint", "conjointe", "collègue"),
 	triggers(Other, true, "runs in the family", "runs in my family", "in the family", "in my family", "dans la famille", "dans ma famille"),
 )
+
+func tightForward(cat Assertion, phrases ...string) []trigger {
+	out := triggers(cat, false, phrases...)
+	for i := range out {
+		out[i].tight = true
+	}
+	return out
+}
+
+func longTriggers(cat Assertion, phrases ...string) []trigger {
+	out := triggers(cat, false, phrases...)
+	for i := range out {
+		out[i].long = true
+	}
+	return out
+}
 
 func tightTriggers(cat Assertion, phrases ...string) []trigger {
 	out := triggers(cat, true, phrases...)
@@ -201,7 +237,14 @@ func assertionFromHits(words []string, hits []triggerHit, start, end, scope int)
 		if i < end && i+n > start { // a trigger inside the phrase itself does not count
 			continue
 		}
-		if !t.backward && i+n <= start && inScope(words, i+n, start, t.category, scope) {
+		fwd := scope
+		switch {
+		case t.long:
+			fwd = max(scope, longScope)
+		case t.tight:
+			fwd = 1
+		}
+		if !t.backward && i+n <= start && inScope(words, i+n, start, t.category, fwd) {
 			found[t.category] = true
 		}
 		limit := backwardScope
@@ -260,7 +303,9 @@ func matchTrigger(words []string) (trigger, int) {
 		return best, 0
 	}
 	for _, t := range triggersByFirst[words[0]] {
-		if len(t.words) > len(best.words) && hasPrefixWords(words, t.words) {
+		// The same phrase may be listed twice: its long-scope entry wins.
+		longer := len(t.words) > len(best.words) || len(t.words) == len(best.words) && t.long && !best.long
+		if longer && hasPrefixWords(words, t.words) {
 			best = t
 		}
 	}
@@ -282,6 +327,7 @@ func hasPrefixWords(words, prefix []string) bool {
 // mention is one place a phrase was found, with its assertion.
 type mention struct {
 	sentence  int // index of the sentence in the text
+	word      int // offset of its first word in unitWords(text)
 	assertion Assertion
 }
 
@@ -294,9 +340,12 @@ func findMentions(text, phrase string, skip func(before, after []string) bool) [
 		return nil
 	}
 	var out []mention
+	offset := 0
 	for si, s := range sentenceSplit.Split(text, -1) {
 		s = answerPrefix.ReplaceAllString(s, "")
-		words := strings.Fields(normalize(s))
+		words := spokenWords(s)
+		base := offset
+		offset += len(words)
 		for i := 0; i+len(pw) <= len(words); i++ {
 			if !matchWords(words[i:i+len(pw)], pw) {
 				continue
@@ -304,8 +353,23 @@ func findMentions(text, phrase string, skip func(before, after []string) bool) [
 			if skip != nil && skip(words[:i], words[i+len(pw):]) {
 				continue
 			}
-			out = append(out, mention{sentence: si, assertion: assertionAt(words, i, i+len(pw))})
+			out = append(out, mention{sentence: si, word: base + i, assertion: assertionAt(words, i, i+len(pw))})
 		}
+	}
+	return out
+}
+
+// spokenWords normalizes a sentence into words, joining the contractions that
+// tokenized transcripts split ("do n't" → "don t", as "don't" reads).
+func spokenWords(s string) []string {
+	words := strings.Fields(normalize(s))
+	out := words[:0]
+	for i := 0; i < len(words); i++ {
+		if words[i] == "n" && i+1 < len(words) && words[i+1] == "t" && len(out) > 0 {
+			out[len(out)-1] += "n"
+			continue
+		}
+		out = append(out, words[i])
 	}
 	return out
 }

@@ -17,13 +17,15 @@ type finding struct {
 	titleEN, titleFR string
 	code             string // ICD-10-CM code to suggest; "" for none
 	evidence         schema.Evidence
-	mentions         int  // affirmed mentions
-	clinician        int  // of which by the clinician
-	assessed         bool // the clinician named it while assessing or planning
-	first            int  // index of the unit of the first affirmed mention
-	specific         bool // named by a specific synonym ("type 1 diabetes", not "diabetes")
-	owned            bool // the patient says "I have ..." of it
-	right, left      int  // mentions with that side
+	mentions         int    // affirmed mentions
+	clinician        int    // of which by the clinician
+	assessed         bool   // the clinician named it while assessing or planning
+	first            int    // index of the unit of the first affirmed mention
+	specific         bool   // named by a specific synonym ("type 1 diabetes", not "diabetes")
+	owned            bool   // the patient says "I have ..." of it
+	right, left      int    // mentions with that side
+	named            bool   // named by a noun at least once ("anxiety", not only "anxious")
+	explainedBy      string // a coded diagnosis that includes this symptom
 	cond             *condition
 }
 
@@ -37,14 +39,10 @@ const (
 	// MinCodeConfidence is the confidence under which no code is suggested: a wrong
 	// code costs more than a missing one.
 	MinCodeConfidence = 0.6
+	// SureCodeConfidence is the confidence from which a suggestion is offered as the
+	// visit's code; under it, the review screen shows it "to check".
+	SureCodeConfidence = confAssessed
 )
-
-// assessCues mark a clinician's sentence that assesses or plans ("for your
-// diabetes, ...", "my impression is").
-var assessCues = cues([]string{"assessment", "impression", "diagnos*", "for your", "in terms of your", "regarding your", "as far as your",
-	"i think you have", "i think this is", "you have a", "it looks like you have", "consistent with", "let s continue", "we ll continue",
-	"i want you to continue", "i m going to prescribe", "i m going to start", "plan", "for the", "pour votre", "pour la", "pour le",
-	"je pense que vous avez", "diagnostic", "vous avez une", "vous avez un", "on va continuer", "je vais vous prescrire"})
 
 // closingShare is where the closing part of a visit starts (as a share of its
 // units): the assessment and plan are given at the end.
@@ -52,6 +50,13 @@ const closingShare = 0.6
 
 // genericDiabetes: a synonym of type 2 diabetes that does not name the type.
 var genericDiabetes = map[string]bool{" diabetes ": true, " diabetic ": true, " diabète ": true, " diabétique ": true}
+
+// adjectives name a state or a habit rather than a condition ("I'm anxious about
+// the results", "I felt dizzy", "smoking"): a condition only so named is coded only when the clinician
+// assesses it, as a symptom is.
+var adjectives = map[string]bool{" anxious ": true, " depressed ": true, " dizzy ": true, " constipated ": true, " obese ": true,
+	" anxieux ": true, " anxieuse ": true, " déprimé ": true, " déprimée ": true, " dépressif ": true, " constipé ": true, " constipée ": true,
+	" fatigué ": true, " fatiguée ": true, " obèse ": true, " smoking ": true}
 
 // notThisCondition rejects a mention by its neighbours: "pre diabetes", "gestational
 // diabetes", "diabetes educator".
@@ -64,7 +69,9 @@ func notThisCondition(before, after []string) bool {
 	}
 	if len(after) > 0 {
 		switch after[0] {
-		case "insipidus", "educator", "educators", "gestationnel", "gestationnelle", "type":
+		case "insipidus", "educator", "educators", "gestationnel", "gestationnelle", "type",
+			// the condition names something else: "a diabetes study", "the asthma clinic"
+			"study", "studies", "research", "trial", "trials", "program", "programme", "foundation", "association", "class", "classes", "clinic", "specialist":
 			return true
 		}
 	}
@@ -77,37 +84,52 @@ func notThisCondition(before, after []string) bool {
 func findProblems(lx *lexicon, units []unit) []*finding {
 	var out []*finding
 	byCond := map[int]*finding{}
-	closing := int(closingShare * float64(len(units)))
+	zones := findZones(units)
 	for ui, u := range units {
 		if u.question {
+			continue
+		}
+		// The answer to a question about the family is the family's history ("what
+		// runs in your family? — high blood pressure and diabetes").
+		if ui > 0 && anyCue(familyQuestion, units[ui-1].norm) && !strings.Contains(units[ui-1].text, " — ") {
 			continue
 		}
 		// In a question with its short answer, only a yes affirms what the question names.
 		text := u.text
 		clin := u.role == domain.RoleClinician
+		qa := false
 		if q, a, ok := strings.Cut(u.text, " — "); ok && len(u.evidence) == 2 {
-			text = a
-			if u.answer > 0 {
-				// The clinician named it and the patient confirmed.
+			text, qa = a, true
+			if u.answer > 0 && !namesRelative(a) {
+				// The clinician named it and the patient confirmed (a yes that names a
+				// relative confirms it of them: "any diabetes? — yes, my grandma").
 				text = q + ". " + a
 				clin = clin || u.asker == domain.RoleClinician
 			}
 		}
 		norm := normalize(text)
-		assessing := clin && (ui >= closing || anyCue(assessCues, norm))
+		words := unitWords(text)
+		covered := coveredSpans(lx, text, norm)
 		for ci := range lx.conditions {
 			c := &lx.conditions[ci]
-			hit, specific, owned := false, false, false
+			hit, specific, owned, assessing, named := false, false, false, false, false
 			side := 0
 			for _, syn := range c.synonyms {
 				if !strings.Contains(norm, syn.phrase) {
 					continue
 				}
+				n := len(strings.Fields(syn.phrase))
 				for _, m := range findMentions(text, syn.phrase, notThisCondition) {
-					if m.assertion != Affirmed {
+					if m.assertion != Affirmed || insideLonger(covered, ci, m.word, m.word+n) {
 						continue
 					}
 					hit = true
+					a := zones.assessing(ui, words, m.word, m.word+n, clin, !qa)
+					if a && isSymptomCode(c.Code) && explained(words, m.word, m.word+n) {
+						a = false
+					}
+					assessing = assessing || a
+					named = named || !adjectives[syn.phrase]
 					specific = specific || !genericDiabetes[syn.phrase]
 					side = sideNear(text, syn.phrase)
 					owned = owned || ownedNear(text, syn.phrase)
@@ -124,13 +146,15 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 			}
 			f.add(u, clin, assessing, specific, side)
 			f.owned = f.owned || owned && !clin
+			f.named = f.named || named
 		}
 	}
-	out = append(out, findInjuries(units, closing)...)
+	out = append(out, findInjuries(units, zones)...)
 	out = resolveDiabetes(out)
 	for _, f := range out {
 		f.pickSide()
 	}
+	dropExplainedSymptoms(out)
 	sort.SliceStable(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.assessed != b.assessed {
@@ -228,8 +252,12 @@ func (f *finding) reason(lang string) string {
 	default:
 		who = label(lang, "only the patient mentions it", "seul le patient l'évoque")
 	}
-	return fmt.Sprintf(label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
+	r := fmt.Sprintf(label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
 		"%s ; affirmé %d fois, sans négation ni doute à cet endroit (segments %v)"), who, f.mentions, []int(f.evidence))
+	if f.confidence() < SureCodeConfidence {
+		r += label(lang, " — to check: not named while assessing", " — à vérifier : pas nommé dans l'évaluation")
+	}
+	return r
 }
 
 // phraseAt splits text in normalized words and returns where phrase starts, and its
@@ -277,6 +305,56 @@ func ownedNear(text, phrase string) bool {
 	return false
 }
 
+// familyQuestion: a question about the family's history.
+var familyQuestion = cues([]string{"run in your family", "runs in your family", "run in the family", "runs in the family", "in your family",
+	"family history", "anyone in the family", "anybody in the family", "dans votre famille", "dans la famille", "antécédents familiaux"})
+
+// span is where a condition's synonym was found in a unit's words.
+type span struct{ cond, start, end int }
+
+// coveredSpans lists every synonym found in text, whatever its assertion.
+func coveredSpans(lx *lexicon, text, norm string) []span {
+	var out []span
+	for ci := range lx.conditions {
+		for _, syn := range lx.conditions[ci].synonyms {
+			if !strings.Contains(norm, syn.phrase) {
+				continue
+			}
+			n := len(strings.Fields(syn.phrase))
+			for _, m := range findMentions(text, syn.phrase, nil) {
+				out = append(out, span{ci, m.word, m.word + n})
+			}
+		}
+	}
+	return out
+}
+
+// insideLonger reports whether [start, end) lies inside a longer synonym of another
+// condition: "arthritis" in "rheumatoid arthritis" is not osteoarthritis.
+func insideLonger(covered []span, cond, start, end int) bool {
+	for _, s := range covered {
+		if s.cond != cond && s.start <= start && end <= s.end && s.end-s.start > end-start {
+			return true
+		}
+	}
+	return false
+}
+
+// namesRelative reports whether a text names a relative ("my grandma has it").
+func namesRelative(text string) bool {
+	for _, w := range strings.Fields(normalize(text)) {
+		if familyWords[w] {
+			return true
+		}
+	}
+	for _, t := range contextTriggers {
+		if t.category == Other && len(t.words) == 1 && strings.Contains(normalize(text), " "+t.words[0]+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // problemsOf turns findings into the note's problems, in rank order.
 func problemsOf(fs []*finding, lang string) []schema.Problem {
 	out := make([]schema.Problem, 0, len(fs))
@@ -294,9 +372,11 @@ func suggestCodes(ctx context.Context, cs CodeSuggester, fs []*finding, note *sc
 		if f.code == "" || f.confidence() < MinCodeConfidence || i >= len(note.Problems) {
 			continue
 		}
-		// A symptom (chapter R) is coded only when the clinician assesses it: said
-		// elsewhere it is usually a review of systems or part of a diagnosis.
-		if strings.HasPrefix(f.code, "R") && !f.assessed {
+		// A symptom (chapter R, joint or back pain), or a state only named by an
+		// adjective, is coded only when the clinician assesses it: said elsewhere it is
+		// usually a review of systems or part of a diagnosis. Nor is a symptom that a
+		// coded diagnosis includes.
+		if (isSymptomCode(f.code) || !f.named) && !f.assessed || f.explainedBy != "" {
 			continue
 		}
 		codes, err := cs.Suggest(ctx, f.code, 1)

@@ -165,3 +165,80 @@ func TestAssertionOf(t *testing.T) {
 		}
 	}
 }
+
+// TestCodingWhereTheClinicianAssesses: a code is sure (>= SureCodeConfidence) only
+// when the clinician names the problem while assessing; symptoms a diagnosis
+// explains, review-of-systems and examination findings, states named by an
+// adjective and conditions said of a drug or a risk are not coded.
+func TestCodingWhereTheClinicianAssesses(t *testing.T) {
+	cases := []struct {
+		name               string
+		dialogue           string
+		sure, not, notSure []string
+	}{
+		{"symptoms a diagnosis explains", "[patient] i've had a cough and a fever for a week .\n[doctor] so for your assessment and plan , this is pneumonia , that's what is causing the cough and the fever , we'll start antibiotics .",
+			[]string{"J18.9"}, []string{"R05.9", "R50.9"}, nil},
+		{"knee pain with a knee sprain", "[patient] my right knee pain started after i fell .\n[doctor] my assessment is a sprain of your right knee , and the right knee pain should get better with a brace .",
+			[]string{"S83.91XA"}, []string{"M25.561"}, nil},
+		{"a symptom given a cause", "[doctor] so for your problem of left shoulder pain , your symptoms are most likely due to a rotator cuff tendinopathy .",
+			nil, []string{"M25.512"}, nil},
+		{"history read out is not assessed", "[doctor] so for your medical history , it's high cholesterol .\n[patient] yes .\n[doctor] okay .\n[doctor] my assessment , for your high blood pressure we'll continue the lisinopril .",
+			[]string{"I10"}, nil, []string{"E78.5"}},
+		{"an adjective is not a diagnosis", "[patient] i'm a bit anxious about the results .\n[doctor] okay , for your high blood pressure we'll continue the lisinopril .",
+			[]string{"I10"}, []string{"F41.9"}, nil},
+		{"a sore throat is a symptom", "[patient] i have a sore throat and a runny nose .\n[doctor] okay , let me look .", nil, []string{"J02.9", "R07.0"}, nil},
+		{"doubt over a spoken clause", "[doctor] so my impression , i do n't think that this is a a sign of a stroke or any bleeding in your brain . for your tension headache let's try a muscle relaxant .",
+			[]string{"R51.9"}, []string{"I63.9"}, nil},
+		{"side effects", "[doctor] the most common side effects are going to be nausea , vomiting , diarrhea and constipation .", nil, []string{"K59.00", "R19.7"}, nil},
+		{"a condition one may develop", "[doctor] call us if the headaches become more severe or suddenly worsen or you develop a fever .", nil, []string{"R50.9", "R51.9"}, nil},
+		{"what a drug is used for", "[doctor] so in terms of the plan , it's a medication which has been used for diabetes , it works on satiety .", nil, []string{"E11.9"}, nil},
+		{"examination findings without an assessment header", "[patient] the wound on my heel smells .\n[doctor] okay .\n[doctor] let me examine you . on your foot exam i do recognize a slight fever and what looks like cellulitis around the wound .",
+			nil, []string{"R50.9"}, []string{"L03.90"}},
+		{"a yes naming a relative", "[doctor] anything in the family like diabetes , high blood pressure ?\n[patient] um , yeah my grandma has diabetes .",
+			nil, []string{"E11.9", "I10"}, nil},
+		{"an answer 'I do not'", "[doctor] do you suffer from acid reflux ?\n[patient] i do not , no .", nil, []string{"K21.9"}, nil},
+		{"a diagnosis that only sounds like one", "[patient] the light hurts my eyes .\n[doctor] okay .\n[doctor] from the sounds of it , it does sound quite like a migraine .",
+			nil, []string{"G43.909"}, nil},
+		{"recap and safety-netting at the close of a visit", "[patient] i've had diarrhea for three days .\n[doctor] okay .\n[doctor] so just to recap , you've been having diarrhea and some fever .\n" +
+			"[doctor] look out for a high fever , or your breathing getting worse , or chest pain , give me a call .",
+			nil, []string{"R19.7", "R50.9", "R07.9"}, nil},
+		{"the answer to a question about the family", "[doctor] okay and what conditions would you say run in your family\n[patient] i have high blood pressure diabetes and depression\n[doctor] okay .",
+			nil, []string{"I10", "E11.9", "F32.A"}, nil},
+		{"a word inside a longer name", "[doctor] has anybody ever said that you had some rheumatoid arthritis in your hand\n[patient] no nobody said anything like that so i mean",
+			nil, []string{"M19.90"}, nil},
+		{"a habit stopped", "[patient] i stopped smoking last spring .\n[doctor] okay , for your high blood pressure we'll continue the lisinopril .", []string{"I10"}, []string{"F17.210"}, nil},
+		{"only at the start of the illness", "[patient] i had some fever in the beginning , it's going down now .\n[doctor] okay .\n[doctor] so , had initial fever , now settled .",
+			nil, []string{"R50.9"}, nil},
+		{"French: explained symptom and history", "Médecin: Pour vos antécédents, il y a de l'asthme.\nMédecin: En conclusion, c'est une grippe, la fièvre est due à la grippe.",
+			[]string{"J11.1"}, []string{"R50.9"}, []string{"J45.909"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := draftCodes(t, tc.dialogue)
+			conf := map[string]float64{}
+			for _, p := range n.Problems {
+				if p.ICD10 != nil {
+					conf[p.ICD10.Code] = p.ICD10.Confidence
+					if toCheck := strings.Contains(p.ICD10.Reason, "to check") || strings.Contains(p.ICD10.Reason, "à vérifier"); toCheck != (p.ICD10.Confidence < draft.SureCodeConfidence) {
+						t.Errorf("%s: confidence %v, reason %q", p.ICD10.Code, p.ICD10.Confidence, p.ICD10.Reason)
+					}
+				}
+			}
+			for _, c := range tc.sure {
+				if conf[c] < draft.SureCodeConfidence {
+					t.Errorf("%s: confidence %v, want >= %v (codes %v)", c, conf[c], draft.SureCodeConfidence, conf)
+				}
+			}
+			for _, c := range tc.not {
+				if _, ok := conf[c]; ok {
+					t.Errorf("%s coded (codes %v)", c, conf)
+				}
+			}
+			for _, c := range tc.notSure {
+				if conf[c] >= draft.SureCodeConfidence {
+					t.Errorf("%s sure (%v), want under %v or absent", c, conf[c], draft.SureCodeConfidence)
+				}
+			}
+		})
+	}
+}

@@ -24,7 +24,7 @@ type unit struct {
 
 var (
 	yesWords = []cue{newCue("yes"), newCue("yeah"), newCue("yep"), newCue("i do"), newCue("i am"), newCue("i have"), newCue("oui"), newCue("ouais"), newCue("correct"), newCue("right"), newCue("uh huh"), newCue("mm hmm")}
-	noWords  = []cue{newCue("no"), newCue("nope"), newCue("not really"), newCue("never"), newCue("i don t"), newCue("non"), newCue("pas du tout"), newCue("jamais"), newCue("nothing")}
+	noWords  = []cue{newCue("no"), newCue("nope"), newCue("not really"), newCue("never"), newCue("i don t"), newCue("i do not"), newCue("i didn t"), newCue("i did not"), newCue("i haven t"), newCue("i have not"), newCue("i m not"), newCue("i am not"), newCue("non"), newCue("pas du tout"), newCue("jamais"), newCue("nothing"), newCue("none")}
 	negation = map[string]bool{"no": true, "not": true, "denies": true, "deny": true, "denied": true, "without": true, "negative": true, "never": true, "don": true, "doesn": true, "didn": true, "isn": true, "haven": true,
 		"pas": true, "sans": true, "aucun": true, "aucune": true, "jamais": true, "ni": true, "non": true}
 	familyWords = map[string]bool{"mother": true, "father": true, "mom": true, "dad": true, "sister": true, "brother": true, "family": true, "grandmother": true, "grandfather": true, "aunt": true, "uncle": true,

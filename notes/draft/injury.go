@@ -41,7 +41,7 @@ var fingerCodes = map[string][2]string{
 }
 
 var (
-	sprainWords = map[string]bool{"sprain": true, "sprained": true, "sprains": true, "spraining": true, "twisted": true, "twist": true,
+	sprainWords = map[string]bool{"sprain": true, "sprained": true, "sprains": true, "spraining": true, "twisted": true,
 		"entorse": true, "foulure": true, "foulé": true, "foulée": true, "tordu": true, "tordue": true}
 	strainWords = map[string]bool{"strain": true, "strained": true, "pulled": true, "élongation": true}
 	// subsequentCues: the visit follows up an injury already treated (7th character D).
@@ -55,11 +55,12 @@ type injuryNear struct {
 	strain bool
 	side   int    // +1 right, -1 left, 0 unknown
 	finger string // for fingers: which one
+	at     int    // index of the injury word
 }
 
 // findInjuries reads sprains (and back or neck strains) by site and side, affirmed
 // in the transcript, as problems with their injury codes.
-func findInjuries(units []unit, closing int) []*finding {
+func findInjuries(units []unit, zones visitZones) []*finding {
 	var out []*finding
 	bySite := map[string]*finding{}
 	sideSeen := map[string][2]int{} // site → mentions of (right, left) anywhere
@@ -91,9 +92,13 @@ func findInjuries(units []unit, closing int) []*finding {
 		if !u.affirmed() {
 			continue
 		}
+		all := unitWords(u.text)
+		offset := 0
 		for _, s := range sentenceSplit.Split(u.text, -1) {
 			s = answerPrefix.ReplaceAllString(s, "")
-			words := strings.Fields(normalize(s))
+			words := spokenWords(s)
+			base := offset
+			offset += len(words)
 			for _, inj := range injuriesIn(words) {
 				key := inj.site.en
 				if inj.strain {
@@ -101,12 +106,12 @@ func findInjuries(units []unit, closing int) []*finding {
 				}
 				f := bySite[key]
 				if f == nil {
-					f = &finding{first: ui}
+					f = &finding{first: ui, named: true}
 					bySite[key] = f
 					out = append(out, f)
 				}
 				clin := u.role == domain.RoleClinician
-				f.add(u, clin, clin && (ui >= closing || anyCue(assessCues, u.norm)), true, inj.side)
+				f.add(u, clin, zones.assessing(ui, all, base+inj.at, base+inj.at+1, clin, len(u.evidence) < 2), true, inj.side)
 				if inj.finger != "" {
 					f.titleFR = inj.finger // remembered until the code is chosen below
 				}
@@ -193,7 +198,7 @@ func injuriesIn(words []string) []injuryNear {
 			if assertionAt(words, lo, hi) != Affirmed {
 				break
 			}
-			inj := injuryNear{site: site, strain: strain, side: side(words, j)}
+			inj := injuryNear{site: site, strain: strain, side: side(words, j), at: lo}
 			for k := max(0, j-3); k < j; k++ {
 				if _, ok := fingerCodes[words[k]]; ok {
 					inj.finger = words[k]

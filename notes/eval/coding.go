@@ -16,16 +16,21 @@ import (
 
 // CodingRow scores the extractive drafter's ICD-10-CM suggestions on one split.
 type CodingRow struct {
-	Dataset           string
-	N                 int // dialogues
-	Suggested         int // codes suggested, all dialogues
-	Gold              int // gold codes (from the reference assessments)
-	CatP, CatR        float64
-	CatPDocumented    float64 // precision counting any condition the reference affirms
-	CodeP, CodeR      float64
-	MustNot           int // conditions the references only deny, doubt, or give to someone else
-	MustNotSuggested  int // of which suggested
-	NegatedSuggestion []string
+	Dataset        string
+	N              int // dialogues
+	Suggested      int // codes suggested, all dialogues
+	Gold           int // gold codes (from the reference assessments)
+	CatP, CatR     float64
+	CatPDocumented float64 // precision counting any condition the reference affirms
+	CodeP, CodeR   float64
+	// The same for the suggestions at or above draft.SureCodeConfidence (those under
+	// it are shown "to check").
+	Sure                 int
+	SureCatP, SureCatR   float64
+	SureCodeP, SureCodeR float64
+	MustNot              int // conditions the references only deny, doubt, or give to someone else
+	MustNotSuggested     int // of which suggested
+	NegatedSuggestion    []string
 }
 
 // starterSuggester answers exact codes from the ICD-10-CM starter set that Greffier
@@ -84,6 +89,12 @@ func cats(codes map[string]bool) map[string]bool {
 // runCoding drafts each dialogue with codes and compares them with the gold set read
 // from its reference note.
 func runCoding(ctx context.Context, exs []Example, t templates.Template, name string) (CodingRow, error) {
+	return runCodingWith(ctx, exs, t, name, assessmentOf, func(note string) string { return note })
+}
+
+// runCodingWith is runCoding with the gold read from assess(reference) and the
+// documented and must-not conditions from whole(reference).
+func runCodingWith(ctx context.Context, exs []Example, t templates.Template, name string, assess, whole func(string) string) (CodingRow, error) {
 	cs, err := newStarterSuggester()
 	if err != nil {
 		return CodingRow{}, err
@@ -91,15 +102,16 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 	d := draft.Extractive{Codes: cs}
 	row := CodingRow{Dataset: name}
 	var catHit, catDoc, catPred, catGold, codeHit, codePred, codeGold int
+	var sureCatHit, sureCatPred, sureCodeHit int
 	for _, ex := range exs {
 		if err := ctx.Err(); err != nil {
 			return row, err
 		}
-		gold, _, err := draft.CodesIn(assessmentOf(ex.Reference))
+		gold, _, err := draft.CodesIn(assess(ex.Reference))
 		if err != nil {
 			return row, err
 		}
-		documented, mustNot, err := draft.CodesIn(ex.Reference)
+		documented, mustNot, err := draft.CodesIn(whole(ex.Reference))
 		if err != nil {
 			return row, err
 		}
@@ -108,10 +120,25 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 		if err != nil {
 			return row, fmt.Errorf("draft %s: %w", ex.ID, err)
 		}
-		pred := map[string]bool{}
+		pred, sure := map[string]bool{}, map[string]bool{}
 		for _, p := range note.Problems {
 			if p.ICD10 != nil {
 				pred[p.ICD10.Code] = true
+				if p.ICD10.Confidence >= draft.SureCodeConfidence {
+					sure[p.ICD10.Code] = true
+				}
+			}
+		}
+		row.Sure += len(sure)
+		for c := range cats(sure) {
+			sureCatPred++
+			if cats(gold)[c] {
+				sureCatHit++
+			}
+		}
+		for c := range sure {
+			if gold[c] {
+				sureCodeHit++
 			}
 		}
 		row.N++
@@ -147,6 +174,8 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 	}
 	row.CatP, row.CatR, row.CatPDocumented = ratio(catHit, catPred), ratio(catHit, catGold), ratio(catDoc, catPred)
 	row.CodeP, row.CodeR = ratio(codeHit, codePred), ratio(codeHit, codeGold)
+	row.SureCatP, row.SureCatR = ratio(sureCatHit, sureCatPred), ratio(sureCatHit, catGold)
+	row.SureCodeP, row.SureCodeR = ratio(sureCodeHit, row.Sure), ratio(sureCodeHit, codeGold)
 	return row, nil
 }
 
@@ -160,18 +189,22 @@ func ratio(a, b int) float64 {
 // WriteCoding prints the coding table with its definitions.
 func WriteCoding(w io.Writer, rows []CodingRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "data set\tn\tsuggested\tgold\tcat.P\tcat.P(doc)\tcat.R\tcode.P\tcode.R\tmust-not\tmust-not coded\t")
+	fmt.Fprintln(tw, "data set\tn\tsuggested\tgold\tcat.P\tcat.P(doc)\tcat.R\tcode.P\tcode.R\tsure\tsure cat.P\tsure cat.R\tsure code.P\tsure code.R\tmust-not\tmust-not coded\t")
 	for _, r := range rows {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.Dataset, r.N, r.Suggested, r.Gold,
-			pct(r.CatP), pct(r.CatPDocumented), pct(r.CatR), pct(r.CodeP), pct(r.CodeR), r.MustNot, r.MustNotSuggested)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t\n", r.Dataset, r.N, r.Suggested, r.Gold,
+			pct(r.CatP), pct(r.CatPDocumented), pct(r.CatR), pct(r.CodeP), pct(r.CodeR),
+			r.Sure, pct(r.SureCatP), pct(r.SureCatR), pct(r.SureCodeP), pct(r.SureCodeR), r.MustNot, r.MustNotSuggested)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w, "Gold set: the codes of the conditions (notes/draft/lexicon/conditions.tsv and the sprain table) that the reference note's")
-	fmt.Fprintln(w, "  ASSESSMENT/PLAN affirms, read with the same context rules (draft.CodesIn) — built by rule from the references, not by a coder.")
+	fmt.Fprintln(w, "  ASSESSMENT/PLAN (ACI-Bench) or Imp: line (PriMock57, \"?X\" read as possible X) affirms, read with the same context rules")
+	fmt.Fprintln(w, "  (draft.CodesIn) — built by rule from the references, not by a coder: a condition outside the lexicon is in neither the gold nor")
+	fmt.Fprintln(w, "  the suggestions, and a reference sentence the rules misread misleads both.")
 	fmt.Fprintln(w, "cat.P, cat.R: precision and recall of 3-character categories against that gold; cat.P(doc): a suggestion counts as right when")
 	fmt.Fprintln(w, "  the reference note affirms it anywhere (history, exam...). code.P, code.R: the same on full codes.")
+	fmt.Fprintf(w, "sure: suggestions with confidence >= %.2f (the clinician names the problem while assessing or planning); those under it are shown \"to check\".\n", draft.SureCodeConfidence)
 	fmt.Fprintln(w, "must-not: conditions a reference names but only denies, doubts, plans to test, or gives to someone else; must-not coded: of them, suggested.")
 	for _, r := range rows {
 		if len(r.NegatedSuggestion) > 0 {

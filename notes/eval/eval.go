@@ -155,7 +155,29 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	if len(rep.Rows) == 0 {
 		return Report{}, domain.Errorf(domain.ENotFound, "no data set in %s (want aci-bench/ or mts-dialog/)", opt.Data)
 	}
+	// PriMock57 (UK primary care, typed notes with an "Imp:" line) scores coding only.
+	// Its first run (before any rule looked at it) is in notes/eval/README.md.
+	if dir := filepath.Join(opt.Data, "primock57"); dirExists(dir) {
+		exs, err := LoadPriMock57(dir)
+		if err != nil {
+			return Report{}, err
+		}
+		if opt.Limit > 0 {
+			exs = exs[:min(opt.Limit, len(exs))]
+		}
+		cr, err := runCodingWith(ctx, exs, hp, "PriMock57 (rules not written on it; errors read once)", impressionOf,
+			func(note string) string { return doubtMark.ReplaceAllString(note, " possible ") })
+		if err != nil {
+			return Report{}, fmt.Errorf("coding PriMock57: %w", err)
+		}
+		rep.Coding = append(rep.Coding, cr)
+	}
 	return rep, nil
+}
+
+func dirExists(dir string) bool {
+	st, err := os.Stat(dir)
+	return err == nil && st.IsDir()
 }
 
 // acc accumulates one system's metrics over a data set.

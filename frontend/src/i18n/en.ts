@@ -201,6 +201,23 @@ export const en = {
   'login.logout': 'Log out',
   'review.signPassword': 'Your password, to sign',
   'error.notOnServer': 'The clinic server does not offer this: use the laptop app.',
+  'fact.unsupported': 'Not found in the cited segments: {facts}',
+  'fact.notFound': 'Not found in the cited segments: {fact}',
+  'fact.separator': '; ',
+  'fact.negationCount': 'negation (not as many as in the segments)',
+  'fact.kind.medication': 'medication',
+  'fact.kind.number': 'number',
+  'fact.kind.unit': 'unit of',
+  'fact.kind.frequency': 'frequency',
+  'fact.kind.side': 'side',
+  'fact.kind.site': 'body site',
+  'fact.kind.day': 'day',
+  'fact.kind.negation': 'negation of',
+  'fact.kind.condition': 'condition',
+  'fact.kind.other': 'fact',
+  'fact.side.right': 'right',
+  'fact.side.left': 'left',
+  'fact.side.both': 'both sides',
 } as const;
 
 export type MessageKey = keyof typeof en;

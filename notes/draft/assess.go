@@ -1,0 +1,262 @@
+package draft
+
+import (
+	"strings"
+
+	"greffier/domain"
+)
+
+// Where a clinician assesses. A code is confident (confAssessed) only when the
+// clinician names the problem while assessing or planning: in the assessment and
+// plan part of the visit, or right after "for your ...". A condition named in the
+// history, the review of systems or the examination is a finding, not what the visit
+// was coded for.
+
+// wordPhrases normalizes phrases into word lists.
+func wordPhrases(ss ...string) [][]string {
+	out := make([][]string, 0, len(ss))
+	for _, s := range ss {
+		if w := strings.Fields(normalize(s)); len(w) > 0 {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+var (
+	// headerPhrases open the assessment and plan ("so for your assessment and plan",
+	// "my impression is", "for your first problem").
+	headerPhrases = wordPhrases("assessment", "impression", "first problem", "problem number one", "problem one", "my diagnosis",
+		"the diagnosis is", "your diagnosis is", "mon impression", "mon évaluation", "en conclusion", "premier problème",
+		"mon diagnostic", "le diagnostic est")
+	// assessBefore, said just before a condition, assesses it ("for your diabetes",
+	// "in terms of your back pain", "pour votre hypertension").
+	assessBefore = wordPhrases("for your", "for his", "for her", "in terms of your", "in terms of his", "in terms of her", "regarding your",
+		"as far as your", "as for your", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
+		"concernant votre", "en ce qui concerne votre", "quant à votre")
+	// assessSentence, said earlier in the same sentence, states a diagnosis.
+	assessSentence = wordPhrases("i think you have", "i believe you have", "it looks like you have",
+		"looks like you have", "i think this is", "this is a", "this is an", "this is consistent", "you have a", "you have an", "you ve got a", "you ve got an",
+		"diagnosed you with", "je pense que vous avez", "vous avez un", "vous avez une", "c est une", "c est un", "il s agit d")
+	// historyAfter, just after "you have a" or "for your", makes it history ("you have a past
+	// medical history of", "you have a history of").
+	historyAfter = map[string]bool{"history": true, "past": true, "family": true, "medical": true, "antécédent": true, "antécédents": true}
+	// examPhrases mark an examination finding ("on exam", "i do notice", "i
+	// appreciate"): without an assessment header the closing part of a visit holds
+	// the examination too.
+	examPhrases = wordPhrases("exam", "examination", "examining", "examine", "i notice", "i do notice", "i appreciate", "i do appreciate",
+		"i recognize", "i do recognize", "i see some", "i feel", "palpation", "palpate", "palpating", "listening", "vitals", "vital signs",
+		"x ray", "xray", "à l examen", "j examine", "je note", "je constate", "auscultation", "je palpe")
+	// notAssessingBefore, said shortly before a condition in the closing part of a
+	// visit without an assessment header, make it something else than the
+	// clinician's assessment: a recap of the history ("just to recap, you've been
+	// having diarrhea"), the history itself ("you've been diagnosed with"), or
+	// safety-netting ("look out for a high fever, or chest pain").
+	notAssessingBefore = wordPhrases("recap", "to summarize", "to summarise", "summarize", "summarise", "just to go over", "you mentioned",
+		"you said", "you told me", "you ve been having", "you ve been feeling", "you have been having", "you ve had", "history", "diagnosed with",
+		"regarding", "look out for", "watch out for", "bear in mind", "red flag", "red flags", "if you", "if it", "if there", "if your",
+		"pour résumer", "vous m avez dit", "vous avez mentionné", "antécédents", "si vous", "si ça", "si la", "si le", "surveillez")
+	// notAssessingAfter, said shortly after it, make it safety-netting ("... or
+	// chest pain, come back and see me").
+	notAssessingAfter = wordPhrases("come back", "come and see", "come see", "give me a call", "give us a call", "call us", "call me",
+		"ring us", "get in touch", "go to a e", "emergency", "urgent", "urgently", "if you get", "if you have", "if that", "revenez", "appelez",
+		"consultez", "urgence", "urgences")
+	// explainPhrases, near a symptom, give its cause: the symptom is part of the
+	// diagnosis and is not coded on its own ("that's what's causing that cough").
+	explainPhrases = wordPhrases("causing", "causes", "cause", "caused by", "cause of", "due to", "secondary to", "because of", "related to", "from your",
+		"from the", "that s why", "explains", "explain", "part of", "symptom of", "symptoms of", "dû à", "due à", "dus à", "lié à", "liée à",
+		"liés à", "causé par", "causée par", "à cause de", "provoqué par", "provoquée par")
+)
+
+// phraseBefore reports whether a phrase of ps ends within gap words before words[at].
+func phraseBefore(words []string, at, gap int, ps [][]string) bool {
+	for _, p := range ps {
+		for end := at; end >= max(0, at-gap); end-- {
+			start := end - len(p)
+			if start >= 0 && hasPrefixWords(words[start:], p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// phraseIndex returns the word index of the first phrase of ps in words at or after
+// from, or -1.
+func phraseIndex(words []string, from int, ps [][]string) int {
+	for i := max(0, from); i < len(words); i++ {
+		for _, p := range ps {
+			if hasPrefixWords(words[i:], p) {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// phraseNear reports whether a phrase of ps starts within span words of [lo, hi).
+func phraseNear(words []string, lo, hi, span int, ps [][]string) bool {
+	for i := max(0, lo-span); i < min(len(words), hi+span); i++ {
+		for _, p := range ps {
+			if hasPrefixWords(words[i:], p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// unitWords returns a unit's text as findMentions reads it: its sentences, each
+// without a leading yes/no answer, normalized, in one word list. Mentions carry
+// offsets into it.
+func unitWords(text string) []string {
+	var out []string
+	for _, s := range sentenceSplit.Split(text, -1) {
+		s = answerPrefix.ReplaceAllString(s, "")
+		out = append(out, spokenWords(s)...)
+	}
+	return out
+}
+
+// visitZones knows where a visit's assessment and plan starts.
+type visitZones struct {
+	header     bool // a clinician opened the assessment and plan
+	unit, word int  // where: unit index and word offset in unitWords
+	closing    int  // without a header: the unit from which the visit closes
+}
+
+// headerFrom is the share of a visit before which "assessment" is not taken as its
+// assessment header ("I'll do an assessment of your knee" in the history).
+const headerFrom = 0.3
+
+func findZones(units []unit) visitZones {
+	z := visitZones{closing: int(closingShare * float64(len(units)))}
+	from := int(headerFrom * float64(len(units)))
+	for ui := from; ui < len(units); ui++ {
+		u := units[ui]
+		if u.question || u.role != domain.RoleClinician {
+			continue
+		}
+		if i := phraseIndex(unitWords(u.text), 0, headerPhrases); i >= 0 {
+			z.header, z.unit, z.word = true, ui, i
+			return z
+		}
+	}
+	return z
+}
+
+// assessing reports whether the clinician assesses the words [at, end) of unit ui
+// (words is its unitWords): named in the assessment and plan, or just after "for
+// your", or in a sentence that states a diagnosis.
+//
+// zone false leaves out the part of the visit: a clinician's question answered
+// yes ("any diabetes? — yes") is the history, wherever it is asked.
+func (z visitZones) assessing(ui int, words []string, at, end int, clin, zone bool) bool {
+	if !clin {
+		return false
+	}
+	for _, p := range assessBefore {
+		for start := max(0, at-3-len(p)); start+len(p) <= at; start++ {
+			if hasPrefixWords(words[start:], p) && !historyAfter[words[start+len(p)]] {
+				return true
+			}
+		}
+	}
+	for _, p := range assessSentence {
+		for start := max(0, at-10); start < at; start++ {
+			if !hasPrefixWords(words[start:], p) || start+len(p) > at {
+				continue
+			}
+			if k := start + len(p); k < len(words) && historyAfter[words[k]] {
+				continue
+			}
+			return true
+		}
+	}
+	if !zone {
+		return false
+	}
+	if z.header {
+		return ui > z.unit || ui == z.unit && at >= z.word
+	}
+	return ui >= z.closing && !phraseBefore(words, at, 12, examPhrases) &&
+		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseNear(words, end, end, 10, notAssessingAfter)
+}
+
+// explained reports whether a symptom named at words [at, end) is given a cause
+// next to it: a cause phrase up to a clause before it ("that's what is causing the
+// cough and the shortness of breath") or a few words after ("the cough is from
+// your pneumonitis").
+func explained(words []string, at, end int) bool {
+	return phraseBefore(words, at, longScope, explainPhrases) || phraseNear(words, end, end, 8, explainPhrases)
+}
+
+// isSymptomCode reports whether a code names a symptom rather than a diagnosis:
+// chapter R, and joint and back pain. A symptom is coded only when the clinician
+// assesses it as the problem, not when a diagnosis accounts for it.
+func isSymptomCode(code string) bool {
+	return strings.HasPrefix(code, "R") || strings.HasPrefix(code, "M25.5") || strings.HasPrefix(code, "M54.5")
+}
+
+// explainedBy maps a symptom's code prefix to the code prefixes of diagnoses that
+// routinely include it (ICD-10-CM guideline I.B.5: signs and symptoms routinely
+// associated with a disease process are not coded in addition to it).
+var explainedBy = map[string][]string{
+	"R05":   {"J", "U07"},               // cough: respiratory diseases, COVID-19
+	"R06":   {"J", "U07", "I50", "I48"}, // shortness of breath
+	"R50":   {"J", "U07", "N39", "L03", "H66"},
+	"R07.0": {"J", "U07"}, // sore throat
+	"R07.9": {"I2"},       // chest pain: coronary disease
+	"R51":   {"G43"},
+	"R10":   {"N20", "K21", "K58", "K59", "N39"},
+	"R19":   {"K58"},
+	"R53":   {"D64", "E03", "U07", "J11"},
+	"R42":   {"H81"},
+	"M25":   {"S", "M19", "M10", "M06"}, // joint pain: an injury or arthritis of the joint
+	"M54":   {"S3", "M51"},
+}
+
+// dropExplainedSymptoms clears the code of a symptom when a diagnosis that
+// includes it is coded too.
+func dropExplainedSymptoms(fs []*finding) {
+	coded := map[string]bool{}
+	for _, f := range fs {
+		if f.code != "" && !isSymptomCode(f.code) {
+			coded[f.code] = true
+		}
+	}
+	for _, f := range fs {
+		if f.code == "" || !isSymptomCode(f.code) {
+			continue
+		}
+		for sym, dxs := range explainedBy {
+			if !strings.HasPrefix(f.code, sym) {
+				continue
+			}
+			for _, prefix := range dxs {
+				for c := range coded {
+					if strings.HasPrefix(c, prefix) && sameSite(f.code, c) {
+						f.explainedBy = c
+					}
+				}
+			}
+		}
+	}
+}
+
+// sameSite: a joint's pain is explained only by an injury or arthritis of that
+// joint (or a code without a site).
+func sameSite(symptom, dx string) bool {
+	site := map[string]string{"M25.56": "knee", "M25.51": "shoulder", "M25.53": "wrist", "M25.57": "ankle", "M25.55": "hip", "M25.52": "elbow"}
+	s, ok := "", false
+	for p, name := range site {
+		if strings.HasPrefix(symptom, p) {
+			s, ok = name, true
+		}
+	}
+	if !ok || !strings.HasPrefix(dx, "S") {
+		return true
+	}
+	injury := map[string]string{"S83": "knee", "S43": "shoulder", "S63": "wrist", "S93": "ankle", "S73": "hip", "S53": "elbow"}
+	return injury[dx[:3]] == s
+}

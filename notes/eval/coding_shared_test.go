@@ -1,0 +1,64 @@
+package eval
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"greffier/notes/templates"
+)
+
+// sharedEval is the evaluation data next to the checkout (see DEVELOPERS.md).
+var sharedEval = filepath.Join("..", "..", "..", "shared", "eval")
+
+// TestCodingOnSharedData holds the coding figures reached on ACI-Bench valid and
+// PriMock57: no condition a reference only denies, doubts or gives to someone else
+// is coded, and the sure codes of ACI-Bench valid keep category precision >= 0.90
+// (against the rule-built gold set, see README.md).
+func TestCodingOnSharedData(t *testing.T) {
+	if _, err := os.Stat(filepath.Join(sharedEval, "aci-bench")); errors.Is(err, fs.ErrNotExist) {
+		t.Skipf("skipped: %s is absent (the shared evaluation data is not on this machine)", sharedEval)
+	}
+	all, err := templates.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hp templates.Template
+	for _, x := range all {
+		if x.Key == "hp" {
+			hp = x
+		}
+	}
+	exs, err := LoadACIBench(filepath.Join(sharedEval, "aci-bench"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, valid := bySplit(exs, 0)
+	row, err := runCoding(context.Background(), valid, hp, "valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if row.MustNotSuggested != 0 {
+		t.Errorf("ACI-Bench valid: %d denied or doubted conditions coded: %v", row.MustNotSuggested, row.NegatedSuggestion)
+	}
+	if row.Sure < 10 || row.SureCatP < 0.9 {
+		t.Errorf("ACI-Bench valid: %d sure codes, category precision %.3f, want >= 0.90", row.Sure, row.SureCatP)
+	}
+	if !dirExists(filepath.Join(sharedEval, "primock57")) {
+		return
+	}
+	pm, err := LoadPriMock57(filepath.Join(sharedEval, "primock57"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prow, err := runCodingWith(context.Background(), pm, hp, "primock57", impressionOf, func(n string) string { return doubtMark.ReplaceAllString(n, " possible ") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prow.MustNotSuggested != 0 {
+		t.Errorf("PriMock57: %d denied or doubted conditions coded: %v", prow.MustNotSuggested, prow.NegatedSuggestion)
+	}
+}
