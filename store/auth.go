@@ -39,6 +39,8 @@ const (
 	ActionPassword     = "password_change"
 	ActionPasswordSet  = "password_reset"
 	ActionSignRefused  = "approve_refused"
+	// ActionSettingRefused is a refused change of where patient text may go.
+	ActionSettingRefused = "setting_refused"
 )
 
 // Session is a user who proved their identity with their password. Store methods

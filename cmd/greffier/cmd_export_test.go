@@ -100,7 +100,12 @@ func encounterState(t *testing.T, dbp string, id int64) (domain.EncounterState, 
 // mllpListener is a real MLLP receiver on loopback that answers code to every message.
 func mllpListener(t *testing.T, code, text string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return mllpListenerOn(t, "127.0.0.1:0", code, text)
+}
+
+func mllpListenerOn(t *testing.T, addr, code, text string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,9 +214,10 @@ func TestExportCLI(t *testing.T) {
 		} `json:"entry"`
 	}
 	raw, _ = os.ReadFile(fhirPath)
-	if err := json.Unmarshal(raw, &bundle); err != nil || bundle.Type != "transaction" || len(bundle.Entry) != 9 {
-		t.Fatalf("fhir bundle: %v, type %q, %d entries (want 9: one Condition)", err, bundle.Type, len(bundle.Entry))
+	if err := json.Unmarshal(raw, &bundle); err != nil || bundle.Type != "transaction" || len(bundle.Entry) != 10 {
+		t.Fatalf("fhir bundle: %v, type %q, %d entries (want 10: one Condition, the approval)", err, bundle.Type, len(bundle.Entry))
 	}
+	checkSignature(t, dbp, raw, pdfPath)
 
 	// FHIR post: the token reaches the server. This receiver is a double (httptest)
 	// checking only the CLI's wiring; the FHIR client is tested against a real FHIR
@@ -234,7 +240,7 @@ func TestExportCLI(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("GREFFIER_FHIR_TOKEN", "from-env")
 	code, out, errs = runAs("export", sid, "--format", "fhir", "--post", srv.URL, "--db", dbp)
-	if code != 0 || gotAuth != "Bearer from-env" || !strings.Contains(out, "9 resources created") {
+	if code != 0 || gotAuth != "Bearer from-env" || !strings.Contains(out, "10 resources created") {
 		t.Fatalf("fhir post: %d %q %q, auth %q", code, out, errs, gotAuth)
 	}
 
@@ -252,5 +258,55 @@ func TestExportCLI(t *testing.T) {
 	}
 	if code, _, errs := runAs("export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
 		t.Errorf("export of a missing encounter: exit %d (%s), want 3", code, errs)
+	}
+}
+
+// checkSignature: the bundle's approval Provenance carries a seal that this
+// database verifies (the physician's password was checked when signing), and the
+// PDF prints the signed version's SHA-256.
+func checkSignature(t *testing.T, dbp string, bundle []byte, pdfPath string) {
+	t.Helper()
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				ResourceType string `json:"resourceType"`
+				Signature    []struct {
+					SigFormat string `json:"sigFormat"`
+					Data      []byte `json:"data"`
+				} `json:"signature"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(bundle, &b); err != nil {
+		t.Fatal(err)
+	}
+	var seal []byte
+	for _, e := range b.Entry {
+		if e.Resource.ResourceType == "Provenance" && len(e.Resource.Signature) == 1 && e.Resource.Signature[0].SigFormat == "application/jose" {
+			seal = e.Resource.Signature[0].Data
+		}
+	}
+	if seal == nil {
+		t.Fatal("no Provenance with a signature in the bundle")
+	}
+	ctx := context.Background()
+	l, err := store.OpenLocked(ctx, dbp, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _, err := l.Login(ctx, "Root", "root password 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.VerifySeal(string(seal))
+	if err != nil || !c.PasswordChecked || c.Signer != "Dr Éloïse Durand" || len(c.SHA256) != 64 {
+		t.Fatalf("seal: %+v %v", c, err)
+	}
+	if pt, err := exec.LookPath("pdftotext"); err == nil {
+		txt, err := exec.Command(pt, pdfPath, "-").Output()
+		if err != nil || !strings.Contains(strings.Join(strings.Fields(string(txt)), ""), c.SHA256) {
+			t.Errorf("the PDF does not print the signed version's SHA-256 %s: %v", c.SHA256, err)
+		}
 	}
 }

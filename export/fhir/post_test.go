@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -152,5 +153,32 @@ func TestPostRefusesCleartextToOtherHosts(t *testing.T) {
 		if domain.ErrorCode(err) != domain.EInvalid {
 			t.Errorf("%s: err = %v, want EInvalid", base, err)
 		}
+	}
+}
+
+// A redirect is never followed, whatever its kind and wherever it points, with the
+// client given or the default one: the note and the token stay where configured.
+func TestPostNeverFollowsRedirects(t *testing.T) {
+	b, _ := build(t, sample.English())
+	var reached atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer elsewhere.Close()
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+"/fhir", code)
+		}))
+		for name, hc := range map[string]*http.Client{"default client": nil, "given client": {}} {
+			_, err := fhir.Client{BaseURL: srv.URL, Token: "s3cret", HTTP: hc}.Post(context.Background(), b)
+			if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "redirect") {
+				t.Errorf("%d, %s: err = %v, want EInvalid naming the redirect", code, name, err)
+			}
+		}
+		srv.Close()
+	}
+	if n := reached.Load(); n != 0 {
+		t.Fatalf("the redirect target was reached %d times", n)
 	}
 }
