@@ -74,6 +74,9 @@ func (db *DB) enableSlotsTx(ctx context.Context, tx *sql.Tx, userID int64, pwd c
 	if err := db.resealPatientsTx(ctx, tx); err != nil {
 		return "", err
 	}
+	if err := db.sealCodesTx(ctx, tx); err != nil {
+		return "", err
+	}
 	return shown, db.recomputeMACsTx(ctx, tx)
 }
 
@@ -114,6 +117,10 @@ func (db *DB) unlock(ctx context.Context, master []byte) error {
 		return err
 	}
 	if err := db.verifyMACs(ctx); err != nil {
+		db.keys, db.master = nil, nil
+		return err
+	}
+	if err := db.sealCodes(ctx); err != nil {
 		db.keys, db.master = nil, nil
 		return err
 	}

@@ -92,6 +92,10 @@ func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	db.keys = keys
+	if err := db.sealCodes(ctx); err != nil {
+		db.db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
