@@ -86,6 +86,11 @@ func RunExport(ctx context.Context, db *store.DB, x Export) (ExportResult, error
 	}
 	res, err := deliver(ctx, doc, x, remote)
 	if err != nil {
+		// The note was rendered and may have reached a receiver that then refused
+		// it: the attempt is on record too.
+		if aerr := db.AuditExportFailed(ctx, x.EncounterID, by, x.Format, domain.ErrorCode(err)); aerr != nil {
+			return ExportResult{}, fmt.Errorf("%w (and recording the failed export failed: %v)", err, aerr)
+		}
 		return ExportResult{}, err
 	}
 	if err := db.MarkExported(ctx, x.EncounterID, by, x.Format); err != nil {
