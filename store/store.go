@@ -234,7 +234,8 @@ func (db *DB) damaged(detail string, err error) error {
 		Code: domain.EUnavailable,
 		Message: fmt.Sprintf("database %s is damaged (%s). Nothing was changed. To recover: quit Greffier, "+
 			"move %s and its -wal and -shm files aside, and copy your latest backup (made with "+
-			"'greffier backup FILE') to %s", db.path, detail, db.path, db.path),
+			"'greffier backup FILE') to %s; the first login then needs an admin accepting the restore "+
+			"(--accept-restore): the backup is older than the database last seen", db.path, detail, db.path, db.path),
 		Err: err,
 	}
 }
