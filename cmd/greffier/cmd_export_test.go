@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -218,6 +219,17 @@ func TestExportCLI(t *testing.T) {
 		t.Fatalf("fhir bundle: %v, type %q, %d entries (want 10: one Condition, the approval)", err, bundle.Type, len(bundle.Entry))
 	}
 	checkSignature(t, dbp, raw, pdfPath)
+	if code, out, errs := runAs("verify-signature", fhirPath, "--db", dbp); code != 0 || !strings.Contains(out, "seal verified") ||
+		!strings.Contains(out, "password given at signing") || !strings.Contains(out, "it is the approved version") {
+		t.Fatalf("verify-signature: %d %q %q", code, out, errs)
+	}
+	forged := filepath.Join(dir, "forged.jws")
+	parts := strings.Split(sealOf(t, raw), ".")
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(`{"signer":"Eve"}`)) // the header and MAC kept
+	os.WriteFile(forged, []byte(strings.Join(parts, ".")), 0o600)
+	if code, _, errs := runAs("verify-signature", forged, "--db", dbp); code != exitUsage {
+		t.Fatalf("verify-signature of a forged seal: %d %q, want 2", code, errs)
+	}
 
 	// FHIR post: the token reaches the server. This receiver is a double (httptest)
 	// checking only the CLI's wiring; the FHIR client is tested against a real FHIR
@@ -258,6 +270,26 @@ func TestExportCLI(t *testing.T) {
 	}
 	if code, _, errs := runAs("export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
 		t.Errorf("export of a missing encounter: exit %d (%s), want 3", code, errs)
+	}
+
+	// A code decided after the export sends the note back to review: the seal still
+	// verifies, but it no longer names the approved version (exit 5).
+	ctx := context.Background()
+	l, err := store.OpenLocked(ctx, dbp, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, sess, err := l.Login(ctx, "Dr Éloïse Durand", "password of user 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.SetCodeStatus(ctx, id, "", "R50.9", store.CodeAccepted, sess.User().ID)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runAs("verify-signature", fhirPath, "--db", dbp); code != exitConflict || !strings.Contains(out, "seal verified") {
+		t.Fatalf("verify-signature after the note changed: %d %q %q, want 5", code, out, errs)
 	}
 }
 
@@ -309,4 +341,14 @@ func checkSignature(t *testing.T, dbp string, bundle []byte, pdfPath string) {
 			t.Errorf("the PDF does not print the signed version's SHA-256 %s: %v", c.SHA256, err)
 		}
 	}
+}
+
+// sealOf is the approval seal in an exported bundle.
+func sealOf(t *testing.T, bundle []byte) string {
+	t.Helper()
+	s, err := sealIn(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

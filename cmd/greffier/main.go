@@ -58,7 +58,7 @@ func commands() []command {
 		codesCommand(),
 		exportCommand(),
 		processCommand(),
-		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(), settingsCommand(),
+		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(), settingsCommand(), verifyCommand(),
 		serveCommand(),
 	}
 }
