@@ -143,4 +143,19 @@ func TestRollbackToAnOlderCopyIsDetected(t *testing.T) {
 	if _, err := open("Dr House", docPW, false); domain.ErrorCode(err) != domain.EConflict || !strings.Contains(err.Error(), "does not open") {
 		t.Fatalf("another database's head file: %v", err)
 	}
+	// The recovery key (IT's) is refused too unless the restore is accepted.
+	l := openLocked(t, f.path, opt)
+	if _, _, err := l.Recover(ctx, f.recovery, "Dr House", "a brand new password"); domain.ErrorCode(err) != domain.EConflict {
+		t.Fatalf("recover on a rolled-back database: %v", err)
+	}
+	l.AcceptRestore()
+	db, _, err = l.Recover(ctx, f.recovery, "Dr House", "a brand new password")
+	if err != nil {
+		t.Fatalf("recover accepting the restore: %v", err)
+	}
+	db.Close()
+	if db, err = open("Dr House", "a brand new password", false); err != nil {
+		t.Fatalf("login after recovery: %v", err)
+	}
+	db.Close()
 }
