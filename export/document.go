@@ -32,6 +32,23 @@ type Document struct {
 	AcceptedCodes []Code
 	// NoteText is the note as plain text; empty means the text package renders it.
 	NoteText string
+	// Signature is the approval as signed (nil: not known, the export says only
+	// who approved and when).
+	Signature *Signature
+}
+
+// Signature is the electronic signature of the approved version: the signer gave
+// their password again at the moment of signing (PasswordChecked), and the store
+// sealed the statement (Seal, in format SealFormat; see store.Approval).
+type Signature struct {
+	Signer          string // the signer's display name
+	SignedAt        time.Time
+	Version         int
+	SHA256          string // hex SHA-256 of the signed note (its stored JSON)
+	PasswordChecked bool
+	Meaning         string // what the signer stated, e.g. "I have reviewed and approve this note"
+	Seal            []byte
+	SealFormat      string // MIME type of Seal, e.g. application/jose
 }
 
 // Clinic is the organisation that produced the note.

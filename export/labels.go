@@ -26,10 +26,13 @@ type Labels struct {
 	To                  string
 	ApprovedBy          string // "Approved electronically by %s on %s"
 	Signature           string
-	AIAssisted          string
-	Page                string // "Page %d / %s": number and total
-	actions             map[string]string
-	vitals              map[string]string
+	// SignedBy is "Electronically signed by %s on %s (password checked)"; SignedNote
+	// is "Signed version %d, SHA-256 %s".
+	SignedBy, SignedByNoPassword, SignedNote string
+	AIAssisted                               string
+	Page                                     string // "Page %d / %s": number and total
+	actions                                  map[string]string
+	vitals                                   map[string]string
 }
 
 // english and french are built per call: no package-level mutable state.
@@ -42,7 +45,10 @@ func english() Labels {
 		PatientInstructions: "Patient instructions", ReferralLetter: "Referral letter", To: "To:",
 		ApprovedBy: "Reviewed and approved electronically by %s on %s.",
 		Signature:  "Signature", Page: "Page %d / %s",
-		AIAssisted: "Drafted with Greffier (AI-assisted documentation) and reviewed by the clinician.",
+		SignedBy:           "Electronically signed by %s on %s (password given at signing).",
+		SignedByNoPassword: "Approved by %s on %s (no password at signing).",
+		SignedNote:         "Signed note: version %d, SHA-256 %s",
+		AIAssisted:         "Drafted with Greffier (AI-assisted documentation) and reviewed by the clinician.",
 		actions: map[string]string{"start": "start", "stop": "stop", "continue": "continue",
 			"change": "change"},
 		vitals: map[string]string{"blood_pressure": "Blood pressure", "heart_rate": "Heart rate",
@@ -62,7 +68,10 @@ func french() Labels {
 		PatientInstructions: "Consignes au patient", ReferralLetter: "Lettre d'adressage", To: "À :",
 		ApprovedBy: "Relu et approuvé électroniquement par %s le %s.",
 		Signature:  "Signature", Page: "Page %d / %s",
-		AIAssisted: "Rédigé avec Greffier (documentation assistée par IA) et relu par le médecin.",
+		SignedBy:           "Signé électroniquement par %s le %s (mot de passe saisi à la signature).",
+		SignedByNoPassword: "Approuvé par %s le %s (sans mot de passe à la signature).",
+		SignedNote:         "Note signée : version %d, SHA-256 %s",
+		AIAssisted:         "Rédigé avec Greffier (documentation assistée par IA) et relu par le médecin.",
 		actions: map[string]string{"start": "début", "stop": "arrêt", "continue": "poursuite",
 			"change": "modification"},
 		vitals: map[string]string{"blood_pressure": "Tension artérielle", "heart_rate": "Fréquence cardiaque",

@@ -97,13 +97,15 @@ func OpenStore(ctx context.Context, dirs appdirs.Dirs, path string) (*store.DB, 
 }
 
 // OpenLockedStore opens the encounter database as OpenStore does, without its key:
-// a user's Login (or the first admin's Setup) unlocks it.
+// a user's Login (or the first admin's Setup) unlocks it. The audit head is also
+// kept beside the database (store.HeadFile), so an unlock refuses the database put
+// back to an older copy (Locked.AcceptRestore lets an admin accept a restore).
 func OpenLockedStore(ctx context.Context, dirs appdirs.Dirs, path string) (*store.Locked, error) {
 	path, err := storePath(dirs, path)
 	if err != nil {
 		return nil, err
 	}
-	return store.OpenLocked(ctx, path, store.Options{})
+	return store.OpenLocked(ctx, path, store.Options{HeadFile: store.HeadFile(path)})
 }
 
 // storePath is path, or the data folder's database (the folder created 0700).

@@ -46,6 +46,9 @@ type ExportResult struct {
 	Data []byte // the export, unless it was posted
 	Path string // the file written, if any
 	Sent string // the receiver's answer, when posted
+	// Warning is what the user must be told about how it was sent (MLLP to another
+	// machine is unencrypted); empty when there is nothing to say.
+	Warning string
 }
 
 // ExportFile is the file name an export gets in a folder: encounter-ID.EXT.
@@ -75,8 +78,19 @@ func RunExport(ctx context.Context, db *store.DB, x Export) (ExportResult, error
 	if err != nil {
 		return ExportResult{}, err
 	}
-	res, err := deliver(ctx, doc, x)
+	remote := false
+	if x.Format == "hl7" && x.Post != "" {
+		if remote, err = db.MLLPRemote(ctx); err != nil {
+			return ExportResult{}, err
+		}
+	}
+	res, err := deliver(ctx, doc, x, remote)
 	if err != nil {
+		// The note was rendered and may have reached a receiver that then refused
+		// it: the attempt is on record too.
+		if aerr := db.AuditExportFailed(ctx, x.EncounterID, by, x.Format, domain.ErrorCode(err)); aerr != nil {
+			return ExportResult{}, fmt.Errorf("%w (and recording the failed export failed: %v)", err, aerr)
+		}
 		return ExportResult{}, err
 	}
 	if err := db.MarkExported(ctx, x.EncounterID, by, x.Format); err != nil {
@@ -115,7 +129,7 @@ func exporter(ctx context.Context, db *store.DB, x Export) (int64, error) {
 	return e.ApprovedBy, nil
 }
 
-func deliver(ctx context.Context, doc export.Document, x Export) (ExportResult, error) {
+func deliver(ctx context.Context, doc export.Document, x Export, mllpRemote bool) (ExportResult, error) {
 	timeout := x.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -130,7 +144,7 @@ func deliver(ctx context.Context, doc export.Document, x Export) (ExportResult, 
 	case "fhir":
 		res, err = deliverFHIR(ctx, doc, x, timeout)
 	case "hl7":
-		res, err = deliverHL7(ctx, doc, x, timeout)
+		res, err = deliverHL7(ctx, doc, x, timeout, mllpRemote)
 	}
 	if err != nil || x.Post != "" {
 		return res, err
@@ -161,7 +175,7 @@ func deliverFHIR(ctx context.Context, doc export.Document, x Export, timeout tim
 
 // deliverHL7 builds the MDM^T02 message and returns it, or sends it over MLLP to
 // x.Post and waits for the ACK.
-func deliverHL7(ctx context.Context, doc export.Document, x Export, timeout time.Duration) (ExportResult, error) {
+func deliverHL7(ctx context.Context, doc export.Document, x Export, timeout time.Duration, allowRemote bool) (ExportResult, error) {
 	opt := hl7.Options{Now: time.Now()}
 	if x.HL7TX {
 		opt.Presentation = hl7.TX
@@ -170,11 +184,16 @@ func deliverHL7(ctx context.Context, doc export.Document, x Export, timeout time
 	if err != nil || x.Post == "" {
 		return ExportResult{Data: msg}, err
 	}
-	ack, err := hl7.Sender{Addr: strings.TrimPrefix(x.Post, "mllp://"), Timeout: timeout}.Send(ctx, msg, ctrl)
+	addr := strings.TrimPrefix(x.Post, "mllp://")
+	ack, err := hl7.Sender{Addr: addr, Timeout: timeout, AllowRemote: allowRemote}.Send(ctx, msg, ctrl)
 	if err != nil {
 		return ExportResult{}, err
 	}
-	return ExportResult{Sent: "acknowledged " + ack.Code + " for message " + ctrl}, nil
+	res := ExportResult{Sent: "acknowledged " + ack.Code + " for message " + ctrl}
+	if hl7.Remote(addr) {
+		res.Warning = fmt.Sprintf("MLLP is unencrypted: the note crossed the network in clear to %s (allowed by an admin, setting %s)", addr, store.SettingMLLPRemote)
+	}
+	return res, nil
 }
 
 // place writes the export to its file or writer.

@@ -8,6 +8,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"greffier/domain"
@@ -41,6 +42,9 @@ const (
 	ActionBackup   = "backup"
 	ActionSettings = "setting"
 	ActionSearch   = "search"
+	// ActionExportFailed is an export that did not complete after the note was
+	// rendered: a receiver that refused it may still have received it.
+	ActionExportFailed = "export_failed"
 )
 
 // auditTx appends an entry to the chain inside tx. Write transactions are IMMEDIATE,
@@ -199,12 +203,52 @@ func (db *DB) AuditRecordView(ctx context.Context, encID, by int64) error {
 // AuditRecordSearch records that a user searched and how many results they saw;
 // never the words searched, which may be patient text.
 func (db *DB) AuditRecordSearch(ctx context.Context, by int64, results int) error {
-	return db.write(ctx, "audit search", func(tx *sql.Tx) error {
+	return db.auditRead(ctx, by, ActionSearch, 0, fmt.Sprintf("results=%d", results))
+}
+
+// SearchAs searches as user by and records it: the number of results, the patient
+// searched for (by id) and the encounters shown; never the words searched.
+func (db *DB) SearchAs(ctx context.Context, by int64, q Query) ([]Hit, error) {
+	hits, err := db.Search(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	detail := fmt.Sprintf("results=%d", len(hits))
+	if q.PatientID != 0 {
+		detail += fmt.Sprintf(" patient=%d", q.PatientID)
+	}
+	if len(hits) > 0 {
+		ids := make([]string, len(hits))
+		for i, h := range hits {
+			ids[i] = fmt.Sprint(h.EncounterID)
+		}
+		detail += " encounters=" + strings.Join(ids, ",")
+	}
+	if err := db.auditRead(ctx, by, ActionSearch, 0, detail); err != nil {
+		return nil, err
+	}
+	return hits, nil
+}
+
+// AuditRecordDiff records that a user compared two versions of an encounter's note.
+func (db *DB) AuditRecordDiff(ctx context.Context, encID, by int64, from, to int) error {
+	return db.auditRead(ctx, by, ActionView, encID, fmt.Sprintf("diff=%d..%d", from, to))
+}
+
+// AuditExportFailed records an export that failed after the note was rendered,
+// with the failure's code (never its text, which may quote the receiver).
+func (db *DB) AuditExportFailed(ctx context.Context, encID, by int64, format, code string) error {
+	return db.auditRead(ctx, by, ActionExportFailed, encID, fmt.Sprintf("format=%s error=%s", format, code))
+}
+
+// auditRead appends an entry for a read of patient data by a user.
+func (db *DB) auditRead(ctx context.Context, by int64, action string, encID int64, detail string) error {
+	return db.write(ctx, "audit "+action, func(tx *sql.Tx) error {
 		a, err := actorTx(ctx, tx, by)
 		if err != nil {
 			return err
 		}
-		return db.auditTx(ctx, tx, a, ActionSearch, 0, fmt.Sprintf("results=%d", results))
+		return db.auditTx(ctx, tx, a, action, encID, detail)
 	})
 }
 

@@ -39,6 +39,8 @@ const (
 	ActionPassword     = "password_change"
 	ActionPasswordSet  = "password_reset"
 	ActionSignRefused  = "approve_refused"
+	// ActionSettingRefused is a refused change of where patient text may go.
+	ActionSettingRefused = "setting_refused"
 )
 
 // Session is a user who proved their identity with their password. Store methods
@@ -234,6 +236,9 @@ func (l *Locked) Setup(ctx context.Context, name, password string) (*DB, *Sessio
 	if err := db.finishSlots(ctx, l.opt, kind, s.user.ID, pwd, s.RecoveryKey); err != nil {
 		return nil, nil, err
 	}
+	if err := db.writeHead(ctx); err != nil {
+		return nil, nil, err
+	}
 	return db, db.begin(s), nil
 }
 
@@ -278,13 +283,25 @@ func (l *Locked) loginSlots(ctx context.Context, name, password string) (*DB, *S
 	if err := db.unlock(ctx, master); err != nil {
 		return nil, nil, err
 	}
+	if err := db.headChecked(ctx, l.opt.AcceptRestore, actor{ID: u.ID, Name: u.Name, Role: u.Role}, false); err != nil {
+		db.keys, db.master = nil, nil
+		return nil, nil, err
+	}
 	s := &Session{db: db, user: u.User}
 	if err := db.loginDone(ctx, u, password, pwd, ActionLogin); err != nil {
 		db.keys, db.master = nil, nil
 		return nil, nil, err
 	}
+	if err := db.writeHead(ctx); err != nil {
+		db.keys, db.master = nil, nil
+		return nil, nil, err
+	}
 	return db, db.begin(s), nil
 }
+
+// AcceptRestore makes the next login accept a database older than its head file
+// (see Options.AcceptRestore).
+func (l *Locked) AcceptRestore() { l.opt.AcceptRestore = true }
 
 // Authenticate checks a user's password on an unlocked database (switching user,
 // or re-entering the password after an idle lock) and returns their session.

@@ -43,7 +43,8 @@ func TestCopiedDataFolderRevealsNothingWithoutAPassword(t *testing.T) {
 	ctx := context.Background()
 	f := newAuthFixture(t)
 	dir := filepath.Dir(f.path)
-	secrets := []string{"Zéphyrine Quillebeuf", "Quillebeuf", "xylophonic palpitations", "MRN-778899", "1931-02-28"}
+	secrets := []string{"Zéphyrine Quillebeuf", "Quillebeuf", "xylophonic palpitations", "MRN-778899", "1931-02-28",
+		"T75.4XXA", "Electrocution, initial encounter"}
 	p, err := f.db.CreatePatient(ctx, store.Patient{LocalID: "P-1", MRN: "MRN-778899", Name: "Zéphyrine Quillebeuf", BirthDate: "1931-02-28"})
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +57,13 @@ func TestCopiedDataFolderRevealsNothingWithoutAPassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := f.db.SaveDraftVersion(ctx, store.DraftInput{EncounterID: e.ID, By: f.docUser.ID, Body: note("Quillebeuf: xylophonic palpitations, MRN-778899.")}); err != nil {
+		t.Fatal(err)
+	}
+	// A diagnosis code, suggested then accepted: neither it nor its title is in clear.
+	if err := f.db.SuggestCodes(ctx, e.ID, store.System, []store.CodeSuggestion{{Code: "T75.4XXA", Display: "Electrocution, initial encounter"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.db.SetCodeStatus(ctx, e.ID, "", "T75.4XXA", store.CodeAccepted, f.docUser.ID); err != nil {
 		t.Fatal(err)
 	}
 	audio := filepath.Join(dir, "audio", "rec.enc")
@@ -102,6 +110,10 @@ func TestCopiedDataFolderRevealsNothingWithoutAPassword(t *testing.T) {
 	db, _ := login(t, cdb, f.opt, "Dr House", docPW)
 	if got, err := db.GetPatient(ctx, p.ID); err != nil || got.Name != "Zéphyrine Quillebeuf" {
 		t.Fatalf("copy with the password: %+v %v", got, err)
+	}
+	if codes, err := db.Codes(ctx, e.ID); err != nil || len(codes) != 1 || codes[0].Code != "T75.4XXA" ||
+		codes[0].Display != "Electrocution, initial encounter" || codes[0].Status != store.CodeAccepted {
+		t.Fatalf("codes with the password: %+v %v", codes, err)
 	}
 }
 

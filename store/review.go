@@ -165,9 +165,11 @@ func (db *DB) suggestCodeTx(ctx context.Context, tx *sql.Tx, encID int64, c Code
 	if c.Evidence != "" {
 		ev = db.keys.SealString(c.Evidence, codeAAD(encID, c.System, c.Code))
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO codes (encounter_id, system, code, display, evidence_enc, created_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (encounter_id, system, code) DO NOTHING`,
-		encID, c.System, c.Code, c.Display, ev, ms(db.now())); err != nil {
+	tok := db.codeToken(encID, c.System, c.Code)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO codes (encounter_id, system, code, code_enc, display, display_enc, evidence_enc, created_at)
+		VALUES (?, ?, ?, ?, '', ?, ?, ?) ON CONFLICT (encounter_id, system, code) DO NOTHING`,
+		encID, c.System, tok, db.keys.SealString(c.Code, codeFieldAAD(encID, c.System, tok, "code")),
+		db.keys.SealString(c.Display, codeFieldAAD(encID, c.System, tok, "display")), ev, ms(db.now())); err != nil {
 		return fmt.Errorf("suggest code %s: %w", c.Code, err)
 	}
 	return nil
@@ -197,7 +199,7 @@ func (db *DB) SetCodeStatus(ctx context.Context, encID int64, system, code strin
 		}
 		now := db.now()
 		res, err := tx.ExecContext(ctx, `UPDATE codes SET status = ?, decided_by = ?, decided_at = ? WHERE encounter_id = ? AND system = ? AND code = ?`,
-			status, a.ID, ms(now), encID, system, code)
+			status, a.ID, ms(now), encID, system, db.codeToken(encID, system, code))
 		if err != nil {
 			return fmt.Errorf("set code status: %w", err)
 		}
@@ -218,7 +220,7 @@ func (db *DB) SetCodeStatus(ctx context.Context, encID int64, system, code strin
 
 // Codes returns an encounter's codes, decrypted.
 func (db *DB) Codes(ctx context.Context, encID int64) ([]Code, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, system, code, display, evidence_enc, status, coalesce(decided_by, 0), decided_at
+	rows, err := db.db.QueryContext(ctx, `SELECT id, system, code, code_enc, display, display_enc, evidence_enc, status, coalesce(decided_by, 0), decided_at
 		FROM codes WHERE encounter_id = ? ORDER BY id`, encID)
 	if err != nil {
 		return nil, fmt.Errorf("list codes: %w", err)
@@ -227,10 +229,22 @@ func (db *DB) Codes(ctx context.Context, encID int64) ([]Code, error) {
 	var out []Code
 	for rows.Next() {
 		var c Code
-		var ev []byte
+		var ev, codeEnc, displayEnc []byte
 		var at sql.NullInt64
-		if err := rows.Scan(&c.ID, &c.System, &c.Code, &c.Display, &ev, &c.Status, &c.DecidedBy, &at); err != nil {
+		if err := rows.Scan(&c.ID, &c.System, &c.Code, &codeEnc, &c.Display, &displayEnc, &ev, &c.Status, &c.DecidedBy, &at); err != nil {
 			return nil, fmt.Errorf("list codes: %w", err)
+		}
+		if codeEnc != nil {
+			tok := c.Code
+			if c.Code, err = db.keys.OpenString(codeEnc, codeFieldAAD(encID, c.System, tok, "code")); err != nil {
+				return nil, domain.Errorf(domain.EConflict, "integrity: code %d of encounter %d does not open (moved or altered)", c.ID, encID)
+			}
+			if c.Display, err = db.keys.OpenString(displayEnc, codeFieldAAD(encID, c.System, tok, "display")); err != nil {
+				return nil, domain.Errorf(domain.EConflict, "integrity: code %d of encounter %d does not open (moved or altered)", c.ID, encID)
+			}
+			if tok != db.codeToken(encID, c.System, c.Code) {
+				return nil, domain.Errorf(domain.EConflict, "integrity: code %d of encounter %d does not match its lookup token", c.ID, encID)
+			}
 		}
 		if ev != nil {
 			if c.Evidence, err = db.keys.OpenString(ev, codeAAD(encID, c.System, c.Code)); err != nil {

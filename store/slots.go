@@ -74,6 +74,9 @@ func (db *DB) enableSlotsTx(ctx context.Context, tx *sql.Tx, userID int64, pwd c
 	if err := db.resealPatientsTx(ctx, tx); err != nil {
 		return "", err
 	}
+	if err := db.sealCodesTx(ctx, tx); err != nil {
+		return "", err
+	}
 	return shown, db.recomputeMACsTx(ctx, tx)
 }
 
@@ -114,6 +117,10 @@ func (db *DB) unlock(ctx context.Context, master []byte) error {
 		return err
 	}
 	if err := db.verifyMACs(ctx); err != nil {
+		db.keys, db.master = nil, nil
+		return err
+	}
+	if err := db.sealCodes(ctx); err != nil {
 		db.keys, db.master = nil, nil
 		return err
 	}
@@ -229,6 +236,9 @@ func (l *Locked) migrate(ctx context.Context, kind, name, password string) (*DB,
 	if err := db.loginDone(ctx, u, password, pwd, ActionLogin); err != nil {
 		return nil, nil, err
 	}
+	if err := db.writeHead(ctx); err != nil {
+		return nil, nil, err
+	}
 	return db, db.begin(s), nil
 }
 
@@ -260,6 +270,10 @@ func (l *Locked) Recover(ctx context.Context, recoveryKey, name, newPassword str
 		db.keys, db.master = nil, nil
 		return nil, nil, domain.Errorf(domain.EForbidden, "no active user named %q", name)
 	}
+	if err := db.headChecked(ctx, l.opt.AcceptRestore, actor{ID: u.ID, Name: u.Name, Role: u.Role}, true); err != nil {
+		db.keys, db.master = nil, nil
+		return nil, nil, err
+	}
 	pwd, salt, err := db.newPassword(newPassword)
 	if err != nil {
 		return nil, nil, err
@@ -275,6 +289,9 @@ func (l *Locked) Recover(ctx context.Context, recoveryKey, name, newPassword str
 	})
 	if err != nil {
 		db.keys, db.master = nil, nil
+		return nil, nil, err
+	}
+	if err := db.writeHead(ctx); err != nil {
 		return nil, nil, err
 	}
 	return db, db.begin(&Session{db: db, user: u.User}), nil

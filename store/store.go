@@ -29,6 +29,8 @@ type DB struct {
 	mode string
 	kdf  crypt.KDF
 	live liveSessions
+	// headPath is the head file checked at unlock (Options.HeadFile).
+	headPath string
 
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time
@@ -47,6 +49,13 @@ type Options struct {
 	KDF crypt.KDF
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
+	// HeadFile, if set, is where the audit head is also kept outside the database
+	// (HeadFile(path) beside it): an unlock refuses a database older than it says,
+	// an older copy put back in place of the file. See checkHead.
+	HeadFile string
+	// AcceptRestore lets an admin's login (or the recovery key) accept a database
+	// older than its head file: restored from a backup on purpose. Audited.
+	AcceptRestore bool
 	// CheckEvery is how often Open runs quick_check when the last session closed
 	// cleanly (0: DefaultCheckEvery; negative: at every open). After an unclean end
 	// (a WAL file left behind) Open always checks.
@@ -92,6 +101,10 @@ func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 		return nil, err
 	}
 	db.keys = keys
+	if err := db.sealCodes(ctx); err != nil {
+		db.db.Close()
+		return nil, err
+	}
 	return db, nil
 }
 
@@ -119,7 +132,7 @@ func openFile(ctx context.Context, path string, opt Options) (*DB, error) {
 	// means a crash (or another process using the database right now).
 	st, werr := os.Stat(path + "-wal")
 	unclean := werr == nil && st.Size() > 0
-	db := &DB{path: path, Now: time.Now, kdf: opt.KDF}
+	db := &DB{path: path, Now: time.Now, kdf: opt.KDF, headPath: opt.HeadFile}
 	db.db = sql.OpenDB(db.newConnector(dsn))
 	if opt.Now != nil {
 		db.Now = opt.Now
@@ -221,13 +234,16 @@ func (db *DB) damaged(detail string, err error) error {
 		Code: domain.EUnavailable,
 		Message: fmt.Sprintf("database %s is damaged (%s). Nothing was changed. To recover: quit Greffier, "+
 			"move %s and its -wal and -shm files aside, and copy your latest backup (made with "+
-			"'greffier backup FILE') to %s", db.path, detail, db.path, db.path),
+			"'greffier backup FILE') to %s; the first login then needs an admin accepting the restore "+
+			"(--accept-restore): the backup is older than the database last seen", db.path, detail, db.path, db.path),
 		Err: err,
 	}
 }
 
-// Close closes the database.
+// Close records the audit head in the head file (if any) and closes the database.
 func (db *DB) Close() error {
+	// Best effort: a head file that lags behind the database is still consistent.
+	_ = db.writeHead(context.Background())
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}

@@ -91,5 +91,9 @@ func (a actor) require(what string, roles ...domain.UserRole) error {
 	if a.ID == System {
 		return domain.Errorf(domain.EForbidden, "%s needs a user (%s), not Greffier itself", what, need)
 	}
-	return domain.Errorf(domain.EForbidden, "%s is not allowed for %s (role %s); it needs a %s", what, a.Name, a.Role, need)
+	article := "a"
+	if strings.HasPrefix(need, "a") {
+		article = "an"
+	}
+	return domain.Errorf(domain.EForbidden, "%s is not allowed for %s (role %s); it needs %s %s", what, a.Name, a.Role, article, need)
 }

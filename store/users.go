@@ -94,6 +94,9 @@ const userCols = userIDChecked + `, name, role, status, pw_verifier IS NOT NULL,
 // userIDChecked is a user's id, the row's MAC checked.
 const userIDChecked = `grf_checked('user', id, mac, id, name, role, status, pw_verifier)`
 
+// userNameChecked is a user's name, the row's MAC checked.
+const userNameChecked = `grf_checked('user', name, mac, id, name, role, status, pw_verifier)`
+
 func scanUser(s scanner) (User, error) {
 	var u User
 	var at int64

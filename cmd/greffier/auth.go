@@ -24,13 +24,16 @@ import (
 
 // authFlags are --as and --auth-file.
 type authFlags struct {
-	as, authFile *string
+	as, authFile  *string
+	acceptRestore *bool
 }
 
 func addAuthFlags(fs *flag.FlagSet, as string) authFlags {
 	return authFlags{
 		as:       fs.String("as", "", as),
 		authFile: fs.String("auth-file", "", "file holding USER's password (mode 0600, yours); default: ask at the terminal"),
+		acceptRestore: fs.Bool("accept-restore", false,
+			"the database was restored from an older copy on purpose: accept it (admins only; audited)"),
 	}
 }
 
@@ -49,6 +52,9 @@ func (a authFlags) login(ctx context.Context, c *cli) (*store.DB, *store.Session
 	l, err := c.openLocked(ctx)
 	if err != nil {
 		return nil, nil, "", err
+	}
+	if *a.acceptRestore {
+		l.AcceptRestore()
 	}
 	db, s, err := l.Login(ctx, *a.as, pw)
 	if err != nil {

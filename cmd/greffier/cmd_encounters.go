@@ -99,9 +99,12 @@ func readyEncounter(ctx context.Context, c *cli, s *store.DB, sess *store.Sessio
 	return nil
 }
 
-func diffEncounter(ctx context.Context, c *cli, s *store.DB, _ *store.Session, f encFlags, ids []int64) error {
+func diffEncounter(ctx context.Context, c *cli, s *store.DB, sess *store.Session, f encFlags, ids []int64) error {
 	d, err := s.Diff(ctx, ids[0], int(ids[1]), int(ids[2]))
 	if err != nil {
+		return err
+	}
+	if err := s.AuditRecordDiff(ctx, ids[0], sess.User().ID, int(ids[1]), int(ids[2])); err != nil {
 		return err
 	}
 	if f.json {

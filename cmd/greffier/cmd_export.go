@@ -18,7 +18,10 @@ const exportUsage = `export ID --format fhir|hl7|pdf|txt [--out FILE | --post UR
   fhir  a FHIR R4 transaction Bundle; --post BASE_URL sends it (https, or http to this
         machine) with the bearer token from --token or $GREFFIER_FHIR_TOKEN
   hl7   an HL7 v2.5.1 MDM^T02 message; --post HOST:PORT (or mllp://HOST:PORT) sends it
-        over MLLP and waits for the ACK
+        over MLLP and waits for the ACK. MLLP is unencrypted: only to this machine,
+        unless an admin ran 'greffier settings set hl7.mllp_remote true'
+Exports carry the approval's electronic signature (FHIR Provenance.signature, the
+PDF's signature line with the note's SHA-256, HL7 TXA-22).
   pdf   a printable note
   txt   plain text
 Without --out or --post the export goes to standard output.
@@ -64,6 +67,9 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	res, err := pipeline.RunExport(ctx, s, x)
 	if err != nil {
 		return err
+	}
+	if res.Warning != "" {
+		fmt.Fprintln(c.stderr, "warning: "+res.Warning)
 	}
 	switch {
 	case *post != "":

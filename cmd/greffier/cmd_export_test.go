@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net"
@@ -100,7 +101,12 @@ func encounterState(t *testing.T, dbp string, id int64) (domain.EncounterState, 
 // mllpListener is a real MLLP receiver on loopback that answers code to every message.
 func mllpListener(t *testing.T, code, text string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return mllpListenerOn(t, "127.0.0.1:0", code, text)
+}
+
+func mllpListenerOn(t *testing.T, addr, code, text string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,8 +215,20 @@ func TestExportCLI(t *testing.T) {
 		} `json:"entry"`
 	}
 	raw, _ = os.ReadFile(fhirPath)
-	if err := json.Unmarshal(raw, &bundle); err != nil || bundle.Type != "transaction" || len(bundle.Entry) != 9 {
-		t.Fatalf("fhir bundle: %v, type %q, %d entries (want 9: one Condition)", err, bundle.Type, len(bundle.Entry))
+	if err := json.Unmarshal(raw, &bundle); err != nil || bundle.Type != "transaction" || len(bundle.Entry) != 10 {
+		t.Fatalf("fhir bundle: %v, type %q, %d entries (want 10: one Condition, the approval)", err, bundle.Type, len(bundle.Entry))
+	}
+	checkSignature(t, dbp, raw, pdfPath)
+	if code, out, errs := runAs("verify-signature", fhirPath, "--db", dbp); code != 0 || !strings.Contains(out, "seal verified") ||
+		!strings.Contains(out, "password given at signing") || !strings.Contains(out, "it is the approved version") {
+		t.Fatalf("verify-signature: %d %q %q", code, out, errs)
+	}
+	forged := filepath.Join(dir, "forged.jws")
+	parts := strings.Split(sealOf(t, raw), ".")
+	parts[1] = base64.RawURLEncoding.EncodeToString([]byte(`{"signer":"Eve"}`)) // the header and MAC kept
+	os.WriteFile(forged, []byte(strings.Join(parts, ".")), 0o600)
+	if code, _, errs := runAs("verify-signature", forged, "--db", dbp); code != exitUsage {
+		t.Fatalf("verify-signature of a forged seal: %d %q, want 2", code, errs)
 	}
 
 	// FHIR post: the token reaches the server. This receiver is a double (httptest)
@@ -234,7 +252,7 @@ func TestExportCLI(t *testing.T) {
 	defer srv.Close()
 	t.Setenv("GREFFIER_FHIR_TOKEN", "from-env")
 	code, out, errs = runAs("export", sid, "--format", "fhir", "--post", srv.URL, "--db", dbp)
-	if code != 0 || gotAuth != "Bearer from-env" || !strings.Contains(out, "9 resources created") {
+	if code != 0 || gotAuth != "Bearer from-env" || !strings.Contains(out, "10 resources created") {
 		t.Fatalf("fhir post: %d %q %q, auth %q", code, out, errs, gotAuth)
 	}
 
@@ -253,4 +271,84 @@ func TestExportCLI(t *testing.T) {
 	if code, _, errs := runAs("export", "99", "--format", "txt", "--db", dbp); code != exitNotFound {
 		t.Errorf("export of a missing encounter: exit %d (%s), want 3", code, errs)
 	}
+
+	// A code decided after the export sends the note back to review: the seal still
+	// verifies, but it no longer names the approved version (exit 5).
+	ctx := context.Background()
+	l, err := store.OpenLocked(ctx, dbp, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, sess, err := l.Login(ctx, "Dr Éloïse Durand", "password of user 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.SetCodeStatus(ctx, id, "", "R50.9", store.CodeAccepted, sess.User().ID)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runAs("verify-signature", fhirPath, "--db", dbp); code != exitConflict || !strings.Contains(out, "seal verified") {
+		t.Fatalf("verify-signature after the note changed: %d %q %q, want 5", code, out, errs)
+	}
+}
+
+// checkSignature: the bundle's approval Provenance carries a seal that this
+// database verifies (the physician's password was checked when signing), and the
+// PDF prints the signed version's SHA-256.
+func checkSignature(t *testing.T, dbp string, bundle []byte, pdfPath string) {
+	t.Helper()
+	var b struct {
+		Entry []struct {
+			Resource struct {
+				ResourceType string `json:"resourceType"`
+				Signature    []struct {
+					SigFormat string `json:"sigFormat"`
+					Data      []byte `json:"data"`
+				} `json:"signature"`
+			} `json:"resource"`
+		} `json:"entry"`
+	}
+	if err := json.Unmarshal(bundle, &b); err != nil {
+		t.Fatal(err)
+	}
+	var seal []byte
+	for _, e := range b.Entry {
+		if e.Resource.ResourceType == "Provenance" && len(e.Resource.Signature) == 1 && e.Resource.Signature[0].SigFormat == "application/jose" {
+			seal = e.Resource.Signature[0].Data
+		}
+	}
+	if seal == nil {
+		t.Fatal("no Provenance with a signature in the bundle")
+	}
+	ctx := context.Background()
+	l, err := store.OpenLocked(ctx, dbp, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, _, err := l.Login(ctx, "Root", "root password 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c, err := db.VerifySeal(string(seal))
+	if err != nil || !c.PasswordChecked || c.Signer != "Dr Éloïse Durand" || len(c.SHA256) != 64 {
+		t.Fatalf("seal: %+v %v", c, err)
+	}
+	if pt, err := exec.LookPath("pdftotext"); err == nil {
+		txt, err := exec.Command(pt, pdfPath, "-").Output()
+		if err != nil || !strings.Contains(strings.Join(strings.Fields(string(txt)), ""), c.SHA256) {
+			t.Errorf("the PDF does not print the signed version's SHA-256 %s: %v", c.SHA256, err)
+		}
+	}
+}
+
+// sealOf is the approval seal in an exported bundle.
+func sealOf(t *testing.T, bundle []byte) string {
+	t.Helper()
+	s, err := sealIn(bundle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }

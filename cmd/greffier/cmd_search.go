@@ -50,11 +50,8 @@ func runSearch(ctx context.Context, c *cli, args []string) error {
 			return err
 		}
 	}
-	hits, err := s.Search(ctx, q)
+	hits, err := s.SearchAs(ctx, sess.User().ID, q)
 	if err != nil {
-		return err
-	}
-	if err := s.AuditRecordSearch(ctx, sess.User().ID, len(hits)); err != nil {
 		return err
 	}
 	if *asJSON {

@@ -241,8 +241,9 @@ func bootstrap(ctx context.Context, c *cli, name string, role domain.UserRole, p
 
 // runUsersRecover opens the database with the recovery key and sets NAME's password.
 func runUsersRecover(ctx context.Context, c *cli, args []string) error {
-	f := newUsersFlags(c, "recover", "users recover NAME --recovery-file R [--password-file P] [--db PATH]", "")
+	f := newUsersFlags(c, "recover", "users recover NAME --recovery-file R [--password-file P] [--accept-restore] [--db PATH]", "")
 	recFile := f.fs.String("recovery-file", "", "file holding the recovery key (mode 0600, yours)")
+	acceptRestore := f.fs.Bool("accept-restore", false, "the database was restored from an older copy on purpose: accept it (audited)")
 	pos, err := f.parse("recover", args, 1, 1)
 	if err != nil {
 		return err
@@ -261,6 +262,9 @@ func runUsersRecover(ctx context.Context, c *cli, args []string) error {
 	l, err := c.openLocked(ctx)
 	if err != nil {
 		return err
+	}
+	if *acceptRestore {
+		l.AcceptRestore()
 	}
 	db, s, err := l.Recover(ctx, key, pos[0], pw)
 	if err != nil {

@@ -58,7 +58,7 @@ func commands() []command {
 		codesCommand(),
 		exportCommand(), documentsCommand(),
 		processCommand(),
-		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(),
+		usersCommand(), encountersCommand(), approveCommand(), searchCommand(), backupCommand(), retentionCommand(), settingsCommand(), verifyCommand(),
 		serveCommand(), serverCommand(), sendCommand(),
 	}
 }

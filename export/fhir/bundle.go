@@ -32,6 +32,9 @@ const (
 	systemCondClinical  = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 	systemCondVerif     = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 	systemCondCategory  = "http://terminology.hl7.org/CodeSystem/condition-category"
+	systemDocCompletion = "http://terminology.hl7.org/CodeSystem/v3-DocumentCompletion"
+	// SystemSignatureType is the code system of R4's signature-type value set.
+	SystemSignatureType = "urn:iso-astm:E1762-95:2013"
 )
 
 // Options tune the Bundle. Zero values have documented defaults.
@@ -220,7 +223,39 @@ func (b builder) entries() []entry {
 
 	out := []entry{org, pract, dev, pat, enc}
 	out = append(out, conds...)
-	return append(out, comp, docRef, prov)
+	out = append(out, comp, docRef, prov)
+	if d.Signature != nil {
+		out = append(out, b.approval(practRef, comp, docRef))
+	}
+	return out
+}
+
+// approval is the Provenance of the signature: the physician, as legal
+// authenticator, signed the Composition and the DocumentReference of this version.
+// Its signature element carries the store's seal of that statement (who, when, the
+// version and its SHA-256), in the seal's own format (a JWS: application/jose).
+func (b builder) approval(signer *Reference, comp, docRef entry) entry {
+	d, sig := b.doc, b.doc.Signature
+	e := entry{system: b.sys("approval"), value: d.Key("approval"), search: "_tag", typ: "Provenance"}
+	signed := instant(sig.SignedAt)
+	p := Provenance{ResourceType: "Provenance", Meta: &Meta{Tag: []Coding{{System: e.system, Code: e.value}}},
+		Target: []Reference{*comp.ref(""), *docRef.ref("")}, Recorded: signed,
+		Activity: &CodeableConcept{Coding: []Coding{{System: systemDocCompletion, Code: "LA", Display: "legally authenticated"}},
+			Text: sig.Meaning},
+		Agent: []ProvenanceAgent{{Type: &CodeableConcept{Coding: []Coding{{System: systemParticipant, Code: "legal", Display: "Legal Authenticator"}}},
+			Who: *signer}}}
+	if len(sig.Seal) > 0 {
+		p.Signature = []Signature{{
+			Type:         []Coding{{System: SystemSignatureType, Code: "1.2.840.10065.1.12.1.1", Display: "Author's Signature"}},
+			When:         signed,
+			Who:          *signer,
+			TargetFormat: "application/json",
+			SigFormat:    sig.SealFormat,
+			Data:         sig.Seal,
+		}}
+	}
+	e.resource = p
+	return e
 }
 
 // patient matches on the clinic's MRN when there is one, else on Greffier's local id.

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"greffier/export"
 	"greffier/export/fhir"
@@ -124,7 +125,7 @@ func TestBundleContent(t *testing.T) {
 			t.Errorf("%s: ifNoneExist %q", e.Request.URL, e.Request.IfNoneExist)
 		}
 	}
-	want := "Organization Practitioner Device Patient Encounter Condition Condition Composition DocumentReference Provenance"
+	want := "Organization Practitioner Device Patient Encounter Condition Condition Composition DocumentReference Provenance Provenance"
 	if got := strings.Join(order, " "); got != want {
 		t.Errorf("entries %q, want %q", got, want)
 	}
@@ -216,6 +217,61 @@ func TestBundleContent(t *testing.T) {
 	}
 	if len(prov["target"].([]any)) != 4 { // composition, document, 2 conditions
 		t.Errorf("provenance targets %v", prov["target"])
+	}
+}
+
+// The approval: a Provenance naming the signer as legal authenticator of this
+// version's Composition and DocumentReference, at the signing time, whose signature
+// element carries the store's seal as it was given.
+func TestBundleCarriesTheSignature(t *testing.T) {
+	doc := sample.French()
+	b, _ := build(t, doc)
+	r := resources(t, b)
+	if len(r["Provenance"]) != 2 {
+		t.Fatalf("%d Provenance, want the export's and the approval's", len(r["Provenance"]))
+	}
+	ap := r["Provenance"][1]
+	signer := b.Entry[1].FullURL // the Practitioner
+	if got := ap["recorded"]; got != doc.Signature.SignedAt.Format(time.RFC3339) {
+		t.Errorf("recorded %v, want the signing time", got)
+	}
+	targets := ap["target"].([]any)
+	if len(targets) != 2 || targets[0].(map[string]any)["reference"] != b.Entry[7].FullURL ||
+		targets[1].(map[string]any)["reference"] != b.Entry[8].FullURL {
+		t.Errorf("targets %v, want the Composition and the DocumentReference", targets)
+	}
+	agent := ap["agent"].([]any)[0].(map[string]any)
+	if agent["who"].(map[string]any)["reference"] != signer ||
+		agent["type"].(map[string]any)["coding"].([]any)[0].(map[string]any)["code"] != "legal" {
+		t.Errorf("agent %v, want the signer as legal authenticator", agent)
+	}
+	sigs := ap["signature"].([]any)
+	if len(sigs) != 1 {
+		t.Fatalf("signature %v", ap["signature"])
+	}
+	sig := sigs[0].(map[string]any)
+	data, err := base64.StdEncoding.DecodeString(sig["data"].(string))
+	if err != nil || !bytes.Equal(data, doc.Signature.Seal) {
+		t.Errorf("signature data %q, want the seal", data)
+	}
+	if sig["sigFormat"] != "application/jose" || sig["when"] != ap["recorded"] ||
+		sig["who"].(map[string]any)["reference"] != signer {
+		t.Errorf("signature %v", sig)
+	}
+	typ := sig["type"].([]any)[0].(map[string]any)
+	if typ["system"] != fhir.SystemSignatureType || typ["code"] != "1.2.840.10065.1.12.1.1" {
+		t.Errorf("signature type %v", typ)
+	}
+	// The identifier of the approval is per version, like the Composition's.
+	if !strings.Contains(b.Entry[10].Request.IfNoneExist, url.QueryEscape(doc.Key("approval"))) {
+		t.Errorf("approval ifNoneExist %q", b.Entry[10].Request.IfNoneExist)
+	}
+
+	// Without a signature (an export from before signatures) there is no approval.
+	doc.Signature = nil
+	b, _ = build(t, doc)
+	if n := len(resources(t, b)["Provenance"]); n != 1 {
+		t.Errorf("%d Provenance without a signature", n)
 	}
 }
 

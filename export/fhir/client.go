@@ -22,7 +22,8 @@ type Client struct {
 	// network in clear.
 	BaseURL string
 	Token   string // bearer token; empty sends no Authorization header
-	// HTTP is the client to use; nil means one with a 60 s timeout.
+	// HTTP is the client to use; nil means one with a 60 s timeout. Its redirect
+	// policy is replaced: redirects are never followed.
 	HTTP *http.Client
 }
 
@@ -71,10 +72,13 @@ func (c Client) Post(ctx context.Context, b *Bundle) (Result, error) {
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
-	hc := c.HTTP
-	if hc == nil {
-		hc = &http.Client{Timeout: 60 * time.Second}
+	hc := http.Client{Timeout: 60 * time.Second}
+	if c.HTTP != nil {
+		hc = *c.HTTP
 	}
+	// A redirect is never followed: it would send the note (and the token) to a
+	// place nobody configured, perhaps in clear.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := hc.Do(req)
 	if err != nil {
 		return Result{}, domain.Wrap(domain.EUnavailable, err, "post to FHIR server %s", redact(endpoint))
@@ -85,6 +89,8 @@ func (c Client) Post(ctx context.Context, b *Bundle) (Result, error) {
 		return Result{}, domain.Wrap(domain.EUnavailable, err, "read FHIR server response")
 	}
 	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		return Result{}, domain.Errorf(domain.EInvalid, "FHIR server %s answered with a redirect (HTTP %d); Greffier does not follow redirects: configure the final address", redact(endpoint), resp.StatusCode)
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		return Result{}, domain.Errorf(domain.EForbidden, "FHIR server refused the credentials (HTTP %d)%s", resp.StatusCode, outcomeText(raw))
 	case resp.StatusCode >= 500:

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func TestPostConditionalCreateNeverDuplicates(t *testing.T) {
 		}
 	}
 	counts := map[string]int{"Patient": 1, "Practitioner": 1, "Organization": 1, "Device": 1, "Encounter": 1,
-		"Condition": 2, "Composition": 1, "DocumentReference": 1, "Provenance": 1}
+		"Condition": 2, "Composition": 1, "DocumentReference": 1, "Provenance": 2} // the export's and the approval's
 	for typ, want := range counts {
 		if got := len(search(t, base, token, typ)); got != want {
 			t.Errorf("%d %s on the server after re-export, want %d", got, typ, want)
@@ -71,8 +72,8 @@ func TestPostConditionalCreateNeverDuplicates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("export of the new version: %v", err)
 	}
-	if got := third.Created(); got != 3 {
-		t.Errorf("new version created %d entries, want 3 (composition, document, provenance): %+v", got, third.Entries)
+	if got := third.Created(); got != 4 {
+		t.Errorf("new version created %d entries, want 4 (composition, document, 2 provenance): %+v", got, third.Entries)
 	}
 	if got := len(search(t, base, token, "Composition")); got != 2 {
 		t.Errorf("%d compositions, want 2", got)
@@ -152,5 +153,32 @@ func TestPostRefusesCleartextToOtherHosts(t *testing.T) {
 		if domain.ErrorCode(err) != domain.EInvalid {
 			t.Errorf("%s: err = %v, want EInvalid", base, err)
 		}
+	}
+}
+
+// A redirect is never followed, whatever its kind and wherever it points, with the
+// client given or the default one: the note and the token stay where configured.
+func TestPostNeverFollowsRedirects(t *testing.T) {
+	b, _ := build(t, sample.English())
+	var reached atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	defer elsewhere.Close()
+	for _, code := range []int{http.StatusMovedPermanently, http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, elsewhere.URL+"/fhir", code)
+		}))
+		for name, hc := range map[string]*http.Client{"default client": nil, "given client": {}} {
+			_, err := fhir.Client{BaseURL: srv.URL, Token: "s3cret", HTTP: hc}.Post(context.Background(), b)
+			if domain.ErrorCode(err) != domain.EInvalid || !strings.Contains(err.Error(), "redirect") {
+				t.Errorf("%d, %s: err = %v, want EInvalid naming the redirect", code, name, err)
+			}
+		}
+		srv.Close()
+	}
+	if n := reached.Load(); n != 0 {
+		t.Fatalf("the redirect target was reached %d times", n)
 	}
 }

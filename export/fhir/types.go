@@ -195,6 +195,17 @@ type Provenance struct {
 	Recorded     string            `json:"recorded"`
 	Activity     *CodeableConcept  `json:"activity,omitempty"`
 	Agent        []ProvenanceAgent `json:"agent"`
+	Signature    []Signature       `json:"signature,omitempty"`
+}
+
+// Signature is the R4 Signature data type.
+type Signature struct {
+	Type         []Coding  `json:"type"`
+	When         string    `json:"when"`
+	Who          Reference `json:"who"`
+	TargetFormat string    `json:"targetFormat,omitempty"`
+	SigFormat    string    `json:"sigFormat,omitempty"`
+	Data         []byte    `json:"data,omitempty"` // base64 in JSON
 }
 
 // Bundle is a FHIR Bundle: the transaction Greffier sends, or the server's response.

@@ -86,6 +86,12 @@ func Load(ctx context.Context, db *store.DB, encID, by int64) (export.Document, 
 			doc.Author = export.Author{ID: local(u.ID), Name: u.Name}
 		}
 	}
+	ap, err := db.Approval(ctx, encID)
+	if err != nil {
+		return export.Document{}, err
+	}
+	doc.Signature = &export.Signature{Signer: ap.Signer, SignedAt: ap.SignedAt, Version: ap.Version, SHA256: ap.SHA256,
+		PasswordChecked: ap.PasswordChecked, Meaning: store.SignatureMeaning, Seal: []byte(ap.Seal), SealFormat: store.SealFormat}
 	codes, err := db.Codes(ctx, encID)
 	if err != nil {
 		return export.Document{}, err

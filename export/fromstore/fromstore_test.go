@@ -65,6 +65,16 @@ func TestLoad(t *testing.T) {
 		doc.Author.DisplayName() != "Dr Amy Nguyen" || doc.NoteVersion != 1 || doc.Type().LOINC != "34117-2" {
 		t.Fatalf("document %+v", doc)
 	}
+	// The signature: an approval without a password (a key-file database), sealed by
+	// this database.
+	sig := doc.Signature
+	if sig == nil || sig.Signer != "Dr Amy Nguyen" || sig.Version != 1 || len(sig.SHA256) != 64 || sig.PasswordChecked ||
+		sig.SealFormat != "application/jose" || !sig.SignedAt.Equal(doc.ApprovedAt) {
+		t.Fatalf("signature %+v", sig)
+	}
+	if c, err := db.VerifySeal(string(sig.Seal)); err != nil || c.SHA256 != sig.SHA256 || c.Version != 1 {
+		t.Errorf("seal: %+v %v", c, err)
+	}
 	// Local ids carry this database's instance id, stable across exports and
 	// different from another database's.
 	if !strings.HasSuffix(doc.Encounter.ID, "-1") || len(doc.Encounter.ID) < 10 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"syscall"
 	"time"
 
 	"greffier/domain"
@@ -124,7 +125,37 @@ type Sender struct {
 	// Timeout bounds connecting, sending and waiting for the ACK; default 30 s.
 	Timeout time.Duration
 	Dialer  net.Dialer
+	// AllowRemote lets the message go to an address that is not this machine. MLLP
+	// is unencrypted: without it, Send connects only to loopback addresses (checked
+	// on the address dialled, after name resolution), and refuses others before
+	// connecting.
+	AllowRemote bool
 }
+
+// Remote reports whether addr (host:port) names a receiver that is not this
+// machine, by its host as written: "localhost" and loopback IPs are local.
+func Remote(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		host = addr
+	}
+	if host == "localhost" {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip == nil || !ip.IsLoopback()
+}
+
+// loopbackOnly is a Dialer.Control that refuses any address but a loopback one.
+func loopbackOnly(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		return errNotLoopback
+	}
+	return nil
+}
+
+var errNotLoopback = errors.New("not a loopback address")
 
 // Send sends msg (unframed) and waits for the ACK. It returns the ACK when the
 // receiver accepted the message (AA or CA); a refusal (AE/AR/CE/CR) is a *domain.Error
@@ -138,7 +169,14 @@ func (s Sender) Send(ctx context.Context, msg []byte, wantControlID string) (Ack
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	conn, err := s.Dialer.DialContext(ctx, "tcp", s.Addr)
+	d := s.Dialer
+	if !s.AllowRemote {
+		d.Control, d.ControlContext = loopbackOnly, nil
+	}
+	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	if errors.Is(err, errNotLoopback) {
+		return Ack{}, domain.Errorf(domain.EForbidden, "HL7 receiver %s is not on this machine: MLLP is unencrypted, and sending to another machine needs an admin to allow it (setting hl7.mllp_remote)", s.Addr)
+	}
 	if err != nil {
 		return Ack{}, domain.Wrap(domain.EUnavailable, err, "connect to HL7 receiver %s", s.Addr)
 	}

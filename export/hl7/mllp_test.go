@@ -29,7 +29,12 @@ type receiver struct {
 
 func startReceiver(t *testing.T, respond func(msg []byte) []byte) *receiver {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return startReceiverOn(t, "127.0.0.1:0", respond)
+}
+
+func startReceiverOn(t *testing.T, addr string, respond func(msg []byte) []byte) *receiver {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,5 +266,55 @@ func TestReadFrameBounded(t *testing.T) {
 		if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 3<<20 {
 			t.Errorf("%s: %d bytes allocated", tc.name, alloc)
 		}
+	}
+}
+
+// hostAddress is an address of this machine that is not loopback, "" if it has none.
+func hostAddress(t *testing.T) string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP.String()
+		}
+	}
+	return ""
+}
+
+// MLLP is unencrypted: a receiver off this machine gets nothing unless the sender
+// was told remote peers are allowed (an admin's setting, see pipeline).
+func TestMLLPGoesOnlyToLoopbackUnlessAllowed(t *testing.T) {
+	msg, ctrl, err := hl7.MDM(sample.French(), hl7.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, addr := range []string{"192.0.2.77:2575", "[fd00::77]:2575"} {
+		_, err := hl7.Sender{Addr: addr, Timeout: 2 * time.Second}.Send(context.Background(), msg, ctrl)
+		if domain.ErrorCode(err) != domain.EForbidden || !strings.Contains(err.Error(), "hl7.mllp_remote") {
+			t.Errorf("%s: err = %v, want EForbidden naming the setting", addr, err)
+		}
+	}
+	if hl7.Remote("localhost:2575") || hl7.Remote("127.0.0.1:2575") || hl7.Remote("[::1]:2575") || !hl7.Remote("ehr.example:2575") {
+		t.Error("Remote misclassifies an address")
+	}
+	host := hostAddress(t)
+	if host == "" {
+		t.Skip("this machine has no non-loopback address to listen on: the allowed remote send is not exercised")
+	}
+	r := startReceiverOn(t, net.JoinHostPort(host, "0"), ackWith("AA", ""))
+	// The refusal is on the address dialled: this machine's own network address is
+	// not loopback, and nothing is sent to it.
+	_, err = hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 2 * time.Second}.Send(context.Background(), msg, ctrl)
+	if domain.ErrorCode(err) != domain.EForbidden {
+		t.Fatalf("non-loopback receiver without permission: %v", err)
+	}
+	if n := len(r.messages()); n != 0 {
+		t.Fatalf("the receiver got %d messages", n)
+	}
+	ack, err := hl7.Sender{Addr: r.ln.Addr().String(), Timeout: 5 * time.Second, AllowRemote: true}.Send(context.Background(), msg, ctrl)
+	if err != nil || !ack.Accepted() || len(r.messages()) != 1 {
+		t.Fatalf("allowed remote send: ack %+v, err %v, %d messages", ack, err, len(r.messages()))
 	}
 }

@@ -107,6 +107,15 @@ func Render(doc export.Document) ([]byte, error) {
 	p.Ln(4)
 	p.SetFont(family, "", bodySize)
 	p.MultiCell(textWidth, lineHeight, fmt.Sprintf(l.ApprovedBy, doc.Author.DisplayName(), l.FormatDateTime(doc.ApprovedAt)), "", "L", false)
+	if sig := doc.Signature; sig != nil {
+		signedBy := l.SignedBy
+		if !sig.PasswordChecked {
+			signedBy = l.SignedByNoPassword
+		}
+		p.MultiCell(textWidth, lineHeight, fmt.Sprintf(signedBy, sig.Signer, l.FormatDateTime(sig.SignedAt)), "", "L", false)
+		p.SetFont(family, "", 8)
+		p.MultiCell(textWidth, lineHeight, fmt.Sprintf(l.SignedNote, sig.Version, sig.SHA256), "", "L", false)
+	}
 	p.SetFont(family, "I", 9)
 	p.MultiCell(textWidth, lineHeight, l.AIAssisted, "", "L", false)
 	p.Ln(12)

@@ -2,6 +2,7 @@ package pdf_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,6 +71,11 @@ func TestRenderTextAndAccents(t *testing.T) {
 			l := export.LabelsFor(doc.Language())
 			want := []string{doc.Clinic.Name, doc.Title(), doc.Patient.DisplayName(), doc.Author.DisplayName(),
 				l.FormatDateTime(doc.Encounter.Start), l.Signature}
+			if sig := doc.Signature; sig != nil {
+				// The signature line: signer, signing time, version and its SHA-256.
+				want = append(want, fmt.Sprintf(l.SignedBy, sig.Signer, l.FormatDateTime(sig.SignedAt)),
+					fmt.Sprintf(l.SignedNote, sig.Version, sig.SHA256))
+			}
 			for _, b := range doc.Blocks() {
 				want = append(want, b.Title)
 				want = append(want, b.Lines...)

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash"
@@ -30,6 +31,7 @@ type Keys struct {
 	token   []byte
 	audit   []byte
 	row     []byte
+	seal    []byte
 	checker []byte
 }
 
@@ -59,7 +61,8 @@ func New(master []byte) (*Keys, error) {
 	for _, p := range []struct {
 		dst  *[]byte
 		info string
-	}{{&k.file, "file aes-256-gcm"}, {&k.token, "search token hmac"}, {&k.audit, "audit chain hmac"}, {&k.row, "row authority hmac"}, {&k.checker, "key check"}} {
+	}{{&k.file, "file aes-256-gcm"}, {&k.token, "search token hmac"}, {&k.audit, "audit chain hmac"}, {&k.row, "row authority hmac"},
+		{&k.seal, "signature seal hmac"}, {&k.checker, "key check"}} {
 		if *p.dst, err = derive(p.info); err != nil {
 			return nil, fmt.Errorf("derive %s key: %w", p.info, err)
 		}
@@ -145,6 +148,30 @@ func (k *Keys) AuditMAC(data ...[]byte) []byte {
 func (k *Keys) RowMAC(data []byte) []byte {
 	m := hmac.New(sha256.New, k.row)
 	m.Write(data)
+	return m.Sum(nil)
+}
+
+// SealMAC returns the HMAC-SHA256 of data under the key that seals signatures
+// (an approval as exported): a key of its own, so a seal is never a valid MAC of
+// anything else the store authenticates.
+func (k *Keys) SealMAC(data []byte) []byte {
+	m := hmac.New(sha256.New, k.seal)
+	m.Write(data)
+	return m.Sum(nil)
+}
+
+// Token returns a keyed hash (HMAC-SHA256 under the search-token key) of parts,
+// each length-prefixed under label: an exact-match lookup value for a secret (a
+// diagnosis code) that the database can compare without holding it.
+func (k *Keys) Token(label string, parts ...string) []byte {
+	m := hmac.New(sha256.New, k.token)
+	m.Write([]byte("token/" + label + "\x00"))
+	for _, p := range parts {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		m.Write(n[:])
+		m.Write([]byte(p))
+	}
 	return m.Sum(nil)
 }
 

@@ -53,6 +53,11 @@ func French() export.Document {
 			{Code: "J18.9", Title: "Pneumonia, unspecified organism"},
 			{Code: "R05.9", Title: "Cough, unspecified"},
 		},
+		// The seal is made up (the store makes real ones): the formats only carry it.
+		Signature: &export.Signature{Signer: "Éloïse Durand", SignedAt: time.Date(2026, 11, 20, 10, 2, 30, 0, paris), Version: 3,
+			SHA256:          "5f2b9c0e6a1d4b3f8e7c6d5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c",
+			PasswordChecked: true, Meaning: "I have reviewed and approve this note",
+			Seal: []byte("eyJhbGciOiJIUzI1NiJ9.eyJ2ZXJzaW9uIjozfQ.c2VhbA"), SealFormat: "application/jose"},
 	}
 }
 
