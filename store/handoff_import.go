@@ -502,8 +502,14 @@ func (db *DB) importCodeTx(ctx context.Context, tx *sql.Tx, encID int64, c Bundl
 	if c.DecidedAt != nil {
 		at = sql.NullInt64{Int64: ms(*c.DecidedAt), Valid: true}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO codes (encounter_id, system, code, display, evidence_enc, status, decided_by, decided_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, encID, c.System, c.Code, c.Display, ev, c.Status, by, at, ms(db.now())); err != nil {
+	// Codes are sealed like every other patient field (see codeseal.go): the column
+	// holds a keyed token, the code and its display are encrypted.
+	tok := db.codeToken(encID, c.System, c.Code)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO codes (encounter_id, system, code, code_enc, display, display_enc, evidence_enc, status, decided_by, decided_at, created_at)
+		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`, encID, c.System, tok,
+		db.keys.SealString(c.Code, codeFieldAAD(encID, c.System, tok, "code")),
+		db.keys.SealString(c.Display, codeFieldAAD(encID, c.System, tok, "display")),
+		ev, c.Status, by, at, ms(db.now())); err != nil {
 		return fmt.Errorf("import code %s: %w", c.Code, err)
 	}
 	return nil
