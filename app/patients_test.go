@@ -63,9 +63,13 @@ func TestPatientLabelNeverMatchesRowID(t *testing.T) {
 		t.Fatalf("confirmed: %+v, %v", v, err)
 	}
 	// A refused encounter leaves no patient behind: the label is still new.
-	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "GHOST-1", Consent: true}); code(t, err) != domain.EForbidden {
+	if _, err := s.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "GHOST-1", Consent: true}); code(t, err) != app.EUnauthenticated {
 		t.Fatalf("an encounter without a user: %v", err)
 	}
+	act(t, s, "Sam Sec")
 	if m, err := s.Encounters.MatchPatient("GHOST-1"); err != nil || m != nil {
 		t.Errorf("the refused encounter created patient %+v, %v", m, err)
 	}

@@ -22,13 +22,17 @@ const DefaultIdleLock = 5 * time.Minute
 // settingIdleLock is the idle lock in minutes (0: never).
 const settingIdleLock = "session.idle_lock_minutes"
 
-// Session states, as SessionState.State.
+// AuthState is what the window shows: the first admin's setup, the login, the
+// lock screen or the app.
+type AuthState string
+
+// The session's states, as SessionState.State.
 const (
-	StateSetup    = "setup"  // an empty database: create the first admin
-	StateLogin    = "login"  // nobody logged in
-	StateLocked   = "locked" // the session's user must give their password again
-	StateActive   = "active" // a user works
-	StateNotReady = "unavailable"
+	StateSetup    AuthState = "setup"       // an empty database: create the first admin
+	StateLogin    AuthState = "login"       // nobody logged in
+	StateLocked   AuthState = "locked"      // the session's user must give their password again
+	StateActive   AuthState = "active"      // a user works
+	StateNotReady AuthState = "unavailable" // the database could not be opened
 )
 
 // Session is the login service: it holds who uses the window. Every other bound
@@ -44,7 +48,7 @@ type SessionUser struct {
 
 // SessionState is what the window shows first: setup, login, lock or the app.
 type SessionState struct {
-	State string       `json:"state"`
+	State AuthState    `json:"state"`
 	User  *SessionUser `json:"user,omitempty"`
 	// IdleLockMinutes is the idle lock in force (0: never).
 	IdleLockMinutes int `json:"idle_lock_minutes"`

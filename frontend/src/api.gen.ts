@@ -14,6 +14,9 @@ export interface Alternative {
   sentences: Sentence[];
 }
 
+/** greffier/app.AuthState */
+export type AuthState = 'setup' | 'login' | 'locked' | 'active' | 'unavailable';
+
 /** greffier/audio.Bookmark */
 export interface Bookmark {
   at_ms: number;
@@ -327,7 +330,7 @@ export interface Sentence {
 
 /** greffier/app.SessionState */
 export interface SessionState {
-  state: string;
+  state: AuthState;
   user?: SessionUser;
   idle_lock_minutes: number;
   has_model: boolean;

@@ -24,6 +24,9 @@ export function Settings({ state }: { state: AppState }) {
   const [prefs, setPrefs] = useState<Preferences | null>(saved.value);
   const [name, setName] = useState('');
   const [role, setRole] = useState<UserRole>('physician');
+  const [password, setPassword] = useState('');
+  // Only an admin adds users and changes where patient text may go (Go checks it too).
+  const admin = state.currentUser()?.role === 'admin';
   const [pick, setPick] = useState('base');
   const [device, setDevice] = useState('');
   const level = useStore(state.recorder.level);
@@ -57,15 +60,27 @@ export function Settings({ state }: { state: AppState }) {
               </li>
             ))}
           </ul>
+          {!admin && <p class="muted small">{t('settings.adminOnly')}</p>}
+          {admin && (
           <form
             class="row"
             onSubmit={(e) => {
               e.preventDefault();
-              if (name.trim()) void state.createUser(name, role).then((u) => u && setName(''));
+              if (name.trim())
+                void state.createUser(name, role, password).then((u) => {
+                  if (u) {
+                    setName('');
+                    setPassword('');
+                  }
+                });
             }}
           >
             <label>
               {t('settings.userName')} <input type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="user-name" />
+            </label>
+            <label>
+              {t('settings.userPassword')}{' '}
+              <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-password" />
             </label>
             <label>
               {t('settings.role')}{' '}
@@ -88,6 +103,7 @@ export function Settings({ state }: { state: AppState }) {
               {t('settings.addUser')}
             </button>
           </form>
+          )}
         </div>
         <div class="panel">
           <h2>{t('settings.models')}</h2>
@@ -156,17 +172,19 @@ export function Settings({ state }: { state: AppState }) {
             }}
           >
             <h2>{t('settings.llm')}</h2>
+            {!admin && <p class="muted small" data-testid="llm-admin-only">{t('settings.adminOnly')}</p>}
             <label class="row">
               {t('settings.llmEndpoint')}{' '}
-              <input type="url" value={prefs.llm_endpoint} placeholder="http://127.0.0.1:8080" onInput={(e) => setPrefs({ ...prefs, llm_endpoint: e.currentTarget.value })} />
+              <input type="url" disabled={!admin} data-testid="llm-endpoint" value={prefs.llm_endpoint} placeholder="http://127.0.0.1:8080" onInput={(e) => setPrefs({ ...prefs, llm_endpoint: e.currentTarget.value })} />
             </label>
             <label class="row">
               {t('settings.llmModel')}{' '}
-              <input type="text" value={prefs.llm_model ?? ''} placeholder="/path/to/model.gguf" onInput={(e) => setPrefs({ ...prefs, llm_model: e.currentTarget.value })} />
+              <input type="text" disabled={!admin} value={prefs.llm_model ?? ''} placeholder="/path/to/model.gguf" onInput={(e) => setPrefs({ ...prefs, llm_model: e.currentTarget.value })} />
             </label>
             <p class="muted small">{t('settings.llmHint')}</p>
             <button
               type="button"
+              disabled={!admin}
               onClick={() => void state.settings.testLLM(prefs.llm_endpoint)}
             >
               {t('settings.test')}
@@ -177,7 +195,20 @@ export function Settings({ state }: { state: AppState }) {
             <h2>{t('settings.retention')}</h2>
             <label>
               {t('settings.retentionDays')}{' '}
-              <input type="number" min={0} value={prefs.retention_days} onInput={(e) => setPrefs({ ...prefs, retention_days: Number(e.currentTarget.value) })} />
+              <input type="number" min={0} disabled={!admin} value={prefs.retention_days} onInput={(e) => setPrefs({ ...prefs, retention_days: Number(e.currentTarget.value) })} />
+            </label>
+            <h2>{t('settings.idleLock')}</h2>
+            <label>
+              {t('settings.idleLockMinutes')}{' '}
+              <input
+                type="number"
+                min={0}
+                max={1440}
+                disabled={!admin}
+                data-testid="idle-lock"
+                value={prefs.idle_lock_minutes}
+                onInput={(e) => setPrefs({ ...prefs, idle_lock_minutes: Number(e.currentTarget.value) })}
+              />
             </label>
             <h2>{t('settings.clinic')}</h2>
             <input type="text" aria-label={t('settings.clinic')} value={prefs.clinic_name} onInput={(e) => setPrefs({ ...prefs, clinic_name: e.currentTarget.value })} />
