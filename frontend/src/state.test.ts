@@ -27,9 +27,27 @@ describe('catalogues', () => {
   });
 });
 
+/** loggedIn answers the session calls as for a physician who is logged in. */
+const loggedIn = {
+  'Session.State': () => ({ state: 'active', user: { id: 2, name: 'Dr A', role: 'physician' }, idle_lock_minutes: 5, has_model: true }),
+  'Recording.Recovered': () => [],
+};
+
 describe('app state', () => {
+  it('titles the window with the setup or login screen until a user is in', async () => {
+    let state = 'setup';
+    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Session.State': () => ({ state, idle_lock_minutes: 0, has_model: false }) });
+    const st = createAppState(createApi(f.t), memKV());
+    await st.start();
+    expect(f.titles.at(-1)).toBe('Greffier — First start');
+    state = 'login';
+    await st.auth.refresh();
+    expect(f.titles.at(-1)).toBe('Greffier — Log in');
+    expect(f.calls).not.toContain('Settings.Users');
+  });
+
   it('starts on the screen the Go side asks for and titles the window', async () => {
-    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Settings.Users': () => [] });
+    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Settings.Users': () => [], ...loggedIn });
     const st = createAppState(createApi(f.t), memKV());
     await st.start();
     expect(st.session.get().screen).toBe('settings');
@@ -40,7 +58,7 @@ describe('app state', () => {
 
   it('switches language at run time, remembers it and tells Go', async () => {
     const setLanguage = vi.fn((l: unknown) => l);
-    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage, 'Settings.Users': () => [] });
+    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage, 'Settings.Users': () => [], ...loggedIn });
     const kv = memKV();
     const st = createAppState(createApi(f.t), kv);
     await st.start();

@@ -75,6 +75,7 @@ export function mergeSegment(list: Segment[], seg: Segment): Segment[] {
 }
 
 export function createAppState(api: Api, kv: KV | null) {
+  const auth = createAuth(api);
   const saved = kv?.getItem('greffier.lang');
   const savedTheme = kv?.getItem('greffier.theme');
   const session: Store<Session> = createStore<Session>({
@@ -96,12 +97,16 @@ export function createAppState(api: Api, kv: KV | null) {
 
   const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(session.get().lang, key, vars);
 
+  /** updateTitle names the screen in the window title; before a user is in, the
+   * setup, login or lock screen. */
   function updateTitle() {
     const s = session.get();
-    api.setTitle(`${translate(s.lang, 'app.name')} — ${translate(s.lang, screenTitleKey[s.screen])}`);
+    const st = auth.state.get().session?.state;
+    const key: MessageKey =
+      st === 'setup' ? 'auth.titleSetup' : st === 'locked' ? 'auth.titleLocked' : st === 'active' ? screenTitleKey[s.screen] : 'auth.titleLogin';
+    api.setTitle(`${translate(s.lang, 'app.name')} — ${translate(s.lang, key)}`);
   }
 
-  const auth = createAuth(api);
 
   function reportError(e: unknown) {
     const err = toApiError(e);
@@ -225,7 +230,12 @@ export function createAppState(api: Api, kv: KV | null) {
       // Each time a user gets in (setup, login, switch user), their data loads; when
       // they leave, what the screens held goes with them.
       let wasIn = false;
+      let title = '';
       auth.state.subscribe((a) => {
+        if (a.session?.state !== title) {
+          title = a.session?.state ?? '';
+          updateTitle();
+        }
         const st = a.session?.state;
         const isIn = st === 'active' || st === 'locked';
         if (isIn && !wasIn) void state.enter(startEncounter).then(() => (startEncounter = 0));

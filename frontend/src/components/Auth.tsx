@@ -68,7 +68,7 @@ export function Setup({ state }: { state: AppState }) {
         <LangPicker state={state} />
         <label>
           {t('setup.name')}{' '}
-          <input autocomplete="username" value={name} data-testid="setup-name" onInput={(e) => setName(e.currentTarget.value)} required />
+          <input autocomplete="username" autoFocus value={name} data-testid="setup-name" onInput={(e) => setName(e.currentTarget.value)} required />
         </label>
         <label>
           {t('login.password')}{' '}
@@ -136,7 +136,7 @@ export function DesktopLogin({ state }: { state: AppState }) {
         <LangPicker state={state} />
         <label>
           {t('login.user')}{' '}
-          <input autocomplete="username" value={user} data-testid="login-user" onInput={(e) => setUser(e.currentTarget.value)} required />
+          <input autocomplete="username" autoFocus value={user} data-testid="login-user" onInput={(e) => setUser(e.currentTarget.value)} required />
         </label>
         <label>
           {t('login.password')}{' '}
@@ -169,7 +169,7 @@ export function Lock({ state }: { state: AppState }) {
         <p>{t('lock.intro', { name: session?.user?.name ?? '' })}</p>
         <label>
           {t('login.password')}{' '}
-          <input type="password" autocomplete="current-password" value={password} data-testid="unlock-password" onInput={(e) => setPassword(e.currentTarget.value)} required />
+          <input type="password" autocomplete="current-password" autoFocus value={password} data-testid="unlock-password" onInput={(e) => setPassword(e.currentTarget.value)} required />
         </label>
         <AuthError state={state} />
         <div class="row">

@@ -228,6 +228,9 @@ export const en = {
   'settings.userPassword': 'First password',
   'settings.idleLock': 'Idle lock',
   'settings.idleLockMinutes': 'Lock after this many minutes without activity (0: never)',
+  'auth.titleSetup': 'First start',
+  'auth.titleLogin': 'Log in',
+  'auth.titleLocked': 'Locked',
 } as const;
 
 export type MessageKey = keyof typeof en;

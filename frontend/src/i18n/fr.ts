@@ -229,4 +229,7 @@ export const fr: Catalogue = {
   'settings.userPassword': 'Premier mot de passe',
   'settings.idleLock': 'Verrouillage automatique',
   'settings.idleLockMinutes': 'Verrouiller après ce nombre de minutes sans activité (0 : jamais)',
+  'auth.titleSetup': 'Premier démarrage',
+  'auth.titleLogin': 'Connexion',
+  'auth.titleLocked': 'Verrouillé',
 };
