@@ -203,6 +203,8 @@ async function run(lang) {
       await page.getByTestId('unlock-submit').click();
       await page.getByTestId('home-list').waitFor();
     });
+    // The window's session is the Go side's: the next run starts at the login screen.
+    await switchUser(page, w);
     check(errors.length === 0, `page errors: ${errors.join('; ')}`);
     // Failures are shown: on this path there must be none to show.
     const banners = await page.locator('.error-banner, .load-error, [data-testid="audio-warning"]').allTextContents();

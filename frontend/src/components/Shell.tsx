@@ -63,7 +63,7 @@ export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => v
   return (
     <>
     {locked && <Lock state={state} />}
-    <div class="shell" hidden={locked} aria-hidden={locked}>
+    <div class="shell" hidden={locked} aria-hidden={locked} style={locked ? { display: 'none' } : undefined}>
       <header class="topbar">
         <div class="brand">
           <span class="logo" aria-hidden="true">G</span>
