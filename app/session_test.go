@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -482,4 +483,25 @@ func savePrefs(t *testing.T, s *app.Services, p app.Preferences, then string) (a
 func window(t *testing.T, dirs appdirs.Dirs, name string) *app.Services {
 	t.Helper()
 	return act(t, startServices(t, app.Config{Dirs: dirs}), name)
+}
+
+// A search from the app is audited as the session's user (how many results, never
+// the words).
+func TestSearchIsAudited(t *testing.T) {
+	s, dirs := services(t)
+	_, doc, _ := drafted(t, s, dirs)
+	hits, err := act(t, s, doc).Encounters.Search("cough")
+	if err != nil || len(hits) == 0 {
+		t.Fatalf("search: %+v, %v", hits, err)
+	}
+	entries, err := openDB(t, dirs).Audit(context.Background(), store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Action == store.ActionSearch && e.Actor == doc && e.Detail == fmt.Sprintf("results=%d", len(hits)) {
+			return
+		}
+	}
+	t.Fatalf("no search by %s in the audit: %+v", doc, entries)
 }

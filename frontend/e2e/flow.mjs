@@ -76,9 +76,10 @@ async function run(lang) {
         await page.getByTestId('recovery-continue').click();
         await sessionIs(page, admin, w.roles.admin);
       });
-    } else {
-      await login(page, lang, admin, w.roles.admin, w);
+      // The admin logs in like everyone else from now on.
+      await switchUser(page, w);
     }
+    await login(page, lang, admin, w.roles.admin, w);
     await step(`${lang}: no user dropdown; the admin adds a physician and a secretary`, async () => {
       check((await page.getByTestId('acting-user').count()) === 0, 'the acting-user dropdown is still there');
       check((await page.locator(`nav button[data-screen="home"]`).textContent()).includes(w.home), 'nav not in the language');
