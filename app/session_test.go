@@ -505,3 +505,36 @@ func TestSearchIsAudited(t *testing.T) {
 	}
 	t.Fatalf("no search by %s in the audit: %+v", doc, entries)
 }
+
+// Only an admin manages users: a physician's attempt is refused; a disabled user
+// no longer logs in; a reset password lets them in again.
+func TestAdminManagesUsers(t *testing.T) {
+	s, dirs := services(t)
+	_, doc, sec := drafted(t, s, dirs)
+	if _, err := act(t, s, doc).Settings.DisableUser(sec); code(t, err) != domain.EForbidden {
+		t.Fatalf("a physician disabling a user: %v", err)
+	}
+	if _, err := s.Settings.SetUserRole(doc, "admin"); code(t, err) != domain.EForbidden {
+		t.Fatalf("a physician making themself admin: %v", err)
+	}
+	act(t, s, testAdmin)
+	if u, err := s.Settings.DisableUser(sec); err != nil || u.Status != store.UserDisabled {
+		t.Fatalf("disable: %+v, %v", u, err)
+	}
+	if _, err := s.Session.Login(sec, testPassword); code(t, err) != domain.EForbidden {
+		t.Fatalf("a disabled user logged in: %v", err)
+	}
+	if _, err := act(t, s, testAdmin).Settings.ResetUserPassword(sec, "another long password"); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := s.Session.Login(sec, "another long password"); err != nil || st.User.Role != domain.UserSecretary {
+		t.Fatalf("login after reset: %+v, %v", st, err)
+	}
+	if u, err := act(t, s, testAdmin).Settings.SetUserRole(sec, "physician"); err != nil || u.Role != domain.UserPhysician {
+		t.Fatalf("set role: %+v, %v", u, err)
+	}
+	// The last admin stays admin.
+	if _, err := s.Settings.SetUserRole(testAdmin, "physician"); code(t, err) != domain.EConflict && code(t, err) != domain.EForbidden {
+		t.Fatalf("demoting the last admin: %v", err)
+	}
+}

@@ -99,6 +99,49 @@ func (st *Settings) CreateUser(name, role, password string) (store.User, error) 
 	return u, st.s.fail(err)
 }
 
+// SetUserRole changes the role of the user called name. Admins only (the store
+// checks the session's user); the last admin keeps the role.
+func (st *Settings) SetUserRole(name, role string) (store.User, error) {
+	return st.adminOn(name, func(ctx context.Context, sess *store.Session, id int64) error {
+		return st.s.db.SetRole(ctx, sess, id, domain.UserRole(role))
+	})
+}
+
+// DisableUser stops the user called name from logging in (users are disabled, never
+// deleted: the audit names them) and removes their key slot. Admins only.
+func (st *Settings) DisableUser(name string) (store.User, error) {
+	return st.adminOn(name, func(ctx context.Context, sess *store.Session, id int64) error {
+		return st.s.db.Disable(ctx, sess, id)
+	})
+}
+
+// ResetUserPassword sets the password of the user called name (re-enabling them).
+// Admins only.
+func (st *Settings) ResetUserPassword(name, password string) (store.User, error) {
+	return st.adminOn(name, func(ctx context.Context, sess *store.Session, id int64) error {
+		return st.s.db.ResetPassword(ctx, sess, id, password)
+	})
+}
+
+// adminOn runs an admin's change f on the user called name and returns that user as
+// changed. The user is named, not given by id: no bound method takes a user id.
+func (st *Settings) adminOn(name string, f func(ctx context.Context, sess *store.Session, id int64) error) (store.User, error) {
+	sess, err := st.s.session()
+	if err != nil {
+		return store.User{}, err
+	}
+	ctx := st.s.ctx
+	u, err := st.s.db.UserByName(ctx, strings.TrimSpace(name))
+	if err != nil {
+		return store.User{}, st.s.fail(err)
+	}
+	if err := f(ctx, sess, u.ID); err != nil {
+		return store.User{}, st.s.fail(err)
+	}
+	u, err = st.s.db.UserByName(ctx, u.Name)
+	return u, st.s.fail(err)
+}
+
 // ChangePassword changes the session's user's own password.
 func (st *Settings) ChangePassword(oldPassword, newPassword string) (bool, error) {
 	sess, err := st.s.session()

@@ -460,12 +460,15 @@ export interface Services {
     ChangePassword(oldPassword: string, newPassword: string): boolean;
     CreateUser(name: string, role: string, password: string): User;
     Devices(): Device[];
+    DisableUser(name: string): User;
     Info(): Info;
     Models(): ModelInfo[];
     Preferences(): Preferences;
     PullModel(name: string): Job;
+    ResetUserPassword(name: string, password: string): User;
     SavePreferences(p: Preferences): Preferences;
     SetLanguage(lang: string): string;
+    SetUserRole(name: string, role: string): User;
     Templates(lang: string): TemplateInfo[];
     TestDevice(device: string, ms: number): Job;
     TestLLM(endpoint: string): string;

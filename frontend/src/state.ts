@@ -303,6 +303,30 @@ export function createAppState(api: Api, kv: KV | null) {
       return u;
     },
 
+    /** setUserRole, disableUser and resetUserPassword are the admin's user changes;
+     * users are named (no user id leaves the UI), and Go checks the admin. */
+    async setUserRole(name: string, role: UserRole): Promise<void> {
+      if (await guard(() => api.settings.setUserRole(name, role))) {
+        await state.loadUsers();
+        notify('settings.userChanged', { name });
+      }
+    },
+
+    async disableUser(name: string): Promise<void> {
+      if (await guard(() => api.settings.disableUser(name))) {
+        await state.loadUsers();
+        notify('settings.userDisabled', { name });
+      }
+    },
+
+    async resetUserPassword(name: string, password: string): Promise<boolean> {
+      const u = await guard(() => api.settings.resetUserPassword(name, password));
+      if (!u) return false;
+      await state.loadUsers();
+      notify('settings.userChanged', { name });
+      return true;
+    },
+
     async loadToday(): Promise<void> {
       const xs = await guard(() => api.encounters.today());
       if (xs) today.set(xs);

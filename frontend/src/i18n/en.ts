@@ -231,6 +231,12 @@ export const en = {
   'auth.titleSetup': 'First start',
   'auth.titleLogin': 'Log in',
   'auth.titleLocked': 'Locked',
+  'settings.disabled': 'disabled',
+  'settings.disable': 'Disable',
+  'settings.newPassword': 'New password',
+  'settings.resetPassword': 'Set password',
+  'settings.userChanged': '{name} changed.',
+  'settings.userDisabled': '{name} can no longer log in.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -232,4 +232,10 @@ export const fr: Catalogue = {
   'auth.titleSetup': 'Premier démarrage',
   'auth.titleLogin': 'Connexion',
   'auth.titleLocked': 'Verrouillé',
+  'settings.disabled': 'désactivé',
+  'settings.disable': 'Désactiver',
+  'settings.newPassword': 'Nouveau mot de passe',
+  'settings.resetPassword': 'Définir le mot de passe',
+  'settings.userChanged': '{name} modifié.',
+  'settings.userDisabled': '{name} ne peut plus se connecter.',
 };

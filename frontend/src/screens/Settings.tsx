@@ -55,8 +55,10 @@ export function Settings({ state }: { state: AppState }) {
           <h2>{t('settings.users')}</h2>
           <ul data-testid="users">
             {users.map((u) => (
-              <li key={u.id}>
+              <li key={u.id} data-user={u.name} data-status={u.status}>
                 {u.name} — {t(`role.${u.role}`)}
+                {u.status === 'disabled' && <em> ({t('settings.disabled')})</em>}
+                {admin && <UserAdmin state={state} name={u.name} role={u.role} disabled={u.status === 'disabled'} />}
               </li>
             ))}
           </ul>
@@ -241,5 +243,31 @@ export function Settings({ state }: { state: AppState }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** UserAdmin is an admin's changes to one user: role, disable, a new password. */
+function UserAdmin({ state, name, role, disabled }: { state: AppState; name: string; role: UserRole; disabled: boolean }) {
+  const t = state.t;
+  const [pw, setPw] = useState('');
+  return (
+    <span class="row user-admin">
+      <select aria-label={t('settings.role')} value={role} data-testid={`role-${name}`} onChange={(e) => isUserRole(e.currentTarget.value) && void state.setUserRole(name, e.currentTarget.value)}>
+        {Object.entries(roleLabels).map(([r, key]) => (
+          <option key={r} value={r}>
+            {t(key)}
+          </option>
+        ))}
+      </select>
+      {!disabled && (
+        <button type="button" data-testid={`disable-${name}`} onClick={() => void state.disableUser(name)}>
+          {t('settings.disable')}
+        </button>
+      )}
+      <input type="password" autocomplete="new-password" aria-label={t('settings.newPassword')} placeholder={t('settings.newPassword')} value={pw} onInput={(e) => setPw(e.currentTarget.value)} />
+      <button type="button" disabled={!pw} onClick={() => void state.resetUserPassword(name, pw).then((ok) => ok && setPw(''))}>
+        {t('settings.resetPassword')}
+      </button>
+    </span>
   );
 }

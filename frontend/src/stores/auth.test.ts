@@ -99,3 +99,23 @@ describe('app state and the session', () => {
     expect(st.auth.state.get().session?.state).toBe('locked');
   });
 });
+
+describe('user administration', () => {
+  it('names the user to change (no user id leaves the UI) and reloads the list', async () => {
+    const sent: unknown[][] = [];
+    const f = fakeTransport({
+      'Settings.DisableUser': (...a) => (sent.push(['disable', ...a]), { id: 3, name: 'Sam', role: 'secretary', status: 'disabled' }),
+      'Settings.ResetUserPassword': (...a) => (sent.push(['reset', ...a]), { id: 3, name: 'Sam', role: 'secretary', status: 'active' }),
+      'Settings.Users': () => [],
+    });
+    const st = createAppState(createApi(f.t), null);
+    await st.disableUser('Sam');
+    expect(await st.resetUserPassword('Sam', 'another long password')).toBe(true);
+    expect(sent).toEqual([
+      ['disable', 'Sam'],
+      ['reset', 'Sam', 'another long password'],
+    ]);
+    expect(f.calls.filter((c) => c === 'Settings.Users')).toHaveLength(2);
+    expect(st.session.get().notice).toBe('Sam changed.');
+  });
+});
