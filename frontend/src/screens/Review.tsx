@@ -330,6 +330,9 @@ function SignDialog({ state, onClose }: { state: AppState; onClose: () => void }
   const user = state.currentUser();
   const [pw, setPw] = useState('');
   const [busy, setBusy] = useState(false);
+  const ref = useRef<HTMLFormElement>(null);
+  // The dialog opens below the note: bring it into view.
+  useEffect(() => ref.current?.scrollIntoView?.({ block: 'center' }), []);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -339,7 +342,7 @@ function SignDialog({ state, onClose }: { state: AppState; onClose: () => void }
     if (ok) onClose();
   };
   return (
-    <form class="panel sign-dialog" role="dialog" aria-labelledby="sign-title" data-testid="sign-dialog" onSubmit={(e) => void submit(e)}>
+    <form ref={ref} class="panel sign-dialog" role="dialog" aria-labelledby="sign-title" data-testid="sign-dialog" onSubmit={(e) => void submit(e)}>
       <h2 id="sign-title">{t('sign.title')}</h2>
       <p class="sign-meaning" data-testid="sign-meaning">
         <strong>{t('sign.meaning')}</strong>
