@@ -20,6 +20,7 @@ import (
 	"greffier/appdirs"
 	"greffier/notes/transcript"
 	"greffier/store"
+	"greffier/store/crypt"
 )
 
 // desktopBin is what `make build` (make desktop) produces.
@@ -209,6 +210,31 @@ func (a *desktopApp) key(chord string) {
 	}
 }
 
+// typeText types s into the focused field of the window, then presses keys (e.g.
+// "Tab", "Return") if given.
+func (a *desktopApp) typeText(s string, keys ...string) {
+	a.t.Helper()
+	if _, err := a.xdotool("windowfocus", "--sync", a.window); err != nil {
+		a.t.Fatalf("focus window: %v", err)
+	}
+	if _, err := a.xdotool("type", "--delay", "20", s); err != nil {
+		a.t.Fatalf("xdotool type: %v", err)
+	}
+	for _, k := range keys {
+		if _, err := a.xdotool("key", k); err != nil {
+			a.t.Fatalf("xdotool key %s: %v", k, err)
+		}
+	}
+}
+
+// login types a user's name and password into the login screen (the name field has
+// the focus) and submits.
+func (a *desktopApp) login(name, password string) {
+	a.t.Helper()
+	a.typeText(name, "Tab")
+	a.typeText(password, "Return")
+}
+
 // screenshot saves the screen to build/artifacts/name and returns the decoded image,
 // retrying until it is not blank (the web view paints shortly after the title changes).
 func (a *desktopApp) screenshot(name string) image.Image {
@@ -293,18 +319,61 @@ func TestNotBlankRejectsFlatImages(t *testing.T) {
 	}
 }
 
-// TestDesktopHome opens the real Wails window under Xvfb, waits for the home screen
-// (the title changes only after the UI's first bound call answered), and saves a
-// screenshot that must not be blank.
-func TestDesktopHome(t *testing.T) {
+// TestDesktopLoginFirst opens the real Wails window under Xvfb: on a new data folder
+// it shows the first admin's setup, on a database with users the login screen —
+// never the app, whose screens come only after a user logs in (the title changes
+// only after the UI's first bound calls answered). Screenshots must not be blank.
+func TestDesktopLoginFirst(t *testing.T) {
 	needDesktopBinary(t)
 	needTools(t, "Xvfb", "xdotool", "import")
 	display := startXvfb(t)
-	win := launchDesktop(t, display, t.TempDir(), "GREFFIER_LANG=en")
+	first := launchDesktop(t, display, t.TempDir(), "GREFFIER_LANG=en")
+	first.waitTitle("Greffier — First start", 30*time.Second)
+	first.screenshot("setup.png")
+	stopProcess(first.cmd)
+
+	data := t.TempDir()
+	seedUsers(t, data)
+	win := launchDesktop(t, display, data, "GREFFIER_LANG=en")
+	win.waitTitle("Greffier — Log in", 30*time.Second)
+	win.screenshot("login.png")
+	// Typed into the real window: the name field has the focus, Tab, the password.
+	win.login("Dr Desktop", seedPassword)
 	win.waitTitle("Greffier — Home", 30*time.Second)
 	win.screenshot("home.png")
 	if err := win.cmd.Process.Signal(syscall.Signal(0)); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		t.Fatalf("app died: %v", err)
+	}
+}
+
+// seedPassword is the seeded users' password.
+const seedPassword = "correct horse battery"
+
+// seedServices starts the app's services on data with its first admin set up and a
+// physician, Dr Desktop, logged in.
+func seedServices(t *testing.T, data string) *app.Services {
+	t.Helper()
+	svc := app.New(app.Config{Dirs: appdirs.Dirs{Data: data}, KDF: crypt.TestKDF()})
+	if err := svc.Start(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Session.Setup("Admin", seedPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Settings.CreateUser("Dr Desktop", "physician", seedPassword); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Session.Login("Dr Desktop", seedPassword); err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// seedUsers makes a database with an admin and a physician.
+func seedUsers(t *testing.T, data string) {
+	t.Helper()
+	if err := seedServices(t, data).Close(); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -320,28 +389,26 @@ const consultation = `[doctor] Good morning, what brings you in today?
 [doctor] Take paracetamol 1 g three times a day for the pain and fever.
 [doctor] Come back in one week if the cough is not better.`
 
-// seedDraft creates a physician, an encounter with consent and a transcript, and
+// seedDraft creates an admin, a physician, an encounter with consent and a transcript, and
 // drafts its note through the app's own services; it returns the encounter id.
 func seedDraft(t *testing.T, data string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	dirs := appdirs.Dirs{Data: data}
-	svc := app.New(app.Config{Dirs: dirs})
-	if err := svc.Start(ctx, nil); err != nil {
-		t.Fatal(err)
-	}
+	svc := seedServices(t, data)
 	defer svc.Close()
-	u, err := svc.Settings.CreateUser("Dr Desktop", "physician")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := svc.Encounters.Create(app.NewEncounter{PatientLabel: "P-0042", PatientName: "Test Patient", Language: "en", Template: "soap", Consent: true, UserID: u.ID})
+	v, err := svc.Encounters.Create(app.NewEncounter{PatientLabel: "P-0042", PatientName: "Test Patient", Language: "en", Template: "soap", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	segs, _ := transcript.ParseDialogue(consultation)
-	db, err := store.Open(ctx, dirs.Database())
+	l, err := store.OpenLocked(ctx, dirs.Database(), store.Options{KDF: crypt.TestKDF()})
 	if err != nil {
+		t.Fatal(err)
+	}
+	db, _, err := l.Login(ctx, "Admin", seedPassword)
+	if err != nil {
+		l.Close()
 		t.Fatal(err)
 	}
 	err = db.SaveSegments(ctx, v.ID, segs)
@@ -365,6 +432,8 @@ func TestDesktopScreens(t *testing.T) {
 	id := seedDraft(t, data)
 	display := startXvfb(t)
 	win := launchDesktop(t, display, data, "GREFFIER_LANG=en", "GREFFIER_SCREEN=review", fmt.Sprintf("GREFFIER_ENCOUNTER=%d", id))
+	win.waitTitle("Greffier — Log in", 30*time.Second)
+	win.login("Dr Desktop", seedPassword)
 	win.waitTitle("Greffier — Draft review", 30*time.Second)
 	time.Sleep(time.Second) // the note loads after the title is set
 	win.screenshot("review.png")

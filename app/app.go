@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"greffier/logfile"
 	"greffier/pipeline"
 	"greffier/store"
+	"greffier/store/crypt"
 	"greffier/transcribe"
 	"greffier/transcribe/models"
 	"greffier/transcribe/whisper"
@@ -71,6 +73,14 @@ type Config struct {
 	// RetentionEvery is how often retention runs after the run at start; 0 is
 	// DefaultRetentionEvery (a day).
 	RetentionEvery time.Duration
+	// KDF is the argon2id cost of new passwords (zero: the store's default); tests
+	// use crypt.TestKDF to stay fast.
+	KDF crypt.KDF
+	// Now is the clock of the idle lock (tests); nil is time.Now.
+	Now func() time.Time
+	// IdleCheckEvery is how often the idle lock is checked in the background; 0 is
+	// 5 s. Calls check it too, so a locked session never answers.
+	IdleCheckEvery time.Duration
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -80,7 +90,10 @@ type Services struct {
 	ctx      context.Context
 	platform Platform
 	events   *Events
-	db       *store.DB
+	// db is nil until the first login unlocks it (auth.locked until then); set once,
+	// under auth.mu.
+	db   *store.DB
+	auth auth
 	// startErr is why Start failed, if it did; services report it.
 	startErr error
 	log      *slog.Logger
@@ -95,6 +108,7 @@ type Services struct {
 	// upkeep recovers interrupted recordings and runs retention (retention.go).
 	upkeep *upkeep
 
+	Session    *Session
 	Encounters *Encounters
 	Recording  *Recording
 	Drafts     *Drafts
@@ -114,6 +128,7 @@ func New(cfg Config) *Services {
 	}
 	s.jobs = newJobs(s)
 	s.llm = newLLMRunner()
+	s.Session = &Session{s: s}
 	s.Encounters = &Encounters{s: s}
 	s.Recording = &Recording{s: s}
 	s.Drafts = &Drafts{s: s}
@@ -125,11 +140,12 @@ func New(cfg Config) *Services {
 
 // Bind lists the services for Wails' Bind option and for Bridge.
 func (s *Services) Bind() []any {
-	return []any{s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates}
+	return []any{s.Session, s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates}
 }
 
-// Start opens the data folder and the database, and starts the event batcher that
-// sends to p. ctx lives as long as the window.
+// Start opens the data folder and the database, locked: a user's login (or the
+// first admin's setup) unlocks it. It starts the event batcher that sends to p and
+// the idle lock's watcher. ctx lives as long as the window.
 func (s *Services) Start(ctx context.Context, p Platform) error {
 	s.startErr = s.start(ctx, p)
 	return s.startErr
@@ -139,13 +155,31 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 	s.ctx = ctx
 	s.platform = p
 	s.events = NewEvents(ctx, p, DefaultEventInterval)
-	db, err := pipeline.OpenStore(ctx, s.cfg.Dirs, "")
+	l, err := s.openLocked(ctx)
 	if err != nil {
 		return fmt.Errorf("open the encounter store: %w", err)
 	}
-	s.db = db
-	s.startUpkeep()
+	s.auth.mu.Lock()
+	s.auth.locked = l
+	s.auth.mu.Unlock()
+	every := s.cfg.IdleCheckEvery
+	if every <= 0 {
+		every = 5 * time.Second
+	}
+	go s.watchIdle(ctx, every)
 	return nil
+}
+
+// openLocked opens the data folder's database without its key
+// (pipeline.OpenLockedStore), with Config.KDF if a test set one.
+func (s *Services) openLocked(ctx context.Context) (*store.Locked, error) {
+	if s.cfg.KDF == (crypt.KDF{}) {
+		return pipeline.OpenLockedStore(ctx, s.cfg.Dirs, "")
+	}
+	if err := os.MkdirAll(s.cfg.Dirs.Data, 0o700); err != nil {
+		return nil, domain.Wrap(domain.EUnavailable, err, "cannot create the data folder %s", s.cfg.Dirs.Data)
+	}
+	return store.OpenLocked(ctx, s.cfg.Dirs.Database(), store.Options{KDF: s.cfg.KDF})
 }
 
 // Close stops background work and the managed llama-server, and closes the
@@ -164,7 +198,16 @@ func (s *Services) Close() error {
 		s.engine = nil
 	}
 	s.mu.Unlock()
+	s.auth.mu.Lock()
+	defer s.auth.mu.Unlock()
+	if s.auth.locked != nil {
+		return s.auth.locked.Close()
+	}
 	if s.db != nil {
+		if s.auth.sess != nil {
+			s.db.Logout(s.auth.sess)
+			s.auth.sess = nil
+		}
 		return s.db.Close()
 	}
 	return nil
@@ -182,15 +225,11 @@ func (s *Services) setLanguage(l domain.Language) {
 	s.mu.Unlock()
 }
 
-// ready returns nil when the services can work, else the reason as a UI error.
+// ready returns nil when the services can work for a logged-in user whose session
+// is not locked, else the reason as a UI error (EUnauthenticated without one).
 func (s *Services) ready() error {
-	if s.db != nil {
-		return nil
-	}
-	if s.startErr != nil {
-		return s.fail(s.startErr)
-	}
-	return s.fail(domain.Errorf(domain.EUnavailable, "the database is not open yet"))
+	_, err := s.session()
+	return err
 }
 
 func (s *Services) emit(kind string, data any) { s.events.Send(kind, data) }

@@ -14,7 +14,6 @@ import (
 	"greffier/domain"
 	"greffier/notes/schema"
 	"greffier/notes/transcript"
-	"greffier/store"
 )
 
 const dialogue = `[doctor] What brings you in today?
@@ -38,15 +37,13 @@ func (r *recorder) Emit(name string, data any) {
 
 func (r *recorder) OpenFile(string, []string) (string, error) { return "", nil }
 
-// services starts the real services on a fresh data folder (real SQLite).
+// services starts the real services on a fresh data folder (real SQLite), with the
+// first admin set up and logged in.
 func services(t *testing.T) (*app.Services, appdirs.Dirs) {
 	t.Helper()
 	dirs := appdirs.Dirs{Data: t.TempDir()}
-	s := app.New(app.Config{Dirs: dirs})
-	if err := s.Start(context.Background(), &recorder{}); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := startServices(t, app.Config{Dirs: dirs})
+	setUp(t, s)
 	return s, dirs
 }
 
@@ -59,34 +56,25 @@ func code(t *testing.T, err error) string {
 	return ue.Code
 }
 
-// drafted makes a physician, a secretary and a drafted encounter.
-func drafted(t *testing.T, s *app.Services, dirs appdirs.Dirs) (enc int64, doc, sec int64) {
+// drafted makes a physician, a secretary and a drafted encounter; it returns the
+// users' names (act logs them in). The secretary is logged in after.
+func drafted(t *testing.T, s *app.Services, dirs appdirs.Dirs) (enc int64, doc, sec string) {
 	t.Helper()
-	d, err := s.Settings.CreateUser("Dr Test", "physician")
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := s.Settings.CreateUser("Sam Sec", "secretary")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-1", PatientName: "Pat Test", Language: "en", Consent: true, UserID: x.ID})
+	doc, sec = "Dr Test", "Sam Sec"
+	addUser(t, s, doc, "physician")
+	addUser(t, s, sec, "secretary")
+	v, err := act(t, s, sec).Encounters.Create(app.NewEncounter{PatientLabel: "P-1", PatientName: "Pat Test", Language: "en", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	segs, _ := transcript.ParseDialogue(dialogue)
-	db, err := store.Open(context.Background(), dirs.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.SaveSegments(context.Background(), v.ID, segs); err != nil {
+	if err := openDB(t, dirs).SaveSegments(context.Background(), v.ID, segs); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Drafts.Generate(v.ID, "", ""); err != nil {
 		t.Fatal(err)
 	}
-	return v.ID, d.ID, x.ID
+	return v.ID, doc, sec
 }
 
 func TestCreateNeedsConsent(t *testing.T) {
@@ -95,15 +83,15 @@ func TestCreateNeedsConsent(t *testing.T) {
 	if code(t, err) != domain.EInvalid {
 		t.Fatalf("no consent: %v", err)
 	}
-	// Consent is noted by someone: without a user the store refuses it.
-	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-9", Consent: true}); code(t, err) != domain.EForbidden {
-		t.Fatalf("consent without a user: %v", err)
-	}
-	u, err := s.Settings.CreateUser("Dr Who", "physician")
-	if err != nil {
+	// Consent is noted by someone: without a user logged in, refused.
+	if _, err := s.Session.Logout(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-9", Consent: true, UserID: u.ID}); err != nil {
+	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "P-9", Consent: true}); code(t, err) != app.EUnauthenticated {
+		t.Fatalf("consent without a user: %v", err)
+	}
+	addUser(t, s, "Dr Who", "physician")
+	if _, err := act(t, s, "Dr Who").Encounters.Create(app.NewEncounter{PatientLabel: "P-9", Consent: true}); err != nil {
 		t.Fatal(err)
 	}
 	today, err := s.Encounters.Today()
@@ -133,7 +121,7 @@ func TestReviewWorkflow(t *testing.T) {
 	if key == "" {
 		t.Fatal("the extractive draft has no sentence")
 	}
-	d2, err := s.Drafts.SaveSection(enc, key, kept+"\nThe patient is reassured.", sec, 1)
+	d2, err := act(t, s, sec).Drafts.SaveSection(enc, key, kept+"\nThe patient is reassured.", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,22 +138,22 @@ func TestReviewWorkflow(t *testing.T) {
 	}
 	// Regenerating the edited section brings back the drafter's text, as a version of
 	// the editor: the typed sentence goes, the kept one stays.
-	d3, err := s.Drafts.RegenerateSection(enc, key, sec, 2)
+	d3, err := s.Drafts.RegenerateSection(enc, key, 2)
 	if err != nil || d3.Version != 3 || strings.Contains(mustJSON(t, d3.Note.Sections), "reassured") || !strings.Contains(mustJSON(t, d3.Note.Sections), kept) {
 		t.Fatalf("regenerate section: v%d, %v", d3.Version, err)
 	}
 	// A save made from version 2, whose section was redrafted since, overwrites
 	// nothing: the latest text stays, the stale one waits beside it, and signing waits
 	// for the user's choice.
-	d4, err := s.Drafts.SaveSection(enc, key, "Typed on version two.", sec, 2)
+	d4, err := s.Drafts.SaveSection(enc, key, "Typed on version two.", 2)
 	if err != nil || d4.Version != 4 || mustJSON(t, section(d4, key).Sentences) != mustJSON(t, section(d3, key).Sentences) ||
 		len(section(d4, key).Alternatives) != 1 || !strings.Contains(mustJSON(t, section(d4, key).Alternatives), "Typed on version two.") {
 		t.Fatalf("stale save: %+v, %v", d4, err)
 	}
-	if _, err := s.Drafts.Approve(enc, doc, 0); code(t, err) != domain.EConflict {
+	if _, err := act(t, s, doc).Drafts.Approve(enc, 0, testPassword); code(t, err) != domain.EConflict {
 		t.Fatalf("approving with two texts of a section: %v", err)
 	}
-	d5, err := s.Drafts.ChooseSection(enc, key, -1, sec, 4)
+	d5, err := act(t, s, sec).Drafts.ChooseSection(enc, key, -1, 4)
 	if err != nil || d5.Version != 5 || len(section(d5, key).Alternatives) != 0 || strings.Contains(mustJSON(t, d5.Note.Warnings), "section_conflict") {
 		t.Fatalf("choose: %+v, %v", d5, err)
 	}
@@ -177,20 +165,20 @@ func TestReviewWorkflow(t *testing.T) {
 	if err != nil || !strings.Contains(mustJSON(t, diff), "reassured") {
 		t.Fatalf("diff = %v, %v", diff, err)
 	}
-	if _, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir(), UserID: doc}); code(t, err) != domain.EConflict {
+	if _, err := act(t, s, doc).Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir()}); code(t, err) != domain.EConflict {
 		t.Fatalf("export before approval: %v", err)
 	}
-	if _, err := s.Drafts.Approve(enc, sec, 0); code(t, err) != domain.EForbidden {
+	if _, err := act(t, s, sec).Drafts.Approve(enc, 0, testPassword); code(t, err) != domain.EForbidden {
 		t.Fatalf("secretary approving: %v", err)
 	}
-	if _, err := s.Drafts.MarkReady(enc, sec); err != nil {
+	if _, err := s.Drafts.MarkReady(enc); err != nil {
 		t.Fatal(err)
 	}
-	a, err := s.Drafts.Approve(enc, doc, 5)
+	a, err := act(t, s, doc).Drafts.Approve(enc, 5, testPassword)
 	if err != nil || a.State != domain.StateApproved || a.ApprovedVersion != 5 {
 		t.Fatalf("approve: %+v, %v", a, err)
 	}
-	res, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir(), UserID: doc})
+	res, err := s.Export.Run(app.ExportRequest{EncounterID: enc, Format: "fhir", Dir: t.TempDir()})
 	if err != nil || !strings.Contains(res.Text, `"Bundle"`) || res.Bytes == 0 {
 		t.Fatalf("export: %+v, %v", res, err)
 	}

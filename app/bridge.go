@@ -191,6 +191,10 @@ func (b *Bridge) upload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "POST only", http.StatusMethodNotAllowed)
 		return
 	}
+	if err := b.s.ready(); err != nil {
+		b.writeErr(w, err)
+		return
+	}
 	dir := filepath.Join(b.s.cfg.Dirs.Data, "uploads")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		b.writeErr(w, domain.Wrap(domain.EUnavailable, err, "cannot create %s", dir))

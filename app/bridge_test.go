@@ -14,13 +14,14 @@ import (
 	"greffier/app"
 	"greffier/appdirs"
 	"greffier/domain"
+	"greffier/store/crypt"
 )
 
 // bridge serves real services (fresh SQLite) on a loopback port.
 func bridge(t *testing.T) (string, appdirs.Dirs) {
 	t.Helper()
 	dirs := appdirs.Dirs{Data: t.TempDir()}
-	s := app.New(app.Config{Dirs: dirs, Language: "fr"})
+	s := app.New(app.Config{Dirs: dirs, Language: "fr", KDF: crypt.TestKDF()})
 	b := app.NewBridge(s, fstest.MapFS{"index.html": {Data: []byte("<title>Greffier</title>")}})
 	ctx, cancel := context.WithCancel(context.Background())
 	if err := s.Start(ctx, b); err != nil {
@@ -66,14 +67,19 @@ func TestBridgeCallsServices(t *testing.T) {
 		wantCode         string
 		wantResult       string
 	}{
-		{"create a user", "/api/Settings/CreateUser", `["Dr Bridge","physician"]`, "", `"name":"Dr Bridge"`},
+		{"before login", "/api/Settings/Users", `[]`, app.EUnauthenticated, ""},
+		{"first admin", "/api/Session/Setup", `["Admin","` + testPassword + `"]`, "", `"state":"active"`},
+		{"create a user", "/api/Settings/CreateUser", `["Dr Bridge","physician","` + testPassword + `"]`, "", `"name":"Dr Bridge"`},
 		{"list users", "/api/Settings/Users", `[]`, "", `"role":"physician"`},
-		{"bad role", "/api/Settings/CreateUser", `["X","pilot"]`, domain.EInvalid, ""},
+		{"bad role", "/api/Settings/CreateUser", `["X","pilot","` + testPassword + `"]`, domain.EInvalid, ""},
 		{"no consent", "/api/Encounters/Create", `[{"patient_label":"P","consent":false}]`, domain.EInvalid, ""},
 		{"unknown method", "/api/Settings/Nope", `[]`, domain.ENotFound, ""},
 		{"wrong arity", "/api/Settings/CreateUser", `["only one"]`, domain.EInvalid, ""},
 		{"bad JSON", "/api/Settings/Users", `{`, domain.EInvalid, ""},
 		{"missing encounter", "/api/Drafts/Get", `[99, 0]`, domain.ENotFound, ""},
+		{"no acting user from the page", "/api/Encounters/Get", `[1, 2]`, domain.EInvalid, ""},
+		{"switch user", "/api/Session/Login", `["Dr Bridge","` + testPassword + `"]`, "", `"role":"physician"`},
+		{"a physician adds no user", "/api/Settings/CreateUser", `["Y","admin","` + testPassword + `"]`, domain.EForbidden, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := post(t, base+tc.path, tc.body)
@@ -97,6 +103,13 @@ func TestBridgeCallsServices(t *testing.T) {
 
 func TestBridgeServesFrontendAndUploads(t *testing.T) {
 	base, dirs := bridge(t)
+	// Uploads need a logged-in user too.
+	if r := post(t, base+"/api/upload?name=a.wav", "RIFF"); r.Error == nil || r.Error.Code != app.EUnauthenticated {
+		t.Fatalf("upload before login: %+v", r)
+	}
+	if r := post(t, base+"/api/Session/Setup", `["Admin","`+testPassword+`"]`); r.Error != nil {
+		t.Fatal(r.Error)
+	}
 	res, err := http.Get(base + "/")
 	if err != nil {
 		t.Fatal(err)

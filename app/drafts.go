@@ -127,7 +127,11 @@ func (d *Drafts) StartGenerate(encID int64, template, lang string) (Job, error) 
 }
 
 // StartRegenerateSection is RegenerateSection as a job (see StartGenerate).
-func (d *Drafts) StartRegenerateSection(encID int64, key string, userID int64, baseVersion int) (Job, error) {
+func (d *Drafts) StartRegenerateSection(encID int64, key string, baseVersion int) (Job, error) {
+	userID, err := d.s.actingUser()
+	if err != nil {
+		return Job{}, err
+	}
 	if err := d.startable(encID); err != nil {
 		return Job{}, d.s.fail(err)
 	}
@@ -221,9 +225,11 @@ func (d *Drafts) drafter(ctx context.Context) (*pipeline.Drafter, error) {
 }
 
 // RegenerateSection drafts one section again from the transcript and saves the note
-// with only that section replaced (the user's edits elsewhere stay), as userID.
-func (d *Drafts) RegenerateSection(encID int64, key string, userID int64, baseVersion int) (DraftView, error) {
-	if err := d.s.ready(); err != nil {
+// with only that section replaced (the user's edits elsewhere stay), as the
+// session's user.
+func (d *Drafts) RegenerateSection(encID int64, key string, baseVersion int) (DraftView, error) {
+	userID, err := d.s.actingUser()
+	if err != nil {
 		return DraftView{}, err
 	}
 	v, err := d.regenerateSection(d.s.ctx, encID, key, userID, baseVersion)
@@ -316,8 +322,9 @@ func resetEvidenceWarnings(note *schema.Note, segs []domain.Segment) {
 // version the user was editing (0: the latest): the edit lands on the latest version;
 // if someone changed this section since baseVersion, both texts are kept and the
 // section flagged (ChooseSection), so that no edit silently overwrites another.
-func (d *Drafts) SaveSection(encID int64, key, text string, userID int64, baseVersion int) (DraftView, error) {
-	if err := d.s.ready(); err != nil {
+func (d *Drafts) SaveSection(encID int64, key, text string, baseVersion int) (DraftView, error) {
+	userID, err := d.s.actingUser()
+	if err != nil {
 		return DraftView{}, err
 	}
 	v, err := d.saveSection(d.s.ctx, encID, key, text, userID, baseVersion)
@@ -339,8 +346,9 @@ func (d *Drafts) saveSection(ctx context.Context, encID int64, key, text string,
 // user's save arrived while it was edited): choice -1 keeps the section's text, 0…
 // takes that alternative. baseVersion must be the latest, so the user chose among
 // the texts they saw.
-func (d *Drafts) ChooseSection(encID int64, key string, choice int, userID int64, baseVersion int) (DraftView, error) {
-	if err := d.s.ready(); err != nil {
+func (d *Drafts) ChooseSection(encID int64, key string, choice int, baseVersion int) (DraftView, error) {
+	userID, err := d.s.actingUser()
+	if err != nil {
 		return DraftView{}, err
 	}
 	v, err := d.chooseSection(d.s.ctx, encID, key, choice, userID, baseVersion)
@@ -407,8 +415,9 @@ func (d *Drafts) Diff(encID int64, from, to int) (store.TextDiff, error) {
 
 // SetCode accepts ("accepted"), rejects ("rejected") or resets ("suggested") a code;
 // a code not yet on the encounter is added first (the codes panel's search).
-func (d *Drafts) SetCode(encID int64, code, title, status string, userID int64) (DraftView, error) {
-	if err := d.s.ready(); err != nil {
+func (d *Drafts) SetCode(encID int64, code, title, status string) (DraftView, error) {
+	userID, err := d.s.actingUser()
+	if err != nil {
 		return DraftView{}, err
 	}
 	ctx := d.s.ctx
@@ -437,6 +446,9 @@ type CodeHit struct {
 
 // SearchCodes searches ICD-10-CM by words or code.
 func (d *Drafts) SearchCodes(query string) ([]CodeHit, error) {
+	if err := d.s.ready(); err != nil {
+		return nil, err
+	}
 	ctx := d.s.ctx
 	ix, err := d.s.codeIndex(ctx)
 	if err != nil {
@@ -467,8 +479,9 @@ func (d *Drafts) unsettled(ctx context.Context, encID int64) error {
 }
 
 // MarkReady sends a drafted note to the physician for signature.
-func (d *Drafts) MarkReady(encID, userID int64) (DraftView, error) {
-	if err := d.s.ready(); err != nil {
+func (d *Drafts) MarkReady(encID int64) (DraftView, error) {
+	userID, err := d.s.actingUser()
+	if err != nil {
 		return DraftView{}, err
 	}
 	if err := d.s.db.MarkReady(d.s.ctx, encID, userID); err != nil {
@@ -478,16 +491,20 @@ func (d *Drafts) MarkReady(encID, userID int64) (DraftView, error) {
 	return v, d.s.fail(err)
 }
 
-// Approve signs version of the note as userID, who must be a physician; version must
-// be the latest (the one the physician has read).
-func (d *Drafts) Approve(encID, userID int64, version int) (DraftView, error) {
-	if err := d.s.ready(); err != nil {
+// Approve signs version of the note as the session's user, who must be a
+// physician and gives their password again now: an electronic signature, whose
+// meaning (store.SignatureMeaning) the UI shows. version must be the latest (the one
+// the physician has read). A missing or wrong password, or a role that may not
+// sign, is refused and audited by the store (db.Sign).
+func (d *Drafts) Approve(encID int64, version int, password string) (DraftView, error) {
+	sess, err := d.s.session()
+	if err != nil {
 		return DraftView{}, err
 	}
 	if err := d.unsettled(d.s.ctx, encID); err != nil {
 		return DraftView{}, d.s.fail(err)
 	}
-	if err := d.s.db.Approve(d.s.ctx, encID, userID, version); err != nil {
+	if _, err := d.s.db.Sign(d.s.ctx, sess, encID, version, password); err != nil {
 		return DraftView{}, d.s.fail(err)
 	}
 	v, err := d.view(d.s.ctx, encID, 0)
@@ -530,4 +547,21 @@ func (d *Drafts) saveSectionStrict(ctx context.Context, encID int64, key, text s
 		return DraftView{}, err
 	}
 	return d.view(ctx, encID, 0)
+}
+
+// Destination tells, before a draft starts, where the transcript goes: nowhere off
+// this machine with the extractive drafter or a GGUF served here, else the
+// endpoint's host (pipeline.DraftDestination). The draft buttons show it.
+func (d *Drafts) Destination() (pipeline.Destination, error) {
+	if err := d.s.ready(); err != nil {
+		return pipeline.Destination{}, err
+	}
+	cfg, err := d.s.llmSettings(d.s.ctx)
+	if err != nil {
+		return pipeline.Destination{}, d.s.fail(err)
+	}
+	if cfg.Model != "" { // the managed llama-server listens on loopback
+		return pipeline.Destination{}, nil
+	}
+	return pipeline.DraftDestination(cfg.Endpoint), nil
 }

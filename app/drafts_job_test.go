@@ -54,7 +54,7 @@ func TestDraftJobSaves(t *testing.T) {
 		t.Fatalf("after the draft job: version %d, want 2", cur.Version)
 	}
 	key := cur.Note.Sections[0].Key
-	j, err = s.Drafts.StartRegenerateSection(enc, key, doc, 2)
+	j, err = act(t, s, doc).Drafts.StartRegenerateSection(enc, key, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestDraftJobSaves(t *testing.T) {
 		t.Fatalf("after the regenerate job: version %d, %v; want 3", cur.Version, err)
 	}
 	// A stale base version is refused at once, not after drafting.
-	if _, err := s.Drafts.StartRegenerateSection(enc, key, doc, 2); code(t, err) != domain.EConflict {
+	if _, err := act(t, s, doc).Drafts.StartRegenerateSection(enc, key, 2); code(t, err) != domain.EConflict {
 		t.Errorf("regenerate from stale version 2: %v", err)
 	}
 	if _, err := s.Drafts.StartGenerate(enc+100, "", ""); code(t, err) != domain.ENotFound {
@@ -101,7 +101,7 @@ func TestDraftJobCancel(t *testing.T) {
 	defer close(stop)
 	s, dirs := services(t)
 	enc, doc, _ := drafted(t, s, dirs) // version 1, extractive
-	if _, err := s.Settings.SavePreferences(app.Preferences{LLMEndpoint: srv.URL}, doc); err != nil {
+	if _, err := savePrefs(t, s, app.Preferences{LLMEndpoint: srv.URL}, doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, start := range []struct {
@@ -109,7 +109,7 @@ func TestDraftJobCancel(t *testing.T) {
 		run  func() (app.Job, error)
 	}{
 		{"whole note", func() (app.Job, error) { return s.Drafts.StartGenerate(enc, "", "en") }},
-		{"one section", func() (app.Job, error) { return s.Drafts.StartRegenerateSection(enc, "subjective", doc, 1) }},
+		{"one section", func() (app.Job, error) { return act(t, s, doc).Drafts.StartRegenerateSection(enc, "subjective", 1) }},
 	} {
 		before := asked.Load()
 		j, err := start.run()

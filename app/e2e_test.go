@@ -14,6 +14,7 @@ import (
 	"greffier/app"
 	"greffier/appdirs"
 	"greffier/logfile"
+	"greffier/store/crypt"
 	"greffier/transcribe/emptymodel"
 )
 
@@ -21,7 +22,8 @@ import (
 // against the real services behind the HTTP bridge: SQLite, whisper.cpp (an empty
 // tiny.en model: no weights can be fetched here, so its text is meaningless — the
 // flow accepts segments or the "no speech" state), the extractive drafter, the FHIR
-// exporter. English, then French.
+// exporter. English, then French; in each, the admin (set up at the first run),
+// a secretary and a physician log in, and the physician signs with the password.
 func TestE2EBrowser(t *testing.T) {
 	if testing.Short() {
 		t.Skip("end-to-end browser test skipped in -short mode")
@@ -63,7 +65,7 @@ func TestE2EBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer logs.Close()
-	svc := app.New(app.Config{Dirs: dirs, Threads: 2, Log: logger})
+	svc := app.New(app.Config{Dirs: dirs, Threads: 2, Log: logger, KDF: crypt.TestKDF()})
 	bridge := app.NewBridge(svc, os.DirFS(dist))
 	if err := svc.Start(ctx, bridge); err != nil {
 		t.Fatal(err)
@@ -131,7 +133,7 @@ func TestE2EBrowser(t *testing.T) {
 		b, _ := os.ReadFile(p)
 		logText.Write(b)
 	}
-	for _, secret := range []string{"Jane Test", "Jeanne Test", "headache", "paracetamol", "feels better", "va mieux"} {
+	for _, secret := range []string{"Jane Test", "Jeanne Test", "headache", "paracetamol", "feels better", "va mieux", "correct horse battery"} {
 		if strings.Contains(logText.String(), secret) {
 			t.Errorf("the app's log holds patient text %q", secret)
 		}

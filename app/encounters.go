@@ -43,7 +43,6 @@ type NewEncounter struct {
 	Template     string          `json:"template"` // soap, hp, progress
 	Consent      bool            `json:"consent"`  // the patient agreed to the recording
 	ConsentKind  string          `json:"consent_kind"`
-	UserID       int64           `json:"user_id"`
 	// PatientID is the existing patient the user confirmed the label belongs to
 	// (MatchPatient showed who it is). 0: the label must be new.
 	PatientID int64 `json:"patient_id,omitempty"`
@@ -103,9 +102,11 @@ func (e *Encounters) Today() ([]EncounterSummary, error) {
 	return out, e.s.fail(err)
 }
 
-// Search finds encounters whose transcript or note holds all the words.
+// Search finds encounters whose transcript or note holds all the words. The search
+// is audited as the session's user's (how many results, never the words).
 func (e *Encounters) Search(query string) ([]EncounterSummary, error) {
-	if err := e.s.ready(); err != nil {
+	by, err := e.s.actingUser()
+	if err != nil {
 		return nil, err
 	}
 	ctx := e.s.ctx
@@ -123,20 +124,24 @@ func (e *Encounters) Search(query string) ([]EncounterSummary, error) {
 		sum.Snippet = h.Snippet
 		out = append(out, sum)
 	}
+	if err := e.s.db.AuditRecordSearch(ctx, by, len(out)); err != nil {
+		return nil, e.s.fail(err)
+	}
 	return out, nil
 }
 
 // Create starts an encounter for a patient label (created if new). Consent is
 // required: Greffier does not record or transcribe without it.
 func (e *Encounters) Create(n NewEncounter) (EncounterView, error) {
-	if err := e.s.ready(); err != nil {
+	by, err := e.s.actingUser()
+	if err != nil {
 		return EncounterView{}, err
 	}
-	v, err := e.create(e.s.ctx, n)
+	v, err := e.create(e.s.ctx, n, by)
 	return v, e.s.fail(err)
 }
 
-func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView, error) {
+func (e *Encounters) create(ctx context.Context, n NewEncounter, by int64) (EncounterView, error) {
 	label := strings.TrimSpace(n.PatientLabel)
 	switch {
 	case !n.Consent:
@@ -151,8 +156,8 @@ func (e *Encounters) create(ctx context.Context, n NewEncounter) (EncounterView,
 		kind = "verbal"
 	}
 	x, err := pipeline.NewEncounter(ctx, e.s.db, pipeline.NewEncounterInput{
-		By: n.UserID, Label: label, Name: n.PatientName, PatientID: n.PatientID, Language: n.Language, Template: n.Template,
-		Consent: &store.Consent{Kind: kind, By: n.UserID, At: time.Now()},
+		By: by, Label: label, Name: n.PatientName, PatientID: n.PatientID, Language: n.Language, Template: n.Template,
+		Consent: &store.Consent{Kind: kind, By: by, At: time.Now()},
 	})
 	if err != nil {
 		return EncounterView{}, err
@@ -197,13 +202,14 @@ func (e *Encounters) view(ctx context.Context, x store.Encounter) (EncounterView
 	return v, nil
 }
 
-// Get opens an encounter (recorded in the audit log as viewed by userID).
-func (e *Encounters) Get(id, userID int64) (EncounterView, error) {
-	if err := e.s.ready(); err != nil {
+// Get opens an encounter (recorded in the audit log as viewed by the session's user).
+func (e *Encounters) Get(id int64) (EncounterView, error) {
+	by, err := e.s.actingUser()
+	if err != nil {
 		return EncounterView{}, err
 	}
 	ctx := e.s.ctx
-	x, err := e.s.db.ViewEncounter(ctx, id, userID)
+	x, err := e.s.db.ViewEncounter(ctx, id, by)
 	if err != nil {
 		return EncounterView{}, e.s.fail(err)
 	}
@@ -232,6 +238,9 @@ func (e *Encounters) Queue() (Queue, error) {
 
 // PickAudioFile opens the native file dialog; "" if the user cancelled.
 func (e *Encounters) PickAudioFile() (string, error) {
+	if err := e.s.ready(); err != nil {
+		return "", err
+	}
 	if e.s.platform == nil {
 		return "", e.s.fail(domain.Errorf(domain.EUnavailable, "no file dialog here"))
 	}
@@ -287,6 +296,9 @@ type SegmentEvent struct {
 
 // Job returns the last known state of a job.
 func (e *Encounters) Job(id string) (Job, error) {
+	if err := e.s.ready(); err != nil {
+		return Job{}, err
+	}
 	j, ok := e.s.jobs.get(id)
 	if !ok {
 		return Job{}, e.s.fail(domain.Errorf(domain.ENotFound, "no job %s", id))
@@ -295,4 +307,9 @@ func (e *Encounters) Job(id string) (Job, error) {
 }
 
 // CancelJob stops a running job; false if it had already ended.
-func (e *Encounters) CancelJob(id string) (bool, error) { return e.s.jobs.cancel(id), nil }
+func (e *Encounters) CancelJob(id string) (bool, error) {
+	if err := e.s.ready(); err != nil {
+		return false, err
+	}
+	return e.s.jobs.cancel(id), nil
+}

@@ -16,7 +16,7 @@ import (
 func TestCatalogueIsComplete(t *testing.T) {
 	keys := []string{"llm.failed", "llm.cancelled", "llm.remote", "llm.truncated", "llm.unusable", "llm.noserver",
 		"llm.down", "llm.nomodel", "llm.badsettings", "llm.unexpected"}
-	for _, c := range []string{domain.EInvalid, domain.ENotFound, domain.EForbidden, domain.EConflict, domain.EUnavailable, domain.EInternal} {
+	for _, c := range []string{domain.EInvalid, domain.ENotFound, domain.EForbidden, domain.EConflict, domain.EUnavailable, domain.EInternal, EUnauthenticated} {
 		keys = append(keys, "title."+c, "advice."+c)
 	}
 	for _, k := range keys {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 
-	"greffier/domain"
 	"greffier/pipeline"
 )
 
@@ -18,7 +17,6 @@ type ExportRequest struct {
 	EncounterID int64  `json:"encounter_id"`
 	Format      string `json:"format"` // fhir, hl7, pdf, txt, clipboard
 	Dir         string `json:"dir"`
-	UserID      int64  `json:"user_id"`
 }
 
 // ExportResult says where the export went.
@@ -33,38 +31,40 @@ type ExportResult struct {
 
 // Formats lists the export formats.
 func (x *Export) Formats() ([]string, error) {
+	if err := x.s.ready(); err != nil {
+		return nil, err
+	}
 	return []string{"fhir", "hl7", "pdf", "txt", "clipboard"}, nil
 }
 
 // DefaultDir is where exports go when the user picks no folder.
 func (x *Export) DefaultDir() (string, error) {
+	if err := x.s.ready(); err != nil {
+		return "", err
+	}
 	return filepath.Join(x.s.cfg.Dirs.Data, "exports"), nil
 }
 
 // Run produces the export and records it (the encounter becomes exported).
 func (x *Export) Run(req ExportRequest) (ExportResult, error) {
-	if err := x.s.ready(); err != nil {
+	by, err := x.s.actingUser()
+	if err != nil {
 		return ExportResult{}, err
 	}
-	r, err := x.run(x.s.ctx, req)
+	r, err := x.run(x.s.ctx, req, by)
 	return r, x.s.fail(err)
 }
 
-func (x *Export) run(ctx context.Context, req ExportRequest) (ExportResult, error) {
-	ex := pipeline.Export{EncounterID: req.EncounterID, By: req.UserID, Format: req.Format}
+func (x *Export) run(ctx context.Context, req ExportRequest, by int64) (ExportResult, error) {
+	ex := pipeline.Export{EncounterID: req.EncounterID, By: by, Format: req.Format}
 	if req.Format == "clipboard" {
 		ex.Format = "txt"
 	} else if ex.Format != "" {
 		dir := req.Dir
 		if dir == "" {
-			dir, _ = x.DefaultDir()
+			dir = filepath.Join(x.s.cfg.Dirs.Data, "exports")
 		}
 		ex.Out = pipeline.ExportFile(dir, req.EncounterID, ex.Format)
-	}
-	// The app always names the user: the store checks that role, and a missing one
-	// must not fall back to the approving physician.
-	if req.UserID == 0 {
-		return ExportResult{}, domain.Errorf(domain.EInvalid, "no user given for the export")
 	}
 	r, err := pipeline.RunExport(ctx, x.s.db, ex)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"greffier/domain"
 	"greffier/llm/llmtest"
 	"greffier/notes/schema"
+	"greffier/store/crypt"
 )
 
 // llamaPIDs lists the processes whose command line names model (the managed
@@ -99,10 +100,11 @@ func TestDraftWithManagedLLM(t *testing.T) {
 	llmtest.RequireServer(t)
 	model := llmtest.Model(t)
 	dirs := appdirs.Dirs{Data: t.TempDir()}
-	s := app.New(app.Config{Dirs: dirs, LLMThreads: 1})
+	s := app.New(app.Config{Dirs: dirs, LLMThreads: 1, KDF: crypt.TestKDF()})
 	if err := s.Start(t.Context(), &recorder{}); err != nil {
 		t.Fatal(err)
 	}
+	setUp(t, s)
 	closed := false
 	t.Cleanup(func() {
 		if !closed {
@@ -110,7 +112,7 @@ func TestDraftWithManagedLLM(t *testing.T) {
 		}
 	})
 	enc, doc, _ := drafted(t, s, dirs) // version 1, extractive
-	if _, err := s.Settings.SavePreferences(app.Preferences{LLMModel: model}, doc); err != nil {
+	if _, err := savePrefs(t, s, app.Preferences{LLMModel: model}, doc); err != nil {
 		t.Fatal(err)
 	}
 	if p, err := s.Settings.Preferences(); err != nil || p.LLMModel != model {
@@ -137,7 +139,7 @@ func TestDraftWithManagedLLM(t *testing.T) {
 	}
 	checkLLMNote(t, v, 3)
 	key := v.Note.Sections[0].Key
-	v, err = s.Drafts.RegenerateSection(enc, key, doc, 3)
+	v, err = act(t, s, doc).Drafts.RegenerateSection(enc, key, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +151,7 @@ func TestDraftWithManagedLLM(t *testing.T) {
 	}
 
 	// Clearing the setting stops the server; drafts are extractive again.
-	if _, err := s.Settings.SavePreferences(app.Preferences{}, doc); err != nil {
+	if _, err := savePrefs(t, s, app.Preferences{}, doc); err != nil {
 		t.Fatal(err)
 	}
 	if pids := llamaPIDs(t, model); len(pids) != 0 {
@@ -161,7 +163,7 @@ func TestDraftWithManagedLLM(t *testing.T) {
 	}
 
 	// Chosen again: a new server on the next draft; closing the app stops it.
-	if _, err := s.Settings.SavePreferences(app.Preferences{LLMModel: model}, doc); err != nil {
+	if _, err := savePrefs(t, s, app.Preferences{LLMModel: model}, doc); err != nil {
 		t.Fatal(err)
 	}
 	if v, err = s.Drafts.Generate(enc, "", "en"); err != nil {
@@ -196,7 +198,7 @@ func TestDraftWithManagedLLM(t *testing.T) {
 func TestDraftLLMEndpointDown(t *testing.T) {
 	s, dirs := services(t)
 	enc, doc, _ := drafted(t, s, dirs) // version 1, extractive
-	if _, err := s.Settings.SavePreferences(app.Preferences{LLMEndpoint: "http://127.0.0.1:1"}, doc); err != nil {
+	if _, err := savePrefs(t, s, app.Preferences{LLMEndpoint: "http://127.0.0.1:1"}, doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct{ lang, kept, how string }{
@@ -214,7 +216,7 @@ func TestDraftLLMEndpointDown(t *testing.T) {
 		if !strings.Contains(msg, tc.kept) || !strings.Contains(msg, tc.how) {
 			t.Errorf("%s: message %q lacks %q or %q", tc.lang, msg, tc.kept, tc.how)
 		}
-		if _, err := s.Drafts.RegenerateSection(enc, "subjective", doc, 1); code(t, err) != domain.EUnavailable {
+		if _, err := act(t, s, doc).Drafts.RegenerateSection(enc, "subjective", 1); code(t, err) != domain.EUnavailable {
 			t.Errorf("%s: RegenerateSection with the server down: %v", tc.lang, err)
 		}
 		cur, err := s.Drafts.Get(enc, 0)
@@ -226,7 +228,7 @@ func TestDraftLLMEndpointDown(t *testing.T) {
 		}
 	}
 	// A GGUF that does not exist is refused when saved.
-	_, err := s.Settings.SavePreferences(app.Preferences{LLMModel: filepath.Join(dirs.Data, "none.gguf")}, doc)
+	_, err := savePrefs(t, s, app.Preferences{LLMModel: filepath.Join(dirs.Data, "none.gguf")}, doc)
 	if code(t, err) != domain.ENotFound {
 		t.Errorf("saving a missing GGUF: %v", err)
 	}
@@ -253,7 +255,7 @@ func TestDraftLLMBadAnswers(t *testing.T) {
 			defer srv.Close()
 			s, dirs := services(t)
 			enc, doc, _ := drafted(t, s, dirs)
-			if _, err := s.Settings.SavePreferences(app.Preferences{LLMEndpoint: srv.URL}, doc); err != nil {
+			if _, err := savePrefs(t, s, app.Preferences{LLMEndpoint: srv.URL}, doc); err != nil {
 				t.Fatal(err)
 			}
 			_, err := s.Drafts.Generate(enc, "", "en")

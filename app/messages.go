@@ -23,12 +23,14 @@ var catalogue = map[string]text{
 	"title." + domain.EConflict:    {"Not possible now", "Impossible pour l'instant"},
 	"title." + domain.EUnavailable: {"Unavailable", "Indisponible"},
 	"title." + domain.EInternal:    {"Internal error", "Erreur interne"},
+	"title." + EUnauthenticated:    {"Not logged in", "Non connecté"},
 
 	"advice." + domain.EInvalid:     {"Check what you entered or the file, then try again.", "Vérifiez la saisie ou le fichier, puis réessayez."},
 	"advice." + domain.ENotFound:    {"It may have been deleted; go back to the list and refresh.", "Il a peut-être été supprimé ; revenez à la liste et actualisez."},
 	"advice." + domain.EForbidden:   {"Your role does not allow this; ask a physician or an administrator.", "Votre rôle ne le permet pas ; demandez à un médecin ou à un administrateur."},
 	"advice." + domain.EConflict:    {"The encounter is not in the right state for this; finish the previous step first.", "La consultation n'est pas à la bonne étape ; terminez d'abord l'étape précédente."},
 	"advice." + domain.EUnavailable: {"A component is missing or stopped; see Settings.", "Un composant manque ou est arrêté ; voir Réglages."},
+	"advice." + EUnauthenticated:    {"Log in (or unlock with your password) to continue.", "Connectez-vous (ou déverrouillez avec votre mot de passe) pour continuer."},
 	"advice." + domain.EInternal:    {"Something went wrong inside Greffier. Nothing you saved was lost; try again, and report it if it repeats.", "Une erreur interne s'est produite. Rien de ce qui était enregistré n'est perdu ; réessayez et signalez-la si elle se répète."},
 
 	"llm.failed": {"The language model could not draft the note: %s. The previous draft is kept (nothing was saved). Try again, or, for an extractive draft without a language model, clear the language model in Settings and draft again.",

@@ -13,6 +13,7 @@ import (
 
 	"greffier/app"
 	"greffier/appdirs"
+	"greffier/store/crypt"
 	"greffier/transcribe/emptymodel"
 	"greffier/transcribe/models"
 )
@@ -43,12 +44,13 @@ func TestPullModel(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dirs := appdirs.Dirs{Data: t.TempDir()}
 			rec := &recorder{}
-			s := app.New(app.Config{Dirs: dirs, ModelBaseURL: srv.URL,
+			s := app.New(app.Config{Dirs: dirs, ModelBaseURL: srv.URL, KDF: crypt.TestKDF(),
 				ModelCatalogue: []models.Model{{Name: "tiny.en", SizeMiB: 1, SHA1: tc.sha}}})
 			if err := s.Start(context.Background(), rec); err != nil {
 				t.Fatal(err)
 			}
 			defer s.Close()
+			setUp(t, s)
 			if _, err := s.Settings.PullModel("huge-v9"); err == nil {
 				t.Fatal("unknown model accepted")
 			}

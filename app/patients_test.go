@@ -17,15 +17,9 @@ import (
 func TestPatientLabelNeverMatchesRowID(t *testing.T) {
 	s, dirs := services(t)
 	ctx := context.Background()
-	u, err := s.Settings.CreateUser("Sam Sec", "secretary")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := store.Open(ctx, dirs.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	addUser(t, s, "Sam Sec", "secretary")
+	act(t, s, "Sam Sec")
+	db := openDB(t, dirs)
 	zoe, err := db.CreatePatient(ctx, store.Patient{LocalID: "ZED-7", MRN: "4417", Name: "Zoé Durand", BirthDate: "1961-04-02"})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +36,7 @@ func TestPatientLabelNeverMatchesRowID(t *testing.T) {
 		if m, err := s.Encounters.MatchPatient(label); err != nil || m != nil {
 			t.Fatalf("label %q matched %+v, %v", label, m, err)
 		}
-		v, err := s.Encounters.Create(app.NewEncounter{PatientLabel: label, Consent: true, UserID: u.ID})
+		v, err := s.Encounters.Create(app.NewEncounter{PatientLabel: label, Consent: true})
 		if err != nil {
 			t.Fatalf("label %q: %v", label, err)
 		}
@@ -58,20 +52,24 @@ func TestPatientLabelNeverMatchesRowID(t *testing.T) {
 	if m, err := s.Encounters.MatchPatient("zed-7"); err != nil || m != nil {
 		t.Errorf("a label differing in case matched %+v, %v", m, err)
 	}
-	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "ZED-7", Consent: true, UserID: u.ID}); code(t, err) != domain.EConflict {
+	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "ZED-7", Consent: true}); code(t, err) != domain.EConflict {
 		t.Fatalf("filing under an existing patient without confirming: %v", err)
 	}
-	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "NEW-1", Consent: true, UserID: u.ID, PatientID: zoe.ID}); code(t, err) != domain.EConflict {
+	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "NEW-1", Consent: true, PatientID: zoe.ID}); code(t, err) != domain.EConflict {
 		t.Fatalf("a confirmed patient for a label that is not theirs: %v", err)
 	}
-	v, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "ZED-7", Consent: true, UserID: u.ID, PatientID: zoe.ID})
+	v, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "ZED-7", Consent: true, PatientID: zoe.ID})
 	if err != nil || patientOf(v) != zoe.ID {
 		t.Fatalf("confirmed: %+v, %v", v, err)
 	}
 	// A refused encounter leaves no patient behind: the label is still new.
-	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "GHOST-1", Consent: true}); code(t, err) != domain.EForbidden {
+	if _, err := s.Session.Logout(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "GHOST-1", Consent: true}); code(t, err) != app.EUnauthenticated {
 		t.Fatalf("an encounter without a user: %v", err)
 	}
+	act(t, s, "Sam Sec")
 	if m, err := s.Encounters.MatchPatient("GHOST-1"); err != nil || m != nil {
 		t.Errorf("the refused encounter created patient %+v, %v", m, err)
 	}

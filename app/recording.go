@@ -76,6 +76,9 @@ func (r *Recording) status() RecordingStatus {
 
 // Status returns the current recording, if any.
 func (r *Recording) Status() (RecordingStatus, error) {
+	if err := r.s.ready(); err != nil {
+		return RecordingStatus{}, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.status(), nil
@@ -225,10 +228,20 @@ func (r *Recording) onEvent(e audio.Event) {
 }
 
 // Pause stops capturing until Resume; paused time is not recorded.
-func (r *Recording) Pause() (RecordingStatus, error) { return r.setPaused(true) }
+func (r *Recording) Pause() (RecordingStatus, error) {
+	if err := r.s.ready(); err != nil {
+		return RecordingStatus{}, err
+	}
+	return r.setPaused(true)
+}
 
 // Resume continues a paused recording.
-func (r *Recording) Resume() (RecordingStatus, error) { return r.setPaused(false) }
+func (r *Recording) Resume() (RecordingStatus, error) {
+	if err := r.s.ready(); err != nil {
+		return RecordingStatus{}, err
+	}
+	return r.setPaused(false)
+}
 
 func (r *Recording) setPaused(p bool) (RecordingStatus, error) {
 	r.mu.Lock()
@@ -253,6 +266,9 @@ func (r *Recording) setPaused(p bool) (RecordingStatus, error) {
 
 // Bookmark marks the current moment of the recording.
 func (r *Recording) Bookmark(label string) (audio.Bookmark, error) {
+	if err := r.s.ready(); err != nil {
+		return audio.Bookmark{}, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cur == nil {
@@ -264,6 +280,9 @@ func (r *Recording) Bookmark(label string) (audio.Bookmark, error) {
 
 // Stop ends the recording, then (as a job) finishes the transcript and saves it.
 func (r *Recording) Stop() (Job, error) {
+	if err := r.s.ready(); err != nil {
+		return Job{}, err
+	}
 	r.mu.Lock()
 	c := r.cur
 	r.cur = nil

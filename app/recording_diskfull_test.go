@@ -19,7 +19,7 @@ import (
 	"greffier/audio"
 	"greffier/audio/audiotest"
 	"greffier/domain"
-	"greffier/store"
+	"greffier/store/crypt"
 )
 
 // diskFullLimit is the largest file the diskfull child may write: the kernel refuses
@@ -31,8 +31,12 @@ const diskFullLimit = 1 << 20
 // files limited to diskFullLimit, waits for the recorder to fail, stops, and prints
 // how the stop job ended.
 func diskFullChild() int {
-	s := app.New(app.Config{Dirs: appdirs.Dirs{Data: os.Getenv("GREFFIER_APP_TEST_DIR")}})
+	s := app.New(app.Config{Dirs: appdirs.Dirs{Data: os.Getenv("GREFFIER_APP_TEST_DIR")}, KDF: crypt.TestKDF()})
 	if err := s.Start(context.Background(), &recorder{}); err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	if _, err := s.Session.Login("Dr Feed", testPassword); err != nil {
 		fmt.Println("error", err)
 		return 1
 	}
@@ -123,11 +127,7 @@ func TestAppDiskFullKeepsRecording(t *testing.T) {
 		t.Errorf("spools left: %v", spools)
 	}
 	noClearAudio(t, dirs.Data)
-	db, err := store.Open(ctx, dirs.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, dirs)
 	recs, err := db.Recordings(ctx, enc.ID)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("recordings %+v, %v", recs, err)
@@ -160,11 +160,7 @@ func TestCloseMidVisitKeepsRecording(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := store.Open(ctx, dirs.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, dirs)
 	recs, err := db.Recordings(ctx, enc.ID)
 	if err != nil || len(recs) != 1 {
 		t.Fatalf("recordings after closing mid-visit: %+v, %v", recs, err)
@@ -193,15 +189,14 @@ func fedEncounter(t *testing.T, feed []int16) (*app.Services, appdirs.Dirs, app.
 		t.Fatal(err)
 	}
 	dirs := appdirs.Dirs{Data: t.TempDir()}
-	s := app.New(app.Config{Dirs: dirs})
+	s := app.New(app.Config{Dirs: dirs, KDF: crypt.TestKDF()})
 	if err := s.Start(context.Background(), &recorder{}); err != nil {
 		t.Fatal(err)
 	}
-	u, err := s.Settings.CreateUser("Dr Feed", "physician")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "FEED-1", Consent: true, UserID: u.ID})
+	setUp(t, s)
+	addUser(t, s, "Dr Feed", "physician")
+	act(t, s, "Dr Feed")
+	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "FEED-1", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}

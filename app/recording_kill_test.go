@@ -23,6 +23,7 @@ import (
 	"greffier/audio/audiotest"
 	"greffier/domain"
 	"greffier/store"
+	"greffier/store/crypt"
 	"greffier/transcribe"
 	"greffier/transcribe/whisper"
 )
@@ -74,17 +75,24 @@ func appChild(mode string) int {
 		fmt.Println("error", err)
 		return 1
 	}
-	s := app.New(app.Config{Dirs: dirs, Threads: 2, LiveEngine: wordy{w}})
+	s := app.New(app.Config{Dirs: dirs, Threads: 2, LiveEngine: wordy{w}, KDF: crypt.TestKDF()})
 	if err := s.Start(context.Background(), &lines{}); err != nil {
 		fmt.Println("error", err)
 		return 1
 	}
-	u, err := s.Settings.CreateUser("Dr Kill", "physician")
-	if err != nil {
+	if _, err := s.Session.Setup(testAdmin, testPassword); err != nil {
 		fmt.Println("error", err)
 		return 1
 	}
-	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "KILL-1", Consent: true, UserID: u.ID})
+	if _, err := s.Settings.CreateUser("Dr Kill", "physician", testPassword); err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	if _, err := s.Session.Login("Dr Kill", testPassword); err != nil {
+		fmt.Println("error", err)
+		return 1
+	}
+	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "KILL-1", Consent: true})
 	if err != nil {
 		fmt.Println("error", err)
 		return 1
@@ -199,11 +207,13 @@ func TestAppRecordingSurvivesKill(t *testing.T) {
 	noClearAudio(t, dirs.Data)
 
 	// The next start.
-	s := app.New(app.Config{Dirs: dirs, Threads: 2})
+	s := app.New(app.Config{Dirs: dirs, Threads: 2, KDF: crypt.TestKDF()})
 	if err := s.Start(ctx, &recorder{}); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	// Recovery runs once a user unlocks the database.
+	act(t, s, "Dr Kill")
 	var rec []app.RecoveredEvent
 	for len(rec) == 0 && ctx.Err() == nil {
 		time.Sleep(50 * time.Millisecond)
@@ -212,11 +222,7 @@ func TestAppRecordingSurvivesKill(t *testing.T) {
 	if len(rec) != 1 || rec[0].EncounterID != enc || rec[0].Segments != saved {
 		t.Fatalf("recovered %+v; %d segments were saved live", rec, saved)
 	}
-	db, err := store.Open(ctx, dirs.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, dirs)
 	recs, err := db.Recordings(ctx, enc)
 	if err != nil || len(recs) != 1 || !recs[0].Encrypted || recs[0].KeyID == 0 {
 		t.Fatalf("recordings %+v, %v: want one, under its own key", recs, err)

@@ -14,7 +14,7 @@ import (
 	"greffier/appdirs"
 	"greffier/audio/audiotest"
 	"greffier/domain"
-	"greffier/store"
+	"greffier/store/crypt"
 	"greffier/transcribe/emptymodel"
 )
 
@@ -29,16 +29,15 @@ func TestRecordingLive(t *testing.T) {
 	pulse, dirs, wav := liveSetup(t, ctx, "I have had a cough for three days and my throat hurts.")
 
 	rec := &recorder{}
-	s := app.New(app.Config{Dirs: dirs, Threads: 2})
+	s := app.New(app.Config{Dirs: dirs, Threads: 2, KDF: crypt.TestKDF()})
 	if err := s.Start(ctx, rec); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	u, err := s.Settings.CreateUser("Dr Live", "physician")
-	if err != nil {
-		t.Fatal(err)
-	}
-	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "LIVE-1", Consent: true, UserID: u.ID})
+	setUp(t, s)
+	addUser(t, s, "Dr Live", "physician")
+	act(t, s, "Dr Live")
+	enc, err := s.Encounters.Create(app.NewEncounter{PatientLabel: "LIVE-1", Consent: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +81,7 @@ func TestRecordingLive(t *testing.T) {
 	if job.State != "done" {
 		t.Fatalf("job ended %s: %+v", job.State, job.Error)
 	}
-	v, err := s.Encounters.Get(enc.ID, u.ID)
+	v, err := s.Encounters.Get(enc.ID)
 	if err != nil || v.State != domain.StateTranscribed {
 		t.Fatalf("after stop: %+v, %v", v.EncounterSummary, err)
 	}
@@ -100,11 +99,7 @@ func TestRecordingLive(t *testing.T) {
 		t.Errorf("loudest level %.1f dBFS: the played speech did not show on the meter", loudest)
 	}
 
-	db, err := store.Open(ctx, dirs.Database())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openDB(t, dirs)
 	recs, err := db.Recordings(ctx, enc.ID)
 	if err != nil || len(recs) != 1 || !recs[0].Encrypted || recs[0].Size == 0 {
 		t.Fatalf("recordings %+v, %v: want one encrypted file", recs, err)
@@ -159,11 +154,12 @@ func TestDeviceMeter(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	s := app.New(app.Config{Dirs: appdirs.Dirs{Data: t.TempDir()}})
+	s := app.New(app.Config{Dirs: appdirs.Dirs{Data: t.TempDir()}, KDF: crypt.TestKDF()})
 	if err := s.Start(context.Background(), rec); err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	setUp(t, s)
 	job, err := s.Settings.TestDevice(audiotest.File16, 300)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"greffier/app"
 	"greffier/appdirs"
+	"greffier/store/crypt"
 )
 
 // The app runs retention when it starts (then daily, RetentionEvery shortens it
@@ -33,10 +34,12 @@ func TestAppRunsRetention(t *testing.T) {
 	oldExport := mk(filepath.Join(dirs.Data, "exports", "encounter-1.fhir.json"), old)
 	oldMeta := mk(filepath.Join(dirs.Recordings(), "encounter-1", "rec.json"), old)
 	newExport := mk(filepath.Join(dirs.Data, "exports", "encounter-2.txt"), time.Now())
-	s := app.New(app.Config{Dirs: dirs, RetentionEvery: 50 * time.Millisecond})
+	s := app.New(app.Config{Dirs: dirs, RetentionEvery: 50 * time.Millisecond, KDF: crypt.TestKDF()})
 	if err := s.Start(context.Background(), &recorder{}); err != nil {
 		t.Fatal(err)
 	}
+	// Retention runs once a user unlocks the database (the first admin here).
+	setUp(t, s)
 	deadline := time.Now().Add(20 * time.Second)
 	for _, p := range []string{oldExport, oldMeta} {
 		for {

@@ -60,9 +60,9 @@ func newHeldModel(t *testing.T, subjective string) *heldModel {
 // redraftWhile runs a redraft of the subjective section as a job from version base,
 // calls edit once the model has been asked, then lets the model answer and waits for
 // the job.
-func redraftWhile(t *testing.T, s *app.Services, m *heldModel, enc, user int64, base int, edit func()) {
+func redraftWhile(t *testing.T, s *app.Services, m *heldModel, enc int64, user string, base int, edit func()) {
 	t.Helper()
-	j, err := s.Drafts.StartRegenerateSection(enc, "subjective", user, base)
+	j, err := act(t, s, user).Drafts.StartRegenerateSection(enc, "subjective", base)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,12 +94,15 @@ func TestRedraftKeepsConcurrentEdit(t *testing.T) {
 	s, dirs := services(t)
 	enc, doc, sec := drafted(t, s, dirs) // version 1, extractive
 	m := newHeldModel(t, "Dry cough and sore throat for five days.")
-	if _, err := s.Settings.SavePreferences(app.Preferences{LLMEndpoint: m.srv.URL}, doc); err != nil {
+	if _, err := savePrefs(t, s, app.Preferences{LLMEndpoint: m.srv.URL}, doc); err != nil {
 		t.Fatal(err)
 	}
+	// The secretary edits at her own desk (another window) while the physician's
+	// redraft runs.
+	desk := window(t, dirs, sec)
 	const plan = "Paracetamol one gram three times a day, typed during the redraft."
 	redraftWhile(t, s, m, enc, doc, 1, func() {
-		if _, err := s.Drafts.SaveSection(enc, "plan", plan, sec, 1); err != nil {
+		if _, err := desk.Drafts.SaveSection(enc, "plan", plan, 1); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -114,7 +117,7 @@ func TestRedraftKeepsConcurrentEdit(t *testing.T) {
 
 	const typed = "The patient says the cough is better, typed during the redraft."
 	redraftWhile(t, s, m, enc, doc, 3, func() {
-		if _, err := s.Drafts.SaveSection(enc, "subjective", typed, sec, 3); err != nil {
+		if _, err := desk.Drafts.SaveSection(enc, "subjective", typed, 3); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -131,7 +134,7 @@ func TestRedraftKeepsConcurrentEdit(t *testing.T) {
 		t.Errorf("the section holding two texts is not flagged: %+v", d.Note.Warnings)
 	}
 	// The user takes the redraft: it becomes the text, the flag goes.
-	d, err = s.Drafts.ChooseSection(enc, "subjective", 0, sec, 5)
+	d, err = desk.Drafts.ChooseSection(enc, "subjective", 0, 5)
 	if err != nil || sectionText(d, "subjective") != "Dry cough and sore throat for five days." || len(section(d, "subjective").Alternatives) != 0 ||
 		strings.Contains(mustJSON(t, d.Note.Warnings), schema.WarnSectionConflict) {
 		t.Fatalf("choose the redraft: %+v, %v", section(d, "subjective"), err)
@@ -144,6 +147,9 @@ func TestRedraftKeepsConcurrentEdit(t *testing.T) {
 func TestConcurrentSectionSavesKeepBoth(t *testing.T) {
 	s, dirs := services(t)
 	enc, doc, sec := drafted(t, s, dirs) // version 1
+	// Two users, two windows.
+	act(t, s, doc)
+	desks := []*app.Services{s, window(t, dirs, sec)}
 	for _, tc := range []struct {
 		name   string
 		keys   [2]string
@@ -156,12 +162,12 @@ func TestConcurrentSectionSavesKeepBoth(t *testing.T) {
 		texts := [2]string{}
 		var wg sync.WaitGroup
 		errs := make(chan error, 2)
-		for i, user := range []int64{doc, sec} {
+		for i, w := range desks {
 			texts[i] = fmt.Sprintf("Typed by user %d in the %s case.", i, strings.ReplaceAll(tc.name, " ", "-"))
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := s.Drafts.SaveSection(enc, tc.keys[i], texts[i], user, cur.Version)
+				_, err := w.Drafts.SaveSection(enc, tc.keys[i], texts[i], cur.Version)
 				errs <- err
 			}()
 		}
@@ -189,7 +195,7 @@ func TestConcurrentSectionSavesKeepBoth(t *testing.T) {
 			t.Errorf("%s: %d alternatives", tc.name, got)
 		}
 		if tc.shared {
-			if _, err := s.Drafts.Approve(enc, doc, 0); code(t, err) != domain.EConflict {
+			if _, err := s.Drafts.Approve(enc, 0, testPassword); code(t, err) != domain.EConflict {
 				t.Errorf("signing with a section holding two texts: %v", err)
 			}
 		}

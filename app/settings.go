@@ -35,20 +35,24 @@ type Info struct {
 	SQLiteVersion string `json:"sqlite_version"`
 }
 
-// Info reports the product, the data folders and the database it opened.
+// Info reports the product, the data folders and, once a user unlocked it, the
+// database. It needs no login: the window asks it first (a database that could not
+// be opened is reported here).
 func (st *Settings) Info() (Info, error) {
 	s := st.s
-	if err := s.ready(); err != nil {
-		return Info{}, err
+	if s.startErr != nil {
+		return Info{}, s.fail(s.startErr)
 	}
-	ctx := s.ctx
-	ver, err := s.db.SchemaVersion(ctx)
-	if err != nil {
-		return Info{}, s.fail(err)
-	}
-	sv, err := s.db.SQLiteVersion(ctx)
-	if err != nil {
-		return Info{}, s.fail(err)
+	var ver int
+	var sv string
+	if _, err := s.session(); err == nil {
+		ctx := s.ctx
+		if ver, err = s.db.SchemaVersion(ctx); err != nil {
+			return Info{}, s.fail(err)
+		}
+		if sv, err = s.db.SQLiteVersion(ctx); err != nil {
+			return Info{}, s.fail(err)
+		}
 	}
 	screen := s.cfg.StartScreen
 	if screen == "" {
@@ -62,7 +66,8 @@ func (st *Settings) Info() (Info, error) {
 	}, nil
 }
 
-// SetLanguage switches the language of the messages the services return ("en"/"fr").
+// SetLanguage switches the language of the messages the services return ("en"/"fr");
+// the login screen calls it before anyone is logged in.
 func (st *Settings) SetLanguage(lang string) (string, error) {
 	if lang != "en" && lang != "fr" {
 		return "", st.s.fail(domain.Errorf(domain.EInvalid, "unknown language %q (en or fr)", lang))
@@ -83,13 +88,70 @@ func (st *Settings) Users() ([]store.User, error) {
 	return us, st.s.fail(err)
 }
 
-// CreateUser adds a user with a role (physician, secretary, admin).
-func (st *Settings) CreateUser(name, role string) (store.User, error) {
-	if err := st.s.ready(); err != nil {
+// CreateUser adds a user with a role (physician, secretary, admin) and their first
+// password. Only an admin adds users (the store checks the session's user).
+func (st *Settings) CreateUser(name, role, password string) (store.User, error) {
+	sess, err := st.s.session()
+	if err != nil {
 		return store.User{}, err
 	}
-	u, err := st.s.db.CreateUser(st.s.ctx, strings.TrimSpace(name), domain.UserRole(role))
+	u, err := st.s.db.AddUser(st.s.ctx, sess, strings.TrimSpace(name), domain.UserRole(role), password)
 	return u, st.s.fail(err)
+}
+
+// SetUserRole changes the role of the user called name. Admins only (the store
+// checks the session's user); the last admin keeps the role.
+func (st *Settings) SetUserRole(name, role string) (store.User, error) {
+	return st.adminOn(name, func(ctx context.Context, sess *store.Session, id int64) error {
+		return st.s.db.SetRole(ctx, sess, id, domain.UserRole(role))
+	})
+}
+
+// DisableUser stops the user called name from logging in (users are disabled, never
+// deleted: the audit names them) and removes their key slot. Admins only.
+func (st *Settings) DisableUser(name string) (store.User, error) {
+	return st.adminOn(name, func(ctx context.Context, sess *store.Session, id int64) error {
+		return st.s.db.Disable(ctx, sess, id)
+	})
+}
+
+// ResetUserPassword sets the password of the user called name (re-enabling them).
+// Admins only.
+func (st *Settings) ResetUserPassword(name, password string) (store.User, error) {
+	return st.adminOn(name, func(ctx context.Context, sess *store.Session, id int64) error {
+		return st.s.db.ResetPassword(ctx, sess, id, password)
+	})
+}
+
+// adminOn runs an admin's change f on the user called name and returns that user as
+// changed. The user is named, not given by id: no bound method takes a user id.
+func (st *Settings) adminOn(name string, f func(ctx context.Context, sess *store.Session, id int64) error) (store.User, error) {
+	sess, err := st.s.session()
+	if err != nil {
+		return store.User{}, err
+	}
+	ctx := st.s.ctx
+	u, err := st.s.db.UserByName(ctx, strings.TrimSpace(name))
+	if err != nil {
+		return store.User{}, st.s.fail(err)
+	}
+	if err := f(ctx, sess, u.ID); err != nil {
+		return store.User{}, st.s.fail(err)
+	}
+	u, err = st.s.db.UserByName(ctx, u.Name)
+	return u, st.s.fail(err)
+}
+
+// ChangePassword changes the session's user's own password.
+func (st *Settings) ChangePassword(oldPassword, newPassword string) (bool, error) {
+	sess, err := st.s.session()
+	if err != nil {
+		return false, err
+	}
+	if err := st.s.db.ChangePassword(st.s.ctx, sess, oldPassword, newPassword); err != nil {
+		return false, st.s.fail(err)
+	}
+	return true, nil
 }
 
 // ModelInfo is one whisper model file present.
@@ -107,6 +169,9 @@ func (st *Settings) manager() *models.Manager {
 
 // Catalogue lists the whisper models that can be downloaded.
 func (st *Settings) Catalogue() ([]models.Model, error) {
+	if err := st.s.ready(); err != nil {
+		return nil, err
+	}
 	mgr := st.manager()
 	if mgr.Models != nil {
 		return mgr.Models, nil
@@ -118,6 +183,9 @@ func (st *Settings) Catalogue() ([]models.Model, error) {
 // with Encounters.CancelJob). An interrupted download resumes; a file with the wrong
 // checksum is deleted, never installed.
 func (st *Settings) PullModel(name string) (Job, error) {
+	if err := st.s.ready(); err != nil {
+		return Job{}, err
+	}
 	mgr := st.manager()
 	if _, ok := mgr.Lookup(name); !ok {
 		return Job{}, st.s.fail(domain.Errorf(domain.ENotFound, "no model %q in the catalogue", name))
@@ -135,6 +203,9 @@ func (st *Settings) PullModel(name string) (Job, error) {
 
 // Models lists the whisper models in the models folder, marking the one in use.
 func (st *Settings) Models() ([]ModelInfo, error) {
+	if err := st.s.ready(); err != nil {
+		return nil, err
+	}
 	mgr := st.manager()
 	inst, err := mgr.Installed()
 	if err != nil {
@@ -150,6 +221,9 @@ func (st *Settings) Models() ([]ModelInfo, error) {
 
 // Devices lists the audio inputs.
 func (st *Settings) Devices() ([]portaudio.Device, error) {
+	if err := st.s.ready(); err != nil {
+		return nil, err
+	}
 	ds, err := portaudio.InputDevices()
 	if err != nil {
 		return nil, st.s.fail(domain.Wrap(domain.EUnavailable, err, "cannot list the audio inputs"))
@@ -169,6 +243,9 @@ type TemplateInfo struct {
 // Templates lists the note templates (the user's folder first, then built-in) with
 // titles in lang.
 func (st *Settings) Templates(lang string) ([]TemplateInfo, error) {
+	if err := st.s.ready(); err != nil {
+		return nil, err
+	}
 	ts, err := templates.Loader{Dir: st.s.cfg.Dirs.Templates()}.List()
 	if err != nil {
 		return nil, st.s.fail(err)
@@ -188,6 +265,9 @@ type Preferences struct {
 	// wins over LLMEndpoint. With neither, notes are drafted extractively.
 	LLMModel   string `json:"llm_model"`
 	ClinicName string `json:"clinic_name"`
+	// IdleLockMinutes locks the window after that long without activity (0: never;
+	// DefaultIdleLock when never set).
+	IdleLockMinutes int `json:"idle_lock_minutes"`
 }
 
 const (
@@ -213,17 +293,26 @@ func (st *Settings) Preferences() (Preferences, error) {
 	if p.LLMModel, _, err = st.s.db.Setting(ctx, settingLLMModel); err != nil {
 		return p, st.s.fail(err)
 	}
-	p.ClinicName, _, err = st.s.db.Setting(ctx, settingClinic)
-	return p, st.s.fail(err)
+	if p.ClinicName, _, err = st.s.db.Setting(ctx, settingClinic); err != nil {
+		return p, st.s.fail(err)
+	}
+	p.IdleLockMinutes = int(st.s.idleLock(st.s.db) / time.Minute)
+	return p, nil
 }
 
-// SavePreferences stores the clinic's settings as userID (audited).
-func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, error) {
-	if err := st.s.ready(); err != nil {
+// SavePreferences stores the clinic's settings that changed, as the session's user
+// (audited). Only an admin changes where patient text may go (the language model's
+// endpoint or model file), how long audio is kept and the idle lock.
+func (st *Settings) SavePreferences(p Preferences) (Preferences, error) {
+	userID, err := st.s.actingUser()
+	if err != nil {
 		return Preferences{}, err
 	}
 	if p.RetentionDays < 0 {
 		return p, st.s.fail(domain.Errorf(domain.EInvalid, "retention must be 0 days or more"))
+	}
+	if p.IdleLockMinutes < 0 || p.IdleLockMinutes > 24*60 {
+		return p, st.s.fail(domain.Errorf(domain.EInvalid, "the idle lock must be between 0 (never) and 1440 minutes"))
 	}
 	p.LLMEndpoint, p.LLMModel = strings.TrimSpace(p.LLMEndpoint), strings.TrimSpace(p.LLMModel)
 	if p.LLMEndpoint != "" {
@@ -241,15 +330,39 @@ func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, e
 	if err != nil {
 		return p, st.s.fail(err)
 	}
-	for k, v := range map[string]string{
-		store.SettingRetentionDays: strconv.Itoa(p.RetentionDays),
-		settingLLM:                 p.LLMEndpoint,
-		settingLLMModel:            p.LLMModel,
-		settingClinic:              p.ClinicName,
-	} {
+	cur, err := st.Preferences()
+	if err != nil {
+		return p, err
+	}
+	changed := map[string]string{}
+	admin := false
+	if p.RetentionDays != cur.RetentionDays {
+		changed[store.SettingRetentionDays], admin = strconv.Itoa(p.RetentionDays), true
+	}
+	if p.LLMEndpoint != cur.LLMEndpoint {
+		changed[settingLLM], admin = p.LLMEndpoint, true
+	}
+	if p.LLMModel != cur.LLMModel {
+		changed[settingLLMModel], admin = p.LLMModel, true
+	}
+	if p.IdleLockMinutes != cur.IdleLockMinutes {
+		changed[settingIdleLock], admin = strconv.Itoa(p.IdleLockMinutes), true
+	}
+	if p.ClinicName != cur.ClinicName {
+		changed[settingClinic] = p.ClinicName
+	}
+	if admin {
+		if err := st.s.requireAdmin(ctx, "changing the language model, the audio retention or the idle lock"); err != nil {
+			return p, st.s.fail(err)
+		}
+	}
+	for k, v := range changed {
 		if err := st.s.db.SetSetting(ctx, k, v, userID); err != nil {
 			return p, st.s.fail(err)
 		}
+	}
+	if _, ok := changed[settingIdleLock]; ok {
+		st.s.setIdleLock(time.Duration(p.IdleLockMinutes) * time.Minute)
 	}
 	// A managed server for a model no longer chosen is stopped; the next draft
 	// starts the new one.
@@ -261,7 +374,14 @@ func (st *Settings) SavePreferences(p Preferences, userID int64) (Preferences, e
 
 // TestLLM checks that an OpenAI-compatible endpoint answers, as drafting would reach
 // it (llmsetup.Probe: its model query and the API key included).
+// Only an admin tests one: the probe carries the API key to the address given.
 func (st *Settings) TestLLM(endpoint string) (string, error) {
+	if err := st.s.ready(); err != nil {
+		return "", err
+	}
+	if err := st.s.requireAdmin(st.s.ctx, "testing a language model endpoint"); err != nil {
+		return "", st.s.fail(err)
+	}
 	ctx, cancel := context.WithTimeout(st.s.ctx, 5*time.Second)
 	defer cancel()
 	if err := llmsetup.Probe(ctx, strings.TrimSpace(endpoint), st.s.cfg.LLMAPIKey); err != nil {
@@ -273,6 +393,9 @@ func (st *Settings) TestLLM(endpoint string) (string, error) {
 // TestDevice opens an audio input for ms milliseconds (at most 10 s) and sends its
 // level as "level" events, for the Settings meter. Nothing is recorded or kept.
 func (st *Settings) TestDevice(device string, ms int) (Job, error) {
+	if err := st.s.ready(); err != nil {
+		return Job{}, err
+	}
 	if cur, _ := st.s.Recording.Status(); cur.Active {
 		return Job{}, st.s.fail(domain.Errorf(domain.EConflict, "a recording is running; stop it to test a device"))
 	}
@@ -315,4 +438,24 @@ func dbfs(meanSquare float64) float64 {
 		return -120
 	}
 	return 10 * math.Log10(meanSquare)
+}
+
+// requireAdmin refuses (EForbidden) unless the session's user is, now, an enabled
+// admin: their role is read again, so a demotion since login counts.
+func (s *Services) requireAdmin(ctx context.Context, what string) error {
+	sess, err := s.session()
+	if err != nil {
+		return err
+	}
+	id := sess.User().ID
+	us, err := s.db.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, u := range us {
+		if u.ID == id && u.Role == domain.UserAdmin && u.Status != store.UserDisabled {
+			return nil
+		}
+	}
+	return domain.Errorf(domain.EForbidden, "only an administrator may do this: %s", what)
 }

@@ -198,6 +198,9 @@ func (r *Recording) repairState(ctx context.Context, encID int64) (int, error) {
 // Recovered lists the recordings recovered at this start, for the banner of a UI
 // that subscribed to events after they were sent.
 func (r *Recording) Recovered() ([]RecoveredEvent, error) {
+	if err := r.s.ready(); err != nil {
+		return nil, err
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]RecoveredEvent{}, r.recovered...), nil

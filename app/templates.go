@@ -22,6 +22,9 @@ type TemplateSource struct {
 
 // Get returns the YAML of template key: the user's copy, else the built-in text.
 func (tp *Templates) Get(key string) (TemplateSource, error) {
+	if err := tp.s.ready(); err != nil {
+		return TemplateSource{}, err
+	}
 	if _, err := (templates.Loader{}).Get(key); err != nil && !tp.userFile(key) {
 		return TemplateSource{}, tp.s.fail(err)
 	}
@@ -56,6 +59,9 @@ func (tp *Templates) userFile(key string) bool {
 // Save checks the YAML (a template that does not parse or validate is refused with
 // the reason) and writes it as the user's copy of its key.
 func (tp *Templates) Save(yaml string) (TemplateSource, error) {
+	if err := tp.s.ready(); err != nil {
+		return TemplateSource{}, err
+	}
 	t, err := templates.Parse([]byte(yaml), "editor")
 	if err != nil {
 		return TemplateSource{}, tp.s.fail(domain.Wrap(domain.EInvalid, err, "the template is not valid"))
@@ -75,6 +81,9 @@ func (tp *Templates) Save(yaml string) (TemplateSource, error) {
 
 // Reset removes the user's copy of key: the built-in template applies again.
 func (tp *Templates) Reset(key string) (TemplateSource, error) {
+	if err := tp.s.ready(); err != nil {
+		return TemplateSource{}, err
+	}
 	p := filepath.Join(tp.s.cfg.Dirs.Templates(), key+".yaml")
 	if err := os.Remove(p); err != nil && !os.IsNotExist(err) {
 		return TemplateSource{}, tp.s.fail(domain.Wrap(domain.EUnavailable, err, "cannot remove %s", p))

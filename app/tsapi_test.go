@@ -78,7 +78,7 @@ func TestTypeScriptAPIShapes(t *testing.T) {
 		"  created_at: string;\n",  // store.User's time.Time
 		"  decided_at?: string;\n", // *time.Time, omitempty
 		"  icd10?: CodeRef;\n",
-		"    Approve(encID: number, userID: number, version: number): DraftView;\n",
+		"    Approve(encID: number, version: number, password: string): DraftView;\n",
 		"    Diff(encID: number, from: number, to: number): DiffLine[];\n",
 		"    Catalogue(): Model[];\n",
 		"  SizeMiB: number;\n", // no json tag: the Go name

@@ -1,10 +1,12 @@
-// End-to-end path of issue 7 in Debian's chromium, driven by playwright-core against
-// the HTTP bridge that serves the real Go services (started by app/e2e_test.go):
-// new encounter → import a WAV → transcript → draft (extractive, no LLM) → draft
-// again as a job (progress, then the note reloads as version 2) → edit a section
-// (autosaved as version 3) → approve as physician → export FHIR. Run once
-// per language in LANGS. Environment: GREFFIER_URL, GREFFIER_WAV, LANGS, CHROMIUM,
-// ARTIFACTS (screenshots).
+// End-to-end path of issues 7 and 10 in Debian's chromium, driven by playwright-core
+// against the HTTP bridge that serves the real Go services (started by
+// app/e2e_test.go). The first run sets up the first admin (the recovery key shown
+// once); each run, in its language, logs in as the admin, who adds a physician and a
+// secretary; as the secretary: new encounter → import a WAV → transcript → draft
+// (extractive, no LLM; the destination shown) → draft again as a job (version 2) →
+// edit a section (version 3) → ready for signature; as the physician: approve with
+// the password (the signature's meaning shown) → export FHIR → lock and unlock.
+// Environment: GREFFIER_URL, GREFFIER_WAV, LANGS, CHROMIUM, ARTIFACTS (screenshots).
 import { chromium } from 'playwright-core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,9 +20,20 @@ const executablePath = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const artifacts = process.env.ARTIFACTS ?? '';
 
 const words = {
-  en: { inReview: 'In review', home: 'Home', settings: 'Settings', transcribed: 'Transcribed', saved: 'Saved as version 3.', redrafted: 'Saved as version 2.', approved: 'Approved', exported: 'Exported' },
-  fr: { inReview: 'En relecture', home: 'Accueil', settings: 'Réglages', transcribed: 'Transcrite', saved: 'Enregistré en version 3.', redrafted: 'Enregistré en version 2.', approved: 'Approuvée', exported: 'Exportée' },
+  en: {
+    inReview: 'In review', home: 'Home', transcribed: 'Transcribed', saved: 'Saved as version 3.', redrafted: 'Saved as version 2.', approved: 'Approved', exported: 'Exported',
+    login: 'Log in to Greffier', setup: 'Welcome: create the administrator', locked: 'Locked', meaning: 'I have reviewed and approve this note',
+    roles: { admin: 'administrator', physician: 'physician', secretary: 'secretary' },
+  },
+  fr: {
+    inReview: 'En relecture', home: 'Accueil', transcribed: 'Transcrite', saved: 'Enregistré en version 3.', redrafted: 'Enregistré en version 2.', approved: 'Approuvée', exported: 'Exportée',
+    login: 'Connexion à Greffier', setup: "Bienvenue : créez l'administrateur", locked: 'Verrouillé', meaning: "J'ai relu et j'approuve cette note",
+    roles: { admin: 'administrateur', physician: 'médecin', secretary: 'secrétaire' },
+  },
 };
+
+const admin = 'Admin E2E';
+const password = 'correct horse battery e2e';
 
 let passed = 0;
 let failed = 0;
@@ -41,20 +54,48 @@ async function run(lang) {
   const shot = async (name) => artifacts && page.screenshot({ path: join(artifacts, `e2e-${lang}-${name}.png`) });
   try {
     await page.goto(url);
-    await step(`${lang}: switch language`, async () => {
-      await page.getByLabel(lang === 'fr' ? 'Language' : 'Language').first().selectOption(lang);
-      await page.locator(`nav button[data-screen="home"]`).getByText(w.home).waitFor();
+    // The window opens on the first admin's setup (first run) or the login, never the app.
+    const first = page.locator('[data-testid="setup-screen"], [data-testid="login-screen"]');
+    await first.waitFor();
+    check((await page.locator('.shell').count()) === 0, 'the app shows before anyone logged in');
+    await step(`${lang}: switch language before logging in`, async () => {
+      await page.getByTestId('auth-lang').selectOption(lang);
+      await page.locator('h1', { hasText: (await page.getByTestId('setup-screen').count()) ? w.setup : w.login }).waitFor();
+    });
+    if (await page.getByTestId('setup-screen').count()) {
+      await step(`${lang}: first run sets up the admin, the recovery key shown once`, async () => {
+        await page.getByTestId('setup-name').fill(admin);
+        await page.getByTestId('setup-password').fill(password);
+        await page.getByTestId('setup-password2').fill(password);
+        await page.getByTestId('setup-submit').click();
+        const key = await page.getByTestId('recovery-key').textContent();
+        check(key && key.trim().length >= 20, `recovery key ${key}`);
+        check(await page.getByTestId('recovery-continue').isDisabled(), 'continue without confirming the key is stored');
+        await shot('recovery');
+        await page.getByTestId('recovery-stored').check();
+        await page.getByTestId('recovery-continue').click();
+        await sessionIs(page, admin, w.roles.admin);
+      });
+      // The admin logs in like everyone else from now on.
+      await switchUser(page, w);
+    }
+    await login(page, lang, admin, w.roles.admin, w);
+    await step(`${lang}: no user dropdown; the admin adds a physician and a secretary`, async () => {
+      check((await page.getByTestId('acting-user').count()) === 0, 'the acting-user dropdown is still there');
+      check((await page.locator(`nav button[data-screen="home"]`).textContent()).includes(w.home), 'nav not in the language');
       check((await page.title()) === `Greffier — ${w.home}`, `title is ${await page.title()}`);
-    });
-    await step(`${lang}: add a physician`, async () => {
       await page.locator('nav button[data-screen="settings"]').click();
-      await page.getByTestId('user-name').fill(`Dr E2E ${lang}`);
-      await page.getByTestId('user-role').selectOption('physician');
-      await page.getByTestId('add-user').click();
-      await page.getByTestId('users').getByText(`Dr E2E ${lang}`).waitFor();
-      const acting = await page.getByTestId('acting-user').locator('option:checked').textContent();
-      check(acting.includes(`Dr E2E ${lang}`), `acting user is ${acting}`);
+      for (const [name, role] of [[`Dr E2E ${lang}`, 'physician'], [`Sec E2E ${lang}`, 'secretary']]) {
+        await page.getByTestId('user-name').fill(name);
+        await page.getByTestId('user-role').selectOption(role);
+        await page.getByTestId('user-password').fill(password);
+        await page.getByTestId('add-user').click();
+        await page.getByTestId('users').getByText(name).waitFor();
+      }
+      check(!(await page.getByTestId('llm-endpoint').isDisabled()), 'the admin cannot edit the LLM endpoint');
     });
+    await switchUser(page, w);
+    await login(page, lang, `Sec E2E ${lang}`, w.roles.secretary, w);
     const label = `E2E-${lang.toUpperCase()}-${Date.now()}`;
     await step(`${lang}: new encounter with consent`, async () => {
       await page.locator('nav button[data-screen="home"]').click();
@@ -83,7 +124,8 @@ async function run(lang) {
       await shot('transcript');
     });
     let key = '';
-    await step(`${lang}: draft (extractive)`, async () => {
+    await step(`${lang}: draft (extractive), shown to stay on this computer`, async () => {
+      check((await page.getByTestId('draft-destination').getAttribute('data-leaves')) === 'false', 'draft destination not shown');
       await page.getByTestId('draft-note').click();
       await page.getByTestId('note').waitFor();
       key = await page.locator('[data-section]').first().getAttribute('data-section');
@@ -110,18 +152,28 @@ async function run(lang) {
       check((await sentence.getAttribute('class')).includes('no-evidence'), 'typed sentence not marked as without evidence');
       await shot('review');
     });
-    await step(`${lang}: ready for signature, found in the review queue`, async () => {
+    await step(`${lang}: ready for signature (a secretary does not sign)`, async () => {
+      check(await page.getByTestId('approve').isDisabled(), 'a secretary can approve');
       await page.getByTestId('mark-ready').click();
       await page.locator('[data-testid="draft-state"][data-state="in_review"]').waitFor();
       check((await page.getByTestId('draft-state').textContent()) === w.inReview, 'in review badge');
+    });
+    await switchUser(page, w);
+    await login(page, lang, `Dr E2E ${lang}`, w.roles.physician, w);
+    await step(`${lang}: the physician finds it in the review queue`, async () => {
       await page.locator('nav button[data-screen="queue"]').click();
       const row = page.getByTestId('queue-in-review').locator('li', { hasText: label });
       await row.waitFor();
       await row.getByRole('button').click();
       await page.getByTestId('note').waitFor();
     });
-    await step(`${lang}: approve as physician`, async () => {
+    await step(`${lang}: approve as physician, with the password and the meaning shown`, async () => {
       await page.getByTestId('approve').click();
+      const meaning = await page.getByTestId('sign-meaning').textContent();
+      check(meaning.trim() === w.meaning, `signature meaning is ${meaning}`);
+      await shot('sign');
+      await page.getByTestId('sign-password').fill(password);
+      await page.getByTestId('sign-confirm').click();
       await page.locator('[data-testid="draft-state"][data-state="approved"]').waitFor();
       check((await page.getByTestId('draft-state').textContent()) === w.approved, 'approved badge');
     });
@@ -144,6 +196,16 @@ async function run(lang) {
       await row.getByText(w.exported).waitFor();
       await shot('home');
     });
+    await step(`${lang}: lock hides the app until the password is given again`, async () => {
+      await page.getByTestId('lock').click();
+      await page.locator('h1', { hasText: w.locked }).waitFor();
+      check(!(await page.locator('.shell').isVisible()), 'patient data visible while locked');
+      await page.getByTestId('unlock-password').fill(password);
+      await page.getByTestId('unlock-submit').click();
+      await page.getByTestId('home-list').waitFor();
+    });
+    // The window's session is the Go side's: the next run starts at the login screen.
+    await switchUser(page, w);
     check(errors.length === 0, `page errors: ${errors.join('; ')}`);
     // Failures are shown: on this path there must be none to show.
     const banners = await page.locator('.error-banner, .load-error, [data-testid="audio-warning"]').allTextContents();
@@ -157,6 +219,34 @@ async function run(lang) {
     await ctx.close();
     rmSync(profile, { recursive: true, force: true });
   }
+}
+
+/** sessionIs waits for the app with name logged in, their role in the language. */
+async function sessionIs(page, name, role) {
+  const who = page.getByTestId('session-user');
+  await who.waitFor();
+  const text = await who.textContent();
+  check(text.includes(name) && text.includes(role), `logged in as ${text}, want ${name} (${role})`);
+}
+
+/** login logs name in on the login screen, shown in lang. */
+async function login(page, lang, name, role, w) {
+  await step(`${lang}: log in as ${role}`, async () => {
+    await page.getByTestId('login-screen').waitFor();
+    await page.getByTestId('auth-lang').selectOption(lang);
+    await page.locator('h1', { hasText: w.login }).waitFor();
+    await page.getByTestId('login-user').fill(name);
+    await page.getByTestId('login-password').fill(password);
+    await page.getByTestId('login-submit').click();
+    await sessionIs(page, name, role);
+  });
+}
+
+/** switchUser ends the session: the login screen follows, no patient data left. */
+async function switchUser(page, w) {
+  await page.getByTestId('switch-user').click();
+  await page.locator('h1', { hasText: w.login }).waitFor();
+  check((await page.locator('.shell').count()) === 0, 'the app stays after switching user');
 }
 
 for (const lang of langs) await run(lang);

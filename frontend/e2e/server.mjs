@@ -108,15 +108,19 @@ try {
       await shot('to-sign');
     });
     await step('en: a wrong signing password is refused', async () => {
-      await page.getByTestId('sign-password').fill('not my password at all');
       await page.getByTestId('approve').click();
+      const meaning = await page.getByTestId('sign-meaning').textContent();
+      check(meaning.trim() === 'I have reviewed and approve this note', `signature meaning ${meaning}`);
+      await page.getByTestId('sign-password').fill('not my password at all');
+      await page.getByTestId('sign-confirm').click();
       await page.locator('.error-banner').waitFor();
       check((await page.getByTestId('draft-state').getAttribute('data-state')) === 'in_review', 'signed with a wrong password');
       await page.locator('.error-banner button').first().click();
     });
     await step('en: signs with the password', async () => {
+      // The signing dialog stays open after the refusal.
       await page.getByTestId('sign-password').fill(env.DOC_PW);
-      await page.getByTestId('approve').click();
+      await page.getByTestId('sign-confirm').click();
       await page.locator('[data-testid="draft-state"][data-state="approved"]').waitFor();
       check((await page.getByTestId('draft-state').textContent()) === 'Approved', 'approved badge');
       await page.getByTestId('notice').getByText('Version 2 approved and signed.').waitFor();

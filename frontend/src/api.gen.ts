@@ -14,6 +14,9 @@ export interface Alternative {
   sentences: Sentence[];
 }
 
+/** greffier/app.AuthState */
+export type AuthState = 'setup' | 'login' | 'locked' | 'active' | 'unavailable';
+
 /** greffier/audio.Bookmark */
 export interface Bookmark {
   at_ms: number;
@@ -52,6 +55,12 @@ export interface CodeSuggestion {
   code: string;
   display?: string;
   evidence?: string;
+}
+
+/** greffier/pipeline.Destination */
+export interface Destination {
+  leaves: boolean;
+  host: string;
 }
 
 /** greffier/audio/portaudio.Device */
@@ -122,7 +131,6 @@ export interface ExportRequest {
   encounter_id: number;
   format: string;
   dir: string;
-  user_id: number;
 }
 
 /** greffier/app.ExportResult */
@@ -201,7 +209,6 @@ export interface NewEncounter {
   template: string;
   consent: boolean;
   consent_kind: string;
-  user_id: number;
   patient_id?: number;
 }
 
@@ -244,6 +251,7 @@ export interface Preferences {
   llm_endpoint: string;
   llm_model: string;
   clinic_name: string;
+  idle_lock_minutes: number;
 }
 
 /** greffier/notes/schema.Problem */
@@ -320,6 +328,22 @@ export interface Sentence {
   evidence: number[];
 }
 
+/** greffier/app.SessionState */
+export interface SessionState {
+  state: AuthState;
+  user?: SessionUser;
+  idle_lock_minutes: number;
+  has_model: boolean;
+  recovery_key?: string;
+}
+
+/** greffier/app.SessionUser */
+export interface SessionUser {
+  id: number;
+  name: string;
+  role: UserRole;
+}
+
 /** greffier/app.TemplateInfo */
 export interface TemplateInfo {
   key: string;
@@ -379,10 +403,19 @@ export interface Warning {
 
 /** Services is every bound method: window.go.app.<Service>.<Method>, or POST /api/<Service>/<Method>. */
 export interface Services {
+  Session: {
+    Lock(): SessionState;
+    Login(name: string, password: string): SessionState;
+    Logout(): SessionState;
+    Setup(name: string, password: string): SessionState;
+    State(): SessionState;
+    Touch(): SessionState;
+    Unlock(password: string): SessionState;
+  };
   Encounters: {
     CancelJob(id: string): boolean;
     Create(n: NewEncounter): EncounterView;
-    Get(id: number, userID: number): EncounterView;
+    Get(id: number): EncounterView;
     ImportFile(id: number, path: string): Job;
     Job(id: string): Job;
     MatchPatient(label: string): PatientMatch;
@@ -402,18 +435,19 @@ export interface Services {
     Stop(): Job;
   };
   Drafts: {
-    Approve(encID: number, userID: number, version: number): DraftView;
-    ChooseSection(encID: number, key: string, choice: number, userID: number, baseVersion: number): DraftView;
+    Approve(encID: number, version: number, password: string): DraftView;
+    ChooseSection(encID: number, key: string, choice: number, baseVersion: number): DraftView;
+    Destination(): Destination;
     Diff(encID: number, from: number, to: number): DiffLine[];
     Generate(encID: number, template: string, lang: string): DraftView;
     Get(encID: number, version: number): DraftView;
-    MarkReady(encID: number, userID: number): DraftView;
-    RegenerateSection(encID: number, key: string, userID: number, baseVersion: number): DraftView;
-    SaveSection(encID: number, key: string, text: string, userID: number, baseVersion: number): DraftView;
+    MarkReady(encID: number): DraftView;
+    RegenerateSection(encID: number, key: string, baseVersion: number): DraftView;
+    SaveSection(encID: number, key: string, text: string, baseVersion: number): DraftView;
     SearchCodes(query: string): CodeHit[];
-    SetCode(encID: number, code: string, title: string, status: string, userID: number): DraftView;
+    SetCode(encID: number, code: string, title: string, status: string): DraftView;
     StartGenerate(encID: number, template: string, lang: string): Job;
-    StartRegenerateSection(encID: number, key: string, userID: number, baseVersion: number): Job;
+    StartRegenerateSection(encID: number, key: string, baseVersion: number): Job;
     Versions(encID: number): VersionInfo[];
   };
   Export: {
@@ -423,14 +457,18 @@ export interface Services {
   };
   Settings: {
     Catalogue(): Model[];
-    CreateUser(name: string, role: string): User;
+    ChangePassword(oldPassword: string, newPassword: string): boolean;
+    CreateUser(name: string, role: string, password: string): User;
     Devices(): Device[];
+    DisableUser(name: string): User;
     Info(): Info;
     Models(): ModelInfo[];
     Preferences(): Preferences;
     PullModel(name: string): Job;
-    SavePreferences(p: Preferences, userID: number): Preferences;
+    ResetUserPassword(name: string, password: string): User;
+    SavePreferences(p: Preferences): Preferences;
     SetLanguage(lang: string): string;
+    SetUserRole(name: string, role: string): User;
     Templates(lang: string): TemplateInfo[];
     TestDevice(device: string, ms: number): Job;
     TestLLM(endpoint: string): string;

@@ -101,11 +101,11 @@ describe('http transport', () => {
     const fetch = vi.fn().mockImplementation(() => Promise.resolve(jsonResponse({ result: job })));
     const api = createApi(httpTransport('', { fetch }));
     expect(await api.drafts.startGenerate(7, 'soap', 'fr')).toEqual(job);
-    expect(await api.drafts.startRegenerateSection(7, 'plan', 3, 2)).toEqual(job);
+    expect(await api.drafts.startRegenerateSection(7, 'plan', 2)).toEqual(job);
     const calls = fetch.mock.calls as [string, RequestInit][];
     expect(calls.map(([url]) => url)).toEqual(['/api/Drafts/StartGenerate', '/api/Drafts/StartRegenerateSection']);
     expect(JSON.parse(calls[0][1].body as string)).toEqual([7, 'soap', 'fr']);
-    expect(JSON.parse(calls[1][1].body as string)).toEqual([7, 'plan', 3, 2]);
+    expect(JSON.parse(calls[1][1].body as string)).toEqual([7, 'plan', 2]);
   });
 
   it('sets the document title', () => {

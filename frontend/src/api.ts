@@ -2,7 +2,7 @@
 // (window.go.app.<Service>.<Method>) inside the desktop window, the HTTP bridge
 // (app.Bridge) in a browser, the clinic server (serverApi.ts) for `greffier serve`. Components and stores call the typed functions below.
 
-import type { Job as GenJob, CodeStatus, DraftView, ExportRequest, Model, NewEncounter, Preferences, Services, UserRole } from './api.gen';
+import type { Job as GenJob, CodeStatus, ExportRequest, Model, NewEncounter, Preferences, Services, UserRole } from './api.gen';
 import type { Lang, MessageKey } from './i18n';
 
 export interface AppEvent {
@@ -163,16 +163,29 @@ export function createApi(t: Transport) {
     setTitle: (title: string) => t.setTitle(title),
     canUpload: !!t.upload,
     upload: (file: File) => (t.upload ? t.upload(file) : Promise.reject(new ApiError('unavailable', 'upload', 'error.noUpload'))),
+    session: {
+      state: () => c('Session', 'State'),
+      setup: (name: string, password: string) => c('Session', 'Setup', name, password),
+      login: (name: string, password: string) => c('Session', 'Login', name, password),
+      logout: () => c('Session', 'Logout'),
+      lock: () => c('Session', 'Lock'),
+      unlock: (password: string) => c('Session', 'Unlock', password),
+      touch: () => c('Session', 'Touch'),
+    },
     settings: {
       info: () => c('Settings', 'Info'),
       setLanguage: (lang: Lang) => c('Settings', 'SetLanguage', lang),
       users: () => c('Settings', 'Users'),
-      createUser: (name: string, role: UserRole) => c('Settings', 'CreateUser', name, role),
+      createUser: (name: string, role: UserRole, password: string) => c('Settings', 'CreateUser', name, role, password),
+      changePassword: (oldPassword: string, newPassword: string) => c('Settings', 'ChangePassword', oldPassword, newPassword),
+      setUserRole: (name: string, role: UserRole) => c('Settings', 'SetUserRole', name, role),
+      disableUser: (name: string) => c('Settings', 'DisableUser', name),
+      resetUserPassword: (name: string, password: string) => c('Settings', 'ResetUserPassword', name, password),
       models: () => c('Settings', 'Models'),
       devices: () => c('Settings', 'Devices'),
       templates: (lang: string) => c('Settings', 'Templates', lang),
       preferences: () => c('Settings', 'Preferences'),
-      savePreferences: (p: Preferences, userId: number) => c('Settings', 'SavePreferences', p, userId),
+      savePreferences: (p: Preferences) => c('Settings', 'SavePreferences', p),
       testLLM: (endpoint: string) => c('Settings', 'TestLLM', endpoint),
       catalogue: () => c('Settings', 'Catalogue'),
       pullModel: (name: string) => job(c('Settings', 'PullModel', name)),
@@ -183,7 +196,7 @@ export function createApi(t: Transport) {
       search: (q: string) => c('Encounters', 'Search', q),
       create: (n: NewEncounter) => c('Encounters', 'Create', n),
       matchPatient: (label: string) => c('Encounters', 'MatchPatient', label),
-      get: (id: number, userId: number) => c('Encounters', 'Get', id, userId),
+      get: (id: number) => c('Encounters', 'Get', id),
       queue: () => c('Encounters', 'Queue'),
       pickAudioFile: () => c('Encounters', 'PickAudioFile'),
       importFile: (id: number, path: string) => job(c('Encounters', 'ImportFile', id, path)),
@@ -203,29 +216,28 @@ export function createApi(t: Transport) {
     drafts: {
       get: (encId: number, version: number) => c('Drafts', 'Get', encId, version),
       generate: (encId: number, template: string, lang: string) => c('Drafts', 'Generate', encId, template, lang),
-      saveSection: (encId: number, key: string, text: string, userId: number, baseVersion: number) =>
-        c('Drafts', 'SaveSection', encId, key, text, userId, baseVersion),
+      saveSection: (encId: number, key: string, text: string, baseVersion: number) =>
+        c('Drafts', 'SaveSection', encId, key, text, baseVersion),
       /** chooseSection settles a section holding two texts: -1 keeps its text, 0… takes that alternative. */
-      chooseSection: (encId: number, key: string, choice: number, userId: number, baseVersion: number) =>
-        c('Drafts', 'ChooseSection', encId, key, choice, userId, baseVersion),
-      regenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
-        c('Drafts', 'RegenerateSection', encId, key, userId, baseVersion),
+      chooseSection: (encId: number, key: string, choice: number, baseVersion: number) =>
+        c('Drafts', 'ChooseSection', encId, key, choice, baseVersion),
+      regenerateSection: (encId: number, key: string, baseVersion: number) => c('Drafts', 'RegenerateSection', encId, key, baseVersion),
       /** startGenerate drafts the note as a job ("job" events, Encounters.CancelJob);
        * the new version is saved when the job is done, nothing if it fails or is cancelled. */
       startGenerate: (encId: number, template: string, lang: string) => job(c('Drafts', 'StartGenerate', encId, template, lang)),
       /** startRegenerateSection redrafts one section as a job (see startGenerate). */
-      startRegenerateSection: (encId: number, key: string, userId: number, baseVersion: number) =>
-        job(c('Drafts', 'StartRegenerateSection', encId, key, userId, baseVersion)),
+      startRegenerateSection: (encId: number, key: string, baseVersion: number) =>
+        job(c('Drafts', 'StartRegenerateSection', encId, key, baseVersion)),
+      /** destination says where a draft sends the transcript (shown before drafting). */
+      destination: () => c('Drafts', 'Destination'),
       versions: (encId: number) => c('Drafts', 'Versions', encId),
       diff: (encId: number, from: number, to: number) => c('Drafts', 'Diff', encId, from, to),
-      setCode: (encId: number, code: string, title: string, status: CodeStatus, userId: number) =>
-        c('Drafts', 'SetCode', encId, code, title, status, userId),
+      setCode: (encId: number, code: string, title: string, status: CodeStatus) => c('Drafts', 'SetCode', encId, code, title, status),
       searchCodes: (q: string) => c('Drafts', 'SearchCodes', q),
-      markReady: (encId: number, userId: number) => c('Drafts', 'MarkReady', encId, userId),
-      /** approve signs the latest version; the clinic server also takes the signer's
-       * password, checked again at this moment (the window's binding has no such argument). */
-      approve: (encId: number, userId: number, version: number, password?: string) =>
-        t.name === 'server' ? t.call<DraftView>('Drafts', 'Approve', [encId, userId, version, password]) : c('Drafts', 'Approve', encId, userId, version),
+      markReady: (encId: number) => c('Drafts', 'MarkReady', encId),
+      /** approve signs the latest version as the logged-in user, whose password is
+       * checked again at this moment (an electronic signature). */
+      approve: (encId: number, version: number, password: string) => c('Drafts', 'Approve', encId, version, password),
     },
     templates: {
       get: (key: string) => c('Templates', 'Get', key),

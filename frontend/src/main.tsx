@@ -8,8 +8,9 @@ import { createAppState } from './state';
 import { createLogin } from './stores/login';
 import './style.css';
 
-/** storage is where the language, theme and acting user are remembered; a window that
- * refuses it (a sandboxed page throws on access) still works, remembering nothing. */
+/** storage is where the language and theme are remembered (never who is logged in:
+ * that is the Go session's); a window that refuses it (a sandboxed page throws on
+ * access) still works, remembering nothing. */
 function storage() {
   try {
     return globalThis.localStorage ?? null;
@@ -40,7 +41,6 @@ async function main() {
   const kv = storage();
   const { transport, session } = createServerClient(origin, { fetch: globalThis.fetch.bind(globalThis), document: globalThis.document });
   const begin = (me: Me) => {
-    kv?.setItem('greffier.user', String(me.user.id));
     kv?.setItem('greffier.lang', me.lang);
     // Logging out reloads the page: nothing of the session stays in memory.
     startApp(createApi(transport), () => void session.logout().finally(() => globalThis.location.reload()));

@@ -33,14 +33,14 @@ describe('server transport', () => {
     const api = createApi(transport);
     await session.login('Camille', 'pw', 'fr');
     await api.drafts.get(3, 0);
-    await api.drafts.saveSection(3, 'subjective', 'text', 99, 1);
-    await api.drafts.markReady(3, 99);
-    expect(await api.drafts.approve(3, 99, 2, 'secret')).toEqual(draft);
+    await api.drafts.saveSection(3, 'subjective', 'text', 1);
+    await api.drafts.markReady(3);
+    expect(await api.drafts.approve(3, 2, 'secret')).toEqual(draft);
     expect(await api.settings.users()).toEqual([me.user]);
     const [, get, put, ready, approve] = srv.sent;
     expect(get).toMatchObject({ url: 'https://g/api/encounters/3/draft?version=0', method: 'GET' });
     expect(get!.headers['X-CSRF-Token']).toBeUndefined();
-    // The user id the UI passes is ignored: the server acts as the session's user.
+    // No user id goes with a call: the server acts as the session's user.
     expect(put).toMatchObject({ url: 'https://g/api/encounters/3/sections/subjective', method: 'PUT', body: { text: 'text', base_version: 1 } });
     expect(put!.headers['X-CSRF-Token']).toBe('tok');
     expect(ready).toMatchObject({ url: 'https://g/api/encounters/3/ready', method: 'POST' });

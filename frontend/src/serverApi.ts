@@ -3,7 +3,7 @@
 // cookie (set by the browser) and the CSRF token on every state-changing request.
 // Only the review is served: the other methods fail with "unavailable".
 
-import type { DraftView, EncounterSummary, Info, Queue, User } from './api.gen';
+import type { DraftView, EncounterSummary, Info, Queue, SessionState, User } from './api.gen';
 import { ApiError, type Transport } from './api';
 import type { Lang } from './i18n';
 
@@ -69,6 +69,13 @@ export function createServerClient(base: string, deps: ServerDeps) {
         } satisfies Info;
       case 'Settings.SetLanguage':
         return null;
+      case 'Session.State':
+      case 'Session.Touch':
+        // The server keeps the session (its cookie); the page exists only once logged in.
+        return {
+          state: 'active', idle_lock_minutes: 0, has_model: true,
+          user: me ? { id: me.user.id, name: me.user.name, role: me.user.role } : undefined,
+        } satisfies SessionState;
       case 'Settings.Users':
         return me ? [me.user] : [];
       case 'Encounters.Today':
@@ -86,12 +93,12 @@ export function createServerClient(base: string, deps: ServerDeps) {
       case 'Drafts.Diff':
         return request({ method: 'GET', path: `${enc(a[0])}/diff?from=${Number(a[1])}&to=${Number(a[2])}` });
       case 'Drafts.SaveSection':
-        return request({ method: 'PUT', path: `${enc(a[0])}/sections/${encodeURIComponent(String(a[1]))}`, body: { text: a[2], base_version: a[4] } });
+        return request({ method: 'PUT', path: `${enc(a[0])}/sections/${encodeURIComponent(String(a[1]))}`, body: { text: a[2], base_version: a[3] } });
       case 'Drafts.MarkReady':
         return request({ method: 'POST', path: `${enc(a[0])}/ready`, body: {} });
       case 'Drafts.Approve': {
-        // The fourth argument is the signer's password (api.ts passes it on the server only).
-        const r = await request<{ draft: DraftView }>({ method: 'POST', path: `${enc(a[0])}/approve`, body: { version: a[2], password: a[3] ?? '' } });
+        // The third argument is the signer's password, checked again by the server.
+        const r = await request<{ draft: DraftView }>({ method: 'POST', path: `${enc(a[0])}/approve`, body: { version: a[1], password: a[2] ?? '' } });
         return r.draft;
       }
     }

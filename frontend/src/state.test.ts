@@ -27,9 +27,27 @@ describe('catalogues', () => {
   });
 });
 
+/** loggedIn answers the session calls as for a physician who is logged in. */
+const loggedIn = {
+  'Session.State': () => ({ state: 'active', user: { id: 2, name: 'Dr A', role: 'physician' }, idle_lock_minutes: 5, has_model: true }),
+  'Recording.Recovered': () => [],
+};
+
 describe('app state', () => {
+  it('titles the window with the setup or login screen until a user is in', async () => {
+    let state = 'setup';
+    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Session.State': () => ({ state, idle_lock_minutes: 0, has_model: false }) });
+    const st = createAppState(createApi(f.t), memKV());
+    await st.start();
+    expect(f.titles.at(-1)).toBe('Greffier — First start');
+    state = 'login';
+    await st.auth.refresh();
+    expect(f.titles.at(-1)).toBe('Greffier — Log in');
+    expect(f.calls).not.toContain('Settings.Users');
+  });
+
   it('starts on the screen the Go side asks for and titles the window', async () => {
-    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Settings.Users': () => [] });
+    const f = fakeTransport({ 'Settings.Info': () => info, 'Settings.SetLanguage': (l) => l, 'Settings.Users': () => [], ...loggedIn });
     const st = createAppState(createApi(f.t), memKV());
     await st.start();
     expect(st.session.get().screen).toBe('settings');
@@ -40,7 +58,7 @@ describe('app state', () => {
 
   it('switches language at run time, remembers it and tells Go', async () => {
     const setLanguage = vi.fn((l: unknown) => l);
-    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage, 'Settings.Users': () => [] });
+    const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage, 'Settings.Users': () => [], ...loggedIn });
     const kv = memKV();
     const st = createAppState(createApi(f.t), kv);
     await st.start();
@@ -111,9 +129,9 @@ describe('encounter workflow state', () => {
     });
     f.t.upload = async (file: File) => `/data/uploads/${file.name}`;
     const st = createAppState(createApi(f.t), null);
-    st.setUser(3);
     await st.createEncounter({ patient_label: 'P-7', patient_name: '', language: 'en', template: 'soap', consent: true, consent_kind: 'verbal' });
-    expect(calls[0]).toEqual(['create', expect.objectContaining({ consent: true, user_id: 3 })]);
+    expect(calls[0]).toEqual(['create', expect.objectContaining({ consent: true })]);
+    expect(calls[0]![1]).not.toHaveProperty('user_id');
     expect(st.session.get().encounterId).toBe(7);
     const job = await st.importAudio(new File(['RIFF'], 'visit.wav'));
     expect(job?.id).toBe('import-1');
@@ -163,10 +181,9 @@ describe('encounter workflow state', () => {
       },
     });
     const st = createAppState(createApi(f.t), null);
-    st.setUser(5);
     st.draft.set(draft as never);
     expect(await st.saveSection('subjective', 'Better today.')).toBe(true);
-    expect(seen[0]).toEqual([7, 'subjective', 'Better today.', 5, 1]);
+    expect(seen[0]).toEqual([7, 'subjective', 'Better today.', 1]);
     expect(st.draft.get()?.version).toBe(2);
     expect(st.session.get().notice).toBe('Saved as version 2.');
   });
@@ -177,7 +194,7 @@ describe('encounter workflow state', () => {
     let v = 1;
     const f = fakeTransport({
       'Drafts.SaveSection': async (...args) => {
-        bases.push(args[4]);
+        bases.push(args[3]);
         await new Promise((r) => setTimeout(r, 5)); // the server takes a while
         v++;
         return { ...draft, version: v, latest_version: v };
@@ -194,7 +211,13 @@ describe('encounter workflow state', () => {
 
   it('announces a recording recovered at start once, from the event or the list', async () => {
     const rec = { encounter_id: 4, seconds: 12.4, segments: 3 };
-    const f = fakeTransport({ 'Settings.Info': () => info, 'Recording.Recovered': () => [rec] });
+    const f = fakeTransport({
+      'Settings.Info': () => info,
+      'Settings.SetLanguage': (l) => l,
+      'Settings.Users': () => [],
+      'Session.State': () => ({ state: 'active', user: { id: 2, name: 'Dr A', role: 'physician' }, idle_lock_minutes: 5, has_model: true }),
+      'Recording.Recovered': () => [rec],
+    });
     const st = createAppState(createApi(f.t), null);
     st.onEvents([{ kind: 'recovered', data: rec }]);
     expect(st.session.get().notice).toContain('encounter 4, 12 s of audio, 3 transcript segments');

@@ -1,4 +1,4 @@
-// App-wide state: session (language, theme, screen, acting user), the current
+// App-wide state: session (language, theme, screen), who is logged in (auth), the current
 // encounter and its draft, jobs; the stores of one concern (recording, review, settings,
 // templates, export) live in stores/, each with its actions. Actions call the API;
 // components only render stores and call actions.
@@ -16,12 +16,15 @@ import type {
   PatientMatch,
   RecoveredEvent,
   Segment,
+  SessionState,
+  SessionUser,
   User,
   UserRole,
 } from './api';
 import { ApiError, toApiError } from './api';
 import { isLang, translate, type Lang, type MessageKey } from './i18n';
 import { createStore, type Store } from './store';
+import { createAuth } from './stores/auth';
 import { trackJob, type StoreContext } from './stores/context';
 import { createExporter, type Clipboard } from './stores/export';
 import { createRecorder } from './stores/recording';
@@ -39,8 +42,6 @@ export interface Session {
   screen: Screen;
   /** The encounter the Recording/Review/Export screens work on. */
   encounterId: number | null;
-  /** The acting user (physician, secretary, admin); 0 when none chosen. */
-  userId: number;
   info: Info | null;
   error: ApiError | null;
   /** A short confirmation for a screen reader and the eye ("Saved", "Exported"). */
@@ -74,15 +75,14 @@ export function mergeSegment(list: Segment[], seg: Segment): Segment[] {
 }
 
 export function createAppState(api: Api, kv: KV | null) {
+  const auth = createAuth(api);
   const saved = kv?.getItem('greffier.lang');
   const savedTheme = kv?.getItem('greffier.theme');
-  const savedUser = Number(kv?.getItem('greffier.user') ?? 0) || 0;
   const session: Store<Session> = createStore<Session>({
     lang: isLang(saved) ? saved : 'en',
     theme: savedTheme === 'dark' ? 'dark' : 'light',
     screen: 'home',
     encounterId: null,
-    userId: savedUser,
     info: null,
     error: null,
     notice: '',
@@ -97,13 +97,26 @@ export function createAppState(api: Api, kv: KV | null) {
 
   const t = (key: MessageKey, vars?: Record<string, string | number>) => translate(session.get().lang, key, vars);
 
+  /** updateTitle names the screen in the window title; before a user is in, the
+   * setup, login or lock screen. */
   function updateTitle() {
     const s = session.get();
-    api.setTitle(`${translate(s.lang, 'app.name')} — ${translate(s.lang, screenTitleKey[s.screen])}`);
+    const st = auth.state.get().session?.state;
+    const key: MessageKey =
+      st === 'setup' ? 'auth.titleSetup' : st === 'locked' ? 'auth.titleLocked' : st === 'active' ? screenTitleKey[s.screen] : 'auth.titleLogin';
+    api.setTitle(`${translate(s.lang, 'app.name')} — ${translate(s.lang, key)}`);
   }
 
+
   function reportError(e: unknown) {
-    session.set((s) => ({ ...s, error: toApiError(e) }));
+    const err = toApiError(e);
+    // No session (logged out, or locked while idle): the login or lock screen
+    // follows; there is nothing else to show.
+    if (err.code === 'unauthenticated') {
+      void auth.refresh();
+      return;
+    }
+    session.set((s) => ({ ...s, error: err }));
   }
 
   function notify(key: MessageKey, vars?: Record<string, string | number>) {
@@ -120,17 +133,15 @@ export function createAppState(api: Api, kv: KV | null) {
     }
   }
 
-  const userId = () => session.get().userId;
-
   async function reloadEncounter(id: number) {
-    const v = await guard(() => api.encounters.get(id, userId()));
+    const v = await guard(() => api.encounters.get(id));
     if (v) {
       encounter.set(v);
       live.set(v.segments);
     }
   }
 
-  const ctx: StoreContext = { api, jobs, t, userId, guard, reportError, notify };
+  const ctx: StoreContext = { api, jobs, t, guard, reportError, notify };
   const recorder = createRecorder(ctx, encounter, live);
   const review = createReview(ctx, { draft, encounterId: () => session.get().encounterId, loadDraft: (v) => state.loadDraft(v) });
   const settings = createSettings(ctx);
@@ -169,6 +180,9 @@ export function createAppState(api: Api, kv: KV | null) {
         case 'recovered':
           announceRecovered(ev.data as RecoveredEvent);
           break;
+        case 'session':
+          auth.apply(ev.data as SessionState);
+          break;
       }
     }
   }
@@ -179,6 +193,7 @@ export function createAppState(api: Api, kv: KV | null) {
     /** onServer: served by `greffier serve` (a login, signing with the password). */
     onServer: api.transport === 'server',
     session,
+    auth,
     today,
     users,
     encounter,
@@ -197,23 +212,57 @@ export function createAppState(api: Api, kv: KV | null) {
     onEvents,
     clearError: () => session.set((s) => ({ ...s, error: null })),
 
-    /** start loads the app info; an explicit lang (GREFFIER_LANG) wins over the saved one. */
+    /** start loads the app info and asks who is logged in; an explicit lang
+     * (GREFFIER_LANG) wins over the saved one. The app's data loads once a user is in. */
     async start(): Promise<void> {
       api.onEvents(onEvents);
+      let startEncounter = 0;
       try {
         const info = await api.settings.info();
         session.set((s) => ({ ...s, info, screen: isScreen(info.start_screen) ? info.start_screen : 'home' }));
+        startEncounter = info.start_encounter;
         if (isLang(info.start_language)) await state.setLang(info.start_language);
         else await api.settings.setLanguage(session.get().lang);
-        await state.loadUsers();
-        if (info.start_encounter > 0) await state.open(info.start_encounter, session.get().screen);
       } catch (e) {
         reportError(e);
       }
       updateTitle();
+      // Each time a user gets in (setup, login, switch user), their data loads; when
+      // they leave, what the screens held goes with them.
+      let wasIn = false;
+      let title = '';
+      auth.state.subscribe((a) => {
+        if (a.session?.state !== title) {
+          title = a.session?.state ?? '';
+          updateTitle();
+        }
+        const st = a.session?.state;
+        const isIn = st === 'active' || st === 'locked';
+        if (isIn && !wasIn) void state.enter(startEncounter).then(() => (startEncounter = 0));
+        if (!isIn && wasIn) state.clearPatientData();
+        wasIn = isIn;
+      });
+      await auth.refresh();
+    },
+
+    /** enter loads what a user who just got in sees. */
+    async enter(startEncounter: number): Promise<void> {
+      await state.loadUsers();
+      if (startEncounter > 0) await state.open(startEncounter, session.get().screen);
       // Recordings recovered at start (also announced by a "recovered" event): a
       // failure here only loses the announcement, never the recording.
       api.recording.recovered().then((rs) => rs.forEach(announceRecovered), () => undefined);
+    },
+
+    /** clearPatientData forgets every patient's data the screens held (logout). */
+    clearPatientData() {
+      encounter.set(null);
+      draft.set(null);
+      live.set([]);
+      today.set(null);
+      queue.set(null);
+      users.set([]);
+      session.set((s) => ({ ...s, encounterId: null, error: null, notice: '', screen: 'home' }));
     },
 
     go(screen: Screen, encounterId?: number) {
@@ -234,30 +283,48 @@ export function createAppState(api: Api, kv: KV | null) {
       kv?.setItem('greffier.theme', theme);
     },
 
-    setUser(id: number) {
-      session.set((s) => ({ ...s, userId: id }));
-      kv?.setItem('greffier.user', String(id));
-    },
-
-    currentUser(): User | undefined {
-      return users.get().find((u) => u.id === session.get().userId);
+    /** currentUser is the logged-in user (from the Go session). */
+    currentUser(): SessionUser | undefined {
+      return auth.state.get().session?.user;
     },
 
     async loadUsers(): Promise<void> {
       const us = await guard(() => api.settings.users());
-      if (!us) return;
-      users.set(us);
-      if (!us.some((u) => u.id === session.get().userId) && us.length > 0) state.setUser(us[0]!.id);
+      if (us) users.set(us);
     },
 
-    async createUser(name: string, role: UserRole): Promise<User | undefined> {
-      const u = await guard(() => api.settings.createUser(name, role));
+    /** createUser adds a user with their first password (an admin only). */
+    async createUser(name: string, role: UserRole, password: string): Promise<User | undefined> {
+      const u = await guard(() => api.settings.createUser(name, role, password));
       if (u) {
         await state.loadUsers();
-        state.setUser(u.id);
         notify('settings.userAdded', { name: u.name });
       }
       return u;
+    },
+
+    /** setUserRole, disableUser and resetUserPassword are the admin's user changes;
+     * users are named (no user id leaves the UI), and Go checks the admin. */
+    async setUserRole(name: string, role: UserRole): Promise<void> {
+      if (await guard(() => api.settings.setUserRole(name, role))) {
+        await state.loadUsers();
+        notify('settings.userChanged', { name });
+      }
+    },
+
+    async disableUser(name: string): Promise<void> {
+      if (await guard(() => api.settings.disableUser(name))) {
+        await state.loadUsers();
+        notify('settings.userDisabled', { name });
+      }
+    },
+
+    async resetUserPassword(name: string, password: string): Promise<boolean> {
+      const u = await guard(() => api.settings.resetUserPassword(name, password));
+      if (!u) return false;
+      await state.loadUsers();
+      notify('settings.userChanged', { name });
+      return true;
     },
 
     async loadToday(): Promise<void> {
@@ -288,8 +355,8 @@ export function createAppState(api: Api, kv: KV | null) {
      * for confirmation before an encounter is filed under them; undefined on failure. */
     matchPatient: (label: string): Promise<PatientMatch | null | undefined> => guard(() => api.encounters.matchPatient(label)),
 
-    async createEncounter(n: Omit<NewEncounter, 'user_id'>): Promise<EncounterView | undefined> {
-      const v = await guard(() => api.encounters.create({ ...n, user_id: userId() }));
+    async createEncounter(n: NewEncounter): Promise<EncounterView | undefined> {
+      const v = await guard(() => api.encounters.create(n));
       if (v) {
         encounter.set(v);
         live.set(v.segments);
@@ -347,7 +414,7 @@ export function createAppState(api: Api, kv: KV | null) {
       const run = saveChain.then(async () => {
         const d = draft.get();
         if (!d) return false;
-        const nd = await guard(() => api.drafts.saveSection(d.encounter_id, key, text, userId(), d.latest_version));
+        const nd = await guard(() => api.drafts.saveSection(d.encounter_id, key, text, d.latest_version));
         if (!nd) return false;
         draft.set(nd);
         notify('review.saved', { v: nd.version });
@@ -361,36 +428,38 @@ export function createAppState(api: Api, kv: KV | null) {
     async chooseSection(key: string, choice: number): Promise<void> {
       const d = draft.get();
       if (!d) return;
-      const nd = await guard(() => api.drafts.chooseSection(d.encounter_id, key, choice, userId(), d.latest_version));
+      const nd = await guard(() => api.drafts.chooseSection(d.encounter_id, key, choice, d.latest_version));
       if (nd) draft.set(nd);
     },
 
     async setCode(code: string, title: string, status: Code['status']) {
       const d = draft.get();
       if (!d) return;
-      const nd = await guard(() => api.drafts.setCode(d.encounter_id, code, title, status, userId()));
+      const nd = await guard(() => api.drafts.setCode(d.encounter_id, code, title, status));
       if (nd) draft.set(nd);
     },
 
     async markReady() {
       const d = draft.get();
       if (!d) return;
-      const nd = await guard(() => api.drafts.markReady(d.encounter_id, userId()));
+      const nd = await guard(() => api.drafts.markReady(d.encounter_id));
       if (nd) {
         draft.set(nd);
         notify('review.markedReady');
       }
     },
 
-    /** approve signs the latest version; on the clinic server with the signer's password. */
-    async approve(password?: string) {
+    /** approve signs the latest version as the logged-in user, with their password
+     * given again now (an electronic signature); true when signed. */
+    async approve(password: string): Promise<boolean> {
       const d = draft.get();
-      if (!d) return;
-      const nd = await guard(() => api.drafts.approve(d.encounter_id, userId(), d.latest_version, password));
+      if (!d) return false;
+      const nd = await guard(() => api.drafts.approve(d.encounter_id, d.latest_version, password));
       if (nd) {
         draft.set(nd);
         notify('review.approvedNotice', { v: nd.approved_version });
       }
+      return !!nd;
     },
   };
   return state;

@@ -8,15 +8,26 @@ import { Recording } from '../screens/Recording';
 import { Review } from '../screens/Review';
 import { Queue } from '../screens/Queue';
 import { Export } from '../screens/Export';
+import { DesktopLogin, Lock, RecoveryKey, Setup } from './Auth';
 import { ErrorBanner } from './ErrorBanner';
 import { ShortcutHelp } from './ShortcutHelp';
 
-/** onLogout, given on the clinic server, ends the session (a shared workstation). */
+/** Shell shows the first admin's setup, the login or the lock screen until a user is
+ * in, then the app. onLogout, given on the clinic server, ends the server's session
+ * (a shared workstation); in the window "switch user" ends the Go session. */
 export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => void }) {
   const session = useStore(state.session);
-  const users = useStore(state.users);
+  const auth = useStore(state.auth.state);
   const [help, setHelp] = useState(false);
   const t = state.t;
+
+  // Activity defers the idle lock (throttled in the store).
+  useEffect(() => {
+    const touch = () => void state.auth.touch();
+    const kinds = ['keydown', 'pointerdown', 'wheel'] as const;
+    kinds.forEach((k) => window.addEventListener(k, touch, { passive: true }));
+    return () => kinds.forEach((k) => window.removeEventListener(k, touch));
+  }, [state]);
 
   useEffect(() => {
     document.documentElement.dataset.theme = session.theme;
@@ -40,8 +51,19 @@ export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => v
 
   const keyOf = (s: Screen) => shortcuts.find((x) => x.screen === s)?.keys ?? '';
 
+  const st = auth.session?.state;
+  if (!auth.session) return <main class="login screen" data-testid="auth-wait" aria-busy="true" />;
+  if (st === 'setup') return <Setup state={state} />;
+  if (auth.recoveryKey) return <RecoveryKey state={state} value={auth.recoveryKey} />;
+  if (st !== 'active' && st !== 'locked') return <DesktopLogin state={state} />;
+  const user = auth.session.user;
+  // Locked: the app stays in memory (an edit in progress is not lost) but hidden.
+  const locked = st === 'locked';
+
   return (
-    <div class="shell">
+    <>
+    {locked && <Lock state={state} />}
+    <div class="shell" hidden={locked} aria-hidden={locked} style={locked ? { display: 'none' } : undefined}>
       <header class="topbar">
         <div class="brand">
           <span class="logo" aria-hidden="true">G</span>
@@ -60,26 +82,24 @@ export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => v
               <option value="fr">{t('lang.fr')}</option>
             </select>
           </label>
-          <label>
-            <span class="sr-only">{t('user.acting')}</span>
-            <select
-              aria-label={t('user.acting')}
-              data-testid="acting-user"
-              value={String(session.userId)}
-              onChange={(e) => state.setUser(Number(e.currentTarget.value))}
-            >
-              {users.length === 0 && <option value="0">{t('user.none')}</option>}
-              {users.map((u) => (
-                <option key={u.id} value={String(u.id)}>
-                  {u.name} ({t(`role.${u.role}`)})
-                </option>
-              ))}
-            </select>
-          </label>
-          {onLogout && (
+          {user && (
+            <span class="who" data-testid="session-user" data-role={user.role}>
+              {user.name} ({t(`role.${user.role}`)})
+            </span>
+          )}
+          {onLogout ? (
             <button type="button" onClick={onLogout} data-testid="logout">
               {t('login.logout')}
             </button>
+          ) : (
+            <>
+              <button type="button" onClick={() => void state.auth.logout()} data-testid="switch-user">
+                {t('session.switch')}
+              </button>
+              <button type="button" onClick={() => void state.auth.lock()} data-testid="lock">
+                {t('session.lock')}
+              </button>
+            </>
           )}
           <button type="button" onClick={() => state.toggleTheme()} aria-label={t('theme.toggle')} title="Alt+T">
             {session.theme === 'dark' ? t('theme.light') : t('theme.dark')}
@@ -118,6 +138,7 @@ export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => v
       </div>
       {help && <ShortcutHelp state={state} onClose={() => setHelp(false)} />}
     </div>
+    </>
   );
 }
 

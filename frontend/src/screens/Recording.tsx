@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { PatientMatch } from '../api';
+import { DraftDestination } from '../components/DraftDestination';
 import { JobProgress } from '../components/JobProgress';
 import { LoadError } from '../components/LoadError';
 import { Transcript, fmtTime } from '../components/Transcript';
@@ -189,6 +190,7 @@ function Recorder({ state }: { state: AppState }) {
         <JobProgress state={state} encounterId={enc.id} />
       </div>
       <Transcript state={state} segments={live} follow transcribed={enc.state !== 'recording'} />
+      {hasTranscript && !mine && enc.latest_version === 0 && <DraftDestination state={state} />}
       {hasTranscript && !mine && (
         <button
           type="button"

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Section } from '../api';
 import { LoadError } from '../components/LoadError';
 import { Transcript } from '../components/Transcript';
+import { DraftDestination } from '../components/DraftDestination';
 import { useStore } from '../hooks';
 import type { Lang } from '../i18n';
 import type { AppState } from '../state';
@@ -269,7 +270,7 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
   const t = state.t;
   const [tmpl, setTmpl] = useState(d.note.template);
   const [lang, setLang] = useState<Lang>(d.note.language === 'fr' ? 'fr' : 'en');
-  const [signPw, setSignPw] = useState('');
+  const [signing, setSigning] = useState(false);
   return (
     <div class="workflow panel">
       <div class="row">
@@ -297,17 +298,15 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
           {t('review.regenerate')}
         </button>
       </div>
+      {d.state !== 'approved' && d.state !== 'exported' && <DraftDestination state={state} />}
       <div class="row">
         {d.state === 'drafted' && (
           <button type="button" onClick={() => void state.markReady()} data-testid="mark-ready">
             {t('review.markReady')}
           </button>
         )}
-        {(d.state === 'drafted' || d.state === 'in_review') && state.onServer && role === 'physician' && (
-          <SignPassword state={state} value={signPw} onInput={setSignPw} />
-        )}
         {(d.state === 'drafted' || d.state === 'in_review') && (
-          <button type="button" class="primary" onClick={() => void state.approve(state.onServer ? signPw : undefined).then(() => setSignPw(''))} data-testid="approve" disabled={role !== 'physician'} title={role !== 'physician' ? t('review.physicianOnly') : ''}>
+          <button type="button" class="primary" onClick={() => setSigning(true)} data-testid="approve" disabled={role !== 'physician'} title={role !== 'physician' ? t('review.physicianOnly') : ''}>
             {t('review.approve')}
           </button>
         )}
@@ -318,18 +317,50 @@ function Workflow({ state, role, busy }: { state: AppState; role: string | undef
         )}
         {role !== 'physician' && <span class="muted small">{t('review.physicianOnly')}</span>}
       </div>
+      {signing && <SignDialog state={state} onClose={() => setSigning(false)} />}
     </div>
   );
 }
 
-/** SignPassword is the signer's password on the clinic server: the signature is checked
- * against it at the moment of approval. */
-function SignPassword({ state, value, onInput }: { state: AppState; value: string; onInput: (v: string) => void }) {
+/** SignDialog is the electronic signature: what signing means, and the signer's
+ * password, checked again at this moment. */
+function SignDialog({ state, onClose }: { state: AppState; onClose: () => void }) {
+  const t = state.t;
+  const d = useStore(state.draft)!;
+  const user = state.currentUser();
+  const [pw, setPw] = useState('');
+  const [busy, setBusy] = useState(false);
+  const ref = useRef<HTMLFormElement>(null);
+  // The dialog opens below the note: bring it into view.
+  useEffect(() => ref.current?.scrollIntoView?.({ block: 'center' }), []);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    const ok = await state.approve(pw);
+    setBusy(false);
+    setPw('');
+    if (ok) onClose();
+  };
   return (
-    <label>
-      {state.t('review.signPassword')}{' '}
-      <input type="password" autocomplete="current-password" value={value} data-testid="sign-password" onInput={(e) => onInput(e.currentTarget.value)} />
-    </label>
+    <form ref={ref} class="panel sign-dialog" role="dialog" aria-labelledby="sign-title" data-testid="sign-dialog" onSubmit={(e) => void submit(e)}>
+      <h2 id="sign-title">{t('sign.title')}</h2>
+      <p class="sign-meaning" data-testid="sign-meaning">
+        <strong>{t('sign.meaning')}</strong>
+      </p>
+      <p class="muted small">{t('sign.who', { name: user?.name ?? '', v: d.latest_version })}</p>
+      <label>
+        {t('review.signPassword')}{' '}
+        <input type="password" autocomplete="current-password" value={pw} data-testid="sign-password" onInput={(e) => setPw(e.currentTarget.value)} required autoFocus />
+      </label>
+      <div class="row">
+        <button type="submit" class="primary" disabled={busy} data-testid="sign-confirm">
+          {t('sign.confirm')}
+        </button>
+        <button type="button" onClick={onClose} data-testid="sign-cancel">
+          {t('common.cancel')}
+        </button>
+      </div>
+    </form>
   );
 }
 

@@ -24,6 +24,9 @@ export function Settings({ state }: { state: AppState }) {
   const [prefs, setPrefs] = useState<Preferences | null>(saved.value);
   const [name, setName] = useState('');
   const [role, setRole] = useState<UserRole>('physician');
+  const [password, setPassword] = useState('');
+  // Only an admin adds users and changes where patient text may go (Go checks it too).
+  const admin = state.currentUser()?.role === 'admin';
   const [pick, setPick] = useState('base');
   const [device, setDevice] = useState('');
   const level = useStore(state.recorder.level);
@@ -52,20 +55,34 @@ export function Settings({ state }: { state: AppState }) {
           <h2>{t('settings.users')}</h2>
           <ul data-testid="users">
             {users.map((u) => (
-              <li key={u.id}>
+              <li key={u.id} data-user={u.name} data-status={u.status}>
                 {u.name} — {t(`role.${u.role}`)}
+                {u.status === 'disabled' && <em> ({t('settings.disabled')})</em>}
+                {admin && <UserAdmin state={state} name={u.name} role={u.role} disabled={u.status === 'disabled'} />}
               </li>
             ))}
           </ul>
+          {!admin && <p class="muted small">{t('settings.adminOnly')}</p>}
+          {admin && (
           <form
             class="row"
             onSubmit={(e) => {
               e.preventDefault();
-              if (name.trim()) void state.createUser(name, role).then((u) => u && setName(''));
+              if (name.trim())
+                void state.createUser(name, role, password).then((u) => {
+                  if (u) {
+                    setName('');
+                    setPassword('');
+                  }
+                });
             }}
           >
             <label>
               {t('settings.userName')} <input type="text" value={name} onInput={(e) => setName(e.currentTarget.value)} data-testid="user-name" />
+            </label>
+            <label>
+              {t('settings.userPassword')}{' '}
+              <input type="password" autocomplete="new-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} data-testid="user-password" />
             </label>
             <label>
               {t('settings.role')}{' '}
@@ -88,6 +105,7 @@ export function Settings({ state }: { state: AppState }) {
               {t('settings.addUser')}
             </button>
           </form>
+          )}
         </div>
         <div class="panel">
           <h2>{t('settings.models')}</h2>
@@ -156,17 +174,19 @@ export function Settings({ state }: { state: AppState }) {
             }}
           >
             <h2>{t('settings.llm')}</h2>
+            {!admin && <p class="muted small" data-testid="llm-admin-only">{t('settings.adminOnly')}</p>}
             <label class="row">
               {t('settings.llmEndpoint')}{' '}
-              <input type="url" value={prefs.llm_endpoint} placeholder="http://127.0.0.1:8080" onInput={(e) => setPrefs({ ...prefs, llm_endpoint: e.currentTarget.value })} />
+              <input type="url" disabled={!admin} data-testid="llm-endpoint" value={prefs.llm_endpoint} placeholder="http://127.0.0.1:8080" onInput={(e) => setPrefs({ ...prefs, llm_endpoint: e.currentTarget.value })} />
             </label>
             <label class="row">
               {t('settings.llmModel')}{' '}
-              <input type="text" value={prefs.llm_model ?? ''} placeholder="/path/to/model.gguf" onInput={(e) => setPrefs({ ...prefs, llm_model: e.currentTarget.value })} />
+              <input type="text" disabled={!admin} value={prefs.llm_model ?? ''} placeholder="/path/to/model.gguf" onInput={(e) => setPrefs({ ...prefs, llm_model: e.currentTarget.value })} />
             </label>
             <p class="muted small">{t('settings.llmHint')}</p>
             <button
               type="button"
+              disabled={!admin}
               onClick={() => void state.settings.testLLM(prefs.llm_endpoint)}
             >
               {t('settings.test')}
@@ -177,7 +197,20 @@ export function Settings({ state }: { state: AppState }) {
             <h2>{t('settings.retention')}</h2>
             <label>
               {t('settings.retentionDays')}{' '}
-              <input type="number" min={0} value={prefs.retention_days} onInput={(e) => setPrefs({ ...prefs, retention_days: Number(e.currentTarget.value) })} />
+              <input type="number" min={0} disabled={!admin} value={prefs.retention_days} onInput={(e) => setPrefs({ ...prefs, retention_days: Number(e.currentTarget.value) })} />
+            </label>
+            <h2>{t('settings.idleLock')}</h2>
+            <label>
+              {t('settings.idleLockMinutes')}{' '}
+              <input
+                type="number"
+                min={0}
+                max={1440}
+                disabled={!admin}
+                data-testid="idle-lock"
+                value={prefs.idle_lock_minutes}
+                onInput={(e) => setPrefs({ ...prefs, idle_lock_minutes: Number(e.currentTarget.value) })}
+              />
             </label>
             <h2>{t('settings.clinic')}</h2>
             <input type="text" aria-label={t('settings.clinic')} value={prefs.clinic_name} onInput={(e) => setPrefs({ ...prefs, clinic_name: e.currentTarget.value })} />
@@ -210,5 +243,31 @@ export function Settings({ state }: { state: AppState }) {
         )}
       </div>
     </section>
+  );
+}
+
+/** UserAdmin is an admin's changes to one user: role, disable, a new password. */
+function UserAdmin({ state, name, role, disabled }: { state: AppState; name: string; role: UserRole; disabled: boolean }) {
+  const t = state.t;
+  const [pw, setPw] = useState('');
+  return (
+    <span class="row user-admin">
+      <select aria-label={t('settings.role')} value={role} data-testid={`role-${name}`} onChange={(e) => isUserRole(e.currentTarget.value) && void state.setUserRole(name, e.currentTarget.value)}>
+        {Object.entries(roleLabels).map(([r, key]) => (
+          <option key={r} value={r}>
+            {t(key)}
+          </option>
+        ))}
+      </select>
+      {!disabled && (
+        <button type="button" data-testid={`disable-${name}`} onClick={() => void state.disableUser(name)}>
+          {t('settings.disable')}
+        </button>
+      )}
+      <input type="password" autocomplete="new-password" aria-label={t('settings.newPassword')} placeholder={t('settings.newPassword')} value={pw} onInput={(e) => setPw(e.currentTarget.value)} />
+      <button type="button" disabled={!pw} onClick={() => void state.resetUserPassword(name, pw).then((ok) => ok && setPw(''))}>
+        {t('settings.resetPassword')}
+      </button>
+    </span>
   );
 }

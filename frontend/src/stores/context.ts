@@ -10,8 +10,6 @@ export interface StoreContext {
   api: Api;
   jobs: Store<Record<string, Job>>;
   t: Translate;
-  /** userId is the acting user (0 when none). */
-  userId(): number;
   /** guard runs f, turning its failure into the error banner (then undefined). */
   guard<T>(f: () => Promise<T>): Promise<T | undefined>;
   reportError(e: unknown): void;

@@ -43,7 +43,7 @@ export function createExporter(ctx: StoreContext, reload: () => Promise<void>, c
 
     async run(encounterId: number, format: ExportFormat): Promise<ExportResult | undefined> {
       const r = await ctx.guard(() =>
-        api.export.run({ encounter_id: encounterId, format, dir: format === 'clipboard' ? '' : dir.get(), user_id: ctx.userId() }),
+        api.export.run({ encounter_id: encounterId, format, dir: format === 'clipboard' ? '' : dir.get() }),
       );
       if (!r) return undefined;
       result.set(r);

@@ -1,6 +1,6 @@
 // Drafting jobs (the whole note or one section), the version history and its diffs,
 // and the code search of the review screen.
-import { ApiError, type CodeHit, type DiffLine, type DraftView, type Job, type VersionInfo } from '../api';
+import { ApiError, type CodeHit, type Destination, type DiffLine, type DraftView, type Job, type VersionInfo } from '../api';
 import { createStore, type Store } from '../store';
 import { createLoaded, load, type StoreContext } from './context';
 
@@ -25,6 +25,8 @@ export function createReview(ctx: StoreContext, deps: ReviewDeps) {
   const versions = createLoaded<VersionInfo[]>();
   const diff = createStore<DiffLine[] | null>(null);
   const codeHits = createStore<CodeHit[]>([]);
+  /** Where a draft sends the transcript (shown before drafting); null until asked. */
+  const destination = createStore<Destination | null>(null);
   let shownFor = 0; // the encounter whose versions (and diff) are shown
 
   /** follow waits for a job to end: "job" events first, a poll in case one was missed.
@@ -78,6 +80,12 @@ export function createReview(ctx: StoreContext, deps: ReviewDeps) {
   }
 
   return {
+    destination,
+    /** loadDestination asks where a draft would send the transcript now. */
+    async loadDestination(): Promise<void> {
+      const d = await ctx.guard(() => ctx.api.drafts.destination());
+      if (d) destination.set(d);
+    },
     versions,
     diff,
     codeHits,
@@ -90,7 +98,7 @@ export function createReview(ctx: StoreContext, deps: ReviewDeps) {
     async regenerateSection(key: string): Promise<Job | undefined> {
       const d = deps.draft.get();
       if (!d) return undefined;
-      return runDraftJob(() => api.drafts.startRegenerateSection(d.encounter_id, key, ctx.userId(), d.latest_version));
+      return runDraftJob(() => api.drafts.startRegenerateSection(d.encounter_id, key, d.latest_version));
     },
 
     /** loadVersions lists the versions; a diff of another encounter is put away. */

@@ -30,7 +30,7 @@ export function createSettings(ctx: StoreContext) {
     loadPreferences: () => load(preferences, () => api.settings.preferences()),
 
     async savePreferences(p: Preferences): Promise<boolean> {
-      const saved = await ctx.guard(() => api.settings.savePreferences(p, ctx.userId()));
+      const saved = await ctx.guard(() => api.settings.savePreferences(p));
       if (!saved) return false;
       preferences.set({ value: saved, error: null });
       ctx.notify('settings.saved');

@@ -84,7 +84,7 @@ describe('export', () => {
     vi.unstubAllGlobals();
   });
 
-  it('sends the folder and the acting user, and shows a refused export', async () => {
+  it('sends the folder (no user: Go acts as the session user), and shows a refused export', async () => {
     const runs: unknown[] = [];
     const { st } = appWith({
       'Export.DefaultDir': () => '/home/dr/exports',
@@ -93,11 +93,10 @@ describe('export', () => {
         throw new Error(JSON.stringify({ code: 'conflict', message: 'Not possible now: not approved' }));
       },
     });
-    st.setUser(4);
     await st.exporter.prepare();
     expect(st.exporter.dir.get()).toBe('/home/dr/exports');
     expect(await st.exporter.run(7, 'pdf')).toBeUndefined();
-    expect(runs).toEqual([{ encounter_id: 7, format: 'pdf', dir: '/home/dr/exports', user_id: 4 }]);
+    expect(runs).toEqual([{ encounter_id: 7, format: 'pdf', dir: '/home/dr/exports' }]);
     expect(st.session.get().error?.code).toBe('conflict');
     expect(st.exporter.result.get()).toBeNull();
   });
@@ -118,7 +117,7 @@ describe('drafting jobs', () => {
     expect(st.session.get().notice).toBe('Drafting cancelled: the previous version is kept.');
   });
 
-  it('redrafts a section on top of the latest version as the acting user', async () => {
+  it('redrafts a section on top of the latest version', async () => {
     const args: unknown[] = [];
     const { st } = appWith({
       'Drafts.StartRegenerateSection': (...a) => {
@@ -126,10 +125,9 @@ describe('drafting jobs', () => {
         return { id: 'draft-2', kind: 'draft', encounter_id: 7, state: 'failed', progress: 0, error: { code: 'unavailable', message: 'No model' } };
       },
     });
-    st.setUser(3);
     st.draft.set({ ...draft, latest_version: 5 });
     const end = await st.review.regenerateSection('plan');
-    expect(args).toEqual([[7, 'plan', 3, 5]]);
+    expect(args).toEqual([[7, 'plan', 5]]);
     expect(end?.state).toBe('failed');
     expect(st.session.get().error).toEqual(new ApiError('unavailable', 'No model'));
   });
@@ -176,24 +174,23 @@ describe('settings', () => {
     expect(st.settings.llmCheck.get()).toEqual({ ok: false, text: 'Unavailable: no answer' });
   });
 
-  it('tracks the jobs it starts and saves preferences as the acting user', async () => {
+  it('tracks the jobs it starts and saves preferences (as the session user, in Go)', async () => {
     const saved: unknown[] = [];
-    const prefs = { retention_days: 30, llm_endpoint: '', llm_model: '', clinic_name: 'C' };
+    const prefs = { retention_days: 30, llm_endpoint: '', llm_model: '', clinic_name: 'C', idle_lock_minutes: 5 };
     const { st } = appWith({
       'Settings.PullModel': (name) => ({ id: 'download-1', kind: 'download', encounter_id: 0, state: 'running', progress: 0, stage: name }),
       'Settings.TestDevice': (dev, ms) => ({ id: 'devicetest-2', kind: 'devicetest', encounter_id: 0, state: 'running', progress: 0, stage: `${dev}/${ms}` }),
-      'Settings.SavePreferences': (p, user) => {
-        saved.push([p, user]);
-        return p;
+      'Settings.SavePreferences': (...a) => {
+        saved.push(a);
+        return a[0];
       },
     });
-    st.setUser(2);
     await st.settings.pullModel('base');
     await st.settings.testDevice('hw:1');
     expect(Object.keys(st.jobs.get())).toEqual(['download-1', 'devicetest-2']);
     expect(st.jobs.get()['devicetest-2']?.stage).toBe('hw:1/5000');
     expect(await st.settings.savePreferences(prefs)).toBe(true);
-    expect(saved).toEqual([[prefs, 2]]);
+    expect(saved).toEqual([[prefs]]);
     expect(st.settings.preferences.get().value).toEqual(prefs);
     expect(st.session.get().notice).toBe('Settings saved.');
   });
