@@ -3,6 +3,7 @@ import type { Section } from '../api';
 import { LoadError } from '../components/LoadError';
 import { Transcript } from '../components/Transcript';
 import { DraftDestination } from '../components/DraftDestination';
+import { FactWarning, sentencePath } from '../components/FactWarning';
 import { useStore } from '../hooks';
 import type { Lang } from '../i18n';
 import type { AppState } from '../state';
@@ -99,6 +100,9 @@ function SectionEditor({
   busy: boolean;
 }) {
   const t = state.t;
+  // The checker's warnings point at sentences by JSON pointer (/sections/i/sentences/j).
+  const note = useStore(state.draft)?.note;
+  const si = note ? note.sections.findIndex((x) => x.key === section.key) : -1;
   const [editing, setEditing] = useState(false);
   const [text, setText] = useState(section.sentences.map((s) => s.text).join('\n'));
   const [status, setStatus] = useState<'idle' | 'pending' | 'saving' | 'saved' | 'failed'>('idle');
@@ -219,7 +223,7 @@ function SectionEditor({
               onBlur={() => onEvidence([])}
             >
               {s.evidence.length === 0 && <span aria-hidden="true">⚠ </span>}
-              {s.text}{' '}
+              <FactWarning text={s.text} path={sentencePath(si, i)} warnings={note?.warnings} t={t} />{' '}
             </span>
           ))}
         </p>
