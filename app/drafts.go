@@ -183,6 +183,14 @@ func (d *Drafts) draftNote(ctx context.Context, encID int64, tmplKey, lang strin
 	if err != nil {
 		return schema.Note{}, "", nil, err
 	}
+	// A recording's incremental drafter has most of the prompt in the server's
+	// cache already (incremental.go).
+	if note, ok, err := d.fromLive(ctx, encID, in.Request); ok {
+		if err != nil {
+			return schema.Note{}, "", nil, llmFailure(err, d.s.language())
+		}
+		return note, in.Title, in.Request.Segments, nil
+	}
 	dr, err := d.drafter(ctx)
 	if err != nil {
 		return schema.Note{}, "", nil, err

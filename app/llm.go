@@ -45,6 +45,12 @@ type llmRunner struct {
 	model  string // the GGUF srv serves
 	srv    *llamaserver.Server
 	closed bool
+	// pmu guards parked: not mu, which is held while a server starts.
+	pmu sync.Mutex
+	// parked is the last recording's incremental drafter, waiting for its draft
+	// (incremental.go); one at a time, as the server has one slot to keep.
+	parked      *liveDraft
+	parkedTimer *time.Timer
 }
 
 func newLLMRunner() *llmRunner {
@@ -96,6 +102,7 @@ func (r *llmRunner) stopLocked() {
 
 // stop ends the managed server, if any; the next draft starts it again.
 func (r *llmRunner) stop() {
+	r.park(nil)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.stopLocked()
@@ -103,9 +110,69 @@ func (r *llmRunner) stop() {
 
 // close ends the server for good (the app is closing).
 func (r *llmRunner) close() {
+	r.park(nil)
 	r.cancel()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closed = true
 	r.stopLocked()
+}
+
+// waitHealthy waits until the managed server answers (after a crash, its
+// supervisor restarts it).
+func (r *llmRunner) waitHealthy(ctx context.Context) error {
+	r.mu.Lock()
+	srv := r.srv
+	r.mu.Unlock()
+	if srv == nil {
+		return domain.Errorf(domain.EUnavailable, "llama-server is not running")
+	}
+	return srv.WaitHealthy(ctx)
+}
+
+// park keeps ld for its encounter's draft (nil: none), closing the one parked
+// before; ld is closed if no draft takes it within parkedFor.
+func (r *llmRunner) park(ld *liveDraft) {
+	r.pmu.Lock()
+	old := r.parked
+	r.parked = ld
+	if r.parkedTimer != nil {
+		r.parkedTimer.Stop()
+		r.parkedTimer = nil
+	}
+	if ld != nil {
+		r.parkedTimer = time.AfterFunc(parkedFor, func() {
+			if r.takeIf(ld) {
+				ld.close()
+			}
+		})
+	}
+	r.pmu.Unlock()
+	old.close()
+}
+
+// take returns the drafter parked for encID, if any; the caller closes it.
+func (r *llmRunner) take(encID int64) *liveDraft {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	ld := r.parked
+	if ld == nil || ld.encID != encID {
+		return nil
+	}
+	r.parked = nil
+	if r.parkedTimer != nil {
+		r.parkedTimer.Stop()
+		r.parkedTimer = nil
+	}
+	return ld
+}
+
+func (r *llmRunner) takeIf(ld *liveDraft) bool {
+	r.pmu.Lock()
+	defer r.pmu.Unlock()
+	if r.parked != ld {
+		return false
+	}
+	r.parked = nil
+	return true
 }

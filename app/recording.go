@@ -41,6 +41,9 @@ type liveRecording struct {
 	// live is the transcript so far: each final window is saved as it arrives.
 	liveMu sync.Mutex
 	live   []domain.Segment
+	// draft prefills the coming draft's prompt window by window (incremental.go);
+	// nil when no language model drafts.
+	draft *liveDraft
 }
 
 type recResult struct {
@@ -163,6 +166,9 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		return nil, err
 	}
 	c.rec = rec
+	if c.stream != nil {
+		c.draft = r.s.startLiveDraft(x)
+	}
 	go func() {
 		res, err := rec.Run(ctx)
 		c.done <- recResult{res, err}
@@ -179,6 +185,7 @@ func (r *Recording) saveWindow(ctx context.Context, c *liveRecording, u transcri
 	err := r.s.db.SaveLiveSegments(ctx, c.encID, c.live)
 	total := len(c.live)
 	c.liveMu.Unlock()
+	c.draft.add(u.Segments)
 	if err != nil {
 		log.Printf("save live transcript of encounter %d: %v", c.encID, err)
 		total = -1
@@ -331,6 +338,13 @@ func (r *Recording) finish(ctx context.Context, c *liveRecording, progress func(
 			errs = append(errs, err)
 		}
 	}
+	// The last window is in: the drafter waits, prefilling it, for this
+	// encounter's draft.
+	if c.draft.end() && len(errs) == 0 {
+		r.s.llm.park(c.draft)
+	} else {
+		c.draft.close()
+	}
 	return errors.Join(errs...)
 }
 
@@ -358,6 +372,7 @@ func (r *Recording) stopAll() {
 	c.rec.Stop()
 	res := <-c.done
 	c.closeStream()
+	c.draft.close()
 	// The window's context may already be cancelled: this work must still be done.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.s.ctx), 30*time.Second)
 	defer cancel()
