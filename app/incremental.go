@@ -131,6 +131,9 @@ func (ld *liveDraft) setup(ctx context.Context) {
 	segs := ld.segs
 	lang := string(pipeline.NoteLanguage("", ld.x.Language, segs))
 	gate := newGatedPrefiller(client, &ld.s.sched)
+	if ld.cfg.Model != "" {
+		gate.epoch = ld.s.llm.epoch
+	}
 	ld.inc = llmdraft.NewIncremental(ldr, gate, tmpl, lang, wait)
 	ld.dr, ld.gate, ld.tall, ld.tmpl, ld.lang = dr, gate, tall, tmpl.Key, lang
 	ld.segs = nil

@@ -44,6 +44,7 @@ type llmRunner struct {
 	mu     sync.Mutex
 	model  string // the GGUF srv serves
 	srv    *llamaserver.Server
+	starts int // servers started
 	closed bool
 	// pmu guards parked: not mu, which is held while a server starts.
 	pmu sync.Mutex
@@ -90,6 +91,7 @@ func (r *llmRunner) Server(ctx context.Context, m llmsetup.Managed) (*llamaserve
 		return nil, err
 	}
 	r.srv, r.model = srv, m.Model
+	r.starts++
 	return srv, nil
 }
 
@@ -128,6 +130,17 @@ func (r *llmRunner) waitHealthy(ctx context.Context) error {
 		return domain.Errorf(domain.EUnavailable, "llama-server is not running")
 	}
 	return srv.WaitHealthy(ctx)
+}
+
+// epoch changes whenever the managed server's cache is lost: a new server, or the
+// same one restarted after a crash.
+func (r *llmRunner) epoch() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.srv == nil {
+		return -r.starts
+	}
+	return r.starts<<20 + r.srv.Restarts()
 }
 
 // park keeps ld for its encounter's draft (nil: none), closing the one parked

@@ -24,9 +24,13 @@ type gatedPrefiller struct {
 	sched *transcribe.Scheduler
 	step  int           // bytes per request
 	poll  time.Duration // how often a running prefill looks for waiting windows
+	// epoch, if set, changes when the server is restarted (its cache is then
+	// empty, though no request failed).
+	epoch func() int
 
 	mu      sync.Mutex
 	prev    string // the longest prompt known to be in the server's cache
+	prevAt  int    // epoch when prev was cached
 	preempt int    // prefills cancelled for a window
 	quitCh  chan struct{}
 	once    sync.Once
@@ -62,7 +66,11 @@ func (g *gatedPrefiller) preemptions() int {
 
 // Prefill processes prompt into the server's cache, in steps, between windows.
 func (g *gatedPrefiller) Prefill(ctx context.Context, prompt string) (llm.Prefill, error) {
+	at := g.now()
 	g.mu.Lock()
+	if at != g.prevAt {
+		g.prev = ""
+	}
 	end := commonPrefix(g.prev, prompt)
 	g.mu.Unlock()
 	var total llm.Prefill
@@ -76,7 +84,7 @@ func (g *gatedPrefiller) Prefill(ctx context.Context, prompt string) (llm.Prefil
 		if err != nil {
 			g.prev = "" // a crashed server forgot everything: start again from the top
 		} else {
-			g.prev = prompt[:end]
+			g.prev, g.prevAt = prompt[:end], at
 		}
 		g.mu.Unlock()
 		if err != nil {
@@ -147,6 +155,13 @@ func (g *gatedPrefiller) watch(ctx context.Context, cancel context.CancelFunc, p
 			return
 		}
 	}
+}
+
+func (g *gatedPrefiller) now() int {
+	if g.epoch == nil {
+		return 0
+	}
+	return g.epoch()
 }
 
 func commonPrefix(a, b string) int {

@@ -27,6 +27,9 @@ type Recording struct {
 	cur *liveRecording
 	// recovered lists the recordings recovered at start (spools.go).
 	recovered []RecoveredEvent
+	// minWindow is the live transcript's shortest window; 0 is transcribe's
+	// default (tests shorten it to get many windows from a short recording).
+	minWindow time.Duration
 }
 
 type liveRecording struct {
@@ -122,6 +125,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		lang := string(pipeline.SpokenLanguage(domain.LangAuto, w.Multilingual()))
 		c.stream, err = transcribe.NewStreamer(ctx, transcribe.StreamConfig{
 			Engine: w, Scheduler: &r.s.sched, Options: transcribe.Options{Language: lang, Threads: r.s.cfg.Threads},
+			MinWindow: r.minWindow,
 			OnUpdate: func(u transcribe.Update) {
 				if u.Final {
 					r.saveWindow(ctx, c, u)

@@ -1,0 +1,7 @@
+package app
+
+import "time"
+
+// SetLiveMinWindow shortens the live transcript's windows, so that a short
+// recording makes several of them.
+func SetLiveMinWindow(s *Services, d time.Duration) { s.Recording.minWindow = d }
