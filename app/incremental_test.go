@@ -63,11 +63,22 @@ func (b *logBuffer) String() string {
 	return b.buf.String()
 }
 
+// liveVisit is a recording drafted by the managed llama-server: the services,
+// a physician's encounter, the model, the log, the microphone and the speech.
+type liveVisit struct {
+	s     *app.Services
+	enc   int64
+	model string
+	logs  *logBuffer
+	pulse *audiotest.Pulse
+	wav   string
+}
+
 // liveLLM starts the app's services for a recording drafted by the managed
-// llama-server (tiny random model): whisper on the empty tiny.en model wrapped by
-// wordy (a segment per window), windows of at least 2 s. It returns the services,
-// a physician's encounter, the model path and the log.
-func liveLLM(t *testing.T, ctx context.Context, speech string) (*app.Services, int64, string, *logBuffer, *audiotest.Pulse, string) {
+// llama-server on model ("" is the tiny random model): whisper on the empty tiny.en
+// model wrapped by wordy (a segment per window), windows of at least 2 s, events to
+// p (nil: a recorder), incremental drafting on or off, llmThreads for llama-server.
+func liveLLM(t testing.TB, ctx context.Context, speech, model string, incremental bool, p app.Platform, llmThreads int) liveVisit {
 	t.Helper()
 	llmtest.RequireServer(t)
 	pulse, dirs, _ := liveSetup(t, ctx, "")
@@ -77,17 +88,23 @@ func liveLLM(t *testing.T, ctx context.Context, speech string) (*app.Services, i
 	if out, err := exec.Command("espeak-ng", "-m", "-w", wav, ssml).CombinedOutput(); err != nil {
 		t.Fatalf("espeak-ng: %v: %s", err, out)
 	}
-	model := llmtest.Model(t)
+	if model == "" {
+		model = llmtest.Model(t)
+	}
 	w, err := whisper.Load(filepath.Join(dirs.Models(), "ggml-tiny.en.bin"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
 	logs := &logBuffer{}
-	s := app.New(app.Config{Dirs: dirs, Threads: 2, LLMThreads: 1, LiveEngine: wordy{w}, KDF: crypt.TestKDF(),
+	s := app.New(app.Config{Dirs: dirs, Threads: 2, LLMThreads: llmThreads, LiveEngine: wordy{w}, KDF: crypt.TestKDF(),
 		Log: slog.New(slog.NewJSONHandler(logs, nil))})
 	app.SetLiveMinWindow(s, 2*time.Second)
-	if err := s.Start(ctx, &recorder{}); err != nil {
+	app.SetLiveDraft(s, incremental)
+	if p == nil {
+		p = &recorder{}
+	}
+	if err := s.Start(ctx, p); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
@@ -100,11 +117,11 @@ func liveLLM(t *testing.T, ctx context.Context, speech string) (*app.Services, i
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, enc.ID, model, logs, pulse, wav
+	return liveVisit{s: s, enc: enc.ID, model: model, logs: logs, pulse: pulse, wav: wav}
 }
 
 // stopAndWait stops the recording and waits for its transcription job.
-func stopAndWait(t *testing.T, ctx context.Context, s *app.Services) {
+func stopAndWait(t testing.TB, ctx context.Context, s *app.Services) {
 	t.Helper()
 	job, err := s.Recording.Stop()
 	if err != nil {
@@ -150,7 +167,8 @@ func draftLine(t *testing.T, logs *logBuffer) map[string]float64 {
 func TestIncrementalRecordingDraft(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	s, enc, model, logs, pulse, wav := liveLLM(t, ctx, visitSpeech)
+	lv := liveLLM(t, ctx, visitSpeech, "", true, nil, 1)
+	s, enc, model, logs, pulse, wav := lv.s, lv.enc, lv.model, lv.logs, lv.pulse, lv.wav
 	if _, err := s.Recording.Start(enc, audiotest.PulseDev); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +203,8 @@ func TestIncrementalRecordingDraft(t *testing.T) {
 func TestIncrementalRecordingServerKilled(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)
 	defer cancel()
-	s, enc, model, logs, pulse, wav := liveLLM(t, ctx, visitSpeech)
+	lv := liveLLM(t, ctx, visitSpeech, "", true, nil, 1)
+	s, enc, model, logs, pulse, wav := lv.s, lv.enc, lv.model, lv.logs, lv.pulse, lv.wav
 	if _, err := s.Recording.Start(enc, audiotest.PulseDev); err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 
 // llamaPIDs lists the processes whose command line names model (the managed
 // llama-server serves it).
-func llamaPIDs(t *testing.T, model string) []string {
+func llamaPIDs(t testing.TB, model string) []string {
 	t.Helper()
 	procs, _ := filepath.Glob("/proc/[0-9]*")
 	var pids []string

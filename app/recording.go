@@ -30,6 +30,8 @@ type Recording struct {
 	// minWindow is the live transcript's shortest window; 0 is transcribe's
 	// default (tests shorten it to get many windows from a short recording).
 	minWindow time.Duration
+	// noLiveDraft turns incremental drafting off (benchmarks compare).
+	noLiveDraft bool
 }
 
 type liveRecording struct {
@@ -170,7 +172,7 @@ func (r *Recording) start(encID int64, device string) (*liveRecording, error) {
 		return nil, err
 	}
 	c.rec = rec
-	if c.stream != nil {
+	if c.stream != nil && !r.noLiveDraft {
 		c.draft = r.s.startLiveDraft(x)
 	}
 	go func() {

@@ -113,7 +113,7 @@ func TestRecordingLive(t *testing.T) {
 // (stopped at the end), a data folder with an empty tiny.en whisper model (no weights
 // can be fetched here: its text is meaningless), and speech by espeak-ng in a WAV.
 // It skips the test where the tools are missing.
-func liveSetup(t *testing.T, ctx context.Context, speech string) (*audiotest.Pulse, appdirs.Dirs, string) {
+func liveSetup(t testing.TB, ctx context.Context, speech string) (*audiotest.Pulse, appdirs.Dirs, string) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("live recording skipped in -short mode")

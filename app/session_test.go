@@ -40,7 +40,7 @@ func startServices(t *testing.T, cfg app.Config) *app.Services {
 }
 
 // setUp creates the first admin on a fresh database; the admin stays logged in.
-func setUp(t *testing.T, s *app.Services) {
+func setUp(t testing.TB, s *app.Services) {
 	t.Helper()
 	st, err := s.Session.Setup(testAdmin, testPassword)
 	if err != nil || st.State != app.StateActive || st.RecoveryKey == "" {
@@ -49,7 +49,7 @@ func setUp(t *testing.T, s *app.Services) {
 }
 
 // addUser has the admin add a user with testPassword; the admin is logged in after.
-func addUser(t *testing.T, s *app.Services, name, role string) store.User {
+func addUser(t testing.TB, s *app.Services, name, role string) store.User {
 	t.Helper()
 	act(t, s, testAdmin)
 	u, err := s.Settings.CreateUser(name, role, testPassword)
@@ -61,7 +61,7 @@ func addUser(t *testing.T, s *app.Services, name, role string) store.User {
 
 // act logs name in (switching user) and returns s, so that a call reads
 // act(t, s, "Dr Test").Drafts.SaveSection(…): the call acts as that user.
-func act(t *testing.T, s *app.Services, name string) *app.Services {
+func act(t testing.TB, s *app.Services, name string) *app.Services {
 	t.Helper()
 	st, err := s.Session.Login(name, testPassword)
 	if err != nil || st.State != app.StateActive || st.User == nil || st.User.Name != name {
@@ -471,7 +471,7 @@ func TestEndpointChangeNeedsAdmin(t *testing.T) {
 
 // savePrefs saves p as the admin (who alone changes the language model), then logs
 // then in again.
-func savePrefs(t *testing.T, s *app.Services, p app.Preferences, then string) (app.Preferences, error) {
+func savePrefs(t testing.TB, s *app.Services, p app.Preferences, then string) (app.Preferences, error) {
 	t.Helper()
 	got, err := act(t, s, testAdmin).Settings.SavePreferences(p)
 	act(t, s, then)
