@@ -49,18 +49,18 @@ func (l *lagPlatform) lags(start time.Time) []time.Duration {
 }
 
 // BenchmarkTranscriptLag records a visit through the app (PulseAudio at real pace,
-// whisper on the empty tiny.en model, 2 threads) with the managed llama-server
+// whisper on the empty tiny.en model, 2 threads, the app's 20–30 s windows) with the managed llama-server
 // chosen, with and without incremental drafting, and reports the transcript lag
 // (how long after a window's audio ended its final text reached the UI) and the
 // time from Stop to the saved LLM draft. BENCH_LLM_MODEL picks the GGUF (default
 // the tiny random model; llm/benchmodel makes real shapes), BENCH_VISIT_PLAYS how
-// many times the visit is played (default 2, about 25 s each), BENCH_LLM_THREADS
+// many times the visit is played (default 4, about 25 s each), BENCH_LLM_THREADS
 // llama-server's threads (default 2). One line per run:
 //
 //	transcript-lag model=<file> incremental=<yes|no> windows=<N> lag_mean_s=<X> lag_max_s=<Y> stop_to_note_s=<Z>
 func BenchmarkTranscriptLag(b *testing.B) {
 	model := os.Getenv("BENCH_LLM_MODEL")
-	plays := envInt("BENCH_VISIT_PLAYS", 2)
+	plays := envInt("BENCH_VISIT_PLAYS", 4)
 	threads := envInt("BENCH_LLM_THREADS", 2)
 	for _, inc := range []bool{false, true} {
 		name := map[bool]string{false: "incremental=no", true: "incremental=yes"}[inc]
@@ -77,6 +77,7 @@ func lagRun(b *testing.B, model string, inc bool, plays, threads int) {
 	defer cancel()
 	lp := &lagPlatform{}
 	v := liveLLM(b, ctx, visitSpeech, model, inc, lp, threads)
+	app.SetLiveMinWindow(v.s, 0) // the app's windows (20–30 s)
 	start := time.Now()
 	if _, err := v.s.Recording.Start(v.enc, audiotest.PulseDev); err != nil {
 		b.Fatal(err)
@@ -92,7 +93,7 @@ func lagRun(b *testing.B, model string, inc bool, plays, threads int) {
 		b.Fatal(err)
 	}
 	toNote := time.Since(stop)
-	lags := v.lags(lp, start)
+	lags := lp.lags(start)
 	if len(lags) == 0 {
 		b.Fatal("no window was transcribed")
 	}
@@ -104,6 +105,11 @@ func lagRun(b *testing.B, model string, inc bool, plays, threads int) {
 	yes := map[bool]string{false: "no", true: "yes"}[inc]
 	fmt.Printf("transcript-lag model=%s incremental=%s windows=%d lag_mean_s=%.2f lag_max_s=%.2f stop_to_note_s=%.1f\n",
 		filepath.Base(v.model), yes, len(lags), mean.Seconds(), worst.Seconds(), toNote.Seconds())
+	fmt.Printf("  lag per window (s):")
+	for _, l := range lags {
+		fmt.Printf(" %.1f", l.Seconds())
+	}
+	fmt.Println()
 	if inc {
 		fmt.Printf("  %v\n", v.logs.records("incremental draft"))
 	}
@@ -112,7 +118,6 @@ func lagRun(b *testing.B, model string, inc bool, plays, threads int) {
 	b.ReportMetric(toNote.Seconds(), "stop_to_note_s")
 }
 
-func (liveVisit) lags(lp *lagPlatform, start time.Time) []time.Duration { return lp.lags(start) }
 
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {

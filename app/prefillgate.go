@@ -36,10 +36,12 @@ type gatedPrefiller struct {
 	once    sync.Once
 }
 
-// prefillStep is about 256 tokens (BPE vocabularies average 3–4 bytes a token): a
-// few seconds of prompt processing for a 3B model on two laptop cores, well inside
-// the gap between two 20–30 s windows.
-const prefillStep = 1024
+// prefillStep is about 128 tokens (BPE vocabularies average 3–4 bytes a token):
+// a second or two of prompt processing for a 1B–3B model on two laptop cores. A step
+// already sent cannot always be stopped (llama-server finishes the batch it is
+// computing), so it is kept short: the first prompt, or the whole transcript again
+// after a crash, goes in many steps, each between two windows.
+const prefillStep = 512
 
 // maxPreemptions bounds how often one step is tried again: a server too slow to
 // process a step between two windows gives up rather than fight whisper for ever.
