@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -82,6 +83,7 @@ func TestIncrementalPrefillGate(t *testing.T) {
 func TestIncrementalPrefillYieldsToWhisper(t *testing.T) {
 	var calls, cancelled atomic.Int32
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body) // then the server notices the client hanging up
 		calls.Add(1)
 		select {
 		case <-r.Context().Done():
