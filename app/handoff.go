@@ -217,12 +217,12 @@ func (h *Handoff) remote(ctx context.Context, encID int64, uuid string) (string,
 	if e, err := db.GetEncounter(ctx, encID); err == nil {
 		sentVersion = e.LatestVersion
 	}
-	return remoteStage(rs, sentVersion), true
+	return RemoteStage(rs, sentVersion), true
 }
 
-// remoteStage names the server's state for the laptop: received untouched, edited
+// RemoteStage names the server's state for the laptop: received untouched, edited
 // there, ready for signature, signed.
-func remoteStage(rs handoff.RemoteState, sentVersion int) string {
+func RemoteStage(rs handoff.RemoteState, sentVersion int) string {
 	switch domain.EncounterState(rs.State) {
 	case domain.StateApproved, domain.StateExported:
 		return RemoteApproved
