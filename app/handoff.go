@@ -89,6 +89,10 @@ func (h *Handoff) Server() (ClinicServer, error) {
 		return ClinicServer{}, err
 	}
 	cs, err := h.server(s.ctx)
+	if cs.Paired && cs.Pending > 0 {
+		// A user just got in (the screens ask this first): try the queue now.
+		h.kick()
+	}
 	return cs, s.fail(err)
 }
 

@@ -99,6 +99,7 @@ describe('send for review', () => {
     st.encounter.set(e);
     st.handoff.states.set({ 7: local });
     expect(renderToString(<Review state={st} />)).not.toMatch(/<fieldset[^>]*disabled/);
+    expect(renderToString(<Review state={st} />)).toContain('data-testid="copy-plan"');
     st.handoff.states.set({ 7: { encounter_id: 7, stage: 'sent', remote: 'sent', reachable: true } });
     expect(renderToString(<Review state={st} />)).toMatch(/<fieldset[^>]*disabled/);
   });
@@ -112,5 +113,23 @@ describe('unsent count', () => {
     expect(renderToString(<PendingCount state={st} />)).toContain('2 unsent');
     st.onEvents([{ kind: 'handoff', data: { pending: 0, sent: 0, failed: 0 } }]);
     expect(renderToString(<PendingCount state={st} />)).toBe('');
+  });
+});
+
+describe('copy a section', () => {
+  it('puts the section title and text on the clipboard and says so', async () => {
+    const written: string[] = [];
+    (globalThis as { navigator?: unknown }).navigator = { clipboard: { writeText: async (s: string) => void written.push(s) } };
+    const { st } = app('secretary', {}, 'fr');
+    expect(await st.exporter.copySection('Plan', 'Repos.\nParacétamol.')).toBe(true);
+    expect(written).toEqual(['Plan\nRepos.\nParacétamol.']);
+    expect(st.session.get().notice).toBe('Plan copié dans le presse-papiers.');
+  });
+
+  it('says when the clipboard is not there', async () => {
+    (globalThis as { navigator?: unknown }).navigator = {};
+    const { st } = app('secretary');
+    expect(await st.exporter.copySection('Plan', 'Rest.')).toBe(false);
+    expect(st.session.get().error?.key).toBe('error.clipboard');
   });
 });

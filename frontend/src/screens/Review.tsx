@@ -169,6 +169,11 @@ function SectionEditor({
             {t('review.regenerateSection')}
           </button>
         )}
+        {!editing && section.sentences.length > 0 && (
+          <button type="button" data-testid={`copy-${section.key}`} onClick={() => void state.exporter.copySection(section.title, joined)} title={t('review.copySectionHelp')}>
+            {t('review.copySection')}
+          </button>
+        )}
         <span class="muted small" aria-live="polite" data-testid={`status-${section.key}`}>
           {status === 'pending'
             ? t('review.unsaved')
