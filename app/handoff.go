@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"greffier/domain"
@@ -21,6 +22,9 @@ const (
 	DefaultHandoffEvery   = 30 * time.Second
 	DefaultHandoffBackoff = 5 * time.Second
 	MaxHandoffBackoff     = 5 * time.Minute
+	// SendNowTimeout bounds Send's own attempt: past it the encounter stays queued
+	// and the background sender resumes the upload.
+	SendNowTimeout = 30 * time.Second
 	// remoteTimeout bounds asking the server for an encounter's state: the screen
 	// shows the local copy without it.
 	remoteTimeout = 5 * time.Second
@@ -45,6 +49,8 @@ const (
 type Handoff struct {
 	s    *Services
 	loop *handoffLoop
+	// sending is held during an upload (Send's or the background sender's).
+	sending sync.Mutex
 }
 
 // ClinicServer is the paired server, if any, and the queue's size.
@@ -141,8 +147,9 @@ func (h *Handoff) Pair(url, fingerprint, code string) (ClinicServer, error) {
 }
 
 // Send sends an encounter for review on the clinic server: it is queued (read-only
-// here from now on) and sent at once when the server is reachable, else later by
-// the background sender. Nothing is queued without a paired server.
+// here from now on) and sent at once when the server answers within
+// SendNowTimeout, else later by the background sender (which resumes the upload).
+// Nothing is queued without a paired server.
 func (h *Handoff) Send(encounterID int64) (HandoffState, error) {
 	s := h.s
 	sess, err := s.session()
@@ -155,13 +162,22 @@ func (h *Handoff) Send(encounterID int64) (HandoffState, error) {
 		return HandoffState{}, s.fail(err)
 	}
 	defer snd.Client.Close()
-	st, _, err := pipeline.QueueAndSend(ctx, s.db, snd, sess, encounterID)
-	if err != nil && st.UUID == "" {
-		return HandoffState{}, s.fail(err) // not queued: refused
+	q, err := s.db.QueueHandoff(ctx, sess, encounterID)
+	if err != nil {
+		return HandoffState{}, s.fail(err)
 	}
-	// Queued: a failed attempt is the background sender's to retry.
-	h.kick()
-	h.emitQueue(ctx, handoff.Result{}, err)
+	// One upload at a time: if the background sender is at work, it takes this one
+	// next. A failed attempt stays queued for it too.
+	if q.AckedAt == nil && h.sending.TryLock() {
+		now, cancel := context.WithTimeout(ctx, SendNowTimeout)
+		_, err = snd.Send(now, handoff.Item{EncounterID: encounterID, UUID: q.UUID})
+		cancel()
+		h.sending.Unlock()
+	}
+	if q.AckedAt == nil {
+		h.kick()
+		h.emitQueue(ctx, handoff.Result{}, err)
+	}
 	return h.state(ctx, encounterID)
 }
 
@@ -348,7 +364,9 @@ func (h *Handoff) sendQueued(ctx context.Context) string {
 		return domain.ErrorCode(err)
 	}
 	defer snd.Client.Close()
+	h.sending.Lock()
 	res, err := snd.SendAll(ctx, items)
+	h.sending.Unlock()
 	if ctx.Err() != nil {
 		return ""
 	}

@@ -232,6 +232,36 @@ func TestHandoffSendThenReadOnlyAndQueueWhileDown(t *testing.T) {
 			t.Fatalf("save after hand-off: %v", err)
 		}
 	})
+	t.Run("the server's state shows here", func(t *testing.T) {
+		// The secretary marks it ready for signature on the server.
+		c.withDB(func(db *store.DB, root *store.Session) {
+			ctx := context.Background()
+			us, err := db.ListUsers(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var by int64
+			for _, u := range us {
+				if u.Name == sec {
+					by = u.ID
+				}
+			}
+			// Imported users have no password on the server until its admin gives one.
+			if err := db.ResetPassword(ctx, root, by, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Authenticate(ctx, sec, testPassword); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.MarkReady(ctx, st.ServerEncounterID, by); err != nil {
+				t.Fatal(err)
+			}
+		})
+		got, err := s.Handoff.State(enc)
+		if err != nil || got.Remote != app.RemoteReady || !got.Reachable {
+			t.Fatalf("state after the server marked it ready: %+v %v", got, err)
+		}
+	})
 	t.Run("a second send changes nothing", func(t *testing.T) {
 		again, err := s.Handoff.Send(enc)
 		if err != nil || again.ServerEncounterID != st.ServerEncounterID || again.Stage != app.StageSent {
@@ -318,4 +348,41 @@ func asUI(err error, ue **app.UIError) bool {
 	e, ok := err.(*app.UIError)
 	*ue = e
 	return ok
+}
+
+func TestHandoffSenderEndsWithTheApp(t *testing.T) {
+	c := newClinic(t)
+	dirs := appdirs.Dirs{Data: t.TempDir()}
+	s := app.New(app.Config{Dirs: dirs, KDF: crypt.TestKDF(), HandoffEvery: 20 * time.Millisecond, HandoffBackoff: 10 * time.Millisecond})
+	if err := s.Start(context.Background(), &recorder{}); err != nil {
+		t.Fatal(err)
+	}
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			s.Close()
+		}
+	})
+	setUp(t, s)
+	enc, doc, _ := drafted(t, s, dirs)
+	if _, err := act(t, s, testAdmin).Handoff.Pair(c.url(), c.fp, c.pairCode()); err != nil {
+		t.Fatal(err)
+	}
+	c.stop()
+	if st, err := act(t, s, doc).Handoff.Send(enc); err != nil || st.Stage != app.StageQueued {
+		t.Fatalf("offline send: %+v %v", st, err)
+	}
+	time.Sleep(200 * time.Millisecond) // the sender retries meanwhile
+	start := time.Now()
+	done := make(chan error, 1)
+	go func() { done <- s.Close() }()
+	select {
+	case <-done:
+		closed = true
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close did not return: the background sender does not end with the app")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("Close took %s", d)
+	}
 }
