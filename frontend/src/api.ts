@@ -244,6 +244,15 @@ export function createApi(t: Transport) {
       save: (yaml: string) => c('Templates', 'Save', yaml),
       reset: (key: string) => c('Templates', 'Reset', key),
     },
+    /** handoff is the clinic server, from the laptop: pairing (admins), "send for
+     * review", and where sent encounters stand (app/handoff.go). */
+    handoff: {
+      server: () => c('Handoff', 'Server'),
+      pair: (url: string, fingerprint: string, code: string) => c('Handoff', 'Pair', url, fingerprint, code),
+      send: (encId: number) => c('Handoff', 'Send', encId),
+      state: (encId: number) => c('Handoff', 'State', encId),
+      queue: () => c('Handoff', 'Queue'),
+    },
     export: {
       formats: () => c('Export', 'Formats'),
       defaultDir: () => c('Export', 'DefaultDir'),
