@@ -17,6 +17,7 @@ import (
 	"greffier/domain"
 	"greffier/icd10"
 	"greffier/llm"
+	"greffier/llm/models"
 	"greffier/notes/draft"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
@@ -55,6 +56,25 @@ type Drafter struct {
 	// Temperature and Seed are passed to the server; nil leaves its defaults.
 	Temperature *float64
 	Seed        *int64
+}
+
+// AnswerTokens is the answer budget a context is sized for when the drafter's
+// MaxTokens is not set (ContextFor).
+const AnswerTokens = 4096
+
+// ContextFor is the context window d needs to draft req in one part: the
+// instructions, the numbered transcript (estimated at BytesPerToken, cautiously) and
+// an answer of MaxTokens (AnswerTokens if unset), with a margin, rounded up to 1,024
+// tokens (models.ContextFor). A managed server sized with it neither cuts a long
+// consultation into parts nor holds a 12k cache for a five-minute one.
+func (d Drafter) ContextFor(req draft.Request) int {
+	if d.MaxTokens <= 0 {
+		d.MaxTokens = AnswerTokens
+	}
+	d = d.defaults()
+	// 64: the chat template's markers around the two messages.
+	prompt := d.tokens(systemPrompt(req.Template, req.Language)) + d.tokens(userPrompt(req.Segments, 1, 1)) + 64
+	return models.ContextFor(prompt, d.MaxTokens)
 }
 
 // ErrNothingDrafted: every part of the transcript failed to draft within max_tokens.
@@ -105,7 +125,7 @@ func draftError(err error) error {
 		return domain.Wrap(domain.EUnavailable, err, "the model could not draft this transcript within its limits (raise max tokens or use a model with a larger context)")
 	case errors.Is(err, llm.ErrUnavailable), errors.Is(err, llm.ErrServer):
 		return domain.Wrap(domain.EUnavailable, err, "the language model server failed; the previous draft is kept")
-	case errors.Is(err, llm.ErrRemote):
+	case errors.Is(err, llm.ErrRemote), errors.Is(err, llm.ErrInsecure):
 		return domain.Wrap(domain.EForbidden, err, "LLM endpoint refused")
 	case errors.Is(err, llm.ErrInvalidJSON), errors.Is(err, llm.ErrBadResponse):
 		return domain.Wrap(domain.EUnavailable, err, "the model did not produce a valid note")

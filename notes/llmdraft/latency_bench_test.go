@@ -136,7 +136,7 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 		return err
 	}
 	defer srv.Stop()
-	client := &llm.Client{BaseURL: srv.URL(), Timeout: time.Hour}
+	client := &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner, Timeout: time.Hour}
 	rec := &recorder{Completer: client}
 	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
 		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7)}
