@@ -105,6 +105,9 @@ type Response struct {
 	// PromptTime and GenerationTime are the server's own timings of this request
 	// (llama-server; 0 elsewhere).
 	PromptTime, GenerationTime time.Duration
+	// DraftTokens and DraftAccepted count speculative decoding's proposals and the
+	// ones the model kept (llama-server with --spec-type; 0 elsewhere).
+	DraftTokens, DraftAccepted int
 	// Repaired is set by CompleteJSON when the first answer was invalid.
 	Repaired bool
 }
@@ -238,8 +241,10 @@ type wireResponse struct {
 		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
 	Timings struct {
-		PromptMS    float64 `json:"prompt_ms"`
-		PredictedMS float64 `json:"predicted_ms"`
+		PromptMS      float64 `json:"prompt_ms"`
+		PredictedMS   float64 `json:"predicted_ms"`
+		DraftN        int     `json:"draft_n"`
+		DraftAccepted int     `json:"draft_n_accepted"`
 	} `json:"timings"`
 }
 
@@ -318,7 +323,8 @@ func decodeResponse(data []byte) (Response, error) {
 	r := Response{Content: *ch.Message.Content, FinishReason: ch.FinishReason, Model: wr.Model,
 		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens, CachedTokens: wr.Usage.Details.Cached,
 		PromptTime:     time.Duration(wr.Timings.PromptMS * float64(time.Millisecond)),
-		GenerationTime: time.Duration(wr.Timings.PredictedMS * float64(time.Millisecond))}
+		GenerationTime: time.Duration(wr.Timings.PredictedMS * float64(time.Millisecond)),
+		DraftTokens:    wr.Timings.DraftN, DraftAccepted: wr.Timings.DraftAccepted}
 	if ch.FinishReason == "length" {
 		return r, fmt.Errorf("%w (%d tokens)", ErrTruncated, r.CompletionTokens)
 	}

@@ -193,8 +193,10 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	srvPeak := peakRSS(srv.PID())
 	var prompt, cached, completion int
 	var promptTime, genTime time.Duration
-	var answerChars, spaceChars int
+	var answerChars, spaceChars, drafted, accepted int
 	for i, resp := range rec.resps {
+		drafted += resp.DraftTokens
+		accepted += resp.DraftAccepted
 		answerChars += len(resp.Content)
 		for _, c := range resp.Content {
 			if c == ' ' || c == '\n' || c == '\t' {
@@ -215,9 +217,9 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	fmt.Printf("draft-detail shape=%s consult_min=%d incremental=%s segments=%d transcript_tokens=%d chars_per_token=%.2f prompt_tokens=%d cached_at_stop=%d completion_tokens=%d requests=%d ctx=%d kv_cache=%s threads=%d greffier_peak_rss_mib=%d\n",
 		r.shape, r.minutes, inc, len(r.visit), ntok, float64(len(lines.String()))/float64(ntok), prompt, cached, completion,
 		len(rec.resps), srv.Plan().Context, srv.Plan().CacheType, r.threads, peakRSS(os.Getpid()))
-	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d server_args=%q\n",
+	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d server_args=%q\n",
 		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9),
-		answerChars, spaceChars, os.Getenv("BENCH_SERVER_ARGS"))
+		answerChars, spaceChars, drafted, accepted, os.Getenv("BENCH_SERVER_ARGS"))
 	if r.incremental {
 		pace := "fast (idle time skipped; lag computed from measured prefill times)"
 		if r.pace > 0 {
