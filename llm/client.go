@@ -85,8 +85,12 @@ type Request struct {
 	Messages []Message
 	// SchemaName and Schema constrain the answer (response_format json_schema).
 	// With a nil Schema the answer is free text.
-	SchemaName  string
-	Schema      json.RawMessage
+	SchemaName string
+	Schema     json.RawMessage
+	// Grammar, if set, constrains the answer with a GBNF grammar instead of the
+	// schema (llama-server's "grammar"; other servers ignore it, so only set it
+	// for llama-server).
+	Grammar     string
 	MaxTokens   int      // 0: server default
 	Temperature *float64 // nil: server default
 	Seed        *int64   // nil: server default
@@ -212,6 +216,7 @@ type wireRequest struct {
 	Seed           *int64          `json:"seed,omitempty"`
 	Stream         bool            `json:"stream"`
 	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+	Grammar        string          `json:"grammar,omitempty"`
 }
 
 type responseFormat struct {
@@ -259,8 +264,8 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		return Response{}, err
 	}
 	wr := wireRequest{Model: c.Model, Messages: req.Messages, MaxTokens: req.MaxTokens,
-		Temperature: req.Temperature, Seed: req.Seed}
-	if req.Schema != nil {
+		Temperature: req.Temperature, Seed: req.Seed, Grammar: req.Grammar}
+	if req.Schema != nil && req.Grammar == "" {
 		name := req.SchemaName
 		if name == "" {
 			name = "answer"

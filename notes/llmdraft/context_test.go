@@ -1,7 +1,9 @@
 package llmdraft_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -58,5 +60,33 @@ func TestContextSizedToTranscript(t *testing.T) {
 	}
 	if sizes[0] >= models.DefaultContext || sizes[1] <= models.DefaultContext {
 		t.Errorf("contexts %v: want the short visit under the %d default and the long one over it", sizes, models.DefaultContext)
+	}
+}
+
+// With CompactJSON the real llama-server takes the grammar, and the answer is
+// compact JSON (no whitespace between tokens) that makes a schema-valid note.
+func TestCompactJSONWithRealServer(t *testing.T) {
+	srv := llmtest.Start(t, llamaserver.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	d := tinyDrafter(t, srv)
+	d.CompactJSON = true
+	rec := &recorder{Completer: d.LLM}
+	d.LLM = rec
+	for i := range 3 {
+		d.Seed = seed(int64(100 + i))
+		note, err := d.Draft(ctx, draftRequest(t, dialogue()))
+		if err != nil {
+			t.Fatalf("seed %d: %v", i, err)
+		}
+		if err := schema.Validate(note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range rec.resps {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(r.Content)); err != nil || buf.String() != r.Content {
+			t.Errorf("answer is not compact JSON (%v): %d characters, %d compacted", err, len(r.Content), buf.Len())
+		}
 	}
 }

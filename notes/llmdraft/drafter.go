@@ -53,6 +53,10 @@ type Drafter struct {
 	BytesPerToken float64
 	// Limits bound the answer's strings and lists; zero means DefaultLimits.
 	Limits Limits
+	// CompactJSON (llama-server only) constrains the answer with a grammar for
+	// compact JSON derived from the schema, instead of sending the schema, whose
+	// server-side grammar lets the model spend tokens on whitespace.
+	CompactJSON bool
 	// Temperature and Seed are passed to the server; nil leaves its defaults.
 	Temperature *float64
 	Seed        *int64
@@ -170,6 +174,11 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	var grammar string
+	if d.CompactJSON {
+		// A schema the grammar cannot express is sent as a schema.
+		grammar, _ = compactGrammar(sch)
+	}
 	budget := d.ContextTokens - d.MaxTokens - d.tokens(sys) - 64
 	if budget < 64 {
 		return result{}, domain.Errorf(domain.EInvalid,
@@ -185,7 +194,7 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 		part := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		done := len(r.answers) + len(r.cut)
-		a, repaired, err := d.ask(ctx, req.Template, sys, sch, part, done+1, done+1+len(stack))
+		a, repaired, err := d.ask(ctx, req.Template, sys, sch, grammar, part, done+1, done+1+len(stack))
 		switch {
 		case err == nil:
 			r.answers = append(r.answers, a)
@@ -211,7 +220,7 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 
 // ask drafts one part. The answer is checked even though the server constrains it:
 // an endpoint the user configured may not enforce schemas strictly.
-func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, sch json.RawMessage, part []domain.Segment, n, total int) (answer, bool, error) {
+func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, sch json.RawMessage, grammar string, part []domain.Segment, n, total int) (answer, bool, error) {
 	var a answer
 	check := func(data []byte) error {
 		got, err := checkAnswer(tmpl, data)
@@ -223,7 +232,7 @@ func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, s
 	}
 	resp, err := d.LLM.CompleteJSON(ctx, llm.Request{
 		Messages:   chatMessages(sys, part, n, total),
-		SchemaName: "clinical_note", Schema: sch, MaxTokens: d.MaxTokens,
+		SchemaName: "clinical_note", Schema: sch, Grammar: grammar, MaxTokens: d.MaxTokens,
 		Temperature: d.Temperature, Seed: d.Seed,
 	}, check)
 	if err != nil {

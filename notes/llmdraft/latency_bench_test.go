@@ -32,6 +32,8 @@ import (
 //	BENCH_THREADS      llama-server's threads (default 2)
 //	BENCH_SERVER_ARGS  extra llama-server arguments, space-separated (experiments,
 //	                   e.g. "--spec-type ngram-simple")
+//	BENCH_COMPACT      yes (default): the answer is constrained by the compact-JSON
+//	                   grammar (Drafter.CompactJSON, as the app does); no: the schema
 //	BENCH_PACE         0: windows are fed as fast as the prefills take them
 //	                   (default); F > 0: at F times real time (1 = real pace)
 //	GREFFIER_EVAL      the public data sets (default ../shared/eval)
@@ -141,7 +143,8 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	client := &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner, Timeout: time.Hour}
 	rec := &recorder{Completer: client}
 	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
-		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7)}
+		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7),
+		CompactJSON: cmp.Or(os.Getenv("BENCH_COMPACT"), "yes") == "yes"}
 	tmpl := soap(b)
 	var lines strings.Builder
 	for _, s := range r.visit {
@@ -217,9 +220,9 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	fmt.Printf("draft-detail shape=%s consult_min=%d incremental=%s segments=%d transcript_tokens=%d chars_per_token=%.2f prompt_tokens=%d cached_at_stop=%d completion_tokens=%d requests=%d ctx=%d kv_cache=%s threads=%d greffier_peak_rss_mib=%d\n",
 		r.shape, r.minutes, inc, len(r.visit), ntok, float64(len(lines.String()))/float64(ntok), prompt, cached, completion,
 		len(rec.resps), srv.Plan().Context, srv.Plan().CacheType, r.threads, peakRSS(os.Getpid()))
-	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d server_args=%q\n",
+	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q\n",
 		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9),
-		answerChars, spaceChars, drafted, accepted, os.Getenv("BENCH_SERVER_ARGS"))
+		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"))
 	if r.incremental {
 		pace := "fast (idle time skipped; lag computed from measured prefill times)"
 		if r.pace > 0 {
