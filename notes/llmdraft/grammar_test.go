@@ -26,7 +26,7 @@ func TestUpTo(t *testing.T) {
 func TestPatternGrammar(t *testing.T) {
 	for p, want := range map[string]string{
 		`^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$`: `[A-Z] [0-9] [0-9A-Z] ("." [0-9A-Z]{1,4})?`,
-		`^[a-z][a-z_]{0,63}$`:                     `[a-z] [a-z_]{0,63}`,
+		`^[a-z][a-z_]{0,63}$`:                    `[a-z] [a-z_]{0,63}`,
 	} {
 		if got, err := patternGrammar(p); err != nil || got != want {
 			t.Errorf("patternGrammar(%s) = %s, %v; want %s", p, got, err, want)
