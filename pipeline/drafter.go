@@ -140,9 +140,6 @@ func (md *managedDrafter) Draft(ctx context.Context, req draft.Request) (schema.
 	}
 	client, model := llmsetup.ManagedClient(srv, m.Model)
 	d := llmsetup.Drafter(ctx, client, model, md.codes)
-	// The managed server is llama-server: its grammar keeps the answer to compact
-	// JSON, without the whitespace tokens a schema lets the model write.
-	d.CompactJSON = true
 	if d.ContextTokens >= m.Context {
 		d.MaxTokens = llmdraft.AnswerTokens // what the context was sized for
 	}

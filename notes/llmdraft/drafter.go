@@ -55,7 +55,9 @@ type Drafter struct {
 	Limits Limits
 	// CompactJSON (llama-server only) constrains the answer with a grammar for
 	// compact JSON derived from the schema, instead of sending the schema, whose
-	// server-side grammar lets the model spend tokens on whitespace.
+	// server-side grammar lets the model spend tokens on whitespace. Off by
+	// default: on the 1B bench shape (random weights) it made generation longer
+	// and far slower per token (docs/draft-latency.md).
 	CompactJSON bool
 	// Temperature and Seed are passed to the server; nil leaves its defaults.
 	Temperature *float64

@@ -32,8 +32,8 @@ import (
 //	BENCH_THREADS      llama-server's threads (default 2)
 //	BENCH_SERVER_ARGS  extra llama-server arguments, space-separated (experiments,
 //	                   e.g. "--spec-type ngram-simple")
-//	BENCH_COMPACT      yes (default): the answer is constrained by the compact-JSON
-//	                   grammar (Drafter.CompactJSON, as the app does); no: the schema
+//	BENCH_COMPACT      yes: the answer is constrained by the compact-JSON grammar
+//	                   (Drafter.CompactJSON); no (default, as the app): the schema
 //	BENCH_PACE         0: windows are fed as fast as the prefills take them
 //	                   (default); F > 0: at F times real time (1 = real pace)
 //	GREFFIER_EVAL      the public data sets (default ../shared/eval)
@@ -144,7 +144,7 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	rec := &recorder{Completer: client}
 	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
 		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7),
-		CompactJSON: cmp.Or(os.Getenv("BENCH_COMPACT"), "yes") == "yes"}
+		CompactJSON: os.Getenv("BENCH_COMPACT") == "yes"}
 	tmpl := soap(b)
 	var lines strings.Builder
 	for _, s := range r.visit {
