@@ -1,5 +1,5 @@
 import { renderToString } from 'preact-render-to-string';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ClinicServer, DraftView, EncounterView, HandoffState, SessionState } from '../api';
 import { Review } from '../screens/Review';
 import { appWith, failWith } from '../testutil';
@@ -117,9 +117,11 @@ describe('unsent count', () => {
 });
 
 describe('copy a section', () => {
+  afterEach(() => vi.unstubAllGlobals());
   it('puts the section title and text on the clipboard and says so', async () => {
     const written: string[] = [];
-    (globalThis as { navigator?: unknown }).navigator = { clipboard: { writeText: async (s: string) => void written.push(s) } };
+    // Newer Node versions define navigator as a getter: stub it, never assign it.
+    vi.stubGlobal('navigator', { clipboard: { writeText: async (s: string) => void written.push(s) } });
     const { st } = app('secretary', {}, 'fr');
     expect(await st.exporter.copySection('Plan', 'Repos.\nParacétamol.')).toBe(true);
     expect(written).toEqual(['Plan\nRepos.\nParacétamol.']);
@@ -127,7 +129,7 @@ describe('copy a section', () => {
   });
 
   it('says when the clipboard is not there', async () => {
-    (globalThis as { navigator?: unknown }).navigator = {};
+    vi.stubGlobal('navigator', {});
     const { st } = app('secretary');
     expect(await st.exporter.copySection('Plan', 'Rest.')).toBe(false);
     expect(st.session.get().error?.key).toBe('error.clipboard');
