@@ -37,7 +37,7 @@ function Filters({ state }: { state: AppState }) {
       {view.onServer && (
         <label>
           {t('queue.filterPhysician')}{' '}
-          <select data-testid="filter-physician" value={f.physician} onChange={(e) => void view.setFilter({ physician: value(e) })}>
+          <select data-testid="filter-physician" value={f.physician} disabled={names.length === 0 && !f.physician} onChange={(e) => void view.setFilter({ physician: value(e) })}>
             <option value="">{t('queue.allPhysicians')}</option>
             {names.map((n) => (
               <option key={n} value={n}>
@@ -71,7 +71,8 @@ export function Queue({ state }: { state: AppState }) {
     void state.queueView.loadPhysicians();
     void state.loadQueue();
   }, [state]);
-  const onServer = state.queueView.onServer;
+  // A physician shows where the server names them (an older server has no such field).
+  const names = useStore(state.queueView.physicians).length > 0;
   const shown = groups.filter((g) => !f.state || f.state === g.state);
   const none = !!q && shown.every((g) => q[g.state].length === 0);
   const item = (e: QueueItem) => (
@@ -79,7 +80,7 @@ export function Queue({ state }: { state: AppState }) {
       <span class="queue-patient">{e.patient_label}</span>{' '}
       <span class="muted small">
         {new Date(when(e)).toLocaleDateString(lang)}
-        {onServer && <> · {e.physician ?? t('queue.noPhysician')}</>}
+        {names && <> · {e.physician ?? t('queue.noPhysician')}</>}
       </span>{' '}
       <button type="button" onClick={() => void state.open(e.id, 'review')}>
         {t('home.open')}

@@ -139,6 +139,20 @@ describe('the review queue on the clinic server', () => {
     expect(st.session.get().error).toBeNull();
   });
 
+  it('a server that names no physician: no "unknown" beside each item, the filter disabled', async () => {
+    const bare = { ...all[0]!, physician: undefined };
+    const { st } = app('server', {
+      'Encounters.Queue': () => ({ drafted: [bare], in_review: [], approved: [] }),
+      'Clinic.Physicians': () => Promise.reject(new Error('404')),
+    });
+    await st.queueView.loadPhysicians();
+    await st.loadQueue();
+    const { html } = render(st);
+    expect(html).toContain('P-1');
+    expect(html).not.toContain('physician unknown');
+    expect(html).toMatch(/<select data-testid="filter-physician"[^>]*disabled/);
+  });
+
   it('shows the answer to the last filter, not a slower earlier one', async () => {
     const waits: ((q: QueueData) => void)[] = [];
     const { st } = app('server', { 'Encounters.Queue': () => new Promise<QueueData>((res) => waits.push(res)) });
