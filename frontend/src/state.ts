@@ -28,6 +28,7 @@ import { createAuth } from './stores/auth';
 import { trackJob, type StoreContext } from './stores/context';
 import { createExporter, type Clipboard } from './stores/export';
 import { createHandoff } from './stores/handoff';
+import { createQueueView } from './stores/queue';
 import { createRecorder } from './stores/recording';
 import { createReview } from './stores/review';
 import { createSettings } from './stores/settings';
@@ -148,6 +149,7 @@ export function createAppState(api: Api, kv: KV | null) {
   const settings = createSettings(ctx);
   const templates = createTemplates(ctx);
   const handoff = createHandoff(ctx);
+  const queueView = createQueueView(ctx, queue);
   const exporter = createExporter(ctx, () => state.loadDraft(0), () => (globalThis.navigator as { clipboard?: Clipboard } | undefined)?.clipboard);
 
   // Recordings recovered at start, announced once whether the event or the list
@@ -203,6 +205,7 @@ export function createAppState(api: Api, kv: KV | null) {
     draft,
     jobs,
     queue,
+    queueView,
     recorder,
     review,
     settings,
@@ -343,10 +346,8 @@ export function createAppState(api: Api, kv: KV | null) {
       if (xs) today.set(xs);
     },
 
-    async loadQueue(): Promise<void> {
-      const q = await guard(() => api.encounters.queue());
-      if (q) queue.set(q);
-    },
+    /** loadQueue loads the review queue as its filters select (stores/queue.ts). */
+    loadQueue: (): Promise<void> => queueView.load(),
 
     /** newEncounter clears the current encounter and opens the intake form. */
     newEncounter() {

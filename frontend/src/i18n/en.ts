@@ -286,6 +286,16 @@ export const en = {
   'handoff.unreachable': 'Clinic server unreachable: its current state is not known.',
   'handoff.attempts': '{n} attempt(s), last failure: {error}',
   'handoff.pairFirst': 'Pair this computer with the clinic server (Settings) to send notes for review.',
+  'queue.filters': 'Filter the queue',
+  'queue.filterState': 'State',
+  'queue.allStates': 'All states',
+  'queue.filterPhysician': 'Physician',
+  'queue.allPhysicians': 'All physicians',
+  'queue.from': 'From',
+  'queue.to': 'To',
+  'queue.reset': 'Clear filters',
+  'queue.noMatch': 'No encounter matches these filters.',
+  'queue.noPhysician': 'physician unknown',
 } as const;
 
 export type MessageKey = keyof typeof en;
