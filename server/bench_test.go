@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
@@ -41,6 +43,12 @@ func BenchmarkServerReview(b *testing.B) {
 		mu.Lock()
 		samples = append(samples, sample{action, d, status, code})
 		mu.Unlock()
+	}
+	// GREFFIER_SERVER_BENCH_PROFILE=PREFIX writes PREFIX.cpu and PREFIX.block (where
+	// requests wait: locks, channels) for the measured part only, not the seeding.
+	if prefix := os.Getenv("GREFFIER_SERVER_BENCH_PROFILE"); prefix != "" {
+		stop := profile(b, prefix)
+		defer stop()
 	}
 	b.ResetTimer()
 	for range b.N {
@@ -106,3 +114,28 @@ func BenchmarkServerReview(b *testing.B) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// profile starts a CPU profile and block/mutex sampling; the returned func writes them.
+func profile(b *testing.B, prefix string) func() {
+	f, err := os.Create(prefix + ".cpu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	runtime.SetBlockProfileRate(10000) // one sample per 10 µs blocked
+	runtime.SetMutexProfileFraction(5)
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		for _, name := range []string{"block", "mutex"} {
+			if w, err := os.Create(prefix + "." + name); err == nil {
+				pprof.Lookup(name).WriteTo(w, 0)
+				w.Close()
+			}
+		}
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+	}
+}

@@ -29,6 +29,12 @@ type Encounter struct {
 	ApprovedBy      int64      `json:"approved_by,omitempty"`
 	ApprovedAt      *time.Time `json:"approved_at,omitempty"`
 	ExportedAt      *time.Time `json:"exported_at,omitempty"`
+	// PhysicianID and Physician are whose encounter it is: the user who recorded the
+	// patient's consent (on a laptop, the physician who saw the patient; a hand-off
+	// carries it), else the user who created it here. 0 and "" when neither is known
+	// (created by Greffier itself, or handed off without a consent).
+	PhysicianID int64  `json:"physician_id,omitempty"`
+	Physician   string `json:"physician,omitempty"`
 }
 
 // Consent records that the patient agreed to the recording: how, noted by whom, when.
@@ -139,27 +145,42 @@ func (db *DB) consentTx(ctx context.Context, tx *sql.Tx, encID int64, c Consent)
 const encounterCols = `grf_checked('encounter', e.id, e.mac, e.id, e.state, e.patient_id, e.approved_version, e.approved_by, e.approved_at, e.exported_at), e.state, coalesce(e.patient_id, 0), e.started_at, e.created_at, e.updated_at, e.language, e.template,
 	e.consent_kind, coalesce(e.consent_by, 0), e.consent_at, coalesce(e.approved_version, 0), coalesce(e.approved_by, 0),
 	e.approved_at, e.exported_at,
-	coalesce((SELECT max(version) FROM draft_versions d WHERE d.encounter_id = e.id), 0)`
+	coalesce((SELECT max(version) FROM draft_versions d WHERE d.encounter_id = e.id), 0),
+	` + physicianExpr + `, coalesce((SELECT ` + physicianNameChecked + ` FROM users u WHERE u.id = ` + physicianExpr + `), '')`
+
+// physicianNameChecked is the physician's name (users u), its row's MAC checked.
+const physicianNameChecked = `grf_checked('user', u.name, u.mac, u.id, u.name, u.role, u.status, u.pw_verifier)`
+
+// physicianExpr is the encounter's physician (see Encounter.PhysicianID): the
+// consent's recorder, else the creator in the audit log (whose chain is MACed).
+const physicianExpr = `coalesce(e.consent_by, (SELECT a.user_id FROM audit_log a WHERE a.encounter_id = e.id AND a.action = 'create' ORDER BY a.id LIMIT 1), 0)`
 
 type scanner interface{ Scan(...any) error }
 
 func scanEncounter(s scanner) (Encounter, error) {
 	var e Encounter
+	err := scanEncounterThen(s, &e)
+	return e, err
+}
+
+// scanEncounterThen scans encounterCols into e, then the columns after them into more.
+func scanEncounterThen(s scanner, e *Encounter, more ...any) error {
 	var started, created, updated int64
 	var consentKind sql.NullString
 	var consentBy int64
 	var consentAt, approvedAt, exportedAt sql.NullInt64
-	err := s.Scan(&e.ID, &e.State, &e.PatientID, &started, &created, &updated, &e.Language, &e.Template,
-		&consentKind, &consentBy, &consentAt, &e.ApprovedVersion, &e.ApprovedBy, &approvedAt, &exportedAt, &e.LatestVersion)
-	if err != nil {
-		return e, err
+	dst := append([]any{&e.ID, &e.State, &e.PatientID, &started, &created, &updated, &e.Language, &e.Template,
+		&consentKind, &consentBy, &consentAt, &e.ApprovedVersion, &e.ApprovedBy, &approvedAt, &exportedAt, &e.LatestVersion,
+		&e.PhysicianID, &e.Physician}, more...)
+	if err := s.Scan(dst...); err != nil {
+		return err
 	}
 	e.StartedAt, e.CreatedAt, e.UpdatedAt = fromMS(started), fromMS(created), fromMS(updated)
 	if consentKind.Valid {
 		e.Consent = &Consent{Kind: consentKind.String, By: consentBy, At: fromMS(consentAt.Int64)}
 	}
 	e.ApprovedAt, e.ExportedAt = fromNullMS(approvedAt), fromNullMS(exportedAt)
-	return e, nil
+	return nil
 }
 
 // GetEncounter returns an encounter without recording a view (see ViewEncounter).
@@ -187,12 +208,15 @@ func (db *DB) ViewEncounter(ctx context.Context, id, by int64) (Encounter, error
 type ListFilter struct {
 	State     domain.EncounterState
 	PatientID int64
-	From, To  time.Time // on StartedAt, To exclusive
-	Limit     int       // default 100
+	// PhysicianID selects one physician's encounters (Encounter.PhysicianID).
+	PhysicianID int64
+	From, To    time.Time // on StartedAt, To exclusive
+	Limit       int       // default 100
 }
 
-// ListEncounters returns encounters, newest first.
-func (db *DB) ListEncounters(ctx context.Context, f ListFilter) ([]Encounter, error) {
+// sql is the filter's WHERE clause (with its leading space, or "") and arguments,
+// and its ORDER BY and LIMIT: newest first.
+func (f ListFilter) sql() (string, []any) {
 	var where []string
 	var args []any
 	if f.State != "" {
@@ -201,21 +225,29 @@ func (db *DB) ListEncounters(ctx context.Context, f ListFilter) ([]Encounter, er
 	if f.PatientID != 0 {
 		where, args = append(where, "e.patient_id = ?"), append(args, f.PatientID)
 	}
+	if f.PhysicianID != 0 {
+		where, args = append(where, physicianExpr+" = ?"), append(args, f.PhysicianID)
+	}
 	if !f.From.IsZero() {
 		where, args = append(where, "e.started_at >= ?"), append(args, ms(f.From))
 	}
 	if !f.To.IsZero() {
 		where, args = append(where, "e.started_at < ?"), append(args, ms(f.To))
 	}
-	q := `SELECT ` + encounterCols + ` FROM encounters e`
+	q := ""
 	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
+		q = " WHERE " + strings.Join(where, " AND ")
 	}
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	q += fmt.Sprintf(" ORDER BY e.started_at DESC, e.id DESC LIMIT %d", f.Limit)
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	return q + fmt.Sprintf(" ORDER BY e.started_at DESC, e.id DESC LIMIT %d", f.Limit), args
+}
+
+// ListEncounters returns encounters, newest first.
+func (db *DB) ListEncounters(ctx context.Context, f ListFilter) ([]Encounter, error) {
+	where, args := f.sql()
+	rows, err := db.db.QueryContext(ctx, `SELECT `+encounterCols+` FROM encounters e`+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list encounters: %w", err)
 	}

@@ -31,6 +31,8 @@ type DB struct {
 	live liveSessions
 	// headPath is the head file checked at unlock (Options.HeadFile).
 	headPath string
+	// committer runs the write transactions (commit.go).
+	committer committer
 
 	// Now is the clock; tests set it. Defaults to time.Now.
 	Now func() time.Time
@@ -97,11 +99,13 @@ func OpenWith(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	keys, err := db.loadKeys(ctx, opt)
 	if err != nil {
+		db.stopCommitter()
 		db.db.Close()
 		return nil, err
 	}
 	db.keys = keys
 	if err := db.sealCodes(ctx); err != nil {
+		db.stopCommitter()
 		db.db.Close()
 		return nil, err
 	}
@@ -244,6 +248,7 @@ func (db *DB) damaged(detail string, err error) error {
 func (db *DB) Close() error {
 	// Best effort: a head file that lags behind the database is still consistent.
 	_ = db.writeHead(context.Background())
+	db.stopCommitter()
 	if err := db.db.Close(); err != nil {
 		return fmt.Errorf("close database %s: %w", db.path, err)
 	}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// QueueEntry is an encounter as a review queue lists it, with the label of the
+// patient it is about: their local id, else their name.
+type QueueEntry struct {
+	Encounter
+	PatientLabel string `json:"patient_label,omitempty"`
+}
+
+// Queue lists encounters like ListEncounters, with each one's patient label read
+// in the same query (only a patient without a local id has their name decrypted).
+func (db *DB) Queue(ctx context.Context, f ListFilter) ([]QueueEntry, error) {
+	where, args := f.sql()
+	rows, err := db.db.QueryContext(ctx, `SELECT `+encounterCols+`, p.local_id, p.name_enc
+		FROM encounters e LEFT JOIN patients p ON p.id = e.patient_id`+where, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list the queue: %w", err)
+	}
+	defer rows.Close()
+	out := []QueueEntry{}
+	for rows.Next() {
+		var q QueueEntry
+		var local sql.NullString
+		var name []byte
+		if err := scanEncounterThen(rows, &q.Encounter, &local, &name); err != nil {
+			return nil, funcErr(err, "list the queue")
+		}
+		q.PatientLabel = local.String
+		if q.PatientLabel == "" && name != nil {
+			if q.PatientLabel, err = db.openPatientField(name, q.PatientID, "name"); err != nil {
+				return nil, fmt.Errorf("patient %d name: %w", q.PatientID, err)
+			}
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
