@@ -117,13 +117,13 @@ func TestSecretaryQueueAcrossPhysicians(t *testing.T) {
 	same("?from=2026-02-27&to=2026-02-27", grey)
 	same("?to=2026-02-28", grey)
 	same("?from=2026-02-28", house2, house1)
-	same("?from=2026-03-02&to=2026-03-02&physician="+url.QueryEscape("Dr Grey"))
+	same("?from=2026-03-02&to=2026-03-02&physician=" + url.QueryEscape("Dr Grey"))
 
 	st, code := sec.do("POST", fmt.Sprintf("/api/encounters/%d/ready", house1), nil, nil)
 	mustStatus(t, "mark ready", st, code, http.StatusOK)
 	same("?state=in_review&physician="+url.QueryEscape("Dr House"), house1)
 	same("?state=drafted&physician="+url.QueryEscape("Dr House"), house2)
-	same("?state=in_review&physician="+url.QueryEscape("Dr Grey"))
+	same("?state=in_review&physician=" + url.QueryEscape("Dr Grey"))
 	same("?state=drafted&from=2026-02-01&to=2026-03-31", house2, grey)
 
 	for _, q := range []string{"?physician=Nobody", "?from=2026-13-01", "?to=yesterday", "?state=signed"} {

@@ -29,12 +29,11 @@ type Encounter struct {
 	ApprovedBy      int64      `json:"approved_by,omitempty"`
 	ApprovedAt      *time.Time `json:"approved_at,omitempty"`
 	ExportedAt      *time.Time `json:"exported_at,omitempty"`
-	// PhysicianID and Physician are whose encounter it is: the user who recorded the
-	// patient's consent (on a laptop, the physician who saw the patient; a hand-off
-	// carries it), else the user who created it here. 0 and "" when neither is known
-	// (created by Greffier itself, or handed off without a consent).
-	PhysicianID int64  `json:"physician_id,omitempty"`
-	Physician   string `json:"physician,omitempty"`
+	// PhysicianID is whose encounter it is: the user who recorded the patient's
+	// consent (on a laptop, the physician who saw the patient; a hand-off carries
+	// it), else the user who created it here. 0 when neither is known (created by
+	// Greffier itself, or handed off without a consent).
+	PhysicianID int64 `json:"physician_id,omitempty"`
 }
 
 // Consent records that the patient agreed to the recording: how, noted by whom, when.
@@ -146,10 +145,7 @@ const encounterCols = `grf_checked('encounter', e.id, e.mac, e.id, e.state, e.pa
 	e.consent_kind, coalesce(e.consent_by, 0), e.consent_at, coalesce(e.approved_version, 0), coalesce(e.approved_by, 0),
 	e.approved_at, e.exported_at,
 	coalesce((SELECT max(version) FROM draft_versions d WHERE d.encounter_id = e.id), 0),
-	` + physicianExpr + `, coalesce((SELECT ` + physicianNameChecked + ` FROM users u WHERE u.id = ` + physicianExpr + `), '')`
-
-// physicianNameChecked is the physician's name (users u), its row's MAC checked.
-const physicianNameChecked = `grf_checked('user', u.name, u.mac, u.id, u.name, u.role, u.status, u.pw_verifier)`
+	` + physicianExpr
 
 // physicianExpr is the encounter's physician (see Encounter.PhysicianID): the
 // consent's recorder, else the creator in the audit log (whose chain is MACed).
@@ -171,7 +167,7 @@ func scanEncounterThen(s scanner, e *Encounter, more ...any) error {
 	var consentAt, approvedAt, exportedAt sql.NullInt64
 	dst := append([]any{&e.ID, &e.State, &e.PatientID, &started, &created, &updated, &e.Language, &e.Template,
 		&consentKind, &consentBy, &consentAt, &e.ApprovedVersion, &e.ApprovedBy, &approvedAt, &exportedAt, &e.LatestVersion,
-		&e.PhysicianID, &e.Physician}, more...)
+		&e.PhysicianID}, more...)
 	if err := s.Scan(dst...); err != nil {
 		return err
 	}
