@@ -51,6 +51,7 @@ func BenchmarkServerReview(b *testing.B) {
 		defer stop()
 	}
 	b.ResetTimer()
+	t1 := time.Now()
 	for range b.N {
 		var wg sync.WaitGroup
 		for s := range sessions {
@@ -89,6 +90,7 @@ func BenchmarkServerReview(b *testing.B) {
 		wg.Wait()
 	}
 	b.StopTimer()
+	run := time.Since(t1)
 	by := map[string][]time.Duration{}
 	errs := 0
 	for _, s := range samples {
@@ -108,6 +110,9 @@ func BenchmarkServerReview(b *testing.B) {
 		b.ReportMetric(ms(ds[len(ds)/2]), a+"_p50_ms")
 		b.ReportMetric(ms(ds[len(ds)*95/100]), a+"_p95_ms")
 	}
+	// Throughput: with no think time, 50 sessions keep the server saturated, so each
+	// action's latency is about 50 / (actions per second) (Little's law).
+	b.ReportMetric(float64(len(samples))/run.Seconds(), "actions/s")
 	b.ReportMetric(float64(errs), "errors")
 	b.ReportMetric(float64(n), "encounters")
 	b.ReportMetric(ms(seed)/float64(n), "seed_ms/encounter")
