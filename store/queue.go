@@ -34,7 +34,7 @@ func (db *DB) Queue(ctx context.Context, f ListFilter) ([]QueueEntry, error) {
 		var q QueueEntry
 		var local sql.NullString
 		var name []byte
-		if err := scanEncounterThen(rows, &q.Encounter, &local, &name); err != nil {
+		if err := db.scanEncounterThen(rows, &q.Encounter, &local, &name); err != nil {
 			return nil, funcErr(err, "list the queue")
 		}
 		q.PatientLabel, q.Physician = local.String, names[q.PhysicianID]
