@@ -78,6 +78,9 @@ const KeyFileName = "greffier.key"
 // app while the CLI runs) before giving up with "database is locked".
 const busyTimeout = 10 * time.Second
 
+// maxIdleConns is how many open connections the pool keeps for reuse.
+const maxIdleConns = 16
+
 // Open opens (creating if needed) the database at path with the default key file.
 // See OpenWith.
 func Open(ctx context.Context, path string) (*DB, error) {
@@ -138,6 +141,12 @@ func openFile(ctx context.Context, path string, opt Options) (*DB, error) {
 	unclean := werr == nil && st.Size() > 0
 	db := &DB{path: path, Now: time.Now, kdf: opt.KDF, headPath: opt.HeadFile}
 	db.db = sql.OpenDB(db.newConnector(dsn))
+	// Keep connections for reuse: database/sql keeps 2 idle by default, so concurrent
+	// readers (the clinic server's sessions) opened and closed a SQLite connection
+	// per query — opening one registers the SQL functions, applies the DSN's pragmas
+	// and parses the schema: 9% of the server benchmark's CPU.
+	db.db.SetMaxIdleConns(maxIdleConns)
+	db.db.SetConnMaxIdleTime(5 * time.Minute)
 	if opt.Now != nil {
 		db.Now = opt.Now
 	}
