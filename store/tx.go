@@ -17,7 +17,8 @@ const System int64 = 0
 // write runs f in one write transaction (BEGIN IMMEDIATE, see the DSN): committed if
 // f returns nil, rolled back otherwise. f may share its transaction's commit with
 // other writes, each in its own savepoint (group commit, commit.go): it must not
-// call write itself.
+// call write itself, and it may run a second time (alone, if its group's
+// transaction was lost), so it sets what it returns rather than accumulating.
 func (db *DB) write(ctx context.Context, what string, f func(tx *sql.Tx) error) error {
 	return db.commit(ctx, what, f)
 }
