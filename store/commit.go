@@ -79,10 +79,13 @@ func (db *DB) commit(ctx context.Context, what string, f func(tx *sql.Tx) error)
 // stopCommitter ends the committer after the writes it holds: Close calls it.
 func (db *DB) stopCommitter() {
 	c := &db.committer
-	c.start.Do(func() {}) // never started: nothing to stop, and never will start
 	c.stopMu.Lock()
 	defer c.stopMu.Unlock()
-	if c.quit == nil || c.closed {
+	c.start.Do(func() { // never started: it never will, and writes are refused
+		c.jobs, c.quit, c.stopped = make(chan *writeJob), make(chan struct{}), make(chan struct{})
+		close(c.stopped)
+	})
+	if c.closed {
 		return
 	}
 	c.closed = true

@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func openForCommit(t *testing.T) *DB {
@@ -65,5 +67,26 @@ func TestPanickingWriteFailsAlone(t *testing.T) {
 	}
 	if err := db.write(ctx, "after", setting("test.after")); err != nil {
 		t.Fatalf("write after a panic: %v", err)
+	}
+}
+
+// A handle closed before it ever wrote refuses writes too, rather than leaving them
+// waiting for a committer that never started.
+func TestWriteAfterCloseWithoutWritesRefused(t *testing.T) {
+	ctx := context.Background()
+	l, err := OpenLocked(ctx, filepath.Join(t.TempDir(), "greffier.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	done := make(chan error, 1)
+	go func() { done <- l.db.write(ctx, "late", setting("test.late")) }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, errClosed) {
+			t.Fatalf("write after Close: %v, want %v", err, errClosed)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a write after Close is left waiting")
 	}
 }
