@@ -81,6 +81,10 @@ type Config struct {
 	// IdleCheckEvery is how often the idle lock is checked in the background; 0 is
 	// 5 s. Calls check it too, so a locked session never answers.
 	IdleCheckEvery time.Duration
+	// HandoffEvery is how often the background sender looks at the hand-off queue
+	// (DefaultHandoffEvery when 0); HandoffBackoff its first wait after the clinic
+	// server did not answer, doubling (DefaultHandoffBackoff when 0).
+	HandoffEvery, HandoffBackoff time.Duration
 }
 
 // Services are the bound services and what they share. Create with New, then Start
@@ -115,6 +119,7 @@ type Services struct {
 	Export     *Export
 	Settings   *Settings
 	Templates  *Templates
+	Handoff    *Handoff
 }
 
 // New builds the services. Nothing is opened until Start.
@@ -135,12 +140,13 @@ func New(cfg Config) *Services {
 	s.Export = &Export{s: s}
 	s.Settings = &Settings{s: s}
 	s.Templates = &Templates{s: s}
+	s.Handoff = &Handoff{s: s}
 	return s
 }
 
 // Bind lists the services for Wails' Bind option and for Bridge.
 func (s *Services) Bind() []any {
-	return []any{s.Session, s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates}
+	return []any{s.Session, s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates, s.Handoff}
 }
 
 // Start opens the data folder and the database, locked: a user's login (or the
@@ -167,6 +173,7 @@ func (s *Services) start(ctx context.Context, p Platform) error {
 		every = 5 * time.Second
 	}
 	go s.watchIdle(ctx, every)
+	s.Handoff.start(ctx)
 	return nil
 }
 
@@ -186,6 +193,7 @@ func (s *Services) openLocked(ctx context.Context) (*store.Locked, error) {
 // database and the engine.
 func (s *Services) Close() error {
 	s.upkeep.stop()
+	s.Handoff.stop()
 	s.Recording.stopAll()
 	s.jobs.cancelAll()
 	s.llm.close()

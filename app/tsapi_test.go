@@ -41,7 +41,7 @@ func TestTypeScriptAPI(t *testing.T) {
 	got, err := generateTSAPI(app.New(app.Config{}).Bind(),
 		// Event payloads are not method results but reach the UI all the same
 		// ("audio" events carry an audio.EventKind as their kind).
-		app.SegmentEvent{}, app.LevelEvent{}, app.UIError{}, audio.EventKind(""))
+		app.SegmentEvent{}, app.LevelEvent{}, app.UIError{}, app.HandoffEvent{}, audio.EventKind(""))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,9 @@
 // It never returns a silently cut answer: a response that stopped at max_tokens is
 // ErrTruncated, one that is not valid JSON after a repair round is ErrInvalidJSON.
 // It talks only to loopback endpoints unless AllowRemote is set, because the
-// messages hold patient text.
+// messages hold patient text; a remote endpoint must be https (plain http only to
+// 127.0.0.0/8, ::1 and localhost), and redirects are never followed, so neither the
+// transcript nor the bearer token can be sent on to another address.
 package llm
 
 import (
@@ -39,6 +41,8 @@ var (
 	ErrInvalidJSON = errors.New("llm answer is not valid JSON")
 	// ErrRemote: a non-loopback endpoint without AllowRemote.
 	ErrRemote = errors.New("llm endpoint is not on this machine")
+	// ErrInsecure: a non-loopback endpoint over plain http.
+	ErrInsecure = errors.New("llm endpoint off this machine must use https")
 )
 
 // Client calls one OpenAI-compatible server. Fields are read at each call; set them
@@ -57,8 +61,13 @@ type Client struct {
 	// Timeout bounds one HTTP request (the context may end it sooner).
 	Timeout time.Duration
 	// HTTP is the transport; nil means a private client with no proxy (loopback
-	// traffic must not go through an HTTP proxy).
+	// traffic must not go through an HTTP proxy). Redirects are refused whatever
+	// its CheckRedirect says.
 	HTTP *http.Client
+	// Guard, if set, is called before every request; an error stops the request
+	// before anything is sent (a managed server checks that its port is still its
+	// own child's: llamaserver.Server.CheckOwner).
+	Guard func() error
 }
 
 // DefaultTimeout bounds one completion when Client.Timeout is zero: a 7B model on a
@@ -76,8 +85,12 @@ type Request struct {
 	Messages []Message
 	// SchemaName and Schema constrain the answer (response_format json_schema).
 	// With a nil Schema the answer is free text.
-	SchemaName  string
-	Schema      json.RawMessage
+	SchemaName string
+	Schema     json.RawMessage
+	// Grammar, if set, constrains the answer with a GBNF grammar instead of the
+	// schema (llama-server's "grammar"; other servers ignore it, so only set it
+	// for llama-server).
+	Grammar     string
 	MaxTokens   int      // 0: server default
 	Temperature *float64 // nil: server default
 	Seed        *int64   // nil: server default
@@ -96,6 +109,9 @@ type Response struct {
 	// PromptTime and GenerationTime are the server's own timings of this request
 	// (llama-server; 0 elsewhere).
 	PromptTime, GenerationTime time.Duration
+	// DraftTokens and DraftAccepted count speculative decoding's proposals and the
+	// ones the model kept (llama-server with --spec-type; 0 elsewhere).
+	DraftTokens, DraftAccepted int
 	// Repaired is set by CompleteJSON when the first answer was invalid.
 	Repaired bool
 }
@@ -125,16 +141,23 @@ func (e *HTTPError) Is(target error) bool {
 }
 
 // CheckEndpoint returns ErrRemote if rawURL is not on loopback and remote is false,
-// or an error if it is not an http(s) URL.
+// ErrInsecure if it is not on loopback and not https, or an error if it is not an
+// http(s) URL.
 func CheckEndpoint(rawURL string, remote bool) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("llm endpoint %q: want an http(s) URL", rawURL)
 	}
-	if remote || IsLoopback(u.Hostname()) {
+	if IsLoopback(u.Hostname()) {
 		return nil
 	}
-	return fmt.Errorf("%w: %s (configure it explicitly to allow it)", ErrRemote, u.Host)
+	if !remote {
+		return fmt.Errorf("%w: %s (configure it explicitly to allow it)", ErrRemote, u.Host)
+	}
+	if u.Scheme != "https" {
+		return fmt.Errorf("%w: %s (use https://)", ErrInsecure, u.Host)
+	}
+	return nil
 }
 
 // IsLoopback reports whether host is localhost or a loopback IP literal. Other names
@@ -156,11 +179,33 @@ func (c *Client) endpoint() (string, error) {
 	return base + "/v1/chat/completions", nil
 }
 
+// httpClient is the caller's client or a private one, refusing redirects: a 3xx
+// answer is returned as it is (an *HTTPError), never followed.
 func (c *Client) httpClient() *http.Client {
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
 	if c.HTTP != nil {
-		return c.HTTP
+		copied := *c.HTTP
+		hc = &copied
 	}
-	return &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return hc
+}
+
+// do sends hreq with the bearer token, after the guard.
+func (c *Client) do(ctx context.Context, hreq *http.Request) (*http.Response, error) {
+	if c.Guard != nil {
+		if err := c.Guard(); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+	}
+	if c.APIKey != "" {
+		hreq.Header.Set("Authorization", "Bearer "+c.APIKey)
+	}
+	hresp, err := c.httpClient().Do(hreq)
+	if err != nil {
+		return nil, transportError(ctx, err)
+	}
+	return hresp, nil
 }
 
 type wireRequest struct {
@@ -171,6 +216,7 @@ type wireRequest struct {
 	Seed           *int64          `json:"seed,omitempty"`
 	Stream         bool            `json:"stream"`
 	ResponseFormat *responseFormat `json:"response_format,omitempty"`
+	Grammar        string          `json:"grammar,omitempty"`
 }
 
 type responseFormat struct {
@@ -200,8 +246,10 @@ type wireResponse struct {
 		} `json:"prompt_tokens_details"`
 	} `json:"usage"`
 	Timings struct {
-		PromptMS    float64 `json:"prompt_ms"`
-		PredictedMS float64 `json:"predicted_ms"`
+		PromptMS      float64 `json:"prompt_ms"`
+		PredictedMS   float64 `json:"predicted_ms"`
+		DraftN        int     `json:"draft_n"`
+		DraftAccepted int     `json:"draft_n_accepted"`
 	} `json:"timings"`
 }
 
@@ -216,8 +264,8 @@ func (c *Client) Complete(ctx context.Context, req Request) (Response, error) {
 		return Response{}, err
 	}
 	wr := wireRequest{Model: c.Model, Messages: req.Messages, MaxTokens: req.MaxTokens,
-		Temperature: req.Temperature, Seed: req.Seed}
-	if req.Schema != nil {
+		Temperature: req.Temperature, Seed: req.Seed, Grammar: req.Grammar}
+	if req.Schema != nil && req.Grammar == "" {
 		name := req.SchemaName
 		if name == "" {
 			name = "answer"
@@ -250,12 +298,9 @@ func (c *Client) roundTrip(ctx context.Context, url string, in any) ([]byte, err
 		return nil, fmt.Errorf("llm request: %w", err)
 	}
 	hreq.Header.Set("Content-Type", "application/json")
-	if c.APIKey != "" {
-		hreq.Header.Set("Authorization", "Bearer "+c.APIKey)
-	}
-	hresp, err := c.httpClient().Do(hreq)
+	hresp, err := c.do(ctx, hreq)
 	if err != nil {
-		return nil, transportError(ctx, err)
+		return nil, err
 	}
 	defer hresp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody+1))
@@ -283,7 +328,8 @@ func decodeResponse(data []byte) (Response, error) {
 	r := Response{Content: *ch.Message.Content, FinishReason: ch.FinishReason, Model: wr.Model,
 		PromptTokens: wr.Usage.PromptTokens, CompletionTokens: wr.Usage.CompletionTokens, CachedTokens: wr.Usage.Details.Cached,
 		PromptTime:     time.Duration(wr.Timings.PromptMS * float64(time.Millisecond)),
-		GenerationTime: time.Duration(wr.Timings.PredictedMS * float64(time.Millisecond))}
+		GenerationTime: time.Duration(wr.Timings.PredictedMS * float64(time.Millisecond)),
+		DraftTokens:    wr.Timings.DraftN, DraftAccepted: wr.Timings.DraftAccepted}
 	if ch.FinishReason == "length" {
 		return r, fmt.Errorf("%w (%d tokens)", ErrTruncated, r.CompletionTokens)
 	}

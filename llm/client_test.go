@@ -124,8 +124,14 @@ func TestRemoteEndpoints(t *testing.T) {
 		{"http://localhost:11434/v1", false, nil},
 		{"http://[::1]:8080", false, nil},
 		{"http://10.0.0.5:8080", false, llm.ErrRemote},
+		{"http://127.8.9.10:8080", false, nil},
 		{"https://api.example.com", false, llm.ErrRemote},
 		{"https://api.example.com", true, nil},
+		// Off loopback, plain http is refused even when remote endpoints are allowed.
+		{"http://api.example.com/v1", true, llm.ErrInsecure},
+		{"http://10.0.0.5:8080", true, llm.ErrInsecure},
+		{"http://0.0.0.0:8080", true, llm.ErrInsecure},
+		{"http://localhost.example.com", true, llm.ErrInsecure},
 	} {
 		err := llm.CheckEndpoint(tc.url, tc.remote)
 		if !errors.Is(err, tc.want) || (tc.want == nil && err != nil) {
@@ -267,5 +273,61 @@ func TestTimeoutAndCancel(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2500*time.Millisecond {
 		t.Errorf("timeout and cancel took %s", d)
+	}
+}
+
+// A server that redirects is never followed: neither the transcript nor the bearer
+// token reaches the redirect's target, and the 3xx is an error.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var reached atomic.Int32
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		reached.Add(1)
+		io.WriteString(w, completion(`{"word":"x","n":1}`, "stop"))
+	}))
+	defer target.Close()
+	for _, code := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		from := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, target.URL+r.URL.Path, code)
+		}))
+		// The caller's own client, which would follow redirects, is not obeyed either.
+		for _, hc := range []*http.Client{nil, {Transport: &http.Transport{Proxy: nil}}} {
+			c := &llm.Client{BaseURL: from.URL, APIKey: "sk-secret", HTTP: hc, Timeout: 5 * time.Second}
+			_, err := c.Complete(context.Background(), llm.Request{Messages: []llm.Message{{Role: "user", Content: "cough"}}, Schema: smallSchema})
+			var he *llm.HTTPError
+			if !errors.As(err, &he) || he.Status != code {
+				t.Errorf("redirect %d: error %v, want the HTTP %d itself", code, err, code)
+			}
+			if _, err := c.ContextSize(context.Background()); err != nil {
+				t.Errorf("redirect %d: ContextSize: %v", code, err)
+			}
+		}
+		from.Close()
+	}
+	if n := reached.Load(); n != 0 {
+		t.Errorf("the redirect target got %d requests", n)
+	}
+}
+
+// The guard runs before every request; when it refuses, nothing is sent.
+func TestGuardStopsRequests(t *testing.T) {
+	c, calls := fake(t, say(completion(`{"word":"x","n":1}`, "stop")))
+	refused := errors.New("not our server")
+	c.Guard = func() error { return refused }
+	req := llm.Request{Messages: []llm.Message{{Role: "user", Content: "x"}}, Schema: smallSchema}
+	if _, err := c.Complete(context.Background(), req); !errors.Is(err, refused) || !errors.Is(err, llm.ErrUnavailable) {
+		t.Errorf("Complete with a refusing guard: %v", err)
+	}
+	if _, err := c.Prefill(context.Background(), "x"); !errors.Is(err, refused) {
+		t.Errorf("Prefill with a refusing guard: %v", err)
+	}
+	if _, err := c.ContextSize(context.Background()); !errors.Is(err, refused) {
+		t.Errorf("ContextSize with a refusing guard: %v", err)
+	}
+	if calls.Load() != 0 {
+		t.Errorf("%d requests sent past the guard", calls.Load())
+	}
+	c.Guard = func() error { return nil }
+	if _, err := c.Complete(context.Background(), req); err != nil || calls.Load() != 1 {
+		t.Errorf("Complete with an accepting guard: %v (%d calls)", err, calls.Load())
 	}
 }

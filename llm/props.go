@@ -24,9 +24,9 @@ func (c *Client) ContextSize(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("llm props: %w", err)
 	}
-	resp, err := c.httpClient().Do(req)
+	resp, err := c.do(ctx, req)
 	if err != nil {
-		return 0, transportError(ctx, err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -3,13 +3,17 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"sync"
 
 	"greffier/appdirs"
+	"greffier/domain"
 	"greffier/icd10"
 	"greffier/llm/llamaserver"
 	"greffier/notes/draft"
 	"greffier/notes/llmdraft"
+	"greffier/notes/schema"
 	"greffier/pipeline/llmsetup"
 )
 
@@ -32,7 +36,8 @@ type DrafterConfig struct {
 	Servers ServerPool
 }
 
-// ServerPool hands out a running llama-server for a GGUF.
+// ServerPool hands out a running llama-server for a GGUF. m.Context is the context
+// the transcript about to be drafted needs: a server with less drafts it in parts.
 type ServerPool interface {
 	Server(ctx context.Context, m llmsetup.Managed) (*llamaserver.Server, error)
 }
@@ -87,14 +92,15 @@ func ChooseDrafter(ctx context.Context, c DrafterConfig) (*Drafter, error) {
 		validator = ix
 	}
 	if c.Model != "" {
-		m := llmsetup.Managed{Model: c.Model, LogFile: filepath.Join(c.Dirs.Logs(), "llama-server.log"), Threads: c.Threads}
-		srv, err := d.server(ctx, c.Servers, m)
-		if err != nil {
+		// The server is started at the first draft, sized to its transcript.
+		if _, err := os.Stat(c.Model); err != nil {
 			d.Close()
-			return nil, err
+			return nil, domain.Wrap(domain.ENotFound, err, "the GGUF model %s cannot be read", c.Model)
 		}
-		client, model := llmsetup.ManagedClient(srv, c.Model)
-		d.Drafter = llmsetup.Drafter(ctx, client, model, validator)
+		md := &managedDrafter{pool: c.Servers, codes: validator,
+			m: llmsetup.Managed{Model: c.Model, LogFile: filepath.Join(c.Dirs.Logs(), "llama-server.log"), Threads: c.Threads}}
+		d.Drafter = md
+		d.closers = append(d.closers, md.close)
 		return d, nil
 	}
 	client, model, remote, err := llmsetup.Endpoint(c.Endpoint, c.APIKey)
@@ -109,15 +115,75 @@ func ChooseDrafter(ctx context.Context, c DrafterConfig) (*Drafter, error) {
 	return d, nil
 }
 
-// server takes a server from pool, or starts one that Close stops.
-func (d *Drafter) server(ctx context.Context, pool ServerPool, m llmsetup.Managed) (*llamaserver.Server, error) {
-	if pool != nil {
-		return pool.Server(ctx, m)
+// managedDrafter drafts with a llama-server on the user's GGUF whose context is
+// sized to the transcript being drafted (llmdraft.Drafter.ContextFor): a long
+// consultation gets the context it needs in one part, a short one does not hold a
+// large KV cache in memory. From a pool (the app) it takes the pool's server, which
+// is started with the first draft's size; else it starts its own, again when a
+// later transcript needs more context, and Close stops it.
+type managedDrafter struct {
+	pool  ServerPool
+	m     llmsetup.Managed
+	codes llmdraft.CodeValidator
+
+	mu  sync.Mutex
+	own *llamaserver.Server
+}
+
+// Draft implements draft.Drafter.
+func (md *managedDrafter) Draft(ctx context.Context, req draft.Request) (schema.Note, error) {
+	m := md.m
+	m.Context = llmdraft.Drafter{MaxTokens: llmdraft.AnswerTokens}.ContextFor(req)
+	srv, err := md.server(ctx, m)
+	if err != nil {
+		return schema.Note{}, err
+	}
+	client, model := llmsetup.ManagedClient(srv, m.Model)
+	d := llmsetup.Drafter(ctx, client, model, md.codes)
+	if d.ContextTokens >= m.Context {
+		d.MaxTokens = llmdraft.AnswerTokens // what the context was sized for
+	}
+	return d.Draft(ctx, req)
+}
+
+// server is the pool's server, or this drafter's own, started (again) when it
+// has less context than m asks for.
+func (md *managedDrafter) server(ctx context.Context, m llmsetup.Managed) (*llamaserver.Server, error) {
+	if md.pool != nil {
+		return md.pool.Server(ctx, m)
+	}
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	if md.own != nil && md.own.Healthy() && md.own.Plan().Context >= min(m.Context, md.ownCap()) {
+		return md.own, nil
+	}
+	if md.own != nil {
+		_ = md.own.Stop()
+		md.own = nil
 	}
 	srv, err := llmsetup.StartManaged(ctx, m)
 	if err != nil {
 		return nil, err
 	}
-	d.closers = append(d.closers, func() { _ = srv.Stop() })
+	md.own = srv
 	return srv, nil
+}
+
+// ownCap is the most context the own server could get: when its plan was cut to
+// fit memory, a bigger request would be cut the same way, and restarting for it
+// would gain nothing.
+func (md *managedDrafter) ownCap() int {
+	if p := md.own.Plan(); p.Reduced {
+		return p.Context
+	}
+	return int(^uint(0) >> 1)
+}
+
+func (md *managedDrafter) close() {
+	md.mu.Lock()
+	defer md.mu.Unlock()
+	if md.own != nil {
+		_ = md.own.Stop()
+		md.own = nil
+	}
 }

@@ -28,7 +28,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /api/login", s.login)
 	mux.HandleFunc("POST /api/logout", s.authed(true, s.logout))
 	mux.HandleFunc("GET /api/me", s.authed(false, s.me))
-	mux.HandleFunc("GET /api/encounters", s.authed(false, s.list))
+	mux.HandleFunc("GET /api/encounters", s.authed(false, s.queue))
+	mux.HandleFunc("GET /api/physicians", s.authed(false, s.physicians))
 	mux.HandleFunc("GET /api/encounters/{id}", s.authed(false, byID(encounter)))
 	mux.HandleFunc("GET /api/encounters/{id}/draft", s.authed(false, byID(draft)))
 	mux.HandleFunc("GET /api/encounters/{id}/versions", s.authed(false, byID(versions)))
@@ -184,17 +185,6 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request, sess *session, _ *ap
 var listStates = map[string]domain.EncounterState{
 	"": "", "drafted": domain.StateDrafted, "in_review": domain.StateInReview,
 	"approved": domain.StateApproved, "exported": domain.StateExported,
-}
-
-func (s *Server) list(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
-	st, ok := listStates[r.URL.Query().Get("state")]
-	if !ok {
-		writeErr(w, domain.Errorf(domain.EInvalid, "unknown state %q: drafted, in_review, approved or exported", r.URL.Query().Get("state")), sess.lang)
-		return
-	}
-	limit, _ := strconv.Atoi(r.URL.Query().Get("limit"))
-	out, err := v.List(r.Context(), st, min(max(limit, 0), 500))
-	reply(w, sess, out, err)
 }
 
 // one is a request about one encounter: the id from the path, the session's user.

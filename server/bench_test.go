@@ -5,9 +5,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -42,7 +45,14 @@ func BenchmarkServerReview(b *testing.B) {
 		samples = append(samples, sample{action, d, status, code})
 		mu.Unlock()
 	}
+	// GREFFIER_SERVER_BENCH_PROFILE=PREFIX writes PREFIX.cpu and PREFIX.block (where
+	// requests wait: locks, channels) for the measured part only, not the seeding.
+	if prefix := os.Getenv("GREFFIER_SERVER_BENCH_PROFILE"); prefix != "" {
+		stop := profile(b, prefix)
+		defer stop()
+	}
 	b.ResetTimer()
+	t1, cpu1 := time.Now(), cpuTime()
 	for range b.N {
 		var wg sync.WaitGroup
 		for s := range sessions {
@@ -81,6 +91,7 @@ func BenchmarkServerReview(b *testing.B) {
 		wg.Wait()
 	}
 	b.StopTimer()
+	run, cpu := time.Since(t1), cpuTime()-cpu1
 	by := map[string][]time.Duration{}
 	errs := 0
 	for _, s := range samples {
@@ -100,9 +111,49 @@ func BenchmarkServerReview(b *testing.B) {
 		b.ReportMetric(ms(ds[len(ds)/2]), a+"_p50_ms")
 		b.ReportMetric(ms(ds[len(ds)*95/100]), a+"_p95_ms")
 	}
+	// Throughput: with no think time, 50 sessions keep the server saturated, so each
+	// action's latency is about 50 / (actions per second) (Little's law).
+	b.ReportMetric(float64(len(samples))/run.Seconds(), "actions/s")
+	// CPU of the whole process (server and the 50 clients, their logins and the
+	// database's unlock included) per action: what the machine's load does not move.
+	b.ReportMetric(ms(cpu)/float64(len(samples)), "cpu_ms/action")
 	b.ReportMetric(float64(errs), "errors")
 	b.ReportMetric(float64(n), "encounters")
 	b.ReportMetric(ms(seed)/float64(n), "seed_ms/encounter")
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// profile starts a CPU profile and block/mutex sampling; the returned func writes them.
+func profile(b *testing.B, prefix string) func() {
+	f, err := os.Create(prefix + ".cpu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	runtime.SetBlockProfileRate(10000) // one sample per 10 µs blocked
+	runtime.SetMutexProfileFraction(5)
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		for _, name := range []string{"block", "mutex"} {
+			if w, err := os.Create(prefix + "." + name); err == nil {
+				pprof.Lookup(name).WriteTo(w, 0)
+				w.Close()
+			}
+		}
+		runtime.SetBlockProfileRate(0)
+		runtime.SetMutexProfileFraction(0)
+	}
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -247,6 +247,20 @@ func checkImported(t *testing.T, h *hub, lp *laptop, ack handoff.Ack) {
 	if segs, _ := db.Segments(ctx, ack.EncounterID); len(segs) != 400 {
 		t.Fatalf("server segments: %d", len(segs))
 	}
+	// The review queue files it under its physician: the consent's recorder on the
+	// laptop, carried by the hand-off.
+	house, err := db.UserByName(ctx, "Dr House")
+	if err != nil {
+		t.Fatal(err)
+	}
+	queue, err := db.Queue(ctx, store.ListFilter{PhysicianID: house.ID})
+	found := false
+	for _, e := range queue {
+		found = found || (e.ID == ack.EncounterID && e.Physician == "Dr House" && e.PatientLabel == "PAT-LAPTOP-1")
+	}
+	if err != nil || !found {
+		t.Fatalf("Dr House's queue %+v (%v): the handed-off encounter is not in it", queue, err)
+	}
 	// The laptop can ask where its encounter stands on the server; another device cannot.
 	cl, err := handoff.NewClient(h.url(), h.fp, lp.cred)
 	if err != nil {

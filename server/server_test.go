@@ -122,6 +122,8 @@ type clinic struct {
 	clock *clock
 	enc   []int64
 	cert  []byte // the server certificate (DER)
+	dir   string
+	opt   store.Options
 }
 
 func startClinic(t testing.TB, n int) *clinic { return startClinicWith(t, n, nil) }
@@ -164,7 +166,7 @@ func startClinicWith(t testing.TB, n int, assets fs.FS) *clinic {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	return &clinic{url: "https://" + l.Addr().String(), ca: pool, clock: clk, enc: ids, cert: tc.Certificates[0].Certificate[0]}
+	return &clinic{url: "https://" + l.Addr().String(), ca: pool, clock: clk, enc: ids, cert: tc.Certificates[0].Certificate[0], dir: dir, opt: opt}
 }
 
 // browser is one user's client: its own cookie jar, the CSRF token from login.

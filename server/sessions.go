@@ -87,6 +87,14 @@ func (c *core) authenticate(ctx context.Context, name, password string) (*store.
 	return s, nil
 }
 
+// store is the unlocked database (nil before the first login; a live session means
+// it is there).
+func (c *core) store() *store.DB {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.db
+}
+
 // get returns the live session of tok, touching its idle clock; an expired one is
 // ended here.
 func (c *core) get(tok string) (*session, *app.Served, error) {

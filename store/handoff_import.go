@@ -47,6 +47,7 @@ type DeviceInfo struct {
 func (db *DB) Devices(ctx context.Context, s *Session) ([]DeviceInfo, error) {
 	var out []DeviceInfo
 	err := db.admin(ctx, s, "listing paired devices", func(tx *sql.Tx, _ actor) error {
+		out = nil // a write may run again (tx.go)
 		rows, err := tx.QueryContext(ctx, `SELECT id, name, created_at, revoked_at FROM handoff_devices ORDER BY id`)
 		if err != nil {
 			return fmt.Errorf("list devices: %w", err)

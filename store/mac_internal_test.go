@@ -10,7 +10,7 @@ import (
 func TestCheckedReadsCoverTheMACColumns(t *testing.T) {
 	ts := macTables()
 	for _, c := range []struct{ sql, want string }{
-		{encounterCols, ts[0].checkedExpr("e.", "e.id")},
+		{encounterCols, "e.mac, e." + strings.Join(ts[0].cols, ", e.")}, // checked in Go: scanEncounterThen
 		{encounterStateChecked, ts[0].checkedExpr("e.", "e.state")},
 		{userIDChecked, ts[1].checkedExpr("", "id")},
 	} {

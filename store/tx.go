@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -16,20 +15,12 @@ import (
 const System int64 = 0
 
 // write runs f in one write transaction (BEGIN IMMEDIATE, see the DSN): committed if
-// f returns nil, rolled back otherwise.
+// f returns nil, rolled back otherwise. f may share its transaction's commit with
+// other writes, each in its own savepoint (group commit, commit.go): it must not
+// call write itself, and it may run a second time (alone, if its group's
+// transaction was lost), so it sets what it returns rather than accumulating.
 func (db *DB) write(ctx context.Context, what string, f func(tx *sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("%s: begin: %w", what, err)
-	}
-	defer tx.Rollback()
-	if err := f(tx); err != nil {
-		return handedOff(err) // a queued or handed-off encounter is read-only (handoff.go)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("%s: commit: %w", what, err)
-	}
-	return nil
+	return db.commit(ctx, what, f)
 }
 
 // ms converts a time to the stored form, Unix milliseconds.

@@ -8,27 +8,12 @@ import (
 
 	"greffier/domain"
 	"greffier/handoff"
+	"greffier/pipeline"
 	"greffier/store"
 )
 
 func sendCommand() command {
 	return command{name: "send", summary: "send an encounter to the clinic server for review (or --pending: the queue)", run: runSend}
-}
-
-// storeQueue is the laptop's store as the sender's queue, acting as the session's user.
-type storeQueue struct {
-	db   *store.DB
-	sess *store.Session
-}
-
-func (q storeQueue) Bundle(ctx context.Context, id int64) ([]byte, error) {
-	return q.db.HandoffBundle(ctx, id)
-}
-func (q storeQueue) Acked(ctx context.Context, id, serverID int64) error {
-	return q.db.HandoffAcked(ctx, q.sess, id, serverID)
-}
-func (q storeQueue) Failed(ctx context.Context, id int64, msg string) error {
-	return q.db.HandoffFailed(ctx, id, msg)
 }
 
 func runSend(ctx context.Context, c *cli, args []string) error {
@@ -59,29 +44,19 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 	}
 	defer db.Close()
 	// Nothing is queued, let alone sent, without a paired, pinned server.
-	hs, err := db.PairedServer(ctx)
+	snd, err := pipeline.HandoffSender(ctx, db, sess, pipeline.SenderOptions{ChunkSize: *chunk, Retries: *retries, Backoff: *backoff})
 	if err != nil {
 		return err
 	}
-	cl, err := handoff.NewClient(hs.URL, hs.Fingerprint, hs.Credential)
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	cl.SetChunkSize(*chunk)
-	snd := &handoff.Sender{Client: cl, Cred: hs.Credential, Queue: storeQueue{db, sess}, Retries: *retries, Backoff: *backoff, MaxBackoff: 5 * time.Minute}
+	defer snd.Client.Close()
 	if *pending {
 		return c.sendPending(ctx, db, snd)
 	}
-	h, err := db.QueueHandoff(ctx, sess, id)
-	if err != nil {
-		return err
-	}
-	if h.AckedAt != nil {
+	h, ack, err := pipeline.QueueAndSend(ctx, db, snd, sess, id)
+	if err == nil && ack.Duplicate {
 		fmt.Fprintf(c.stdout, "encounter %d was handed off already (server encounter %d)\n", id, h.ServerEncounterID)
 		return nil
 	}
-	ack, err := snd.Send(ctx, handoff.Item{EncounterID: id, UUID: h.UUID})
 	if domain.ErrorCode(err) == domain.EUnavailable {
 		fmt.Fprintf(c.stderr, "encounter %d is queued (read-only here); `greffier send --pending` sends it when the server is reachable\n", id)
 	}
@@ -93,13 +68,9 @@ func runSend(ctx context.Context, c *cli, args []string) error {
 }
 
 func (c *cli) sendPending(ctx context.Context, db *store.DB, snd *handoff.Sender) error {
-	queued, err := db.PendingHandoffs(ctx)
+	items, err := pipeline.PendingItems(ctx, db)
 	if err != nil {
 		return err
-	}
-	items := make([]handoff.Item, len(queued))
-	for i, h := range queued {
-		items[i] = handoff.Item{EncounterID: h.EncounterID, UUID: h.UUID}
 	}
 	fmt.Fprintf(c.stdout, "%d encounter(s) queued\n", len(items))
 	snd.Progress = func(it handoff.Item, ack handoff.Ack, err error) {

@@ -9,6 +9,7 @@ import (
 
 	"greffier/domain"
 	"greffier/handoff"
+	"greffier/pipeline"
 	"greffier/store"
 )
 
@@ -60,20 +61,11 @@ func runPair(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer db.Close()
-	cl, err := handoff.NewClient(pos[0], *fp, "")
+	hs, err := pipeline.PairHandoff(ctx, db, sess, pos[0], *fp, *code, *name)
 	if err != nil {
 		return err
 	}
-	defer cl.Close()
-	p, err := cl.Pair(ctx, *code, *name)
-	if err != nil {
-		return err
-	}
-	hs := store.HandoffServer{URL: pos[0], Fingerprint: handoff.NormalizeFingerprint(*fp), DeviceID: p.DeviceID, Credential: p.Credential}
-	if err := db.SetHandoffServer(ctx, sess, hs); err != nil {
-		return err
-	}
-	fmt.Fprintf(c.stdout, "paired with %s as device %d (%s); certificate pinned\n", hs.URL, p.DeviceID, *name)
+	fmt.Fprintf(c.stdout, "paired with %s as device %d (%s); certificate pinned\n", hs.URL, hs.DeviceID, *name)
 	return nil
 }
 

@@ -93,8 +93,11 @@ func TestDraftLLMFlags(t *testing.T) {
 	}{
 		// 0.0.0.0 is not loopback for the check, but nothing listens there here: the
 		// user is told the transcript leaves the machine, then that the server is down.
-		{"remote endpoint is announced", []string{"--llm", "http://0.0.0.0:1"}, exitUnavailable,
-			[]string{"notice: sending the transcript to http://0.0.0.0:1", "connection refused"}},
+		{"remote endpoint is announced", []string{"--llm", "https://0.0.0.0:1"}, exitUnavailable,
+			[]string{"notice: sending the transcript to https://0.0.0.0:1", "connection refused"}},
+		// Patient text leaves the machine only over TLS: plain http off loopback is refused
+		// before anything is sent.
+		{"plain http off loopback refused", []string{"--llm", "http://0.0.0.0:1"}, 2, []string{"https"}},
 		{"local endpoint down", []string{"--llm", "http://127.0.0.1:1"}, exitUnavailable, []string{"connection refused", "previous draft is kept"}},
 		{"not a URL", []string{"--llm", "ftp://x"}, 2, []string{"want an http(s) URL"}},
 		{"missing model", []string{"--llama-model", filepath.Join(dir, "none.gguf")}, exitNotFound, []string{"none.gguf"}},

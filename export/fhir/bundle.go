@@ -125,38 +125,9 @@ func (b builder) entries() []entry {
 	docType := CodeableConcept{Coding: []Coding{{System: SystemLOINC, Code: typ.LOINC, Display: typ.Display}}, Text: d.Title()}
 	approved := dateTime(d.ApprovedAt)
 
-	org := entry{system: b.sys("clinic"), value: orDefault(d.Clinic.ID, "clinic"), search: "identifier", typ: "Organization"}
-	org.resource = Organization{ResourceType: "Organization", Identifier: []Identifier{{System: org.system, Value: org.value}},
-		Name: d.Clinic.Name}
-	orgRef := org.ref(d.Clinic.Name)
-
-	pract := entry{system: b.sys("user"), value: d.Author.ID, search: "identifier", typ: "Practitioner"}
-	pract.resource = Practitioner{ResourceType: "Practitioner", Identifier: []Identifier{{System: pract.system, Value: pract.value}},
-		Name: []HumanName{humanName(d.Author.Family, d.Author.Given, d.Author.DisplayName())}}
-	practRef := pract.ref(d.Author.DisplayName())
-
-	dev := entry{system: b.sys("device"), value: "greffier", search: "identifier", typ: "Device"}
-	device := Device{ResourceType: "Device", Identifier: []Identifier{{System: dev.system, Value: dev.value}}, Status: "active",
-		DeviceName: []DeviceName{{Name: "Greffier", Type: "user-friendly-name"}},
-		Type:       &CodeableConcept{Text: "AI-assisted clinical documentation software (ambient scribe)"}, Owner: orgRef}
-	if b.opt.SoftwareVersion != "" {
-		device.Version = []DeviceVersion{{Value: b.opt.SoftwareVersion}}
-	}
-	dev.resource = device
-	devRef := dev.ref("Greffier")
-
-	pat := b.patient()
-	patRef := pat.ref(d.Patient.DisplayName())
-
-	enc := entry{system: b.sys("encounter"), value: d.Encounter.ID, search: "identifier", typ: "Encounter"}
-	period := &Period{Start: dateTime(d.Encounter.Start)}
-	if !d.Encounter.End.IsZero() {
-		period.End = dateTime(d.Encounter.End)
-	}
-	enc.resource = Encounter{ResourceType: "Encounter", Identifier: []Identifier{{System: enc.system, Value: enc.value}},
-		Status: "finished", Class: Coding{System: systemActCode, Code: "AMB", Display: "ambulatory"},
-		Subject: patRef, Participant: []EncounterParticipant{{Individual: practRef}}, Period: period, ServiceProvider: orgRef}
-	encRef := enc.ref("")
+	c := b.context()
+	org, pract, dev, pat, enc := c.org, c.pract, c.dev, c.pat, c.enc
+	orgRef, practRef, devRef, patRef, encRef, period := c.orgRef, c.practRef, c.devRef, c.patRef, c.encRef, c.period
 
 	var conds []entry
 	var condRefs []Reference
@@ -327,4 +298,50 @@ func sanitize(s string) string {
 		}
 	}
 	return strings.ToLower(b.String())
+}
+
+// visitContext holds the entries every exported document refers to: the clinic,
+// the signing practitioner, Greffier as a device, the patient and the encounter.
+type visitContext struct {
+	org, pract, dev, pat, enc                entry
+	orgRef, practRef, devRef, patRef, encRef *Reference
+	period                                   *Period
+}
+
+func (b builder) context() visitContext {
+	env := b.doc
+	org := entry{system: b.sys("clinic"), value: orDefault(env.Clinic.ID, "clinic"), search: "identifier", typ: "Organization"}
+	org.resource = Organization{ResourceType: "Organization", Identifier: []Identifier{{System: org.system, Value: org.value}},
+		Name: env.Clinic.Name}
+	orgRef := org.ref(env.Clinic.Name)
+
+	pract := entry{system: b.sys("user"), value: env.Author.ID, search: "identifier", typ: "Practitioner"}
+	pract.resource = Practitioner{ResourceType: "Practitioner", Identifier: []Identifier{{System: pract.system, Value: pract.value}},
+		Name: []HumanName{humanName(env.Author.Family, env.Author.Given, env.Author.DisplayName())}}
+	practRef := pract.ref(env.Author.DisplayName())
+
+	dev := entry{system: b.sys("device"), value: "greffier", search: "identifier", typ: "Device"}
+	device := Device{ResourceType: "Device", Identifier: []Identifier{{System: dev.system, Value: dev.value}}, Status: "active",
+		DeviceName: []DeviceName{{Name: "Greffier", Type: "user-friendly-name"}},
+		Type:       &CodeableConcept{Text: "AI-assisted clinical documentation software (ambient scribe)"}, Owner: orgRef}
+	if b.opt.SoftwareVersion != "" {
+		device.Version = []DeviceVersion{{Value: b.opt.SoftwareVersion}}
+	}
+	dev.resource = device
+	devRef := dev.ref("Greffier")
+
+	pat := b.patient()
+	patRef := pat.ref(env.Patient.DisplayName())
+
+	enc := entry{system: b.sys("encounter"), value: env.Encounter.ID, search: "identifier", typ: "Encounter"}
+	period := &Period{Start: dateTime(env.Encounter.Start)}
+	if !env.Encounter.End.IsZero() {
+		period.End = dateTime(env.Encounter.End)
+	}
+	enc.resource = Encounter{ResourceType: "Encounter", Identifier: []Identifier{{System: enc.system, Value: enc.value}},
+		Status: "finished", Class: Coding{System: systemActCode, Code: "AMB", Display: "ambulatory"},
+		Subject: patRef, Participant: []EncounterParticipant{{Individual: practRef}}, Period: period, ServiceProvider: orgRef}
+	encRef := enc.ref("")
+	return visitContext{org: org, pract: pract, dev: dev, pat: pat, enc: enc,
+		orgRef: orgRef, practRef: practRef, devRef: devRef, patRef: patRef, encRef: encRef, period: period}
 }

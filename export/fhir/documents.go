@@ -66,37 +66,9 @@ func (b builder) documentEntries(d documents.Document, version int) []entry {
 	signed := dateTime(env.ApprovedAt)
 	key := fmt.Sprintf("%s/%s/v%d", env.Encounter.ID, d.Kind, version)
 
-	org := entry{system: b.sys("clinic"), value: orDefault(env.Clinic.ID, "clinic"), search: "identifier", typ: "Organization"}
-	org.resource = Organization{ResourceType: "Organization", Identifier: []Identifier{{System: org.system, Value: org.value}},
-		Name: env.Clinic.Name}
-	orgRef := org.ref(env.Clinic.Name)
-
-	pract := entry{system: b.sys("user"), value: env.Author.ID, search: "identifier", typ: "Practitioner"}
-	pract.resource = Practitioner{ResourceType: "Practitioner", Identifier: []Identifier{{System: pract.system, Value: pract.value}},
-		Name: []HumanName{humanName(env.Author.Family, env.Author.Given, env.Author.DisplayName())}}
-	practRef := pract.ref(env.Author.DisplayName())
-
-	dev := entry{system: b.sys("device"), value: "greffier", search: "identifier", typ: "Device"}
-	device := Device{ResourceType: "Device", Identifier: []Identifier{{System: dev.system, Value: dev.value}}, Status: "active",
-		DeviceName: []DeviceName{{Name: "Greffier", Type: "user-friendly-name"}},
-		Type:       &CodeableConcept{Text: "AI-assisted clinical documentation software (ambient scribe)"}, Owner: orgRef}
-	if b.opt.SoftwareVersion != "" {
-		device.Version = []DeviceVersion{{Value: b.opt.SoftwareVersion}}
-	}
-	dev.resource = device
-
-	pat := b.patient()
-	patRef := pat.ref(env.Patient.DisplayName())
-
-	enc := entry{system: b.sys("encounter"), value: env.Encounter.ID, search: "identifier", typ: "Encounter"}
-	period := &Period{Start: dateTime(env.Encounter.Start)}
-	if !env.Encounter.End.IsZero() {
-		period.End = dateTime(env.Encounter.End)
-	}
-	enc.resource = Encounter{ResourceType: "Encounter", Identifier: []Identifier{{System: enc.system, Value: enc.value}},
-		Status: "finished", Class: Coding{System: systemActCode, Code: "AMB", Display: "ambulatory"},
-		Subject: patRef, Participant: []EncounterParticipant{{Individual: practRef}}, Period: period, ServiceProvider: orgRef}
-	encRef := enc.ref("")
+	c := b.context()
+	org, pract, dev, pat, enc := c.org, c.pract, c.dev, c.pat, c.enc
+	orgRef, practRef, patRef, encRef, period := c.orgRef, c.practRef, c.patRef, c.encRef, c.period
 
 	aiMeta := &Meta{Security: []Coding{{System: systemObsValue, Code: "AIAST", Display: "Artificial Intelligence asserted"}}}
 	docRef := entry{system: b.sys("document"), value: key, search: "identifier", typ: "DocumentReference"}

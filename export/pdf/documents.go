@@ -4,11 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/go-pdf/fpdf"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goitalic"
-	"golang.org/x/image/font/gofont/goregular"
-
 	"greffier/export"
 	"greffier/notes/documents"
 )
@@ -26,30 +21,7 @@ func RenderDocument(env export.Document, d documents.Document) ([]byte, error) {
 		return nil, err
 	}
 	l := export.LabelsFor(d.Language)
-	p := fpdf.New("P", "mm", "A4", "")
-	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
-	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
-	p.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
-	p.SetMargins(margin, margin, margin)
-	p.SetAutoPageBreak(true, margin+6)
-	p.SetCreationDate(env.ApprovedAt)
-	p.SetModificationDate(env.ApprovedAt)
-	p.SetCatalogSort(true)
-	p.SetCreator("Greffier", true)
-	p.SetTitle(d.Title, true)
-	p.SetLang(d.Language)
-	p.AliasNbPages("{nb}")
-	p.SetFooterFunc(func() {
-		p.SetY(-margin)
-		p.SetFont(family, "I", 8)
-		p.SetTextColor(110, 110, 110)
-		p.CellFormat(0, 4, env.Clinic.Name+" · "+env.Patient.DisplayName()+" · "+l.FormatDate(env.Encounter.Start), "", 0, "L", false, 0, "")
-		p.SetX(margin)
-		p.CellFormat(0, 4, fmt.Sprintf(l.Page, p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-	})
-	p.AddPage()
-	width, _ := p.GetPageSize()
-	textWidth := width - 2*margin
+	p, textWidth := newPage(env, l, d.Title, d.Language)
 
 	p.SetTextColor(0, 0, 0)
 	if env.Clinic.Name != "" {
@@ -75,7 +47,7 @@ func RenderDocument(env export.Document, d documents.Document) ([]byte, error) {
 	}
 	y := p.GetY() + 2
 	p.SetDrawColor(150, 150, 150)
-	p.Line(margin, y, width-margin, y)
+	p.Line(margin, y, margin+textWidth, y)
 	p.SetY(y + 4)
 
 	p.SetFont(family, "", bodySize)
@@ -109,8 +81,8 @@ func RenderDocument(env export.Document, d documents.Document) ([]byte, error) {
 	p.Ln(12)
 	y = p.GetY()
 	p.SetDrawColor(0, 0, 0)
-	p.Line(width-margin-80, y, width-margin, y)
-	p.SetXY(width-margin-80, y+1)
+	p.Line(margin+textWidth-80, y, margin+textWidth, y)
+	p.SetXY(margin+textWidth-80, y+1)
 	p.SetFont(family, "", 9)
 	p.CellFormat(80, 4, l.Signature+" — "+env.Author.DisplayName(), "", 1, "L", false, 0, "")
 

@@ -31,30 +31,7 @@ func Render(doc export.Document) ([]byte, error) {
 		return nil, err
 	}
 	l := export.LabelsFor(doc.Language())
-	p := fpdf.New("P", "mm", "A4", "")
-	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
-	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
-	p.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
-	p.SetMargins(margin, margin, margin)
-	p.SetAutoPageBreak(true, margin+6)
-	p.SetCreationDate(doc.ApprovedAt)
-	p.SetModificationDate(doc.ApprovedAt)
-	p.SetCatalogSort(true)
-	p.SetCreator("Greffier", true)
-	p.SetTitle(doc.Title(), true)
-	p.SetLang(doc.Language())
-	p.AliasNbPages("{nb}")
-	p.SetFooterFunc(func() {
-		p.SetY(-margin)
-		p.SetFont(family, "I", 8)
-		p.SetTextColor(110, 110, 110)
-		p.CellFormat(0, 4, doc.Clinic.Name+" · "+doc.Patient.DisplayName()+" · "+l.FormatDate(doc.Encounter.Start), "", 0, "L", false, 0, "")
-		p.SetX(margin)
-		p.CellFormat(0, 4, fmt.Sprintf(l.Page, p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
-	})
-	p.AddPage()
-	width, _ := p.GetPageSize()
-	textWidth := width - 2*margin
+	p, textWidth := newPage(doc, l, doc.Title(), doc.Language())
 
 	// Header: clinic, title, then the identity block.
 	p.SetTextColor(0, 0, 0)
@@ -83,7 +60,7 @@ func Render(doc export.Document) ([]byte, error) {
 	}
 	y := p.GetY() + 2
 	p.SetDrawColor(150, 150, 150)
-	p.Line(margin, y, width-margin, y)
+	p.Line(margin, y, margin+textWidth, y)
 	p.SetY(y + 3)
 
 	for _, b := range doc.Blocks() {
@@ -121,8 +98,8 @@ func Render(doc export.Document) ([]byte, error) {
 	p.Ln(12)
 	y = p.GetY()
 	p.SetDrawColor(0, 0, 0)
-	p.Line(width-margin-80, y, width-margin, y)
-	p.SetXY(width-margin-80, y+1)
+	p.Line(margin+textWidth-80, y, margin+textWidth, y)
+	p.SetXY(margin+textWidth-80, y+1)
 	p.SetFont(family, "", 9)
 	p.CellFormat(80, 4, l.Signature+" — "+doc.Author.DisplayName(), "", 1, "L", false, 0, "")
 
@@ -131,4 +108,34 @@ func Render(doc export.Document) ([]byte, error) {
 		return nil, fmt.Errorf("render PDF: %w", err)
 	}
 	return out.Bytes(), nil
+}
+
+// newPage starts an A4 document with the Go fonts, the footer (clinic, patient,
+// visit date, page n of N) and its first page. The PDF's dates are the approval
+// time, so the same approved document gives the same file.
+func newPage(env export.Document, l export.Labels, title, lang string) (*fpdf.Fpdf, float64) {
+	p := fpdf.New("P", "mm", "A4", "")
+	p.AddUTF8FontFromBytes(family, "", goregular.TTF)
+	p.AddUTF8FontFromBytes(family, "B", gobold.TTF)
+	p.AddUTF8FontFromBytes(family, "I", goitalic.TTF)
+	p.SetMargins(margin, margin, margin)
+	p.SetAutoPageBreak(true, margin+6)
+	p.SetCreationDate(env.ApprovedAt)
+	p.SetModificationDate(env.ApprovedAt)
+	p.SetCatalogSort(true)
+	p.SetCreator("Greffier", true)
+	p.SetTitle(title, true)
+	p.SetLang(lang)
+	p.AliasNbPages("{nb}")
+	p.SetFooterFunc(func() {
+		p.SetY(-margin)
+		p.SetFont(family, "I", 8)
+		p.SetTextColor(110, 110, 110)
+		p.CellFormat(0, 4, env.Clinic.Name+" · "+env.Patient.DisplayName()+" · "+l.FormatDate(env.Encounter.Start), "", 0, "L", false, 0, "")
+		p.SetX(margin)
+		p.CellFormat(0, 4, fmt.Sprintf(l.Page, p.PageNo(), "{nb}"), "", 0, "R", false, 0, "")
+	})
+	p.AddPage()
+	width, _ := p.GetPageSize()
+	return p, width - 2*margin
 }

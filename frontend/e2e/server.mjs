@@ -98,6 +98,20 @@ try {
       check((await page.getByTestId('draft-state').textContent()) === 'En relecture', 'in review badge');
       await shot('ready');
     });
+    await step('fr: filters the queue by physician, state and day', async () => {
+      await page.locator('nav button[data-screen="queue"]').click();
+      await page.getByTestId('filter-physician').selectOption('Dr House');
+      await page.getByTestId('queue-in-review').locator('li', { hasText: label }).waitFor();
+      await page.getByTestId('filter-state').selectOption('in_review');
+      await page.getByTestId('queue-in-review').locator('li', { hasText: label }).waitFor();
+      check((await page.getByTestId('queue-drafted').count()) === 0, 'drafted group shown');
+      await shot('filtered');
+      await page.getByTestId('filter-state').selectOption('approved');
+      await page.getByTestId('queue-no-match').waitFor();
+      await page.getByTestId('filter-from').fill('2001-01-01');
+      await page.getByTestId('filter-reset').click();
+      await page.getByTestId('queue-drafted').locator('li').first().waitFor();
+    });
   });
   await session('physician-en', async (page, shot) => {
     await step('en: the physician logs in and finds the note to sign', async () => {

@@ -23,6 +23,16 @@ export interface Bookmark {
   label?: string;
 }
 
+/** greffier/app.ClinicServer */
+export interface ClinicServer {
+  paired: boolean;
+  url?: string;
+  fingerprint?: string;
+  device_id?: number;
+  paired_at?: string;
+  pending: number;
+}
+
 /** greffier/store.Code */
 export interface Code extends CodeSuggestion {
   id: number;
@@ -139,6 +149,27 @@ export interface ExportResult {
   path?: string;
   bytes: number;
   text?: string;
+}
+
+/** greffier/app.HandoffEvent */
+export interface HandoffEvent {
+  pending: number;
+  sent: number;
+  failed: number;
+  error?: string;
+}
+
+/** greffier/app.HandoffState */
+export interface HandoffState {
+  encounter_id: number;
+  stage: string;
+  attempts?: number;
+  last_error?: string;
+  queued_at?: string;
+  sent_at?: string;
+  server_encounter_id?: number;
+  remote?: string;
+  reachable: boolean;
 }
 
 /** greffier/app.Info */
@@ -478,5 +509,12 @@ export interface Services {
     Get(key: string): TemplateSource;
     Reset(key: string): TemplateSource;
     Save(yaml: string): TemplateSource;
+  };
+  Handoff: {
+    Pair(url: string, fingerprint: string, code: string): ClinicServer;
+    Queue(): HandoffState[];
+    Send(encounterID: number): HandoffState;
+    Server(): ClinicServer;
+    State(encounterID: number): HandoffState;
   };
 }

@@ -4,6 +4,7 @@
 
 import type { Job as GenJob, CodeStatus, ExportRequest, Model, NewEncounter, Preferences, Services, UserRole } from './api.gen';
 import type { Lang, MessageKey } from './i18n';
+import type { Physician, QueueFilter } from './serverApi';
 
 export interface AppEvent {
   kind: string;
@@ -197,7 +198,12 @@ export function createApi(t: Transport) {
       create: (n: NewEncounter) => c('Encounters', 'Create', n),
       matchPatient: (label: string) => c('Encounters', 'MatchPatient', label),
       get: (id: number) => c('Encounters', 'Get', id),
-      queue: () => c('Encounters', 'Queue'),
+      /** queue: the review queue; the clinic server filters it (serverApi.ts sends the
+       * filter as query parameters), the laptop's binding takes no filter. */
+      queue: (filter?: QueueFilter) =>
+        t.name === 'server' && filter ? t.call<Result<'Encounters', 'Queue'>>('Encounters', 'Queue', [filter]) : c('Encounters', 'Queue'),
+      /** physicians: the names the clinic server's queue is filtered by (none on a laptop). */
+      physicians: () => (t.name === 'server' ? t.call<Physician[]>('Clinic', 'Physicians', []) : Promise.resolve<Physician[]>([])),
       pickAudioFile: () => c('Encounters', 'PickAudioFile'),
       importFile: (id: number, path: string) => job(c('Encounters', 'ImportFile', id, path)),
       job: (id: string) => job(c('Encounters', 'Job', id)),
@@ -243,6 +249,15 @@ export function createApi(t: Transport) {
       get: (key: string) => c('Templates', 'Get', key),
       save: (yaml: string) => c('Templates', 'Save', yaml),
       reset: (key: string) => c('Templates', 'Reset', key),
+    },
+    /** handoff is the clinic server, from the laptop: pairing (admins), "send for
+     * review", and where sent encounters stand (app/handoff.go). */
+    handoff: {
+      server: () => c('Handoff', 'Server'),
+      pair: (url: string, fingerprint: string, code: string) => c('Handoff', 'Pair', url, fingerprint, code),
+      send: (encId: number) => c('Handoff', 'Send', encId),
+      state: (encId: number) => c('Handoff', 'State', encId),
+      queue: () => c('Handoff', 'Queue'),
     },
     export: {
       formats: () => c('Export', 'Formats'),

@@ -2,7 +2,7 @@
 // real server runs in Go (server/e2e_test.go drives this code against it in chromium).
 import { describe, expect, it } from 'vitest';
 import { createApi, ApiError } from './api';
-import { createServerClient, isClinicServer } from './serverApi';
+import { createServerClient, isClinicServer, queueQuery } from './serverApi';
 import { createLogin } from './stores/login';
 
 interface Sent {
@@ -73,5 +73,52 @@ describe('server transport', () => {
   it('recognizes the clinic server by its /api/me', async () => {
     expect(await isClinicServer('', fakeServer(() => ({ status: 401, body: { error: { code: 'unauthorized', message: '' } } })).fetch)).toBe(true);
     expect(await isClinicServer('', fakeServer(() => ({ status: 404, body: { error: { code: 'not_found', message: '' } } })).fetch)).toBe(false);
+  });
+});
+
+describe('the review queue across physicians', () => {
+  it('builds the query string from the filters set, in a fixed order, encoded', () => {
+    expect(queueQuery({})).toBe('');
+    expect(queueQuery({ state: '', physician: '  ', from: '', to: '' })).toBe('');
+    expect(queueQuery({ to: '2026-03-02', from: '2026-03-01', physician: 'Dr House', state: 'in_review' })).toBe(
+      'state=in_review&physician=Dr%20House&from=2026-03-01&to=2026-03-02',
+    );
+    expect(queueQuery({ physician: 'Dr A&B=C' })).toBe('physician=Dr%20A%26B%3DC');
+    // A malformed day is left out rather than refused by the server (400).
+    expect(queueQuery({ from: '01/03/2026', to: '2026-03-02' })).toBe('to=2026-03-02');
+  });
+
+  it('sends the filter to GET /api/encounters, one state or each of the three', async () => {
+    const item = { id: 4, patient_label: 'P-4', state: 'in_review', created_at: 1, updated_at: 1, started_at: 2, physician: 'Dr House' };
+    const srv = fakeServer((s) =>
+      s.url.endsWith('/api/physicians') ? { status: 200, body: [{ id: 2, name: 'Dr House' }] } : { status: 200, body: s.url.includes('state=in_review') ? [item] : [] },
+    );
+    const api = createApi(createServerClient('https://g', { fetch: srv.fetch }).transport);
+    expect(await api.encounters.queue({ state: 'in_review', physician: 'Dr House', from: '2026-03-01', to: '2026-03-01' })).toEqual({
+      drafted: [],
+      in_review: [item],
+      approved: [],
+    });
+    expect(srv.sent.map((s) => s.url)).toEqual(['https://g/api/encounters?state=in_review&physician=Dr%20House&from=2026-03-01&to=2026-03-01']);
+    srv.sent.length = 0;
+    await api.encounters.queue({ physician: 'Dr House' });
+    expect(srv.sent.map((s) => s.url)).toEqual([
+      'https://g/api/encounters?state=drafted&physician=Dr%20House',
+      'https://g/api/encounters?state=in_review&physician=Dr%20House',
+      'https://g/api/encounters?state=approved&physician=Dr%20House',
+    ]);
+    srv.sent.length = 0;
+    expect(await api.encounters.physicians()).toEqual([{ id: 2, name: 'Dr House' }]);
+    await api.encounters.today();
+    expect(srv.sent.map((s) => [s.method, s.url])).toEqual([
+      ['GET', 'https://g/api/physicians'],
+      ['GET', 'https://g/api/encounters'],
+    ]);
+  });
+
+  it('a refused filter is the server\'s error', async () => {
+    const srv = fakeServer(() => ({ status: 400, body: { error: { code: 'invalid', message: 'Aucun utilisateur « X ».' } } }));
+    const api = createApi(createServerClient('', { fetch: srv.fetch }).transport);
+    await expect(api.encounters.queue({ physician: 'X' })).rejects.toMatchObject({ code: 'invalid', message: 'Aucun utilisateur « X ».' });
   });
 });

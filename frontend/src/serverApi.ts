@@ -27,6 +27,47 @@ export interface ServerSession {
   current(): Me | null;
 }
 
+/** QueueState is a state the review queue is filtered by ('' is every state). */
+export type QueueState = '' | 'drafted' | 'in_review' | 'approved';
+
+/** QueueFilter is the review queue's filter (GET /api/encounters, docs/server.md):
+ * each field optional, '' or absent meaning "any"; days are YYYY-MM-DD, both included. */
+export interface QueueFilter {
+  state?: QueueState;
+  physician?: string;
+  from?: string;
+  to?: string;
+}
+
+/** QueueItem is one encounter of the clinic server's queue (server.QueueItem): the
+ * summary, when it took place (Unix ms) and whose it is (absent when unknown). */
+export type QueueItem = EncounterSummary & { started_at?: number; physician?: string };
+
+/** Physician is a name the queue can be filtered by (GET /api/physicians). */
+export interface Physician {
+  id: number;
+  name: string;
+}
+
+const isDay = (s: string | undefined): s is string => !!s && /^\d{4}-\d{2}-\d{2}$/.test(s);
+
+/** queueQuery is the query string of GET /api/encounters for f: only the filters set
+ * (a malformed day is left out rather than refused by the server), in a fixed order. */
+export function queueQuery(f: QueueFilter): string {
+  const parts: [string, string | undefined][] = [
+    ['state', f.state || undefined],
+    ['physician', f.physician?.trim() || undefined],
+    ['from', isDay(f.from) ? f.from : undefined],
+    ['to', isDay(f.to) ? f.to : undefined],
+  ];
+  return parts
+    .filter((p): p is [string, string] => !!p[1])
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
+const queueStates: Exclude<QueueState, ''>[] = ['drafted', 'in_review', 'approved'];
+
 type Req = { method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown };
 
 export function createServerClient(base: string, deps: ServerDeps) {
@@ -57,7 +98,18 @@ export function createServerClient(base: string, deps: ServerDeps) {
   }
 
   const enc = (id: unknown) => `/api/encounters/${Number(id)}`;
-  const list = (state: string) => request<EncounterSummary[]>({ method: 'GET', path: `/api/encounters?state=${state}` });
+  const list = (f: QueueFilter) => {
+    const q = queueQuery(f);
+    return request<QueueItem[]>({ method: 'GET', path: q ? `/api/encounters?${q}` : '/api/encounters' });
+  };
+  /** queue asks each state's list with the filter (one state when it names one). */
+  async function queue(f: QueueFilter): Promise<Queue> {
+    const want = f.state ? queueStates.filter((s) => s === f.state) : queueStates;
+    const got = await Promise.all(want.map((state) => list({ ...f, state })));
+    const q: Queue = { drafted: [], in_review: [], approved: [] };
+    want.forEach((s, i) => (q[s] = got[i]!));
+    return q;
+  }
 
   /** route maps a typed API call to the server's REST route. */
   async function route(service: string, method: string, a: unknown[]): Promise<unknown> {
@@ -79,11 +131,12 @@ export function createServerClient(base: string, deps: ServerDeps) {
       case 'Settings.Users':
         return me ? [me.user] : [];
       case 'Encounters.Today':
-        return list('');
-      case 'Encounters.Queue': {
-        const [drafted, inReview, approved] = await Promise.all([list('drafted'), list('in_review'), list('approved')]);
-        return { drafted, in_review: inReview, approved } satisfies Queue;
-      }
+        return list({});
+      case 'Encounters.Queue':
+        // The laptop's binding takes no argument; here the first is the queue's filter.
+        return queue((a[0] ?? {}) as QueueFilter);
+      case 'Clinic.Physicians':
+        return request<Physician[]>({ method: 'GET', path: '/api/physicians' });
       case 'Encounters.Get':
         return request({ method: 'GET', path: enc(a[0]) });
       case 'Drafts.Get':

@@ -27,6 +27,8 @@ import { createStore, type Store } from './store';
 import { createAuth } from './stores/auth';
 import { trackJob, type StoreContext } from './stores/context';
 import { createExporter, type Clipboard } from './stores/export';
+import { createHandoff } from './stores/handoff';
+import { createQueueView } from './stores/queue';
 import { createRecorder } from './stores/recording';
 import { createReview } from './stores/review';
 import { createSettings } from './stores/settings';
@@ -146,6 +148,8 @@ export function createAppState(api: Api, kv: KV | null) {
   const review = createReview(ctx, { draft, encounterId: () => session.get().encounterId, loadDraft: (v) => state.loadDraft(v) });
   const settings = createSettings(ctx);
   const templates = createTemplates(ctx);
+  const handoff = createHandoff(ctx);
+  const queueView = createQueueView(ctx, queue);
   const exporter = createExporter(ctx, () => state.loadDraft(0), () => (globalThis.navigator as { clipboard?: Clipboard } | undefined)?.clipboard);
 
   // Recordings recovered at start, announced once whether the event or the list
@@ -163,7 +167,7 @@ export function createAppState(api: Api, kv: KV | null) {
 
   function onEvents(evs: AppEvent[]) {
     for (const ev of evs) {
-      if (recorder.onEvent(ev)) continue;
+      if (recorder.onEvent(ev) || handoff.onEvent(ev)) continue;
       switch (ev.kind) {
         case 'job': {
           const j = ev.data as Job;
@@ -201,11 +205,13 @@ export function createAppState(api: Api, kv: KV | null) {
     draft,
     jobs,
     queue,
+    queueView,
     recorder,
     review,
     settings,
     templates,
     exporter,
+    handoff,
     t,
     reportError,
     notify,
@@ -248,6 +254,8 @@ export function createAppState(api: Api, kv: KV | null) {
     /** enter loads what a user who just got in sees. */
     async enter(startEncounter: number): Promise<void> {
       await state.loadUsers();
+      // The clinic server's hand-off is the laptop's (the server is the clinic's copy).
+      if (api.transport !== 'server') await Promise.all([handoff.loadServer(), handoff.loadQueue()]);
       if (startEncounter > 0) await state.open(startEncounter, session.get().screen);
       // Recordings recovered at start (also announced by a "recovered" event): a
       // failure here only loses the announcement, never the recording.
@@ -262,6 +270,7 @@ export function createAppState(api: Api, kv: KV | null) {
       today.set(null);
       queue.set(null);
       users.set([]);
+      handoff.clear();
       session.set((s) => ({ ...s, encounterId: null, error: null, notice: '', screen: 'home' }));
     },
 
@@ -337,10 +346,8 @@ export function createAppState(api: Api, kv: KV | null) {
       if (xs) today.set(xs);
     },
 
-    async loadQueue(): Promise<void> {
-      const q = await guard(() => api.encounters.queue());
-      if (q) queue.set(q);
-    },
+    /** loadQueue loads the review queue as its filters select (stores/queue.ts). */
+    loadQueue: (): Promise<void> => queueView.load(),
 
     /** newEncounter clears the current encounter and opens the intake form. */
     newEncounter() {

@@ -2,6 +2,13 @@
 // port with the user's GGUF model: it starts it, waits until /health answers, restarts
 // it (boundedly) after a crash, and stops it with the app. The child's output goes to
 // a ring buffer and optionally a log file, never to our stdout.
+//
+// The prompts it serves hold patient text, so the child is fenced: it gets a random
+// API key for the server's life (in its environment, LLAMA_API_KEY, where `ps` does
+// not show it), an environment reduced to what it needs (no tokens, no proxies, no
+// LLAMA_ARG_* that could move it off loopback), and CheckOwner tells a client that
+// the port it is about to send to is held by this child and not by another process
+// that took it after a crash.
 package llamaserver
 
 import (
@@ -76,6 +83,7 @@ type Server struct {
 	url  string
 	logs *ring
 	logf *os.File
+	key  string // the API key every request needs (LLAMA_API_KEY)
 
 	mu       sync.Mutex
 	cmd      *exec.Cmd
@@ -124,7 +132,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MaxRestarts == 0 {
 		cfg.MaxRestarts = 3
 	}
-	s := &Server{cfg: cfg, plan: plan, logs: newRing(64 << 10), stop: make(chan struct{}), done: make(chan struct{})}
+	key, err := newKey()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, plan: plan, key: key, logs: newRing(64 << 10), stop: make(chan struct{}), done: make(chan struct{})}
 	if cfg.LogFile != "" {
 		f, err := os.OpenFile(cfg.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 		if err != nil {
@@ -172,6 +184,10 @@ func (s *Server) Plan() models.Plan { return s.plan }
 // URL is the server's root, e.g. http://127.0.0.1:41234. It stays the same across
 // restarts.
 func (s *Server) URL() string { return s.url }
+
+// APIKey is the bearer token the server requires (random, for this Server's life:
+// it stays the same across restarts so that clients keep working).
+func (s *Server) APIKey() string { return s.key }
 
 // Logs returns the tail of the child's output (for diagnostics; it may hold prompt
 // text if the server is verbose, so do not log it blindly).
@@ -255,6 +271,7 @@ func (s *Server) launch(ctx context.Context) error {
 	}
 	args = append(args, s.cfg.Args...)
 	cmd := exec.Command(s.cfg.Binary, args...)
+	cmd.Env = childEnv(os.Environ(), s.key)
 	var out io.Writer = s.logs
 	if s.logf != nil {
 		out = io.MultiWriter(s.logs, s.logf)
@@ -274,6 +291,11 @@ func (s *Server) launch(ctx context.Context) error {
 		close(exited)
 	}()
 	if err := s.waitHealth(ctx, exited); err != nil {
+		return err
+	}
+	// Whatever answered /health must be our child, not a process that took the
+	// port between our probe and the child's bind.
+	if err := s.CheckOwner(); err != nil {
 		return err
 	}
 	s.mu.Lock()

@@ -123,6 +123,10 @@ func TestRestartsAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitGone(t, pid)
+	// The process is reaped a moment before the server marks it exited.
+	for i := 0; srv.Healthy() && i < 500; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err := srv.WaitHealthy(ctx)

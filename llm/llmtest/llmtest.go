@@ -57,7 +57,8 @@ func Start(tb testing.TB, cfg llamaserver.Config) *llamaserver.Server {
 	return srv
 }
 
-// Client returns a client for srv with a bounded timeout.
+// Client returns a client for srv with a bounded timeout, its API key and its
+// owner check.
 func Client(srv *llamaserver.Server) *llm.Client {
-	return &llm.Client{BaseURL: srv.URL(), Timeout: 60 * time.Second}
+	return &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner, Timeout: 60 * time.Second}
 }

@@ -64,7 +64,7 @@ func Check(d *Document, segs []domain.Segment) int {
 		}
 		if facts, err := draft.UnsupportedFacts(c.text, ""); err == nil && len(facts) > 0 {
 			d.Warnings = append(d.Warnings, schema.Warning{Kind: WarnCourtesyFact, Path: c.path,
-				Message: label(d.Language, "States a clinical fact outside a sentence with evidence: "+strings.Join(facts, "; "),
+				Message: draft.Label(d.Language, "States a clinical fact outside a sentence with evidence: "+strings.Join(facts, "; "),
 					"Énonce un fait clinique hors d'une phrase sourcée : "+strings.Join(facts, " ; "))})
 			raised++
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"greffier/domain"
+	"greffier/notes/draft"
 	"greffier/notes/schema"
 )
 
@@ -56,16 +57,16 @@ func Draft(kind Kind, note schema.Note, segs []domain.Segment, opt Options) (Doc
 	} else {
 		b.referral(&d, opt.Recipient)
 	}
-	d.Warnings = append(d.Warnings, schema.Warning{Kind: "drafted_by_rules", Message: label(lang,
+	d.Warnings = append(d.Warnings, schema.Warning{Kind: "drafted_by_rules", Message: draft.Label(lang,
 		"Drafted by rules from the note: every sentence cites the note item it comes from; read each one before signing.",
 		"Rédigé par des règles à partir de la note : chaque phrase cite l'élément de la note d'où elle vient ; relisez-les toutes avant de signer.")})
 	if note.Language != "" && note.Language != lang {
-		d.Warnings = append(d.Warnings, schema.Warning{Kind: schema.WarnLanguage, Message: label(lang,
-			"The note is in "+langName(note.Language, lang)+": the sentences taken from it are in that language; translate them before signing.",
-			"La note est en "+langName(note.Language, lang)+" : les phrases qui en viennent sont dans cette langue ; traduisez-les avant de signer.")})
+		d.Warnings = append(d.Warnings, schema.Warning{Kind: schema.WarnLanguage, Message: draft.Label(lang,
+			"The note is in "+draft.LangName(note.Language, lang)+": the sentences taken from it are in that language; translate them before signing.",
+			"La note est en "+draft.LangName(note.Language, lang)+" : les phrases qui en viennent sont dans cette langue ; traduisez-les avant de signer.")})
 	}
 	if d.Sentences() == 0 {
-		d.Warnings = append(d.Warnings, schema.Warning{Kind: WarnIncomplete, Message: label(lang,
+		d.Warnings = append(d.Warnings, schema.Warning{Kind: WarnIncomplete, Message: draft.Label(lang,
 			"The note holds nothing this document can say: write it, or complete the note first.",
 			"La note ne contient rien que ce document puisse reprendre : rédigez-le, ou complétez d'abord la note.")})
 	}
@@ -79,7 +80,7 @@ type builder struct {
 	used [][]int // evidence of the items already said, to skip repeats
 }
 
-func (b *builder) l(en, fr string) string { return label(b.lang, en, fr) }
+func (b *builder) l(en, fr string) string { return draft.Label(b.lang, en, fr) }
 
 func (b *builder) say(p *Part, text string, ev schema.Evidence) {
 	text = strings.TrimSpace(text)
@@ -343,7 +344,7 @@ func specialty(text, lang string) string {
 	} {
 		for _, stem := range strings.Split(s.stems, "|") {
 			if strings.Contains(t, stem) {
-				return label(lang, s.en, s.fr)
+				return draft.Label(lang, s.en, s.fr)
 			}
 		}
 	}
@@ -357,25 +358,6 @@ func plainWords(text, lang string) string {
 		return ""
 	}
 	return lower(p)
-}
-
-func label(lang, en, fr string) string {
-	if lang == "fr" {
-		return fr
-	}
-	return en
-}
-
-func langName(code, in string) string {
-	switch {
-	case code == "fr" && in == "fr":
-		return "français"
-	case code == "fr":
-		return "French"
-	case in == "fr":
-		return "anglais"
-	}
-	return "English"
 }
 
 func actionLabel(a, lang string) string {
@@ -401,7 +383,7 @@ func vitalLabel(kind, lang string) string {
 		schema.VitalBMI: {"BMI", "IMC"}, schema.VitalGlucose: {"Glucose", "Glycémie"}, schema.VitalPain: {"Pain", "Douleur"},
 	}
 	if l, ok := labels[kind]; ok {
-		return label(lang, l[0], l[1])
+		return draft.Label(lang, l[0], l[1])
 	}
-	return label(lang, "Other", "Autre")
+	return draft.Label(lang, "Other", "Autre")
 }

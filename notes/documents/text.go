@@ -3,6 +3,8 @@ package documents
 import (
 	"fmt"
 	"strings"
+
+	"greffier/notes/draft"
 )
 
 // Text renders the document for reading. With evidence, each sentence ends with the
@@ -12,7 +14,7 @@ func Text(d Document, evidence bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", d.Title)
 	if d.Recipient != "" {
-		fmt.Fprintf(&b, "%s%s\n", label(d.Language, "To: ", "À : "), d.Recipient)
+		fmt.Fprintf(&b, "%s%s\n", draft.Label(d.Language, "To: ", "À : "), d.Recipient)
 	}
 	if d.Greeting != "" {
 		fmt.Fprintf(&b, "\n%s\n", d.Greeting)
@@ -31,7 +33,7 @@ func Text(d Document, evidence bool) string {
 		fmt.Fprintf(&b, "\n%s\n", d.Closing)
 	}
 	if evidence && len(d.Warnings) > 0 {
-		fmt.Fprintf(&b, "\n%s\n", label(d.Language, "To check", "À vérifier"))
+		fmt.Fprintf(&b, "\n%s\n", draft.Label(d.Language, "To check", "À vérifier"))
 		for _, w := range d.Warnings {
 			path := ""
 			if w.Path != "" {

@@ -246,16 +246,16 @@ func (f *finding) reason(lang string) string {
 	var who string
 	switch {
 	case f.assessed:
-		who = label(lang, "the clinician names it while assessing or planning", "le clinicien le nomme dans l'évaluation ou le plan")
+		who = Label(lang, "the clinician names it while assessing or planning", "le clinicien le nomme dans l'évaluation ou le plan")
 	case f.clinician > 0:
-		who = label(lang, "the clinician affirms it", "le clinicien l'affirme")
+		who = Label(lang, "the clinician affirms it", "le clinicien l'affirme")
 	default:
-		who = label(lang, "only the patient mentions it", "seul le patient l'évoque")
+		who = Label(lang, "only the patient mentions it", "seul le patient l'évoque")
 	}
-	r := fmt.Sprintf(label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
+	r := fmt.Sprintf(Label(lang, "%s; affirmed %d time(s), never negated or doubted there (segments %v)",
 		"%s ; affirmé %d fois, sans négation ni doute à cet endroit (segments %v)"), who, f.mentions, []int(f.evidence))
 	if f.confidence() < SureCodeConfidence {
-		r += label(lang, " — to check: not named while assessing", " — à vérifier : pas nommé dans l'évaluation")
+		r += Label(lang, " — to check: not named while assessing", " — à vérifier : pas nommé dans l'évaluation")
 	}
 	return r
 }
@@ -359,7 +359,7 @@ func namesRelative(text string) bool {
 func problemsOf(fs []*finding, lang string) []schema.Problem {
 	out := make([]schema.Problem, 0, len(fs))
 	for _, f := range fs {
-		out = append(out, schema.Problem{Title: label(lang, f.titleEN, f.titleFR), Evidence: append(schema.Evidence{}, f.evidence...)})
+		out = append(out, schema.Problem{Title: Label(lang, f.titleEN, f.titleFR), Evidence: append(schema.Evidence{}, f.evidence...)})
 	}
 	return out
 }

@@ -61,7 +61,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		Language:      req.Language,
 		Drafter:       schema.DrafterInfo{Kind: schema.DrafterExtractive},
 	}
-	note.AddWarning(schema.WarnExtractive, "", label(req.Language,
+	note.AddWarning(schema.WarnExtractive, "", Label(req.Language,
 		"Extractive draft: sentences are quoted from the transcript by rules, not summarised; review every item against its evidence.",
 		"Brouillon extractif : les phrases sont citées du transcript par des règles, sans résumé ; vérifiez chaque élément avec sa source."))
 	segs := usableSegments(req.Segments)
@@ -74,7 +74,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	}
 	note.Sections = assignSections(req.Template, req.Language, selectUnits(sel, lx, units), lx)
 	if len(req.Segments) == 0 {
-		note.AddWarning(schema.WarnEmptyTranscript, "", label(req.Language, "The transcript is empty.", "Le transcript est vide."))
+		note.AddWarning(schema.WarnEmptyTranscript, "", Label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
 	}
 	texts := make([]string, len(req.Segments))
@@ -82,9 +82,9 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		texts[i] = s.Text
 	}
 	if spoken := detectLanguage(texts); spoken != req.Language {
-		note.AddWarning(schema.WarnLanguage, "", label(req.Language,
-			fmt.Sprintf("The consultation seems to be in %s: quotes are in that language; only titles are in English.", langName(spoken, "en")),
-			fmt.Sprintf("La consultation semble être en %s : les citations sont dans cette langue ; seuls les titres sont en français.", langName(spoken, "fr"))))
+		note.AddWarning(schema.WarnLanguage, "", Label(req.Language,
+			fmt.Sprintf("The consultation seems to be in %s: quotes are in that language; only titles are in English.", LangName(spoken, "en")),
+			fmt.Sprintf("La consultation semble être en %s : les citations sont dans cette langue ; seuls les titres sont en français.", LangName(spoken, "fr"))))
 	}
 	note.Medications = medications(lx, units)
 	note.Vitals = vitals(units)
@@ -98,7 +98,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 			if ctx.Err() != nil {
 				return schema.Note{}, ctx.Err()
 			}
-			note.AddWarning("coding_unavailable", "/problems", label(req.Language,
+			note.AddWarning("coding_unavailable", "/problems", Label(req.Language,
 				"Diagnosis codes could not be suggested: "+domain.ErrorCode(err), "Les codes diagnostiques n'ont pas pu être proposés : "+domain.ErrorCode(err)))
 		}
 	}
@@ -107,14 +107,16 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	return note, ctx.Err()
 }
 
-func label(lang, en, fr string) string {
+// Label picks the French or English wording for a note written in lang.
+func Label(lang, en, fr string) string {
 	if lang == "fr" {
 		return fr
 	}
 	return en
 }
 
-func langName(code, in string) string {
+// LangName names the language code in a text written in language in.
+func LangName(code, in string) string {
 	switch {
 	case code == "fr" && in == "fr":
 		return "français"

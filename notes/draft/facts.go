@@ -55,7 +55,7 @@ func CheckFacts(note *schema.Note, segs []domain.Segment) int {
 			return
 		}
 		warned[schema.WarnUnsupportedFact+" "+path] = true
-		note.AddWarning(schema.WarnUnsupportedFact, path, label(note.Language,
+		note.AddWarning(schema.WarnUnsupportedFact, path, Label(note.Language,
 			"Not found in the cited segments: "+strings.Join(missing, "; "),
 			"Absent des segments cités : "+strings.Join(missing, " ; ")))
 	}

@@ -13,7 +13,7 @@ import (
 // warnings. Each line ends with the segment ids it cites, e.g. "[3, 4]".
 func RenderText(w io.Writer, n schema.Note, title string) error {
 	var b strings.Builder
-	l := func(en, fr string) string { return label(n.Language, en, fr) }
+	l := func(en, fr string) string { return Label(n.Language, en, fr) }
 	if title == "" {
 		title = n.Template
 	}
@@ -178,7 +178,7 @@ func vitalLabel(kind, lang string) string {
 	if !ok {
 		return kind
 	}
-	return label(lang, l[0], l[1])
+	return Label(lang, l[0], l[1])
 }
 
 func orderLabel(kind, lang string) string {

@@ -17,6 +17,7 @@ import (
 	"greffier/domain"
 	"greffier/icd10"
 	"greffier/llm"
+	"greffier/llm/models"
 	"greffier/notes/draft"
 	"greffier/notes/schema"
 	"greffier/notes/templates"
@@ -52,9 +53,34 @@ type Drafter struct {
 	BytesPerToken float64
 	// Limits bound the answer's strings and lists; zero means DefaultLimits.
 	Limits Limits
+	// CompactJSON (llama-server only) constrains the answer with a grammar for
+	// compact JSON derived from the schema, instead of sending the schema, whose
+	// server-side grammar lets the model spend tokens on whitespace. Off by
+	// default: on the 1B bench shape (random weights) it made generation longer
+	// and far slower per token (docs/draft-latency.md).
+	CompactJSON bool
 	// Temperature and Seed are passed to the server; nil leaves its defaults.
 	Temperature *float64
 	Seed        *int64
+}
+
+// AnswerTokens is the answer budget a context is sized for when the drafter's
+// MaxTokens is not set (ContextFor).
+const AnswerTokens = 4096
+
+// ContextFor is the context window d needs to draft req in one part: the
+// instructions, the numbered transcript (estimated at BytesPerToken, cautiously) and
+// an answer of MaxTokens (AnswerTokens if unset), with a margin, rounded up to 1,024
+// tokens (models.ContextFor). A managed server sized with it neither cuts a long
+// consultation into parts nor holds a 12k cache for a five-minute one.
+func (d Drafter) ContextFor(req draft.Request) int {
+	if d.MaxTokens <= 0 {
+		d.MaxTokens = AnswerTokens
+	}
+	d = d.defaults()
+	// 64: the chat template's markers around the two messages.
+	prompt := d.tokens(systemPrompt(req.Template, req.Language)) + d.tokens(userPrompt(req.Segments, 1, 1)) + 64
+	return models.ContextFor(prompt, d.MaxTokens)
 }
 
 // ErrNothingDrafted: every part of the transcript failed to draft within max_tokens.
@@ -105,7 +131,7 @@ func draftError(err error) error {
 		return domain.Wrap(domain.EUnavailable, err, "the model could not draft this transcript within its limits (raise max tokens or use a model with a larger context)")
 	case errors.Is(err, llm.ErrUnavailable), errors.Is(err, llm.ErrServer):
 		return domain.Wrap(domain.EUnavailable, err, "the language model server failed; the previous draft is kept")
-	case errors.Is(err, llm.ErrRemote):
+	case errors.Is(err, llm.ErrRemote), errors.Is(err, llm.ErrInsecure):
 		return domain.Wrap(domain.EForbidden, err, "LLM endpoint refused")
 	case errors.Is(err, llm.ErrInvalidJSON), errors.Is(err, llm.ErrBadResponse):
 		return domain.Wrap(domain.EUnavailable, err, "the model did not produce a valid note")
@@ -150,6 +176,11 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
+	var grammar string
+	if d.CompactJSON {
+		// A schema the grammar cannot express is sent as a schema.
+		grammar, _ = compactGrammar(sch)
+	}
 	budget := d.ContextTokens - d.MaxTokens - d.tokens(sys) - 64
 	if budget < 64 {
 		return result{}, domain.Errorf(domain.EInvalid,
@@ -165,7 +196,7 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 		part := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		done := len(r.answers) + len(r.cut)
-		a, repaired, err := d.ask(ctx, req.Template, sys, sch, part, done+1, done+1+len(stack))
+		a, repaired, err := d.ask(ctx, req.Template, sys, sch, grammar, part, done+1, done+1+len(stack))
 		switch {
 		case err == nil:
 			r.answers = append(r.answers, a)
@@ -191,7 +222,7 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 
 // ask drafts one part. The answer is checked even though the server constrains it:
 // an endpoint the user configured may not enforce schemas strictly.
-func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, sch json.RawMessage, part []domain.Segment, n, total int) (answer, bool, error) {
+func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, sch json.RawMessage, grammar string, part []domain.Segment, n, total int) (answer, bool, error) {
 	var a answer
 	check := func(data []byte) error {
 		got, err := checkAnswer(tmpl, data)
@@ -203,7 +234,7 @@ func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, s
 	}
 	resp, err := d.LLM.CompleteJSON(ctx, llm.Request{
 		Messages:   chatMessages(sys, part, n, total),
-		SchemaName: "clinical_note", Schema: sch, MaxTokens: d.MaxTokens,
+		SchemaName: "clinical_note", Schema: sch, Grammar: grammar, MaxTokens: d.MaxTokens,
 		Temperature: d.Temperature, Seed: d.Seed,
 	}, check)
 	if err != nil {

@@ -95,7 +95,9 @@ func TestIncrementalSurvivesServerCrash(t *testing.T) {
 	d := tinyDrafter(t, srv)
 	// The whole prompt is processed again after the crash: on a loaded machine that
 	// can take longer than llmtest's one-minute request bound.
-	d.LLM = &llm.Client{BaseURL: srv.URL(), Timeout: 2 * time.Minute}
+	c := llmtest.Client(srv)
+	c.Timeout = 2 * time.Minute
+	d.LLM = c
 	inc := llmdraft.NewIncremental(d, llmtest.Client(srv), soap(t), "en", srv.WaitHealthy)
 	defer inc.Close()
 	killed := killWhenBusy(ctx, srv)

@@ -184,7 +184,7 @@ func killWhenBusy(ctx context.Context, srv *llamaserver.Server) <-chan error {
 	go func() {
 		hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil}}
 		for ctx.Err() == nil {
-			if busy(hc, srv.URL()) {
+			if busy(hc, srv.URL(), srv.APIKey()) {
 				done <- syscall.Kill(srv.PID(), syscall.SIGKILL)
 				return
 			}
@@ -195,8 +195,10 @@ func killWhenBusy(ctx context.Context, srv *llamaserver.Server) <-chan error {
 	return done
 }
 
-func busy(hc *http.Client, url string) bool {
-	resp, err := hc.Get(url + "/slots")
+func busy(hc *http.Client, url, key string) bool {
+	req, _ := http.NewRequest(http.MethodGet, url+"/slots", nil)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := hc.Do(req)
 	if err != nil {
 		return false
 	}

@@ -30,6 +30,10 @@ import (
 //	BENCH_CONSULT_MIN  5,15,30 (default all)
 //	BENCH_INCREMENTAL  no,yes (default both)
 //	BENCH_THREADS      llama-server's threads (default 2)
+//	BENCH_SERVER_ARGS  extra llama-server arguments, space-separated (experiments,
+//	                   e.g. "--spec-type ngram-simple")
+//	BENCH_COMPACT      yes: the answer is constrained by the compact-JSON grammar
+//	                   (Drafter.CompactJSON); no (default, as the app): the schema
 //	BENCH_PACE         0: windows are fed as fast as the prefills take them
 //	                   (default); F > 0: at F times real time (1 = real pace)
 //	GREFFIER_EVAL      the public data sets (default ../shared/eval)
@@ -131,15 +135,16 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	const maxTokens = 1536
 	// Sized as the app would: the transcript at a cautious 3 characters a token.
 	srv, err := llamaserver.Start(ctx, llamaserver.Config{Model: r.model, Threads: r.threads,
-		ContextSize: models.ContextFor(transcript/3+1000, maxTokens), StartTimeout: 10 * time.Minute})
+		Args: strings.Fields(os.Getenv("BENCH_SERVER_ARGS")), ContextSize: models.ContextFor(transcript/3+1000, maxTokens), StartTimeout: 10 * time.Minute})
 	if err != nil {
 		return err
 	}
 	defer srv.Stop()
-	client := &llm.Client{BaseURL: srv.URL(), Timeout: time.Hour}
+	client := &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner, Timeout: time.Hour}
 	rec := &recorder{Completer: client}
 	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
-		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7)}
+		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7),
+		CompactJSON: os.Getenv("BENCH_COMPACT") == "yes"}
 	tmpl := soap(b)
 	var lines strings.Builder
 	for _, s := range r.visit {
@@ -191,7 +196,16 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	srvPeak := peakRSS(srv.PID())
 	var prompt, cached, completion int
 	var promptTime, genTime time.Duration
+	var answerChars, spaceChars, drafted, accepted int
 	for i, resp := range rec.resps {
+		drafted += resp.DraftTokens
+		accepted += resp.DraftAccepted
+		answerChars += len(resp.Content)
+		for _, c := range resp.Content {
+			if c == ' ' || c == '\n' || c == '\t' {
+				spaceChars++
+			}
+		}
 		prompt += resp.PromptTokens
 		completion += resp.CompletionTokens
 		promptTime += resp.PromptTime
@@ -206,8 +220,9 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	fmt.Printf("draft-detail shape=%s consult_min=%d incremental=%s segments=%d transcript_tokens=%d chars_per_token=%.2f prompt_tokens=%d cached_at_stop=%d completion_tokens=%d requests=%d ctx=%d kv_cache=%s threads=%d greffier_peak_rss_mib=%d\n",
 		r.shape, r.minutes, inc, len(r.visit), ntok, float64(len(lines.String()))/float64(ntok), prompt, cached, completion,
 		len(rec.resps), srv.Plan().Context, srv.Plan().CacheType, r.threads, peakRSS(os.Getpid()))
-	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f\n",
-		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9))
+	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q\n",
+		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9),
+		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"))
 	if r.incremental {
 		pace := "fast (idle time skipped; lag computed from measured prefill times)"
 		if r.pace > 0 {

@@ -26,7 +26,8 @@ import (
 // endpoint's host names the model in the note. apiKey, if not empty, is sent as a
 // bearer token. The user named the endpoint, so it may be remote: remote reports
 // that the transcript will leave this machine, for the caller to tell the user.
-// A malformed URL is a *domain.Error with code EInvalid.
+// A malformed URL, or plain http to another machine, is a *domain.Error with code
+// EInvalid.
 func Endpoint(rawURL, apiKey string) (client *llm.Client, model string, remote bool, err error) {
 	base, model, err := SplitModel(rawURL)
 	if err != nil {
@@ -76,6 +77,10 @@ type Managed struct {
 	LogFile string
 	// Threads caps the server's CPU threads; 0 lets it choose.
 	Threads int
+	// Context is the context window to ask for (llmdraft.Drafter.ContextFor the
+	// transcript); 0: the server's default (models.DefaultContext). It is capped by
+	// the model's trained context and cut to fit in memory.
+	Context int
 	// Notify, if set, is told about the server's life (crashes, restarts).
 	Notify func(llamaserver.Event)
 }
@@ -96,7 +101,8 @@ func StartManaged(ctx context.Context, m Managed) (*llamaserver.Server, error) {
 			return nil, domain.Wrap(domain.EUnavailable, err, "create log folder")
 		}
 	}
-	srv, err := llamaserver.Start(ctx, llamaserver.Config{Model: m.Model, LogFile: m.LogFile, Threads: m.Threads, Notify: m.Notify})
+	srv, err := llamaserver.Start(ctx, llamaserver.Config{Model: m.Model, LogFile: m.LogFile, Threads: m.Threads,
+		ContextSize: m.Context, Notify: m.Notify})
 	if errors.Is(err, llamaserver.ErrNotFound) {
 		return nil, domain.Wrap(domain.EUnavailable, err, "llama-server is not installed (Debian: apt install llama.cpp-tools)")
 	}
@@ -107,9 +113,10 @@ func StartManaged(ctx context.Context, m Managed) (*llamaserver.Server, error) {
 }
 
 // ManagedClient is a client for a managed server, and the model's name for the note
-// (the GGUF's file name).
+// (the GGUF's file name). It sends the server's API key, and before every request
+// checks that the port is still held by the server's own child.
 func ManagedClient(srv *llamaserver.Server, gguf string) (*llm.Client, string) {
-	return &llm.Client{BaseURL: srv.URL()}, filepath.Base(gguf)
+	return &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner}, filepath.Base(gguf)
 }
 
 // Drafter is the LLM drafter on client, with the server's context window when it
@@ -144,8 +151,10 @@ func Probe(ctx context.Context, rawURL, apiKey string) error {
 	if apiKey != "" {
 		req.Header.Set("Authorization", "Bearer "+apiKey)
 	}
-	// No proxy, as for drafting: the transcript's path is the one tested.
-	hc := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true}}
+	// No proxy and no redirect, as for drafting: the transcript's path is the one
+	// tested, and the token goes nowhere else.
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil, DisableKeepAlives: true},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := hc.Do(req)
 	if err != nil {
 		return domain.Wrap(domain.EUnavailable, err, "the language model at %s does not answer", Host(rawURL))

@@ -10,6 +10,7 @@ import { Queue } from '../screens/Queue';
 import { Export } from '../screens/Export';
 import { DesktopLogin, Lock, RecoveryKey, Setup } from './Auth';
 import { ErrorBanner } from './ErrorBanner';
+import { PendingCount } from './Handoff';
 import { ShortcutHelp } from './ShortcutHelp';
 
 /** Shell shows the first admin's setup, the login or the lock screen until a user is
@@ -71,6 +72,7 @@ export function Shell({ state, onLogout }: { state: AppState; onLogout?: () => v
           <span class="tagline">{t('app.tagline')}</span>
         </div>
         <div class="toolbar">
+          <PendingCount state={state} />
           <label>
             <span class="sr-only">{t('lang.switch')}</span>
             <select

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'preact/hooks';
+import { HandoffBadge } from '../components/Handoff';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
 
@@ -66,7 +67,7 @@ export function Home({ state }: { state: AppState }) {
                   {e.snippet && <div class="muted small">{e.snippet}</div>}
                 </td>
                 <td>
-                  <span class={`badge state-${e.state}`}>{t(`state.${e.state}`)}</span>
+                  <span class={`badge state-${e.state}`}>{t(`state.${e.state}`)}</span> <HandoffBadge state={state} encId={e.id} />
                 </td>
                 <td>
                   <button type="button" onClick={() => void state.open(e.id)} aria-label={`${t('home.open')} ${e.patient_label}`}>

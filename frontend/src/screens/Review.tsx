@@ -1,4 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { SendForReview } from '../components/Handoff';
+import { readOnly } from '../stores/handoff';
 import type { Section } from '../api';
 import { LoadError } from '../components/LoadError';
 import { Transcript } from '../components/Transcript';
@@ -42,6 +44,7 @@ export function Review({ state }: { state: AppState }) {
   const d = useStore(state.draft);
   const enc = useStore(state.encounter);
   const jobs = useStore(state.jobs);
+  const handoffs = useStore(state.handoff.states);
   const [hl, setHl] = useState<number[]>([]);
   const t = state.t;
   useEffect(() => {
@@ -57,6 +60,8 @@ export function Review({ state }: { state: AppState }) {
   }
   const user = state.currentUser();
   const busy = draftJobOf(jobs, d.encounter_id)?.state === 'running';
+  // Queued or sent to the clinic server: read-only here (the store refuses edits too).
+  const handedOff = readOnly(handoffs[d.encounter_id]);
   return (
     <section class="screen review" aria-labelledby="review-title">
       <h1 id="review-title">{t('nav.review')}</h1>
@@ -70,14 +75,15 @@ export function Review({ state }: { state: AppState }) {
         </span>
       </p>
       <DraftJob state={state} encId={d.encounter_id} />
+      <SendForReview state={state} encId={d.encounter_id} role={user?.role} draftState={d.state} />
       <div class="split">
-        <div class="note" data-testid="note">
+        <fieldset class="note" data-testid="note" disabled={handedOff} style={{ border: 0, padding: 0, margin: 0, minWidth: 0 }}>
           {d.note.sections.map((s) => (
             <SectionEditor key={s.key} state={state} section={s} onEvidence={setHl} busy={busy} />
           ))}
           <Lists state={state} onEvidence={setHl} />
           <Workflow state={state} role={user?.role} busy={busy} />
-        </div>
+        </fieldset>
         <aside class="side">
           <Transcript state={state} segments={enc.segments} highlight={hl} transcribed />
           <Codes state={state} />
@@ -161,6 +167,11 @@ function SectionEditor({
             title={t('review.regenerateSectionHelp')}
           >
             {t('review.regenerateSection')}
+          </button>
+        )}
+        {!editing && section.sentences.length > 0 && (
+          <button type="button" data-testid={`copy-${section.key}`} onClick={() => void state.exporter.copySection(section.title, joined)} title={t('review.copySectionHelp')}>
+            {t('review.copySection')}
           </button>
         )}
         <span class="muted small" aria-live="polite" data-testid={`status-${section.key}`}>

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Preferences, UserRole } from '../api';
+import { ClinicServerPanel } from '../components/ClinicServer';
 import { JobProgress } from '../components/JobProgress';
 import { LoadError } from '../components/LoadError';
 import { TemplateEditor } from '../components/TemplateEditor';
@@ -222,6 +223,7 @@ export function Settings({ state }: { state: AppState }) {
           </form>
         )}
         <TemplateEditor state={state} />
+        {!state.onServer && <ClinicServerPanel state={state} />}
         {info && (
           <div class="panel">
             <h2>{t('settings.about')}</h2>

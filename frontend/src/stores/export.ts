@@ -34,6 +34,14 @@ export function createExporter(ctx: StoreContext, reload: () => Promise<void>, c
     result,
     setDir: (d: string) => dir.set(d),
 
+    /** copySection puts one section of the note (its title, then its text) on the
+     * clipboard, for a letter or the EHR. */
+    async copySection(title: string, text: string): Promise<boolean> {
+      const ok = await copy(`${title}\n${text}`);
+      if (ok) ctx.notify('review.copied', { title });
+      return ok;
+    },
+
     /** prepare readies the screen: the default folder, no result from an earlier export. */
     async prepare() {
       result.set(null);
