@@ -2,8 +2,8 @@ package app
 
 import (
 	"context"
-	"errors"
 	"net/url"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -13,6 +13,7 @@ import (
 	"greffier/notes/llmdraft"
 	"greffier/notes/schema"
 	"greffier/pipeline"
+	"greffier/pipeline/llmsetup"
 	"greffier/store"
 )
 
@@ -41,7 +42,8 @@ type liveDraft struct {
 	mu   sync.Mutex
 	segs []domain.Segment // final segments, kept until inc exists
 	inc  *llmdraft.Incremental
-	dr   *pipeline.Drafter
+	// closeIdx closes the code table the drafter validates with.
+	closeIdx func()
 	gate *gatedPrefiller
 	tall *tally
 	tmpl string
@@ -86,16 +88,9 @@ func (ld *liveDraft) setup(ctx context.Context) {
 		fail("template", err)
 		return
 	}
-	dr, err := (&Drafts{s: ld.s}).drafter(ctx)
+	ldr, client, closeIdx, err := ld.drafter(ctx)
 	if err != nil {
 		fail("drafter", err)
-		return
-	}
-	ldr, ok := dr.Drafter.(llmdraft.Drafter)
-	client, ok2 := ldr.LLM.(*llm.Client)
-	if !ok || !ok2 {
-		dr.Close()
-		fail("drafter", errors.New("not a llama-server drafter"))
 		return
 	}
 	tall := &tally{Completer: client}
@@ -109,7 +104,7 @@ func (ld *liveDraft) setup(ctx context.Context) {
 		n, gone := len(ld.segs), ld.gone
 		ld.mu.Unlock()
 		if gone {
-			dr.Close()
+			closeIdx()
 			return
 		}
 		if n > 0 || ld.x.Language.NoteLanguage() {
@@ -117,7 +112,7 @@ func (ld *liveDraft) setup(ctx context.Context) {
 		}
 		select {
 		case <-ctx.Done():
-			dr.Close()
+			closeIdx()
 			return
 		case <-ld.wake:
 		}
@@ -125,7 +120,7 @@ func (ld *liveDraft) setup(ctx context.Context) {
 	ld.mu.Lock()
 	defer ld.mu.Unlock()
 	if ld.gone {
-		dr.Close()
+		closeIdx()
 		return
 	}
 	segs := ld.segs
@@ -135,11 +130,41 @@ func (ld *liveDraft) setup(ctx context.Context) {
 		gate.epoch = ld.s.llm.epoch
 	}
 	ld.inc = llmdraft.NewIncremental(ldr, gate, tmpl, lang, wait)
-	ld.dr, ld.gate, ld.tall, ld.tmpl, ld.lang = dr, gate, tall, tmpl.Key, lang
+	ld.closeIdx, ld.gate, ld.tall, ld.tmpl, ld.lang = closeIdx, gate, tall, tmpl.Key, lang
 	ld.segs = nil
 	if len(segs) > 0 {
 		ld.inc.Add(segs...)
 	}
+}
+
+// drafter is the LLM drafter of the settings, made as pipeline.ChooseDrafter makes
+// it, on the managed server (started now if it is not running: at Stop it is warm)
+// or the endpoint; closeIdx closes its code table.
+func (ld *liveDraft) drafter(ctx context.Context) (d llmdraft.Drafter, client *llm.Client, closeIdx func(), err error) {
+	s := ld.s
+	var model string
+	if ld.cfg.Model != "" {
+		srv, err := s.llm.Server(ctx, llmsetup.Managed{Model: ld.cfg.Model, Threads: s.cfg.LLMThreads,
+			LogFile: filepath.Join(s.cfg.Dirs.Logs(), "llama-server.log")})
+		if err != nil {
+			return d, nil, nil, err
+		}
+		client, model = llmsetup.ManagedClient(srv, ld.cfg.Model)
+	} else {
+		var remote bool
+		if client, model, remote, err = llmsetup.Endpoint(ld.cfg.Endpoint, s.cfg.LLMAPIKey); err != nil {
+			return d, nil, nil, err
+		}
+		if remote {
+			return d, nil, nil, domain.Errorf(domain.EForbidden, "the endpoint is not on this machine")
+		}
+	}
+	closeIdx = func() {}
+	var codes llmdraft.CodeValidator
+	if ix, err := pipeline.OpenCodeIndex(ctx, s.cfg.Dirs); err == nil {
+		codes, closeIdx = ix, func() { ix.Close() }
+	}
+	return llmsetup.Drafter(ctx, client, model, codes), client, closeIdx, nil
 }
 
 // add hands final segments over; it never waits.
@@ -183,7 +208,7 @@ func (ld *liveDraft) close() {
 	ld.cancel()
 	<-ld.done
 	ld.mu.Lock()
-	inc, dr, gone := ld.inc, ld.dr, ld.gone
+	inc, closeIdx, gone := ld.inc, ld.closeIdx, ld.gone
 	ld.gone = true
 	ld.mu.Unlock()
 	if gone {
@@ -193,8 +218,8 @@ func (ld *liveDraft) close() {
 		ld.gate.quit()
 		inc.Close()
 	}
-	if dr != nil {
-		dr.Close()
+	if closeIdx != nil {
+		closeIdx()
 	}
 }
 
