@@ -1,7 +1,6 @@
 package pdf
 
 import (
-	"bytes"
 	"fmt"
 
 	"greffier/export"
@@ -76,21 +75,7 @@ func RenderDocument(env export.Document, d documents.Document) ([]byte, error) {
 	p.Ln(4)
 	p.SetFont(family, "", bodySize)
 	p.MultiCell(textWidth, lineHeight, fmt.Sprintf(l.ApprovedBy, env.Author.DisplayName(), l.FormatDateTime(env.ApprovedAt)), "", "L", false)
-	p.SetFont(family, "I", 9)
-	p.MultiCell(textWidth, lineHeight, l.AIAssisted, "", "L", false)
-	p.Ln(12)
-	y = p.GetY()
-	p.SetDrawColor(0, 0, 0)
-	p.Line(margin+textWidth-80, y, margin+textWidth, y)
-	p.SetXY(margin+textWidth-80, y+1)
-	p.SetFont(family, "", 9)
-	p.CellFormat(80, 4, l.Signature+" — "+env.Author.DisplayName(), "", 1, "L", false, 0, "")
-
-	var out bytes.Buffer
-	if err := p.Output(&out); err != nil {
-		return nil, fmt.Errorf("render document PDF: %w", err)
-	}
-	return out.Bytes(), nil
+	return finish(p, l, textWidth, env.Author.DisplayName())
 }
 
 func recipientLabel(lang string) string {

@@ -93,21 +93,7 @@ func Render(doc export.Document) ([]byte, error) {
 		p.SetFont(family, "", 8)
 		p.MultiCell(textWidth, lineHeight, fmt.Sprintf(l.SignedNote, sig.Version, sig.SHA256), "", "L", false)
 	}
-	p.SetFont(family, "I", 9)
-	p.MultiCell(textWidth, lineHeight, l.AIAssisted, "", "L", false)
-	p.Ln(12)
-	y = p.GetY()
-	p.SetDrawColor(0, 0, 0)
-	p.Line(margin+textWidth-80, y, margin+textWidth, y)
-	p.SetXY(margin+textWidth-80, y+1)
-	p.SetFont(family, "", 9)
-	p.CellFormat(80, 4, l.Signature+" — "+doc.Author.DisplayName(), "", 1, "L", false, 0, "")
-
-	var out bytes.Buffer
-	if err := p.Output(&out); err != nil {
-		return nil, fmt.Errorf("render PDF: %w", err)
-	}
-	return out.Bytes(), nil
+	return finish(p, l, textWidth, doc.Author.DisplayName())
 }
 
 // newPage starts an A4 document with the Go fonts, the footer (clinic, patient,
@@ -138,4 +124,23 @@ func newPage(env export.Document, l export.Labels, title, lang string) (*fpdf.Fp
 	p.AddPage()
 	width, _ := p.GetPageSize()
 	return p, width - 2*margin
+}
+
+// finish ends a document with the AI-assisted notice and the signature line, and
+// returns its bytes.
+func finish(p *fpdf.Fpdf, l export.Labels, textWidth float64, signer string) ([]byte, error) {
+	p.SetFont(family, "I", 9)
+	p.MultiCell(textWidth, lineHeight, l.AIAssisted, "", "L", false)
+	p.Ln(12)
+	y := p.GetY()
+	p.SetDrawColor(0, 0, 0)
+	p.Line(margin+textWidth-80, y, margin+textWidth, y)
+	p.SetXY(margin+textWidth-80, y+1)
+	p.SetFont(family, "", 9)
+	p.CellFormat(80, 4, l.Signature+" — "+signer, "", 1, "L", false, 0, "")
+	var out bytes.Buffer
+	if err := p.Output(&out); err != nil {
+		return nil, fmt.Errorf("render PDF: %w", err)
+	}
+	return out.Bytes(), nil
 }
