@@ -72,21 +72,9 @@ func Build(doc export.Document, opt Options) (*Bundle, error) {
 	if err := doc.Validate(); err != nil {
 		return nil, err
 	}
-	if opt.SystemBase == "" {
-		opt.SystemBase = "urn:greffier:" + sanitize(doc.Clinic.ID)
-		if doc.Clinic.ID == "" {
-			opt.SystemBase = "urn:greffier"
-		}
-	}
-	if opt.Now.IsZero() {
-		opt.Now = doc.ApprovedAt
-	}
-	if opt.PDF == nil {
-		p, err := pdf.Render(doc)
-		if err != nil {
-			return nil, fmt.Errorf("render PDF for DocumentReference: %w", err)
-		}
-		opt.PDF = p
+	opt, err := opt.withDefaults(doc, func() ([]byte, error) { return pdf.Render(doc) })
+	if err != nil {
+		return nil, err
 	}
 	b := builder{doc: doc, opt: opt, sys: func(kind string) string { return opt.SystemBase + ":" + kind }}
 	entries := b.entries()
@@ -344,4 +332,26 @@ func (b builder) context() visitContext {
 	encRef := enc.ref("")
 	return visitContext{org: org, pract: pract, dev: dev, pat: pat, enc: enc,
 		orgRef: orgRef, practRef: practRef, devRef: devRef, patRef: patRef, encRef: encRef, period: period}
+}
+
+// withDefaults fills what the caller left out: identifier systems named after the
+// clinic, the approval time as now, and the PDF rendered by render.
+func (opt Options) withDefaults(env export.Document, render func() ([]byte, error)) (Options, error) {
+	if opt.SystemBase == "" {
+		opt.SystemBase = "urn:greffier:" + sanitize(env.Clinic.ID)
+		if env.Clinic.ID == "" {
+			opt.SystemBase = "urn:greffier"
+		}
+	}
+	if opt.Now.IsZero() {
+		opt.Now = env.ApprovedAt
+	}
+	if opt.PDF == nil {
+		p, err := render()
+		if err != nil {
+			return opt, fmt.Errorf("render PDF for DocumentReference: %w", err)
+		}
+		opt.PDF = p
+	}
+	return opt, nil
 }

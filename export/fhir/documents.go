@@ -26,21 +26,9 @@ func BuildDocument(env export.Document, d documents.Document, version int, opt O
 	if err := d.Validate(); err != nil {
 		return nil, err
 	}
-	if opt.SystemBase == "" {
-		opt.SystemBase = "urn:greffier:" + sanitize(env.Clinic.ID)
-		if env.Clinic.ID == "" {
-			opt.SystemBase = "urn:greffier"
-		}
-	}
-	if opt.Now.IsZero() {
-		opt.Now = env.ApprovedAt
-	}
-	if opt.PDF == nil {
-		p, err := pdf.RenderDocument(env, d)
-		if err != nil {
-			return nil, fmt.Errorf("render PDF for DocumentReference: %w", err)
-		}
-		opt.PDF = p
+	opt, err := opt.withDefaults(env, func() ([]byte, error) { return pdf.RenderDocument(env, d) })
+	if err != nil {
+		return nil, err
 	}
 	env.Note.Language = d.Language
 	b := builder{doc: env, opt: opt, sys: func(kind string) string { return opt.SystemBase + ":" + kind }}
