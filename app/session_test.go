@@ -538,3 +538,23 @@ func TestAdminManagesUsers(t *testing.T) {
 		t.Fatalf("demoting the last admin: %v", err)
 	}
 }
+
+// A user changes their own password from the app: the old one must be right, and
+// afterwards only the new one logs in.
+func TestChangeOwnPassword(t *testing.T) {
+	s, dirs := services(t)
+	_, doc, _ := drafted(t, s, dirs)
+	act(t, s, doc)
+	if _, err := s.Settings.ChangePassword("not the password", "a brand new passphrase"); code(t, err) != domain.EForbidden {
+		t.Fatalf("wrong old password: %v", err)
+	}
+	if _, err := s.Settings.ChangePassword(testPassword, "a brand new passphrase"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Session.Login(doc, testPassword); code(t, err) != domain.EForbidden {
+		t.Fatalf("the old password still logs in: %v", err)
+	}
+	if st, err := s.Session.Login(doc, "a brand new passphrase"); err != nil || st.User == nil || st.User.Name != doc {
+		t.Fatalf("login with the new password: %+v, %v", st, err)
+	}
+}

@@ -56,6 +56,31 @@ describe('app state', () => {
     expect(f.titles.at(-1)).toBe('Greffier — Home');
   });
 
+  it('changes the own password with the old one, sending no user id', async () => {
+    const args: unknown[][] = [];
+    const f = fakeTransport({
+      'Settings.Info': () => info,
+      'Settings.SetLanguage': (l) => l,
+      'Settings.Users': () => [],
+      ...loggedIn,
+      'Settings.ChangePassword': (...a) => {
+        args.push(a);
+        if (a[0] !== 'old password here') throw new Error(JSON.stringify({ code: 'forbidden', message: 'wrong password' }));
+        return true;
+      },
+    });
+    const st = createAppState(createApi(f.t), memKV());
+    await st.start();
+    expect(await st.changeOwnPassword('wrong', 'a new long password')).toBe(false);
+    expect(st.session.get().error?.code).toBe('forbidden');
+    expect(await st.changeOwnPassword('old password here', 'a new long password')).toBe(true);
+    expect(st.session.get().notice).toBe('Your password is changed.');
+    expect(args).toEqual([
+      ['wrong', 'a new long password'],
+      ['old password here', 'a new long password'],
+    ]);
+  });
+
   it('switches language at run time, remembers it and tells Go', async () => {
     const setLanguage = vi.fn((l: unknown) => l);
     const f = fakeTransport({ 'Settings.Info': () => ({ ...info, start_screen: 'home' }), 'Settings.SetLanguage': setLanguage, 'Settings.Users': () => [], ...loggedIn });

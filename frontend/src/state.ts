@@ -328,6 +328,13 @@ export function createAppState(api: Api, kv: KV | null) {
       }
     },
 
+    /** changeOwnPassword changes the session user's own password: the old one proves it is them. */
+    async changeOwnPassword(oldPassword: string, newPassword: string): Promise<boolean> {
+      if (!(await guard(() => api.settings.changePassword(oldPassword, newPassword)))) return false;
+      notify('settings.passwordChanged');
+      return true;
+    },
+
     async resetUserPassword(name: string, password: string): Promise<boolean> {
       const u = await guard(() => api.settings.resetUserPassword(name, password));
       if (!u) return false;

@@ -296,6 +296,10 @@ export const en = {
   'queue.reset': 'Clear filters',
   'queue.noMatch': 'No encounter matches these filters.',
   'queue.noPhysician': 'physician unknown',
+  'settings.ownPassword': 'Your password',
+  'settings.currentPassword': 'Current password',
+  'settings.changePassword': 'Change my password',
+  'settings.passwordChanged': 'Your password is changed.',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -297,4 +297,8 @@ export const fr: Catalogue = {
   'queue.reset': 'Effacer les filtres',
   'queue.noMatch': 'Aucune consultation ne correspond à ces filtres.',
   'queue.noPhysician': 'médecin inconnu',
+  'settings.ownPassword': 'Votre mot de passe',
+  'settings.currentPassword': 'Mot de passe actuel',
+  'settings.changePassword': 'Changer mon mot de passe',
+  'settings.passwordChanged': 'Votre mot de passe est changé.',
 };

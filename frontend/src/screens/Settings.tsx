@@ -222,6 +222,7 @@ export function Settings({ state }: { state: AppState }) {
             </p>
           </form>
         )}
+        {!state.onServer && <OwnPassword state={state} />}
         <TemplateEditor state={state} />
         {!state.onServer && <ClinicServerPanel state={state} />}
         {info && (
@@ -271,5 +272,49 @@ function UserAdmin({ state, name, role, disabled }: { state: AppState; name: str
         {t('settings.resetPassword')}
       </button>
     </span>
+  );
+}
+
+/** OwnPassword lets the logged-in user change their password (the old one is asked again). */
+function OwnPassword({ state }: { state: AppState }) {
+  const t = state.t;
+  const [old, setOld] = useState('');
+  const [pw, setPw] = useState('');
+  const [again, setAgain] = useState('');
+  const mismatch = pw !== '' && again !== '' && pw !== again;
+  return (
+    <form
+      class="panel"
+      data-testid="own-password"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (mismatch) return;
+        void state.changeOwnPassword(old, pw).then((ok) => {
+          if (ok) {
+            setOld('');
+            setPw('');
+            setAgain('');
+          }
+        });
+      }}
+    >
+      <h2>{t('settings.ownPassword')}</h2>
+      <label>
+        {t('settings.currentPassword')}{' '}
+        <input type="password" autocomplete="current-password" value={old} onInput={(e) => setOld(e.currentTarget.value)} />
+      </label>
+      <label>
+        {t('settings.newPassword')}{' '}
+        <input type="password" autocomplete="new-password" value={pw} onInput={(e) => setPw(e.currentTarget.value)} />
+      </label>
+      <label>
+        {t('setup.confirm')}{' '}
+        <input type="password" autocomplete="new-password" value={again} onInput={(e) => setAgain(e.currentTarget.value)} />
+      </label>
+      {mismatch && <p class="error">{t('setup.mismatch')}</p>}
+      <button type="submit" disabled={!old || !pw || pw !== again}>
+        {t('settings.changePassword')}
+      </button>
+    </form>
   );
 }
