@@ -44,11 +44,11 @@ type liveDraft struct {
 	inc  *llmdraft.Incremental
 	// closeIdx closes the code table the drafter validates with.
 	closeIdx func()
-	gate *gatedPrefiller
-	tall *tally
-	tmpl string
-	lang string
-	gone bool // closed: nothing more is added
+	gate     *gatedPrefiller
+	tall     *tally
+	tmpl     string
+	lang     string
+	gone     bool // closed: nothing more is added
 }
 
 // startLiveDraft starts incremental drafting for a recording of x, or returns nil

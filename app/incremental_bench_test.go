@@ -118,7 +118,6 @@ func lagRun(b *testing.B, model string, inc bool, plays, threads int) {
 	b.ReportMetric(toNote.Seconds(), "stop_to_note_s")
 }
 
-
 func envInt(name string, def int) int {
 	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
 		return n
