@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"net"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,100 +11,28 @@ import (
 	"greffier/domain"
 	"greffier/handoff"
 	"greffier/notes/transcript"
-	"greffier/server"
+	"greffier/server/servertest"
 	"greffier/store"
 	"greffier/store/crypt"
 )
 
-// clinic is a clinic server's folder (as `serve init` makes it) served in-process
-// over HTTPS on loopback; stop and start keep its address.
+// clinic is the clinic server the laptop hands encounters to (servertest), with
+// what these tests ask of its admin.
 type clinic struct {
-	t    *testing.T
-	dir  string
-	fp   string
-	addr string
-	stop func()
+	*servertest.Clinic
+	t *testing.T
 }
-
-const clinicRoot, clinicRootPassword = "Root", "root password 1"
 
 func newClinic(t *testing.T) *clinic {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	l, err := store.OpenLocked(ctx, filepath.Join(dir, server.DBName), store.Options{KDF: crypt.TestKDF()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, _, err := l.Setup(ctx, clinicRoot, clinicRootPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	fp, err := server.InitDir(dir, []string{"127.0.0.1"}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &clinic{t: t, dir: dir, fp: fp, addr: "127.0.0.1:0"}
-	c.start()
-	t.Cleanup(func() { c.stop() })
-	return c
-}
-
-func (c *clinic) url() string { return "https://" + c.addr }
-
-func (c *clinic) start() {
-	c.t.Helper()
-	tc, _, err := server.LoadTLS(c.dir, "", "")
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Open(ctx, server.Config{Dir: c.dir, TLS: tc})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", c.addr)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	c.addr = l.Addr().String()
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	stopped := false
-	c.stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-			srv.Close()
-		}
-	}
-}
-
-// withDB opens the server's database as its admin (beside the running server, as
-// the CLI does on the server's machine).
-func (c *clinic) withDB(f func(db *store.DB, sess *store.Session)) {
-	c.t.Helper()
-	ctx := context.Background()
-	l, err := store.OpenLocked(ctx, filepath.Join(c.dir, server.DBName), store.Options{KDF: crypt.TestKDF()})
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	db, sess, err := l.Login(ctx, clinicRoot, clinicRootPassword)
-	if err != nil {
-		l.Close()
-		c.t.Fatal(err)
-	}
-	defer db.Close()
-	f(db, sess)
+	return &clinic{Clinic: servertest.New(t), t: t}
 }
 
 // pairCode is a one-time pairing code from the server's admin.
 func (c *clinic) pairCode() string {
 	c.t.Helper()
 	var code string
-	c.withDB(func(db *store.DB, sess *store.Session) {
+	c.WithAdmin(func(db *store.DB, sess *store.Session) {
 		var err error
 		if code, err = db.NewPairCode(context.Background(), sess, time.Hour); err != nil {
 			c.t.Fatal(err)
@@ -158,7 +84,7 @@ func TestHandoffPairRefusals(t *testing.T) {
 		}
 	})
 	t.Run("a physician may not pair", func(t *testing.T) {
-		_, err := act(t, s, doc).Handoff.Pair(c.url(), c.fp, code)
+		_, err := act(t, s, doc).Handoff.Pair(c.URL(), c.Fingerprint, code)
 		if got := codeOf(t, err); got != domain.EForbidden {
 			t.Fatalf("physician pairing: %v", err)
 		}
@@ -167,11 +93,11 @@ func TestHandoffPairRefusals(t *testing.T) {
 		}
 	})
 	t.Run("a wrong fingerprint is refused", func(t *testing.T) {
-		_, err := act(t, s, testAdmin).Handoff.Pair(c.url(), strings.Repeat("ab", 32), code)
+		_, err := act(t, s, testAdmin).Handoff.Pair(c.URL(), strings.Repeat("ab", 32), code)
 		if got := codeOf(t, err); got != domain.EForbidden {
 			t.Fatalf("pairing with a wrong pin: %v", err)
 		}
-		_, err = s.Handoff.Pair(c.url(), "not a fingerprint", code)
+		_, err = s.Handoff.Pair(c.URL(), "not a fingerprint", code)
 		if got := codeOf(t, err); got != domain.EInvalid {
 			t.Fatalf("pairing with a malformed pin: %v", err)
 		}
@@ -180,14 +106,14 @@ func TestHandoffPairRefusals(t *testing.T) {
 		}
 	})
 	t.Run("the admin pairs; the code is used once", func(t *testing.T) {
-		cs, err := act(t, s, testAdmin).Handoff.Pair(c.url(), c.fp, code)
+		cs, err := act(t, s, testAdmin).Handoff.Pair(c.URL(), c.Fingerprint, code)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !cs.Paired || cs.URL != c.url() || cs.Fingerprint != handoff.NormalizeFingerprint(c.fp) || cs.DeviceID == 0 {
+		if !cs.Paired || cs.URL != c.URL() || cs.Fingerprint != handoff.NormalizeFingerprint(c.Fingerprint) || cs.DeviceID == 0 {
 			t.Fatalf("paired server %+v", cs)
 		}
-		if _, err := s.Handoff.Pair(c.url(), c.fp, code); err == nil {
+		if _, err := s.Handoff.Pair(c.URL(), c.Fingerprint, code); err == nil {
 			t.Fatal("a used code paired again")
 		}
 	})
@@ -198,7 +124,7 @@ func TestHandoffSendThenReadOnlyAndQueueWhileDown(t *testing.T) {
 	s, dirs := handoffServices(t)
 	enc, doc, sec := drafted(t, s, dirs)
 	enc2 := draftAnother(t, s, dirs, sec, "P-2")
-	if _, err := act(t, s, testAdmin).Handoff.Pair(c.url(), c.fp, c.pairCode()); err != nil {
+	if _, err := act(t, s, testAdmin).Handoff.Pair(c.URL(), c.Fingerprint, c.pairCode()); err != nil {
 		t.Fatal(err)
 	}
 	d, err := s.Drafts.Get(enc, 0)
@@ -217,7 +143,7 @@ func TestHandoffSendThenReadOnlyAndQueueWhileDown(t *testing.T) {
 		t.Fatalf("state from the server: %+v", st)
 	}
 	// The server holds it.
-	c.withDB(func(db *store.DB, _ *store.Session) {
+	c.WithAdmin(func(db *store.DB, _ *store.Session) {
 		e, err := db.GetEncounter(context.Background(), st.ServerEncounterID)
 		if err != nil || e.LatestVersion != d.LatestVersion {
 			t.Fatalf("server's copy %+v %v", e, err)
@@ -234,7 +160,7 @@ func TestHandoffSendThenReadOnlyAndQueueWhileDown(t *testing.T) {
 	})
 	t.Run("the server's state shows here", func(t *testing.T) {
 		// The secretary marks it ready for signature on the server.
-		c.withDB(func(db *store.DB, root *store.Session) {
+		c.WithAdmin(func(db *store.DB, root *store.Session) {
 			ctx := context.Background()
 			us, err := db.ListUsers(ctx)
 			if err != nil {
@@ -270,7 +196,7 @@ func TestHandoffSendThenReadOnlyAndQueueWhileDown(t *testing.T) {
 	})
 
 	t.Run("queued while the server is down, sent when it is back", func(t *testing.T) {
-		c.stop()
+		c.Stop()
 		q, err := act(t, s, doc).Handoff.Send(enc2)
 		if err != nil {
 			t.Fatalf("send offline must queue, not fail: %v", err)
@@ -289,7 +215,7 @@ func TestHandoffSendThenReadOnlyAndQueueWhileDown(t *testing.T) {
 		}
 		// Let the background sender fail a few times (backoff), then bring it back.
 		time.Sleep(300 * time.Millisecond)
-		c.start()
+		c.Start()
 		deadline := time.Now().Add(20 * time.Second)
 		for {
 			cs, err := s.Handoff.Server()
@@ -365,10 +291,10 @@ func TestHandoffSenderEndsWithTheApp(t *testing.T) {
 	})
 	setUp(t, s)
 	enc, doc, _ := drafted(t, s, dirs)
-	if _, err := act(t, s, testAdmin).Handoff.Pair(c.url(), c.fp, c.pairCode()); err != nil {
+	if _, err := act(t, s, testAdmin).Handoff.Pair(c.URL(), c.Fingerprint, c.pairCode()); err != nil {
 		t.Fatal(err)
 	}
-	c.stop()
+	c.Stop()
 	if st, err := act(t, s, doc).Handoff.Send(enc); err != nil || st.Stage != app.StageQueued {
 		t.Fatalf("offline send: %+v %v", st, err)
 	}

@@ -3,80 +3,17 @@ package main
 import (
 	"context"
 	"fmt"
-	"net"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"greffier/domain"
 	"greffier/server"
+	"greffier/server/servertest"
 	"greffier/store"
 	"greffier/store/crypt"
 )
-
-// clinicHub is a clinic server's folder (made as `serve init` and `users add` would)
-// served in-process over HTTPS on loopback; stop and start keep its address.
-type clinicHub struct {
-	t    *testing.T
-	dir  string
-	fp   string
-	addr string
-	stop func()
-}
-
-func newClinicHub(t *testing.T) *clinicHub {
-	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	l, err := store.OpenLocked(ctx, filepath.Join(dir, server.DBName), store.Options{KDF: crypt.TestKDF()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, _, err := l.Setup(ctx, "Root", "root password 1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	fp, err := server.InitDir(dir, []string{"127.0.0.1"}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &clinicHub{t: t, dir: dir, fp: fp, addr: "127.0.0.1:0"}
-	h.start()
-	t.Cleanup(func() { h.stop() })
-	return h
-}
-
-func (h *clinicHub) start() {
-	h.t.Helper()
-	tc, _, err := server.LoadTLS(h.dir, "", "")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := server.Open(ctx, server.Config{Dir: h.dir, TLS: tc})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	l, err := net.Listen("tcp", h.addr)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.addr = l.Addr().String()
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx, l) }()
-	stopped := false
-	h.stop = func() {
-		if !stopped {
-			stopped = true
-			cancel()
-			<-done
-			srv.Close()
-		}
-	}
-}
 
 // laptopDB is a physician's laptop database with n drafted encounters.
 func laptopDB(t *testing.T, n int) (string, []int64) {
@@ -116,9 +53,9 @@ func laptopDB(t *testing.T, n int) (string, []int64) {
 var pairCodeRE = regexp.MustCompile(`[A-Z2-7]{4}(-[A-Z2-7]{4}){5}`)
 
 func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
-	h := newClinicHub(t)
+	h := servertest.New(t)
 	root, doc := secretFile(t, "root password 1"), secretFile(t, "doctor password 2")
-	srvDB := filepath.Join(h.dir, server.DBName)
+	srvDB := filepath.Join(h.Dir, server.DBName)
 	lap, ids := laptopDB(t, 3)
 	as := []string{"--db", lap, "--as", "Dr House", "--auth-file", doc}
 	cli := func(args ...string) (int, string, string) {
@@ -135,15 +72,15 @@ func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
 	if code != 0 || pc == "" {
 		t.Fatalf("pair-code: %d %q %s", code, out, errOut)
 	}
-	url := "https://" + h.addr
+	url := "https://" + h.Addr
 	wrongFP := strings.Repeat("00:", 31) + "00"
 	if code, _, errOut := cli("server", "pair", url, "--fingerprint", wrongFP, "--code", pc); code != exitUsage || !strings.Contains(errOut, "pinned") {
 		t.Fatalf("pair with a wrong fingerprint: %d %s", code, errOut)
 	}
-	if code, _, errOut := cli("server", "pair", url, "--fingerprint", h.fp, "--code", pc, "--name", "laptop-1"); code != 0 {
+	if code, _, errOut := cli("server", "pair", url, "--fingerprint", h.Fingerprint, "--code", pc, "--name", "laptop-1"); code != 0 {
 		t.Fatalf("pair: %d %s", code, errOut)
 	}
-	if code, _, errOut := cli("server", "pair", url, "--fingerprint", h.fp, "--code", pc); code != exitUsage || !strings.Contains(errOut, "used") {
+	if code, _, errOut := cli("server", "pair", url, "--fingerprint", h.Fingerprint, "--code", pc); code != exitUsage || !strings.Contains(errOut, "used") {
 		t.Fatalf("pair with a used code: %d %s", code, errOut)
 	}
 
@@ -172,7 +109,7 @@ func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
 
 	// Offline: both go to the queue (exit 6, unavailable), --pending retries with
 	// backoff and counts; back online, --pending sends them.
-	h.stop()
+	h.Stop()
 	for _, id := range ids[1:] {
 		if code, _, errOut := cli("send", fmt.Sprint(id)); code != exitUnavailable || !strings.Contains(errOut, "queued") {
 			t.Fatalf("send offline: %d %s", code, errOut)
@@ -185,7 +122,7 @@ func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
 	if code, out, _ := cli("server", "status"); code != 0 || !strings.Contains(out, "2 encounter(s) waiting") {
 		t.Fatalf("status: %d %q", code, out)
 	}
-	h.start()
+	h.Start()
 	code, out, errOut = cli("send", "--pending", "--backoff", "10ms")
 	if code != 0 || !strings.Contains(out, "sent 2, refused 0, still queued 0") {
 		t.Fatalf("send --pending online: %d %q %s", code, out, errOut)
@@ -225,7 +162,7 @@ func TestSendPairsThenHandsOffAndQueuesWhileOffline(t *testing.T) {
 	}
 
 	// The server holds the three encounters, each once.
-	h.stop()
+	h.Stop()
 	sl, err := store.OpenLocked(ctx, srvDB, store.Options{})
 	if err != nil {
 		t.Fatal(err)
