@@ -65,22 +65,7 @@ func TestRecordingLive(t *testing.T) {
 	if st, err := s.Recording.Resume(); err != nil || st.Paused {
 		t.Fatalf("resume: %+v, %v", st, err)
 	}
-	job, err := s.Recording.Stop()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for job.State == "running" {
-		if ctx.Err() != nil {
-			t.Fatal("the transcription job did not end")
-		}
-		time.Sleep(100 * time.Millisecond)
-		if job, err = s.Encounters.Job(job.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if job.State != "done" {
-		t.Fatalf("job ended %s: %+v", job.State, job.Error)
-	}
+	stopAndWait(t, ctx, s)
 	v, err := s.Encounters.Get(enc.ID)
 	if err != nil || v.State != domain.StateTranscribed {
 		t.Fatalf("after stop: %+v, %v", v.EncounterSummary, err)
