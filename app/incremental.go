@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -59,7 +58,7 @@ func (s *Services) startLiveDraft(x store.Encounter) *liveDraft {
 	if err != nil || !cfg.configured() {
 		return nil
 	}
-	if cfg.Model == "" && !loopbackURL(cfg.Endpoint) {
+	if cfg.Model == "" && pipeline.DraftDestination(cfg.Endpoint).Leaves {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
@@ -67,11 +66,6 @@ func (s *Services) startLiveDraft(x store.Encounter) *liveDraft {
 		done: make(chan struct{}), wake: make(chan struct{}, 1)}
 	go ld.setup(ctx)
 	return ld
-}
-
-func loopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && llm.IsLoopback(u.Hostname())
 }
 
 // setup chooses the drafter (starting the managed server if needed), waits for the
