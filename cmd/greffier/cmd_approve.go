@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 
 	"greffier/store"
 )
@@ -21,12 +20,9 @@ func runApprove(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("approve takes one encounter ID")
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := encounterArg("approve", pos)
 	if err != nil {
-		return usagef("encounter ID %q is not a number", pos[0])
+		return err
 	}
 	// The password given for this command is the signature's: checked again by Sign,
 	// at the moment of signing.

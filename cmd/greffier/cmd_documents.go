@@ -55,12 +55,9 @@ func (d docFlags) parse(args []string) (int64, documents.Kind, error) {
 	if err != nil {
 		return 0, "", err
 	}
-	if len(pos) != 1 {
-		return 0, "", usagef("documents %s takes one encounter ID", d.fs.Name())
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := encounterArg(d.fs.Name(), pos)
 	if err != nil {
-		return 0, "", usagef("encounter ID %q is not a number", pos[0])
+		return 0, "", err
 	}
 	if *d.kind == "" {
 		return 0, "", usagef("--kind is required: instructions or referral")
@@ -128,12 +125,9 @@ func runDocumentsList(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("documents list takes one encounter ID")
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := encounterArg("documents list", pos)
 	if err != nil {
-		return usagef("encounter ID %q is not a number", pos[0])
+		return err
 	}
 	s, _, _, err := auth.login(ctx, c)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"time"
 
 	"greffier/pipeline"
@@ -41,12 +40,9 @@ func runExport(ctx context.Context, c *cli, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("export takes one encounter ID")
-	}
-	id, err := strconv.ParseInt(pos[0], 10, 64)
+	id, err := encounterArg("export", pos)
 	if err != nil {
-		return usagef("encounter ID %q is not a number", pos[0])
+		return err
 	}
 	if *format == "" {
 		return usagef("--format is required: fhir, hl7, pdf or txt")

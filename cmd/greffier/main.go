@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -69,6 +70,18 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// encounterArg is the one encounter ID the command named takes as its argument.
+func encounterArg(command string, pos []string) (int64, error) {
+	if len(pos) != 1 {
+		return 0, usagef("%s takes one encounter ID", command)
+	}
+	id, err := strconv.ParseInt(pos[0], 10, 64)
+	if err != nil {
+		return 0, usagef("encounter ID %q is not a number", pos[0])
+	}
+	return id, nil
+}
 
 // Exit statuses, one per kind of failure (the README lists them).
 const (
