@@ -2,8 +2,11 @@ package app
 
 import (
 	"context"
+	"path/filepath"
+	"slices"
 
 	"greffier/domain"
+	"greffier/pipeline"
 	"greffier/store"
 )
 
@@ -83,4 +86,52 @@ func (v *Served) Versions(ctx context.Context, id int64) ([]VersionInfo, error) 
 // Diff compares two versions line by line.
 func (v *Served) Diff(ctx context.Context, id int64, from, to int) (store.TextDiff, error) {
 	return v.s.db.Diff(ctx, id, from, to)
+}
+
+// ServedExport is an approved note rendered for download from the clinic server.
+type ServedExport struct {
+	Format      string `json:"format"`
+	File        string `json:"file"` // the name to save it as
+	ContentType string `json:"content_type"`
+	Data        []byte `json:"data"` // base64 in JSON
+	// Text is the export itself for the text formats (txt, fhir, hl7), to preview.
+	Text string `json:"text,omitempty"`
+}
+
+// ExportFormats are the formats the clinic's policy lets a browser download.
+func (v *Served) ExportFormats(ctx context.Context) ([]string, error) {
+	return v.s.db.ServerExportFormats(ctx)
+}
+
+// Export renders an approved note in format as by, if the clinic's policy allows the
+// format (store.SettingServerExport); the store's rules do the rest (only an approved
+// note, audited, the encounter becomes exported). Nothing is written on the server:
+// the browser saves the file.
+func (v *Served) Export(ctx context.Context, id, by int64, format string) (ServedExport, error) {
+	if !slices.Contains(pipeline.ExportFormats, format) {
+		return ServedExport{}, domain.Errorf(domain.EInvalid, "unknown export format %q: want one of %v", format, pipeline.ExportFormats)
+	}
+	allowed, err := v.s.db.ServerExportFormats(ctx)
+	if err != nil {
+		return ServedExport{}, err
+	}
+	if !slices.Contains(allowed, format) {
+		return ServedExport{}, domain.Errorf(domain.EForbidden, "the clinic's policy does not allow downloading a note as %q from the clinic server (setting %s)", format, store.SettingServerExport)
+	}
+	r, err := pipeline.RunExport(ctx, v.s.db, pipeline.Export{EncounterID: id, By: by, Format: format})
+	if err != nil {
+		return ServedExport{}, err
+	}
+	out := ServedExport{Format: format, File: filepath.Base(pipeline.ExportFile("", id, format)), Data: r.Data}
+	switch format {
+	case "pdf":
+		out.ContentType = "application/pdf"
+	case "fhir":
+		out.ContentType, out.Text = "application/fhir+json", string(r.Data)
+	case "hl7":
+		out.ContentType, out.Text = "application/hl7-v2", string(r.Data)
+	default:
+		out.ContentType, out.Text = "text/plain; charset=utf-8", string(r.Data)
+	}
+	return out, nil
 }

@@ -26,7 +26,9 @@ const (
 	DefaultChunkSize = 256 << 10
 	MinChunkSize     = 1 << 10
 	MaxChunkSize     = 512 << 10 // below the server's request body limit
-	MaxBundle        = 64 << 20  // sealed bytes, and the bundle once inflated
+	// MaxBundle caps the sealed bytes, and the bundle once inflated: the note and its
+	// audio (store.MaxHandoffAudio, base64 in the JSON).
+	MaxBundle = 256 << 20
 )
 
 // PairRequest is POST /api/handoff/pair's body: the admin's one-time code and a name

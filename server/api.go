@@ -37,6 +37,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("PUT /api/encounters/{id}/sections/{key}", s.authed(true, byID(saveSection)))
 	mux.HandleFunc("POST /api/encounters/{id}/ready", s.authed(true, byID(ready)))
 	mux.HandleFunc("POST /api/encounters/{id}/approve", s.authed(true, byID(approve)))
+	mux.HandleFunc("POST /api/encounters/{id}/export", s.authed(true, byID(exportNote)))
+	mux.HandleFunc("GET /api/export/formats", s.authed(false, exportFormats))
 	s.handoffRoutes(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, domain.Errorf(domain.ENotFound, "no API %s %s", r.Method, r.URL.Path), lang(r, nil))
@@ -263,6 +265,25 @@ func approve(r *http.Request, sess *session, v *app.Served, id int64) (any, erro
 	}
 	d, sig, err := v.Sign(r.Context(), sess.store, id, req.Version, req.Password)
 	return Signed{Draft: d, Signature: sig}, err
+}
+
+// ExportRequest is POST /api/encounters/{id}/export's body. A POST, not a GET: the
+// export is recorded and the encounter becomes exported.
+type ExportRequest struct {
+	Format string `json:"format"`
+}
+
+func exportNote(r *http.Request, sess *session, v *app.Served, id int64) (any, error) {
+	var req ExportRequest
+	if err := decode(r, &req); err != nil {
+		return nil, err
+	}
+	return v.Export(r.Context(), id, sess.store.User().ID, req.Format)
+}
+
+func exportFormats(w http.ResponseWriter, r *http.Request, sess *session, v *app.Served) {
+	f, err := v.ExportFormats(r.Context())
+	reply(w, sess, f, err)
 }
 
 func reply(w http.ResponseWriter, sess *session, v any, err error) {

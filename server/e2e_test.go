@@ -74,8 +74,8 @@ func TestE2EClinicServerInChromium(t *testing.T) {
 	b.mustLogin("Dr House", docPW)
 	var d draftView
 	b.do("GET", fmt.Sprintf("/api/encounters/%d/draft", id), nil, &d)
-	if d.State != domain.StateApproved || d.Version != 2 {
-		t.Errorf("after the browsers: state %s version %d, want approved version 2", d.State, d.Version)
+	if d.State != domain.StateExported || d.Version != 2 {
+		t.Errorf("after the browsers: state %s version %d, want version 2 approved then exported (the PDF download)", d.State, d.Version)
 	}
 	var others []struct{ ID int64 }
 	st, _ := b.do("GET", "/api/encounters?state=drafted", nil, &others)

@@ -31,6 +31,10 @@ import (
 // handoffDir is where uploads wait, inside the data folder.
 const handoffDir = "handoff"
 
+// RecordingsDir is where the server keeps the audio laptops hand off (each file
+// encrypted under its own key, deleted by retention), inside the data folder.
+const RecordingsDir = "recordings"
+
 // uploads serialises the changes to DIR/handoff (zero value ready).
 type uploads struct{ mu sync.Mutex }
 
@@ -113,7 +117,9 @@ type deviceCall struct {
 	cred string
 	uuid string
 	dir  string
-	now  time.Time
+	// audio is where the server keeps handed-off recordings (DIR/recordings).
+	audio string
+	now   time.Time
 }
 
 // device authenticates the device's bearer credential (unlocking a restarted
@@ -140,7 +146,8 @@ func (s *Server) device(h func(w http.ResponseWriter, r *http.Request, c deviceC
 			writeErr(w, domain.Errorf(domain.EInvalid, "%q is not an encounter UUID", uuid), "en")
 			return
 		}
-		h(w, r, deviceCall{db: db, dev: dev, cred: cred, uuid: uuid, dir: filepath.Join(s.cfg.Dir, handoffDir, uuid), now: s.cfg.Now()})
+		h(w, r, deviceCall{db: db, dev: dev, cred: cred, uuid: uuid, dir: filepath.Join(s.cfg.Dir, handoffDir, uuid),
+			audio: filepath.Join(s.cfg.Dir, RecordingsDir), now: s.cfg.Now()})
 	}
 }
 
@@ -338,7 +345,7 @@ func (u *uploads) commit(ctx context.Context, c deviceCall) (handoff.Ack, error)
 	if b.UUID != c.uuid {
 		return handoff.Ack{}, domain.Errorf(domain.EInvalid, "the bundle is about another encounter than %s", c.uuid)
 	}
-	rec, dup, err := c.db.ImportHandoff(ctx, c.dev, st.SHA256, b)
+	rec, dup, err := c.db.ImportHandoff(ctx, c.dev, st.SHA256, b, c.audio)
 	if err != nil {
 		return handoff.Ack{}, err
 	}

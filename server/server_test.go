@@ -95,7 +95,7 @@ func seedClinic(t testing.TB, dir string, opt store.Options, n int) []int64 {
 	}
 	var ids []int64
 	for i := range n {
-		p, err := db.CreatePatient(ctx, store.Patient{LocalID: fmt.Sprintf("PAT-%05d", i+1)})
+		p, err := db.CreatePatient(ctx, store.Patient{LocalID: fmt.Sprintf("PAT-%05d", i+1), Name: fmt.Sprintf("Patient %d", i+1)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -128,12 +128,17 @@ type clinic struct {
 
 func startClinic(t testing.TB, n int) *clinic { return startClinicWith(t, n, nil) }
 
-func startClinicWith(t testing.TB, n int, assets fs.FS) *clinic {
+// startClinicWith starts a clinic serving assets; each before runs on the seeded
+// database folder before the server opens it (an admin's settings, say).
+func startClinicWith(t testing.TB, n int, assets fs.FS, before ...func(dir string, opt store.Options)) *clinic {
 	t.Helper()
 	dir := t.TempDir()
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
 	opt := store.Options{KDF: crypt.TestKDF(), Now: clk.now}
 	ids := seedClinic(t, dir, opt, n)
+	for _, f := range before {
+		f(dir, opt)
+	}
 	fp, err := server.InitDir(dir, []string{"localhost", "127.0.0.1"}, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -213,6 +218,7 @@ func (b *browser) do(method, path string, body, out any) (int, string) {
 		if err := json.Unmarshal(raw, &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 			b.t.Fatalf("%s %s: status %d without a JSON error body: %s", method, path, res.StatusCode, raw)
 		}
+		b.t.Logf("%s %s: %s", method, path, e.Error.Message)
 		return res.StatusCode, e.Error.Code
 	}
 	if out != nil {

@@ -29,8 +29,12 @@ const (
 	ActionHandoffImport = "handoff_import"
 )
 
-// BundleFormat is the version of Bundle's JSON.
-const BundleFormat = 1
+// BundleFormat is the version of Bundle's JSON; a bundle with audio is
+// BundleFormatAudio, so that a server that would drop the audio refuses it instead.
+const (
+	BundleFormat      = 1
+	BundleFormatAudio = 2
+)
 
 // Bundle is one encounter as handed off: patient, consent, transcript, every draft
 // version, codes and the laptop's audit entries about it. Users are named, not
@@ -45,6 +49,10 @@ type Bundle struct {
 	Versions  []BundleVersion  `json:"versions"`
 	Codes     []BundleCode     `json:"codes"`
 	Audit     []AuditEntry     `json:"audit"`
+	// Audio is the encounter's kept recordings (none once retention deleted them);
+	// AudioSkipped says why they stayed on the laptop, if they did.
+	Audio        []BundleAudio `json:"audio,omitempty"`
+	AudioSkipped string        `json:"audio_skipped,omitempty"`
 }
 
 // BundleEncounter is the encounter row; users by name ("" for none).
@@ -204,7 +212,11 @@ func (db *DB) QueueHandoff(ctx context.Context, s *Session, encID int64) (Handof
 			encID, uuid.String, db.keys.Seal(plain, []byte(bundleAAD(encID))), ms(db.now()), a.ID); err != nil {
 			return fmt.Errorf("queue hand-off: %w", err)
 		}
-		return db.auditTx(ctx, tx, a, ActionHandoffQueue, encID, fmt.Sprintf("uuid=%s versions=%d bytes=%d", uuid.String, len(b.Versions), len(plain)))
+		detail := fmt.Sprintf("uuid=%s versions=%d recordings=%d bytes=%d", uuid.String, len(b.Versions), len(b.Audio), len(plain))
+		if b.AudioSkipped != "" {
+			detail += " audio_kept_here=" + b.AudioSkipped
+		}
+		return db.auditTx(ctx, tx, a, ActionHandoffQueue, encID, detail)
 	})
 	if err != nil {
 		return Handoff{}, err
@@ -280,6 +292,12 @@ func (db *DB) buildBundle(ctx context.Context, encID int64, uuid string) (Bundle
 	}
 	for i := range b.Audit {
 		b.Audit[i].EncounterID = 0 // the laptop's id means nothing on the server
+	}
+	if b.Audio, b.AudioSkipped, err = db.bundleAudio(ctx, encID); err != nil {
+		return b, err
+	}
+	if len(b.Audio) > 0 {
+		b.Format = BundleFormatAudio
 	}
 	return b, nil
 }

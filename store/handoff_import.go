@@ -303,13 +303,31 @@ func (db *DB) LaptopAudit(ctx context.Context, uuid string) ([]AuditEntry, error
 // ImportHandoff imports a bundle received from dev, whose bytes hash to sum, in one
 // transaction. A UUID imported before is not imported again: the first import is
 // returned with dup set (EConflict if the bytes differ: the laptop froze the
-// encounter when it queued it, so a different bundle is not a retry).
-func (db *DB) ImportHandoff(ctx context.Context, dev Device, sum string, b Bundle) (Received, bool, error) {
+// encounter when it queued it, so a different bundle is not a retry). The bundle's
+// recordings are written to audioDir, encrypted under keys of this database, before
+// the transaction, and removed if it does not commit.
+func (db *DB) ImportHandoff(ctx context.Context, dev Device, sum string, b Bundle, audioDir string) (Received, bool, error) {
 	if err := checkBundle(b); err != nil {
 		return Received{}, false, err
 	}
+	if r, err := db.ReceivedHandoff(ctx, b.UUID); err == nil {
+		if r.SHA256 != sum {
+			return Received{}, false, domain.Errorf(domain.EConflict, "encounter %s was handed off before with different content", b.UUID)
+		}
+		return r, true, nil
+	}
+	audio, err := writeReceivedAudio(audioDir, b.UUID, b.Audio)
+	if err != nil {
+		return Received{}, false, err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			removeReceivedAudio(audio)
+		}
+	}()
 	dup := false
-	err := db.write(ctx, "import hand-off", func(tx *sql.Tx) error {
+	err = db.write(ctx, "import hand-off", func(tx *sql.Tx) error {
 		var id int64
 		var prev string
 		err := tx.QueryRowContext(ctx, `SELECT encounter_id, sha256 FROM handoff_received WHERE uuid = ?`, b.UUID).Scan(&id, &prev)
@@ -323,19 +341,22 @@ func (db *DB) ImportHandoff(ctx context.Context, dev Device, sum string, b Bundl
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("import hand-off: %w", err)
 		}
-		return db.importTx(ctx, tx, dev, sum, b)
+		return db.importTx(ctx, tx, dev, sum, b, audio)
 	})
 	if err != nil {
 		return Received{}, false, err
 	}
+	committed = !dup
 	r, err := db.ReceivedHandoff(ctx, b.UUID)
 	return r, dup, err
 }
 
 func checkBundle(b Bundle) error {
 	switch {
-	case b.Format != BundleFormat:
-		return domain.Errorf(domain.EInvalid, "hand-off format %d: this server reads format %d (update Greffier)", b.Format, BundleFormat)
+	case b.Format != BundleFormat && b.Format != BundleFormatAudio:
+		return domain.Errorf(domain.EInvalid, "hand-off format %d: this server reads formats %d and %d (update Greffier)", b.Format, BundleFormat, BundleFormatAudio)
+	case len(b.Audio) > 0 && b.Format != BundleFormatAudio:
+		return domain.Errorf(domain.EInvalid, "hand-off %s carries audio in format %d", b.UUID, b.Format)
 	case !ValidUUID(b.UUID):
 		return domain.Errorf(domain.EInvalid, "hand-off without a valid encounter UUID")
 	case len(b.Versions) == 0:
@@ -362,7 +383,7 @@ func checkBundle(b Bundle) error {
 	return nil
 }
 
-func (db *DB) importTx(ctx context.Context, tx *sql.Tx, dev Device, sum string, b Bundle) error {
+func (db *DB) importTx(ctx context.Context, tx *sql.Tx, dev Device, sum string, b Bundle, audio []receivedAudio) error {
 	users, err := db.importUsersTx(ctx, tx, b.Users)
 	if err != nil {
 		return err
@@ -421,6 +442,9 @@ func (db *DB) importTx(ctx context.Context, tx *sql.Tx, dev Device, sum string, 
 			return err
 		}
 	}
+	if err := db.recordReceivedAudioTx(ctx, tx, encID, audio); err != nil {
+		return err
+	}
 	audit, err := json.Marshal(b.Audit)
 	if err != nil {
 		return fmt.Errorf("import hand-off: %w", err)
@@ -430,8 +454,8 @@ func (db *DB) importTx(ctx context.Context, tx *sql.Tx, dev Device, sum string, 
 		return fmt.Errorf("import hand-off: %w", err)
 	}
 	return db.auditTx(ctx, tx, actor{Name: "device:" + dev.Name}, ActionHandoffImport, encID,
-		fmt.Sprintf("uuid=%s device=%d sha256=%s versions=%d segments=%d codes=%d laptop_audit=%d",
-			b.UUID, dev.ID, sum, len(b.Versions), len(b.Segments), len(b.Codes), len(b.Audit)))
+		fmt.Sprintf("uuid=%s device=%d sha256=%s versions=%d segments=%d codes=%d laptop_audit=%d recordings=%d",
+			b.UUID, dev.ID, sum, len(b.Versions), len(b.Segments), len(b.Codes), len(b.Audit), len(audio)))
 }
 
 // importUsersTx maps the bundle's user names to this server's users; a name unknown

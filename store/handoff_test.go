@@ -178,17 +178,17 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 	}
 
 	before, _ := sdb.ListEncounters(ctx, store.ListFilter{})
-	rec, dup, err := sdb.ImportHandoff(ctx, dev, "sum-1", b)
+	rec, dup, err := sdb.ImportHandoff(ctx, dev, "sum-1", b, t.TempDir())
 	if err != nil || dup {
 		t.Fatalf("import: %v dup %v", err, dup)
 	}
 	for range 2 {
-		r2, dup, err := sdb.ImportHandoff(ctx, dev, "sum-1", b)
+		r2, dup, err := sdb.ImportHandoff(ctx, dev, "sum-1", b, t.TempDir())
 		if err != nil || !dup || r2.EncounterID != rec.EncounterID {
 			t.Fatalf("second import: %+v %v dup %v", r2, err, dup)
 		}
 	}
-	if _, _, err := sdb.ImportHandoff(ctx, dev, "sum-2", b); domain.ErrorCode(err) != domain.EConflict {
+	if _, _, err := sdb.ImportHandoff(ctx, dev, "sum-2", b, t.TempDir()); domain.ErrorCode(err) != domain.EConflict {
 		t.Fatalf("same UUID, other content: %v", err)
 	}
 	after, _ := sdb.ListEncounters(ctx, store.ListFilter{})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -20,12 +21,46 @@ const (
 	// SettingMLLPRemote ("true" or "false") lets HL7 exports go over MLLP to a
 	// receiver that is not this machine. MLLP is unencrypted: an admin decides.
 	SettingMLLPRemote = "hl7.mllp_remote"
+	// SettingServerExport lists the formats the clinic server lets a browser download
+	// an approved note in ("pdf,txt,fhir,hl7"; "none" for none). Unset: all of them.
+	SettingServerExport = "export.server_formats"
 )
 
 // EndpointSetting reports whether key says where patient text may go (the language
-// model endpoint, FHIR and HL7 settings): only an admin changes those.
+// model endpoint, FHIR and HL7 settings, what the clinic server lets browsers
+// download): only an admin changes those.
 func EndpointSetting(key string) bool {
-	return key == SettingLLMEndpoint || strings.HasPrefix(key, "fhir.") || strings.HasPrefix(key, "hl7.")
+	return key == SettingLLMEndpoint || key == SettingServerExport || strings.HasPrefix(key, "fhir.") || strings.HasPrefix(key, "hl7.")
+}
+
+// serverExportFormats are the formats a note exports to, in the order offered.
+var serverExportFormats = []string{"pdf", "txt", "fhir", "hl7"}
+
+// ServerExportFormats returns the formats the clinic policy lets a browser download
+// from the clinic server (SettingServerExport): all of them when unset, none for
+// "none"; an unknown format in the setting is refused rather than ignored.
+func (db *DB) ServerExportFormats(ctx context.Context) ([]string, error) {
+	v, ok, err := db.Setting(ctx, SettingServerExport)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return append([]string(nil), serverExportFormats...), nil
+	}
+	out := []string{}
+	for _, f := range strings.Split(v, ",") {
+		f = strings.ToLower(strings.TrimSpace(f))
+		switch {
+		case f == "" || f == "none":
+		case slices.Contains(serverExportFormats, f):
+			if !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		default:
+			return nil, domain.Errorf(domain.EInvalid, "setting %s = %q: %q is not one of %s or none", SettingServerExport, v, f, strings.Join(serverExportFormats, ", "))
+		}
+	}
+	return out, nil
 }
 
 // DefaultRetentionDays is the audio retention when the setting is absent.

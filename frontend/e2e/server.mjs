@@ -1,12 +1,12 @@
 // The clinic server in Debian's chromium (playwright-core), over HTTPS, started by
 // server/e2e_test.go with a real SQLite database: a secretary logs in in French,
 // opens the review queue, edits a section (autosaved), marks the note ready; a
-// physician logs in in English and signs with their password. The certificate is
+// physician logs in in English, signs with their password and downloads the PDF. The certificate is
 // trusted by pinning its public key (--ignore-certificate-errors-spki-list), as a
 // workstation pins the fingerprint `serve init` printed.
 // Environment: GREFFIER_URL, SPKI, LABEL, SEC_USER, SEC_PW, DOC_USER, DOC_PW, CHROMIUM, ARTIFACTS.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { check, step } from './lib.mjs';
@@ -139,6 +139,18 @@ try {
       check((await page.getByTestId('draft-state').textContent()) === 'Approved', 'approved badge');
       await page.getByTestId('notice').getByText('Version 2 approved and signed.').waitFor();
       await shot('signed');
+    });
+    await step('en: downloads the signed note as PDF', async () => {
+      await page.locator('nav button[data-screen="export"]').click();
+      check((await page.locator('#export-dir').count()) === 0, 'a server folder is offered to the browser');
+      await page.getByTestId('format-pdf').check();
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.getByTestId('run-export').click()]);
+      check(/^encounter-\d+\.pdf$/.test(dl.suggestedFilename()), `downloaded as ${dl.suggestedFilename()}`);
+      const head = readFileSync(await dl.path()).subarray(0, 5).toString();
+      check(head === '%PDF-', `the download starts with ${head}`);
+      const said = await page.getByTestId('export-result').textContent();
+      check(said.includes('Downloaded as encounter-'), `export result: ${said}`);
+      await shot('exported');
     });
     await step('en: logs out; the session no longer works', async () => {
       await page.getByTestId('logout').click();

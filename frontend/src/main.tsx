@@ -21,6 +21,20 @@ function storage() {
 
 const root = document.getElementById('app')!;
 
+/** download saves an export the clinic server rendered: the browser's own download,
+ * through a link to the bytes (the page's CSP allows no inline script, and needs none). */
+function download(file: string, data: Uint8Array, contentType: string) {
+  const url = URL.createObjectURL(new Blob([data as BlobPart], { type: contentType }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = file;
+  a.rel = 'noopener';
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
 function startApp(api: ReturnType<typeof defaultApi>, onLogout?: () => void) {
   const state = createAppState(api, storage());
   // A failure no action caught is shown too, never lost in the console.
@@ -39,7 +53,7 @@ async function main() {
     return;
   }
   const kv = storage();
-  const { transport, session } = createServerClient(origin, { fetch: globalThis.fetch.bind(globalThis), document: globalThis.document });
+  const { transport, session } = createServerClient(origin, { fetch: globalThis.fetch.bind(globalThis), document: globalThis.document, save: download });
   const begin = (me: Me) => {
     kv?.setItem('greffier.lang', me.lang);
     // Logging out reloads the page: nothing of the session stays in memory.

@@ -121,4 +121,33 @@ describe('the review queue across physicians', () => {
     const api = createApi(createServerClient('', { fetch: srv.fetch }).transport);
     await expect(api.encounters.queue({ physician: 'X' })).rejects.toMatchObject({ code: 'invalid', message: 'Aucun utilisateur « X ».' });
   });
+
+  it('downloads an export the policy allows, and copies text in the page', async () => {
+    const pdf = '%PDF-1.4 x';
+    const srv = fakeServer((s) =>
+      s.url.endsWith('/api/login')
+        ? { status: 200, body: me }
+        : s.url.endsWith('/api/export/formats')
+          ? { status: 200, body: ['pdf', 'txt'] }
+          : { status: 200, body: { format: 'pdf', file: 'encounter-3.pdf', content_type: 'application/pdf', data: btoa(pdf), text: (s.body as { format: string }).format === 'txt' ? 'NOTE' : undefined } },
+    );
+    const saved: [string, string, string][] = [];
+    const { transport, session } = createServerClient('https://g', {
+      fetch: srv.fetch,
+      save: (file, data, type) => saved.push([file, new TextDecoder().decode(data), type]),
+    });
+    const api = createApi(transport);
+    await session.login('Camille', 'pw', 'fr');
+    expect(await api.export.formats()).toEqual(['pdf', 'txt', 'clipboard']);
+    expect(await api.export.defaultDir()).toBe('');
+    expect(await api.export.run({ encounter_id: 3, format: 'pdf', dir: '' })).toEqual({ format: 'pdf', path: 'encounter-3.pdf', bytes: pdf.length, text: undefined });
+    expect(saved).toEqual([['encounter-3.pdf', pdf, 'application/pdf']]);
+    expect(await api.export.run({ encounter_id: 3, format: 'clipboard', dir: '' })).toMatchObject({ format: 'clipboard', path: undefined, text: 'NOTE' });
+    expect(saved).toHaveLength(1);
+    const posts = srv.sent.filter((s) => s.url.endsWith('/export'));
+    expect(posts.map((s) => [s.method, s.url, s.headers['X-CSRF-Token'], s.body])).toEqual([
+      ['POST', 'https://g/api/encounters/3/export', 'tok', { format: 'pdf' }],
+      ['POST', 'https://g/api/encounters/3/export', 'tok', { format: 'txt' }],
+    ]);
+  });
 });

@@ -3,7 +3,7 @@
 // cookie (set by the browser) and the CSRF token on every state-changing request.
 // Only the review is served: the other methods fail with "unavailable".
 
-import type { DraftView, EncounterSummary, Info, Queue, SessionState, User } from './api.gen';
+import type { DraftView, EncounterSummary, ExportRequest, ExportResult, Info, Queue, SessionState, User } from './api.gen';
 import { ApiError, type Transport } from './api';
 import type { Lang } from './i18n';
 
@@ -17,6 +17,26 @@ export interface Me {
 export interface ServerDeps {
   fetch: typeof fetch;
   document?: { title: string };
+  /** save hands a downloaded export to the browser (a file the user keeps); absent in
+   * tests that only look at what was asked. */
+  save?: (file: string, data: Uint8Array, contentType: string) => void;
+}
+
+/** ServedExport is app.ServedExport: an approved note rendered by the clinic server. */
+export interface ServedExport {
+  format: string;
+  file: string;
+  content_type: string;
+  data: string; // base64
+  text?: string;
+}
+
+/** decodeBase64 turns the server's base64 (Go's []byte in JSON) into bytes. */
+export function decodeBase64(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
 }
 
 /** ServerSession is the login state of one browser tab. */
@@ -153,6 +173,21 @@ export function createServerClient(base: string, deps: ServerDeps) {
         // The third argument is the signer's password, checked again by the server.
         const r = await request<{ draft: DraftView }>({ method: 'POST', path: `${enc(a[0])}/approve`, body: { version: a[1], password: a[2] ?? '' } });
         return r.draft;
+      }
+      case 'Export.Formats': {
+        // The clinic's policy (export.server_formats); copying to the clipboard stays in the page.
+        const f = await request<string[]>({ method: 'GET', path: '/api/export/formats' });
+        return [...f, 'clipboard'];
+      }
+      case 'Export.DefaultDir':
+        return ''; // the browser saves the file where its user says
+      case 'Export.Run': {
+        const req = a[0] as ExportRequest;
+        const copy = req.format === 'clipboard';
+        const x = await request<ServedExport>({ method: 'POST', path: `${enc(req.encounter_id)}/export`, body: { format: copy ? 'txt' : req.format } });
+        const data = decodeBase64(x.data);
+        if (!copy) deps.save?.(x.file, data, x.content_type);
+        return { format: req.format, path: copy ? undefined : x.file, bytes: data.length, text: x.text?.slice(0, copy ? undefined : 4000) } satisfies ExportResult;
       }
     }
     throw new ApiError('unavailable', `${service}.${method} is not served by the clinic server`, 'error.notOnServer');

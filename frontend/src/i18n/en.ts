@@ -146,6 +146,7 @@ export const en = {
   'export.run': 'Export',
   'export.result': 'Result',
   'export.done': 'Exported.',
+  'export.downloaded': 'Downloaded as {path} ({bytes} bytes).',
   'export.written': 'Written to {path} ({bytes} bytes).',
   'export.copied': 'Copied to the clipboard ({bytes} bytes).',
   'settings.language': 'Language',

@@ -147,6 +147,7 @@ export const fr: Catalogue = {
   'export.run': 'Exporter',
   'export.result': 'Résultat',
   'export.done': 'Exportée.',
+  'export.downloaded': 'Téléchargé sous {path} ({bytes} octets).',
   'export.written': 'Écrit dans {path} ({bytes} octets).',
   'export.copied': 'Copié dans le presse-papiers ({bytes} octets).',
   'settings.language': 'Langue',

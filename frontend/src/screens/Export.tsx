@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useStore } from '../hooks';
 import type { AppState } from '../state';
-import { exportFormats as formats, type ExportFormat } from '../stores/export';
+import type { ExportFormat } from '../stores/export';
 
 export function Export({ state }: { state: AppState }) {
   const d = useStore(state.draft);
@@ -10,6 +10,7 @@ export function Export({ state }: { state: AppState }) {
   const [format, setFormat] = useState<ExportFormat>('fhir');
   const dir = useStore(state.exporter.dir);
   const result = useStore(state.exporter.result);
+  const formats = useStore(state.exporter.formats);
   useEffect(() => {
     void state.exporter.prepare();
   }, [state]);
@@ -41,20 +42,20 @@ export function Export({ state }: { state: AppState }) {
           </label>
         ))}
       </fieldset>
-      {format !== 'clipboard' && (
+      {format !== 'clipboard' && !state.onServer && (
         <p>
           <label for="export-dir">{t('export.destination')}</label>{' '}
           <input id="export-dir" type="text" size={50} value={dir} onInput={(e) => state.exporter.setDir(e.currentTarget.value)} />
         </p>
       )}
-      <button type="button" class="primary big" disabled={!approved} onClick={() => void state.exporter.run(d.encounter_id, format)} data-testid="run-export">
+      <button type="button" class="primary big" disabled={!approved || !formats.includes(format)} onClick={() => void state.exporter.run(d.encounter_id, format)} data-testid="run-export">
         {t('export.run')}
       </button>
       {result && (
         <div class="panel result" data-testid="export-result" data-format={result.format}>
           <h2>{t('export.result')}</h2>
           <p>
-            {result.path ? t('export.written', { path: result.path, bytes: result.bytes }) : t('export.copied', { bytes: result.bytes })}
+            {result.path ? t(state.onServer ? 'export.downloaded' : 'export.written', { path: result.path, bytes: result.bytes }) : t('export.copied', { bytes: result.bytes })}
           </p>
           {result.text && <pre class="preview">{result.text.slice(0, 1500)}</pre>}
         </div>

@@ -15,6 +15,8 @@ export function createExporter(ctx: StoreContext, reload: () => Promise<void>, c
   const { api } = ctx;
   const dir = createStore('');
   const result = createStore<ExportResult | null>(null);
+  // What this install offers (on the clinic server, what its policy allows).
+  const formats = createStore<ExportFormat[]>([...exportFormats]);
 
   async function copy(text: string) {
     const cb = clipboard();
@@ -32,6 +34,7 @@ export function createExporter(ctx: StoreContext, reload: () => Promise<void>, c
   return {
     dir,
     result,
+    formats,
     setDir: (d: string) => dir.set(d),
 
     /** copySection puts one section of the note (its title, then its text) on the
@@ -47,6 +50,8 @@ export function createExporter(ctx: StoreContext, reload: () => Promise<void>, c
       result.set(null);
       const d = await ctx.guard(() => api.export.defaultDir());
       if (d !== undefined) dir.set(d);
+      const f = await ctx.guard(() => api.export.formats());
+      if (f) formats.set(exportFormats.filter((x) => f.includes(x)));
     },
 
     async run(encounterId: number, format: ExportFormat): Promise<ExportResult | undefined> {
