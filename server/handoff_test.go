@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 
 	"greffier/domain"
 	"greffier/handoff"
+	"greffier/pipeline"
 	"greffier/server"
 	"greffier/store"
 	"greffier/store/crypt"
@@ -130,6 +132,7 @@ type laptop struct {
 	uuid  string
 	plain []byte // the bundle as queued (the acknowledgement drops it from the store)
 	cred  string // the device credential, once paired
+	audio []byte // the visit's kept recording, handed off with it
 }
 
 func newLaptop(t *testing.T) *laptop {
@@ -173,6 +176,16 @@ func newLaptop(t *testing.T) *laptop {
 			t.Fatal(err)
 		}
 	}
+	// The clinic keeps audio: the recording (random bytes, 48 KiB) goes with the note.
+	audio := make([]byte, 48<<10)
+	rand.Read(audio)
+	wav := filepath.Join(t.TempDir(), "visit.wav")
+	if err := os.WriteFile(wav, audio, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pipeline.KeepRecording(ctx, db, t.TempDir(), e.ID, wav); err != nil {
+		t.Fatal(err)
+	}
 	h, err := db.QueueHandoff(ctx, s, e.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -181,7 +194,7 @@ func newLaptop(t *testing.T) *laptop {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &laptop{db: db, doc: s, enc: e.ID, uuid: h.UUID, plain: plain}
+	return &laptop{db: db, doc: s, enc: e.ID, uuid: h.UUID, plain: plain, audio: audio}
 }
 
 // pair pairs the laptop with the hub through url (the hub's, or a proxy's).
@@ -246,6 +259,30 @@ func checkImported(t *testing.T, h *hub, lp *laptop, ack handoff.Ack) {
 	}
 	if segs, _ := db.Segments(ctx, ack.EncounterID); len(segs) != 400 {
 		t.Fatalf("server segments: %d", len(segs))
+	}
+	// The audio, once, encrypted in the server's recordings folder under its own key.
+	recs, err := db.Recordings(ctx, ack.EncounterID)
+	if err != nil || len(recs) != 1 || filepath.Dir(recs[0].Path) != filepath.Join(h.dir, server.RecordingsDir) {
+		t.Fatalf("server recordings: %+v %v", recs, err)
+	}
+	k, err := db.RecordingKey(ctx, recs[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(recs[0].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := k.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, lp.audio) {
+		t.Fatalf("the server's audio differs from the laptop's (%d bytes, %v)", len(got), err)
+	}
+	if files, _ := os.ReadDir(filepath.Join(h.dir, server.RecordingsDir)); len(files) != 1 {
+		t.Fatalf("%d files in the server's recordings folder, want 1", len(files))
 	}
 	// The review queue files it under its physician: the consent's recorder on the
 	// laptop, carried by the hand-off.
