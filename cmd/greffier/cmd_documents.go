@@ -2,24 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	"greffier/atomicfile"
 	"greffier/domain"
-	"greffier/export"
 	"greffier/export/fhir"
-	"greffier/export/fromstore"
-	"greffier/export/pdf"
 	"greffier/notes/documents"
-	"greffier/notes/schema"
 	"greffier/pipeline"
 	"greffier/store"
 )
@@ -82,38 +75,14 @@ func runDocumentsDraft(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer s.Close()
-	v, err := s.GetLatestDraft(ctx, id)
+	dd, err := pipeline.DraftDocument(ctx, s, id, kind, *lang, *to)
 	if err != nil {
 		return err
 	}
-	note, err := schema.Parse(v.Body)
-	if err != nil {
-		return domain.Wrap(domain.EInvalid, err, "encounter %d version %d is not a valid note", id, v.Version)
-	}
-	segs, err := s.Segments(ctx, id)
-	if err != nil {
-		return err
-	}
-	if *lang == "" {
-		if e, err := s.GetEncounter(ctx, id); err == nil && (e.Language == domain.LangFrench || e.Language == domain.LangEnglish) {
-			*lang = string(e.Language)
-		}
-	}
-	d, err := documents.Draft(kind, note, segs, documents.Options{Language: *lang, Recipient: *to, NoteVersion: v.Version})
-	if err != nil {
-		return err
-	}
-	body, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("encode document: %w", err)
-	}
-	dv, err := s.SaveDocumentVersion(ctx, store.DocumentInput{EncounterID: id, Kind: string(kind), By: store.System, Body: body})
-	if err != nil {
-		return err
-	}
+	d, dv := dd.Document, dd.Version
 	fmt.Fprint(c.stdout, documents.Text(d, true))
 	fmt.Fprintf(c.stdout, "\nencounter %d: %s version %d drafted from note version %d (%d sentences, %d warnings); review, edit, then sign it\n",
-		id, kind, dv.Version, v.Version, d.Sentences(), len(d.Warnings))
+		id, kind, dv.Version, dd.NoteVersion, d.Sentences(), len(d.Warnings))
 	return nil
 }
 
@@ -216,17 +185,8 @@ func runDocumentsEdit(ctx context.Context, c *cli, args []string) error {
 		return err
 	}
 	defer s.Close()
-	segs, err := s.Segments(ctx, id)
-	if err != nil {
-		return err
-	}
 	// The edit is checked like the draft: evidence and facts against the transcript.
-	documents.Check(&d, segs)
-	body, err := json.Marshal(d)
-	if err != nil {
-		return fmt.Errorf("encode document: %w", err)
-	}
-	dv, err := s.SaveDocumentVersion(ctx, store.DocumentInput{EncounterID: id, Kind: string(kind), By: sess.User().ID, Body: body, Base: *base})
+	d, dv, err := pipeline.SaveDocumentEdit(ctx, s, id, d, sess.User().ID, *base)
 	if err != nil {
 		return err
 	}
@@ -300,25 +260,7 @@ with the bearer token from --token or $GREFFIER_FHIR_TOKEN.`)
 		return err
 	}
 	defer s.Close()
-	dv, err := s.ExportableDocument(ctx, id, string(kind))
-	if err != nil {
-		return err
-	}
-	d, err := documents.Parse(dv.Body)
-	if err != nil {
-		return err
-	}
-	env, err := documentEnv(ctx, s, id, *dv.Signature, sess.User().ID)
-	if err != nil {
-		return err
-	}
-	var data []byte
-	var bundle *fhir.Bundle
-	if *format == "pdf" {
-		data, err = pdf.RenderDocument(env, d)
-	} else if bundle, err = fhir.BuildDocument(env, d, dv.Version, fhir.Options{SoftwareVersion: pipeline.Version}); err == nil {
-		data, err = fhir.Marshal(bundle)
-	}
+	r, err := pipeline.RenderDocument(ctx, s, id, kind, *format, sess.User().ID)
 	if err != nil {
 		return err
 	}
@@ -326,7 +268,7 @@ with the bearer token from --token or $GREFFIER_FHIR_TOKEN.`)
 	if *post != "" {
 		pctx, cancel := context.WithTimeout(ctx, *timeout)
 		defer cancel()
-		res, err := fhir.Client{BaseURL: *post, Token: *token}.Post(pctx, bundle)
+		res, err := fhir.Client{BaseURL: *post, Token: *token}.Post(pctx, r.Bundle)
 		if err != nil {
 			return err
 		}
@@ -336,61 +278,15 @@ with the bearer token from --token or $GREFFIER_FHIR_TOKEN.`)
 			return domain.Wrap(domain.EUnavailable, err, "create %s", *out)
 		}
 		ext := map[string]string{"pdf": "pdf", "fhir": "json"}[*format]
-		where = filepath.Join(*out, fmt.Sprintf("encounter-%d-%s-v%d.%s", id, kind, dv.Version, ext))
-		if err := atomicfile.WriteFile(where, data, 0o600); err != nil {
+		where = filepath.Join(*out, fmt.Sprintf("encounter-%d-%s-v%d.%s", id, kind, r.Version, ext))
+		if err := atomicfile.WriteFile(where, r.Data, 0o600); err != nil {
 			return domain.Wrap(domain.EUnavailable, err, "write %s", where)
 		}
 	}
 	// Audited once the file is in place or the server took it: a failure is not an export.
-	if err := s.DocumentExported(ctx, id, string(kind), dv.Version, sess.User().ID, *format); err != nil {
+	if err := s.DocumentExported(ctx, id, string(kind), r.Version, sess.User().ID, *format); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "encounter %d: %s version %d exported as %s to %s\n", id, kind, dv.Version, *format, where)
+	fmt.Fprintf(c.stdout, "encounter %d: %s version %d exported as %s to %s\n", id, kind, r.Version, *format, where)
 	return nil
-}
-
-// documentEnv is what a document export says around the document: clinic, patient,
-// encounter, and the physician who signed it, with the ids the note exports use
-// (fromstore's instance id prefix), so a receiver links them to the same patient
-// and encounter.
-func documentEnv(ctx context.Context, s *store.DB, id int64, sig store.DocumentSignature, by int64) (export.Document, error) {
-	e, err := s.GetEncounter(ctx, id)
-	if err != nil {
-		return export.Document{}, err
-	}
-	inst, ok, err := s.Setting(ctx, fromstore.SettingInstanceID)
-	if err != nil {
-		return export.Document{}, err
-	}
-	if !ok {
-		var b [6]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return export.Document{}, fmt.Errorf("make instance id: %w", err)
-		}
-		inst = hex.EncodeToString(b[:])
-		if err := s.SetSetting(ctx, fromstore.SettingInstanceID, inst, by); err != nil {
-			return export.Document{}, err
-		}
-	}
-	local := func(n int64) string { return inst + "-" + strconv.FormatInt(n, 10) }
-	env := export.Document{
-		Encounter:   export.Encounter{ID: local(e.ID), Start: e.StartedAt},
-		Author:      export.Author{ID: local(sig.SignerID), Name: sig.Signer},
-		ApprovedAt:  sig.SignedAt,
-		NoteVersion: sig.Version,
-	}
-	if env.Clinic, err = fromstore.Clinic(ctx, s); err != nil {
-		return export.Document{}, err
-	}
-	if e.PatientID != 0 {
-		p, err := s.GetPatient(ctx, e.PatientID)
-		if err != nil {
-			return export.Document{}, err
-		}
-		env.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
-		if env.Patient.ID == "" {
-			env.Patient.ID = local(p.ID)
-		}
-	}
-	return env, env.Validate()
 }

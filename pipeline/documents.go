@@ -1,0 +1,169 @@
+package pipeline
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"greffier/domain"
+	"greffier/export"
+	"greffier/export/fhir"
+	"greffier/export/fromstore"
+	"greffier/export/pdf"
+	"greffier/notes/documents"
+	"greffier/notes/schema"
+	"greffier/store"
+)
+
+// Documents from the note (issue 13): patient instructions and a referral letter,
+// drafted, edited, signed and exported the same way from the CLI and the app.
+
+// DraftedDocument is a document just drafted and saved as a new version.
+type DraftedDocument struct {
+	Document    documents.Document
+	Version     store.DocumentVersion
+	NoteVersion int // the note version it was drafted from
+}
+
+// DraftDocument drafts a document of kind from the encounter's latest note and saves
+// it as a version by Greffier. lang "" is the encounter's language, else the note's;
+// recipient "" lets a referral name the specialty the note refers to.
+func DraftDocument(ctx context.Context, db *store.DB, id int64, kind documents.Kind, lang, recipient string) (DraftedDocument, error) {
+	v, err := db.GetLatestDraft(ctx, id)
+	if err != nil {
+		return DraftedDocument{}, err
+	}
+	note, err := schema.Parse(v.Body)
+	if err != nil {
+		return DraftedDocument{}, domain.Wrap(domain.EInvalid, err, "encounter %d version %d is not a valid note", id, v.Version)
+	}
+	segs, err := db.Segments(ctx, id)
+	if err != nil {
+		return DraftedDocument{}, err
+	}
+	if lang == "" {
+		if e, err := db.GetEncounter(ctx, id); err == nil && (e.Language == domain.LangFrench || e.Language == domain.LangEnglish) {
+			lang = string(e.Language)
+		}
+	}
+	d, err := documents.Draft(kind, note, segs, documents.Options{Language: lang, Recipient: recipient, NoteVersion: v.Version})
+	if err != nil {
+		return DraftedDocument{}, err
+	}
+	body, err := json.Marshal(d)
+	if err != nil {
+		return DraftedDocument{}, fmt.Errorf("encode document: %w", err)
+	}
+	dv, err := db.SaveDocumentVersion(ctx, store.DocumentInput{EncounterID: id, Kind: string(kind), By: store.System, Body: body})
+	if err != nil {
+		return DraftedDocument{}, err
+	}
+	return DraftedDocument{Document: d, Version: dv, NoteVersion: v.Version}, nil
+}
+
+// SaveDocumentEdit checks an edited document like a draft (evidence and facts
+// against the transcript: its warnings are replaced) and saves it as by, from
+// version base (0: no check; refused if another version was saved since).
+func SaveDocumentEdit(ctx context.Context, db *store.DB, id int64, d documents.Document, by int64, base int) (documents.Document, store.DocumentVersion, error) {
+	if err := d.Validate(); err != nil {
+		return d, store.DocumentVersion{}, err
+	}
+	segs, err := db.Segments(ctx, id)
+	if err != nil {
+		return d, store.DocumentVersion{}, err
+	}
+	documents.Check(&d, segs)
+	body, err := json.Marshal(d)
+	if err != nil {
+		return d, store.DocumentVersion{}, fmt.Errorf("encode document: %w", err)
+	}
+	dv, err := db.SaveDocumentVersion(ctx, store.DocumentInput{EncounterID: id, Kind: string(d.Kind), By: by, Body: body, Base: base})
+	return d, dv, err
+}
+
+// RenderedDocument is a signed document rendered for export.
+type RenderedDocument struct {
+	Data    []byte
+	Bundle  *fhir.Bundle // the FHIR Bundle, to post (format fhir)
+	Version int
+}
+
+// RenderDocument renders the latest version of a document, signed by a physician,
+// as pdf or fhir (EConflict if it is not signed); by is who exports (the instance id
+// is made on the first export).
+func RenderDocument(ctx context.Context, db *store.DB, id int64, kind documents.Kind, format string, by int64) (RenderedDocument, error) {
+	if format != "fhir" && format != "pdf" {
+		return RenderedDocument{}, domain.Errorf(domain.EInvalid, "document export format %q: want fhir or pdf", format)
+	}
+	dv, err := db.ExportableDocument(ctx, id, string(kind))
+	if err != nil {
+		return RenderedDocument{}, err
+	}
+	d, err := documents.Parse(dv.Body)
+	if err != nil {
+		return RenderedDocument{}, err
+	}
+	env, err := documentEnv(ctx, db, id, *dv.Signature, by)
+	if err != nil {
+		return RenderedDocument{}, err
+	}
+	out := RenderedDocument{Version: dv.Version}
+	if format == "pdf" {
+		out.Data, err = pdf.RenderDocument(env, d)
+		return out, err
+	}
+	if out.Bundle, err = fhir.BuildDocument(env, d, dv.Version, fhir.Options{SoftwareVersion: Version}); err != nil {
+		return out, err
+	}
+	out.Data, err = fhir.Marshal(out.Bundle)
+	return out, err
+}
+
+// documentEnv is what a document export says around the document: clinic, patient,
+// encounter, and the physician who signed it, with the ids the note exports use
+// (fromstore's instance id prefix), so a receiver links them to the same patient
+// and encounter.
+func documentEnv(ctx context.Context, s *store.DB, id int64, sig store.DocumentSignature, by int64) (export.Document, error) {
+	e, err := s.GetEncounter(ctx, id)
+	if err != nil {
+		return export.Document{}, err
+	}
+	inst, ok, err := s.Setting(ctx, fromstore.SettingInstanceID)
+	if err != nil {
+		return export.Document{}, err
+	}
+	if !ok {
+		var b [6]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return export.Document{}, fmt.Errorf("make instance id: %w", err)
+		}
+		inst = hex.EncodeToString(b[:])
+		if err := s.SetSetting(ctx, fromstore.SettingInstanceID, inst, by); err != nil {
+			return export.Document{}, err
+		}
+	}
+	local := func(n int64) string { return inst + "-" + strconv.FormatInt(n, 10) }
+	env := export.Document{
+		Encounter:   export.Encounter{ID: local(e.ID), Start: e.StartedAt},
+		Author:      export.Author{ID: local(sig.SignerID), Name: sig.Signer},
+		ApprovedAt:  sig.SignedAt,
+		NoteVersion: sig.Version,
+	}
+	if env.Clinic, err = fromstore.Clinic(ctx, s); err != nil {
+		return export.Document{}, err
+	}
+	if e.PatientID != 0 {
+		p, err := s.GetPatient(ctx, e.PatientID)
+		if err != nil {
+			return export.Document{}, err
+		}
+		env.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
+		if env.Patient.ID == "" {
+			env.Patient.ID = local(p.ID)
+		}
+	}
+	return env, env.Validate()
+}
