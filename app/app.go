@@ -120,6 +120,7 @@ type Services struct {
 	Settings   *Settings
 	Templates  *Templates
 	Handoff    *Handoff
+	Documents  *Documents
 }
 
 // New builds the services. Nothing is opened until Start.
@@ -141,12 +142,13 @@ func New(cfg Config) *Services {
 	s.Settings = &Settings{s: s}
 	s.Templates = &Templates{s: s}
 	s.Handoff = &Handoff{s: s}
+	s.Documents = &Documents{s: s}
 	return s
 }
 
 // Bind lists the services for Wails' Bind option and for Bridge.
 func (s *Services) Bind() []any {
-	return []any{s.Session, s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates, s.Handoff}
+	return []any{s.Session, s.Encounters, s.Recording, s.Drafts, s.Export, s.Settings, s.Templates, s.Handoff, s.Documents}
 }
 
 // Start opens the data folder and the database, locked: a user's login (or the

@@ -91,6 +91,38 @@ export interface DiffLine {
 /** greffier/store.DiffOp */
 export type DiffOp = ' ' | '+' | '-';
 
+/** greffier/notes/documents.Document */
+export interface Document {
+  schema_version: string;
+  kind: Kind;
+  language: string;
+  title: string;
+  recipient?: string;
+  greeting?: string;
+  parts: Part[];
+  closing?: string;
+  source: Source;
+  warnings: Warning[];
+}
+
+/** greffier/app.DocumentInfo */
+export interface DocumentInfo {
+  kind: string;
+  version: number;
+  author: string;
+  created_at: number;
+  signer?: string;
+  signed_at?: number;
+}
+
+/** greffier/app.DocumentView */
+export interface DocumentView extends DocumentInfo {
+  encounter_id: number;
+  latest_version: number;
+  document: Document;
+  to_check: string[];
+}
+
 /** greffier/app.DraftView */
 export interface DraftView {
   encounter_id: number;
@@ -196,6 +228,9 @@ export interface Job {
   error?: UIError;
 }
 
+/** greffier/notes/documents.Kind */
+export type Kind = 'instructions' | 'referral';
+
 /** greffier/domain.Language */
 export type Language = 'fr' | 'en' | 'auto';
 
@@ -266,6 +301,13 @@ export interface Order {
   kind: string;
   text: string;
   evidence: number[];
+}
+
+/** greffier/notes/documents.Part */
+export interface Part {
+  key: string;
+  title: string;
+  sentences: Sentence[];
 }
 
 /** greffier/app.PatientMatch */
@@ -373,6 +415,13 @@ export interface SessionUser {
   id: number;
   name: string;
   role: UserRole;
+}
+
+/** greffier/notes/documents.Source */
+export interface Source {
+  note_version?: number;
+  note_language?: string;
+  drafter: string;
 }
 
 /** greffier/app.TemplateInfo */
@@ -516,5 +565,13 @@ export interface Services {
     Send(encounterID: number): HandoffState;
     Server(): ClinicServer;
     State(encounterID: number): HandoffState;
+  };
+  Documents: {
+    Draft(encID: number, kind: string, lang: string, recipient: string): DocumentView;
+    Export(encID: number, kind: string, format: string, dir: string): ExportResult;
+    Get(encID: number, kind: string, version: number): DocumentView;
+    List(encID: number): DocumentInfo[];
+    SavePart(encID: number, kind: string, partKey: string, text: string, baseVersion: number): DocumentView;
+    Sign(encID: number, kind: string, version: number, password: string): DocumentView;
   };
 }
