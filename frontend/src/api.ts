@@ -245,6 +245,18 @@ export function createApi(t: Transport) {
        * checked again at this moment (an electronic signature). */
       approve: (encId: number, version: number, password: string) => c('Drafts', 'Approve', encId, version, password),
     },
+    /** documents drafted from the note: patient instructions and a referral letter
+     * (app/documents.go); kinds 'instructions' | 'referral'. */
+    documents: {
+      list: (encId: number) => c('Documents', 'List', encId),
+      get: (encId: number, kind: string, version: number) => c('Documents', 'Get', encId, kind, version),
+      draft: (encId: number, kind: string, lang: string, recipient: string) => c('Documents', 'Draft', encId, kind, lang, recipient),
+      savePart: (encId: number, kind: string, key: string, text: string, baseVersion: number) =>
+        c('Documents', 'SavePart', encId, kind, key, text, baseVersion),
+      /** sign checks the physician's password again at this moment. */
+      sign: (encId: number, kind: string, version: number, password: string) => c('Documents', 'Sign', encId, kind, version, password),
+      export: (encId: number, kind: string, format: string, dir: string) => c('Documents', 'Export', encId, kind, format, dir),
+    },
     templates: {
       get: (key: string) => c('Templates', 'Get', key),
       save: (yaml: string) => c('Templates', 'Save', yaml),

@@ -31,6 +31,7 @@ import { createHandoff } from './stores/handoff';
 import { createQueueView } from './stores/queue';
 import { createRecorder } from './stores/recording';
 import { createReview } from './stores/review';
+import { createDocuments } from './stores/documents';
 import { createSettings } from './stores/settings';
 import { createTemplates } from './stores/templates';
 
@@ -149,6 +150,7 @@ export function createAppState(api: Api, kv: KV | null) {
   const settings = createSettings(ctx);
   const templates = createTemplates(ctx);
   const handoff = createHandoff(ctx);
+  const documents = createDocuments(ctx);
   const queueView = createQueueView(ctx, queue);
   const exporter = createExporter(ctx, () => state.loadDraft(0), () => (globalThis.navigator as { clipboard?: Clipboard } | undefined)?.clipboard);
 
@@ -212,6 +214,7 @@ export function createAppState(api: Api, kv: KV | null) {
     templates,
     exporter,
     handoff,
+    documents,
     t,
     reportError,
     notify,

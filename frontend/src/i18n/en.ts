@@ -301,6 +301,21 @@ export const en = {
   'settings.currentPassword': 'Current password',
   'settings.changePassword': 'Change my password',
   'settings.passwordChanged': 'Your password is changed.',
+  'documents.title': 'Documents from the note',
+  'documents.kind.instructions': 'patient instructions',
+  'documents.kind.referral': 'referral letter',
+  'documents.draft': 'Draft the {kind}',
+  'documents.open': 'Open the {kind}',
+  'documents.signed': 'signed',
+  'documents.version': 'Version {v} by {author}',
+  'documents.signedBy': 'signed by {name}',
+  'documents.toCheck': 'To check before signing (not found in the transcript):',
+  'documents.save': 'Save',
+  'documents.saved': 'Document saved as version {v}.',
+  'documents.meaning': 'I have reviewed and approve this document',
+  'documents.signedNotice': 'Document version {v} signed.',
+  'documents.exportPdf': 'Export as PDF',
+  'documents.exportFhir': 'Export as FHIR',
 } as const;
 
 export type MessageKey = keyof typeof en;

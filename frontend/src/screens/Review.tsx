@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { SendForReview } from '../components/Handoff';
+import { Documents } from '../components/Documents';
 import { readOnly } from '../stores/handoff';
 import type { Section } from '../api';
 import { LoadError } from '../components/LoadError';
@@ -83,6 +84,7 @@ export function Review({ state }: { state: AppState }) {
           ))}
           <Lists state={state} onEvidence={setHl} />
           <Workflow state={state} role={user?.role} busy={busy} />
+          <Documents state={state} encId={d.encounter_id} onEvidence={setHl} />
         </fieldset>
         <aside class="side">
           <Transcript state={state} segments={enc.segments} highlight={hl} transcribed />
