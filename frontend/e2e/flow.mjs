@@ -177,6 +177,19 @@ async function run(lang) {
       await page.locator('[data-testid="draft-state"][data-state="approved"]').waitFor();
       check((await page.getByTestId('draft-state').textContent()) === w.approved, 'approved badge');
     });
+    await step(`${lang}: patient instructions drafted from the note, signed, exported as PDF`, async () => {
+      await page.getByTestId('doc-instructions').click();
+      await page.getByTestId('document').waitFor();
+      // The empty whisper model hears no words: the instructions have a title and
+      // little else here; their content is tested in app/ and notes/documents.
+      check((await page.locator('[data-testid="document"] h3').textContent()).trim() !== '', 'instructions without a title');
+      await page.getByTestId('doc-sign-password').fill(password);
+      await page.getByTestId('doc-sign-confirm').click();
+      await page.getByTestId('doc-export-pdf').click();
+      const said = await page.getByTestId('document-exported').textContent();
+      check(said.includes('instructions-v1.pdf'), `document export: ${said}`);
+      await shot('documents');
+    });
     await step(`${lang}: export FHIR`, async () => {
       await page.getByTestId('to-export').click();
       await page.getByTestId('format-fhir').check();
