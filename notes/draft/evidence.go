@@ -46,11 +46,13 @@ func CheckEvidence(note *schema.Note, segs []domain.Segment) int {
 		*ev = kept
 		switch {
 		case len(kept) == 0 && len(bad) > 0:
-			warn(schema.WarnNoEvidence, path, fmt.Sprintf("cites segments %v, none of which is in the transcript", bad))
+			warn(schema.WarnNoEvidence, path, fmt.Sprintf(Label(note.Language, "cites segments %v, none of which is in the transcript",
+				"cite les segments %v, dont aucun n'est dans la transcription"), bad))
 		case len(kept) == 0:
-			warn(schema.WarnNoEvidence, path, "cites no transcript segment")
+			warn(schema.WarnNoEvidence, path, Label(note.Language, "cites no transcript segment", "ne cite aucun segment de la transcription"))
 		case len(bad) > 0:
-			warn(schema.WarnInvalidEvidence, path, fmt.Sprintf("cited segments %v are not in the transcript and were removed", bad))
+			warn(schema.WarnInvalidEvidence, path, fmt.Sprintf(Label(note.Language, "cited segments %v are not in the transcript and were removed",
+				"les segments cités %v ne sont pas dans la transcription et ont été retirés"), bad))
 		}
 	}
 	sentences := func(prefix string, ss []schema.Sentence) {
