@@ -4,12 +4,14 @@ import (
 	"context"
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
 	"greffier/audio/portaudio"
 	"greffier/domain"
+	llmmodels "greffier/llm/models"
 	"greffier/notes/templates"
 	"greffier/pipeline/llmsetup"
 	"greffier/store"
@@ -458,4 +460,39 @@ func (s *Services) requireAdmin(ctx context.Context, what string) error {
 		}
 	}
 	return domain.Errorf(domain.EForbidden, "only an administrator may do this: %s", what)
+}
+
+// ModelFit is which language model sizes fit this computer (Settings, like doctor):
+// the reference shapes at Q4_K_M, the context each would get, and the size advised
+// for its cores and memory.
+type ModelFit struct {
+	Sizes     []SizeFit `json:"sizes"`
+	Suggested string    `json:"suggested"` // "1b", "3b", "8b"; "" when none fits
+	Cores     int       `json:"cores"`
+	BudgetMiB int       `json:"budget_mib"` // the memory a model may use here
+}
+
+// SizeFit is one reference size on this computer.
+type SizeFit struct {
+	Key     string `json:"key"`
+	Name    string `json:"name"` // the model whose dimensions it has
+	Fits    bool   `json:"fits"`
+	Context int    `json:"context,omitempty"` // tokens, when it fits
+	NeedMiB int    `json:"need_mib"`
+}
+
+// ModelFit says which model sizes fit this computer and which one is advised.
+func (st *Settings) ModelFit() (ModelFit, error) {
+	if err := st.s.ready(); err != nil {
+		return ModelFit{}, err
+	}
+	budget := llmmodels.Budget(llmmodels.MemInfo())
+	out := ModelFit{Cores: runtime.NumCPU(), BudgetMiB: int(budget >> 20)}
+	for _, f := range llmmodels.Fits(budget) {
+		out.Sizes = append(out.Sizes, SizeFit{Key: f.Shape.Key, Name: f.Shape.Name, Fits: f.Fits, Context: f.Context, NeedMiB: int(f.Need >> 20)})
+	}
+	if s := llmmodels.Suggest(budget, out.Cores); !s.None {
+		out.Suggested = s.Shape.Key
+	}
+	return out, nil
 }

@@ -258,6 +258,14 @@ export interface Model {
   SHA1: string;
 }
 
+/** greffier/app.ModelFit */
+export interface ModelFit {
+  sizes: SizeFit[];
+  suggested: string;
+  cores: number;
+  budget_mib: number;
+}
+
 /** greffier/app.ModelInfo */
 export interface ModelInfo {
   name: string;
@@ -417,6 +425,15 @@ export interface SessionUser {
   role: UserRole;
 }
 
+/** greffier/app.SizeFit */
+export interface SizeFit {
+  key: string;
+  name: string;
+  fits: boolean;
+  context?: number;
+  need_mib: number;
+}
+
 /** greffier/notes/documents.Source */
 export interface Source {
   note_version?: number;
@@ -542,6 +559,7 @@ export interface Services {
     Devices(): Device[];
     DisableUser(name: string): User;
     Info(): Info;
+    ModelFit(): ModelFit;
     Models(): ModelInfo[];
     Preferences(): Preferences;
     PullModel(name: string): Job;

@@ -188,6 +188,8 @@ export function createApi(t: Transport) {
       preferences: () => c('Settings', 'Preferences'),
       savePreferences: (p: Preferences) => c('Settings', 'SavePreferences', p),
       testLLM: (endpoint: string) => c('Settings', 'TestLLM', endpoint),
+      /** modelFit: which language model sizes fit this computer, and the one advised. */
+      modelFit: () => c('Settings', 'ModelFit'),
       catalogue: () => c('Settings', 'Catalogue'),
       pullModel: (name: string) => job(c('Settings', 'PullModel', name)),
       testDevice: (device: string, ms: number) => job(c('Settings', 'TestDevice', device, ms)),

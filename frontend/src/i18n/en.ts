@@ -316,6 +316,9 @@ export const en = {
   'documents.signedNotice': 'Document version {v} signed.',
   'documents.exportPdf': 'Export as PDF',
   'documents.exportFhir': 'Export as FHIR',
+  'settings.modelFit': 'Model sizes that fit this computer (Q4_K_M): {sizes}.',
+  'settings.modelFitNone': 'No local model size fits this computer: use the extractive drafter or an endpoint.',
+  'settings.modelSuggested': 'Advised: {size} ({cores} cores, {gib} GiB for the model).',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -317,4 +317,7 @@ export const fr: Catalogue = {
   'documents.signedNotice': 'Version {v} du document signée.',
   'documents.exportPdf': 'Exporter en PDF',
   'documents.exportFhir': 'Exporter en FHIR',
+  'settings.modelFit': 'Tailles de modèle qui tiennent sur cet ordinateur (Q4_K_M) : {sizes}.',
+  'settings.modelFitNone': 'Aucune taille de modèle local ne tient sur cet ordinateur : utilisez le brouillon extractif ou un serveur.',
+  'settings.modelSuggested': 'Conseillé : {size} ({cores} cœurs, {gib} Gio pour le modèle).',
 };

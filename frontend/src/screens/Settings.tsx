@@ -38,6 +38,7 @@ export function Settings({ state }: { state: AppState }) {
     void state.settings.loadCatalogue();
     void state.recorder.loadDevices();
     void state.settings.loadPreferences();
+    void state.settings.loadModelFit();
   }, [state]);
   useEffect(() => setPrefs(saved.value), [saved.value]);
   useEffect(() => {
@@ -185,6 +186,7 @@ export function Settings({ state }: { state: AppState }) {
               <input type="text" disabled={!admin} value={prefs.llm_model ?? ''} placeholder="/path/to/model.gguf" onInput={(e) => setPrefs({ ...prefs, llm_model: e.currentTarget.value })} />
             </label>
             <p class="muted small">{t('settings.llmHint')}</p>
+            <ModelFitLine state={state} />
             <button
               type="button"
               disabled={!admin}
@@ -316,5 +318,20 @@ function OwnPassword({ state }: { state: AppState }) {
         {t('settings.changePassword')}
       </button>
     </form>
+  );
+}
+
+/** ModelFitLine says which language model sizes fit this computer and which one is
+ * advised for its cores (app.Settings.ModelFit; `greffier doctor` says the same). */
+function ModelFitLine({ state }: { state: AppState }) {
+  const t = state.t;
+  const fit = useStore(state.settings.modelFit).value;
+  if (!fit) return null;
+  const fits = fit.sizes.filter((s) => s.fits).map((s) => s.key.toUpperCase());
+  return (
+    <p class="small" data-testid="model-fit">
+      {fits.length ? t('settings.modelFit', { sizes: fits.join(', ') }) : t('settings.modelFitNone')}{' '}
+      {fit.suggested && t('settings.modelSuggested', { size: fit.suggested.toUpperCase(), cores: fit.cores, gib: (fit.budget_mib / 1024).toFixed(1) })}
+    </p>
   );
 }

@@ -1,6 +1,6 @@
 // Settings: whisper models (installed and downloadable), preferences, the language
 // model check, and the microphone test.
-import type { CatalogueModel, ModelInfo, Preferences } from '../api';
+import type { CatalogueModel, ModelFit, ModelInfo, Preferences } from '../api';
 import { toApiError } from '../api';
 import { createStore } from '../store';
 import { createLoaded, errorText, load, trackJob, type StoreContext } from './context';
@@ -19,8 +19,10 @@ export function createSettings(ctx: StoreContext) {
   const catalogue = createLoaded<CatalogueModel[]>();
   const preferences = createLoaded<Preferences>();
   const llmCheck = createStore<LLMCheck | null>(null);
+  const modelFit = createLoaded<ModelFit>();
   return {
     models,
+    modelFit,
     catalogue,
     preferences,
     llmCheck,
@@ -28,6 +30,7 @@ export function createSettings(ctx: StoreContext) {
     loadModels: () => load(models, () => api.settings.models()),
     loadCatalogue: () => load(catalogue, () => api.settings.catalogue()),
     loadPreferences: () => load(preferences, () => api.settings.preferences()),
+    loadModelFit: () => load(modelFit, () => api.settings.modelFit()),
 
     async savePreferences(p: Preferences): Promise<boolean> {
       const saved = await ctx.guard(() => api.settings.savePreferences(p));

@@ -174,6 +174,32 @@ describe('settings', () => {
     expect(st.settings.llmCheck.get()).toEqual({ ok: false, text: 'Unavailable: no answer' });
   });
 
+  it('says which model sizes fit this computer and the one advised', async () => {
+    const prefs = { retention_days: 30, llm_endpoint: '', llm_model: '', clinic_name: 'C', idle_lock_minutes: 5 };
+    const { st } = appWith(
+      {
+        'Settings.Preferences': () => prefs,
+        'Settings.ModelFit': () => ({
+          sizes: [
+            { key: '1b', name: 'Llama-3.2-1B', fits: true, context: 16384, need_mib: 1500 },
+            { key: '3b', name: 'Llama-3.2-3B', fits: true, context: 16384, need_mib: 3900 },
+            { key: '8b', name: 'Llama-3.1-8B', fits: false, need_mib: 7800 },
+          ],
+          suggested: '1b',
+          cores: 2,
+          budget_mib: 6144,
+        }),
+      },
+      'fr',
+    );
+    st.session.set((s) => ({ ...s, info }));
+    st.auth.apply({ state: 'active', user: { id: 1, name: 'A', role: 'admin' }, idle_lock_minutes: 5, has_model: true });
+    await Promise.all([st.settings.loadPreferences(), st.settings.loadModelFit()]);
+    const html = renderToString(<Settings state={st} />);
+    expect(html).toContain('Tailles de modèle qui tiennent sur cet ordinateur (Q4_K_M) : 1B, 3B.');
+    expect(html).toContain('Conseillé : 1B (2 cœurs, 6.0 Gio pour le modèle).');
+  });
+
   it('tracks the jobs it starts and saves preferences (as the session user, in Go)', async () => {
     const saved: unknown[] = [];
     const prefs = { retention_days: 30, llm_endpoint: '', llm_model: '', clinic_name: 'C', idle_lock_minutes: 5 };
