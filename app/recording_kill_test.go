@@ -293,19 +293,11 @@ func noClearAudio(t *testing.T, dir string) {
 
 func decryptRecording(t *testing.T, db *store.DB, r store.Recording) []float32 {
 	t.Helper()
-	keys, err := db.RecordingKey(context.Background(), r.ID)
+	dec, err := db.OpenRecording(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(r.Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	dec, err := keys.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer dec.Close()
 	b, err := io.ReadAll(dec)
 	if err != nil {
 		t.Fatal(err)

@@ -265,19 +265,11 @@ func checkImported(t *testing.T, h *hub, lp *laptop, ack handoff.Ack) {
 	if err != nil || len(recs) != 1 || filepath.Dir(recs[0].Path) != filepath.Join(h.dir, server.RecordingsDir) {
 		t.Fatalf("server recordings: %+v %v", recs, err)
 	}
-	k, err := db.RecordingKey(ctx, recs[0].ID)
+	r, err := db.OpenRecording(ctx, recs[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(recs[0].Path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := k.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer r.Close()
 	if got, err := io.ReadAll(r); err != nil || !bytes.Equal(got, lp.audio) {
 		t.Fatalf("the server's audio differs from the laptop's (%d bytes, %v)", len(got), err)
 	}

@@ -65,24 +65,40 @@ func (db *DB) bundleAudio(ctx context.Context, encID int64) (out []BundleAudio, 
 	return out, "", nil
 }
 
-// readRecording returns a kept recording's audio, decrypted.
-func (db *DB) readRecording(ctx context.Context, r Recording) ([]byte, error) {
+// OpenRecording opens a kept recording for reading, decrypted (under its file key,
+// or the database's for recordings kept before per-file keys). Close it.
+func (db *DB) OpenRecording(ctx context.Context, r Recording) (io.ReadCloser, error) {
 	f, err := os.Open(r.Path)
 	if err != nil {
-		return nil, domain.Wrap(domain.EUnavailable, err, "recording %d of encounter %d cannot be read for the hand-off", r.ID, r.EncounterID)
+		return nil, domain.Wrap(domain.EUnavailable, err, "recording %d of encounter %d cannot be read", r.ID, r.EncounterID)
 	}
-	defer f.Close()
-	var in io.Reader = f
-	if r.Encrypted {
-		k, err := db.RecordingKey(ctx, r.ID)
-		if err != nil {
-			return nil, err
-		}
-		if in, err = k.NewReader(f); err != nil {
-			return nil, fmt.Errorf("recording %d: %w", r.ID, err)
-		}
+	if !r.Encrypted {
+		return f, nil
 	}
-	data, err := io.ReadAll(io.LimitReader(in, MaxHandoffAudio+1))
+	k, err := db.RecordingKey(ctx, r.ID)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	dec, err := k.NewReader(f)
+	if err != nil {
+		f.Close()
+		return nil, domain.Wrap(domain.EInvalid, err, "recording %d of encounter %d does not decrypt", r.ID, r.EncounterID)
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{dec, f}, nil
+}
+
+// readRecording returns a kept recording's audio, decrypted, for a hand-off.
+func (db *DB) readRecording(ctx context.Context, r Recording) ([]byte, error) {
+	rc, err := db.OpenRecording(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, MaxHandoffAudio+1))
 	if err != nil {
 		return nil, domain.Wrap(domain.EInvalid, err, "recording %d of encounter %d does not decrypt", r.ID, r.EncounterID)
 	}

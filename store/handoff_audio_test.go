@@ -43,21 +43,27 @@ func keepAudio(t *testing.T, db *store.DB, enc int64, audio []byte) store.Record
 // readAudio decrypts a kept recording.
 func readAudio(t *testing.T, db *store.DB, r store.Recording) []byte {
 	t.Helper()
-	k, err := db.RecordingKey(context.Background(), r.ID)
+	rc, err := db.OpenRecording(context.Background(), r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(r.Path)
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	rd, err := k.NewReader(f)
+	return b
+}
+
+// queuedBundle reads the bundle queued for encounter enc.
+func queuedBundle(t *testing.T, db *store.DB, enc int64) store.Bundle {
+	t.Helper()
+	plain, err := db.HandoffBundle(context.Background(), enc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := io.ReadAll(rd)
-	if err != nil {
+	var b store.Bundle
+	if err := json.Unmarshal(plain, &b); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -72,14 +78,7 @@ func TestHandoffCarriesTheKeptAudio(t *testing.T) {
 	if _, err := laptop.db.QueueHandoff(ctx, laptop.doc, enc); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := laptop.db.HandoffBundle(ctx, enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b store.Bundle
-	if err := json.Unmarshal(plain, &b); err != nil {
-		t.Fatal(err)
-	}
+	b := queuedBundle(t, laptop.db, enc)
 	if b.Format != store.BundleFormatAudio || len(b.Audio) != 1 || !bytes.Equal(b.Audio[0].Data, audio) || b.Audio[0].Ext != ".wav" {
 		t.Fatalf("bundle format %d, %d recordings", b.Format, len(b.Audio))
 	}
@@ -164,14 +163,7 @@ func TestHandoffLeavesDeletedAudioBehind(t *testing.T) {
 	if _, err := laptop.db.QueueHandoff(ctx, laptop.doc, enc); err != nil {
 		t.Fatal(err)
 	}
-	plain, err := laptop.db.HandoffBundle(ctx, enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b store.Bundle
-	if err := json.Unmarshal(plain, &b); err != nil {
-		t.Fatal(err)
-	}
+	b := queuedBundle(t, laptop.db, enc)
 	if b.Format != store.BundleFormat || len(b.Audio) != 0 {
 		t.Fatalf("deleted audio handed off: format %d, %d recordings", b.Format, len(b.Audio))
 	}

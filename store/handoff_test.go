@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -104,14 +103,7 @@ func TestHandoffBundleImportsOnceAndFreezesTheLaptopCopy(t *testing.T) {
 		t.Fatalf("versions after refused save: %d", len(vs))
 	}
 
-	plain, err := laptop.db.HandoffBundle(ctx, enc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b store.Bundle
-	if err := json.Unmarshal(plain, &b); err != nil {
-		t.Fatal(err)
-	}
+	b := queuedBundle(t, laptop.db, enc)
 	if b.UUID != h.UUID || len(b.Versions) != 2 || len(b.Segments) != 2 || len(b.Codes) != 1 || b.Patient == nil || len(b.Audit) == 0 {
 		t.Fatalf("bundle: uuid %s versions %d segments %d codes %d patient %v audit %d", b.UUID, len(b.Versions), len(b.Segments), len(b.Codes), b.Patient, len(b.Audit))
 	}
