@@ -2,11 +2,8 @@ package pipeline
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"greffier/domain"
 	"greffier/export"
@@ -122,48 +119,15 @@ func RenderDocument(ctx context.Context, db *store.DB, id int64, kind documents.
 	return out, err
 }
 
-// documentEnv is what a document export says around the document: clinic, patient,
-// encounter, and the physician who signed it, with the ids the note exports use
-// (fromstore's instance id prefix), so a receiver links them to the same patient
-// and encounter.
+// documentEnv is what a document export says around the document: the note's
+// envelope (clinic, patient, encounter: the same ids as the note's exports) and the
+// physician who signed the document.
 func documentEnv(ctx context.Context, s *store.DB, id int64, sig store.DocumentSignature, by int64) (export.Document, error) {
-	e, err := s.GetEncounter(ctx, id)
+	env, local, err := fromstore.Envelope(ctx, s, id, by)
 	if err != nil {
 		return export.Document{}, err
 	}
-	inst, ok, err := s.Setting(ctx, fromstore.SettingInstanceID)
-	if err != nil {
-		return export.Document{}, err
-	}
-	if !ok {
-		var b [6]byte
-		if _, err := rand.Read(b[:]); err != nil {
-			return export.Document{}, fmt.Errorf("make instance id: %w", err)
-		}
-		inst = hex.EncodeToString(b[:])
-		if err := s.SetSetting(ctx, fromstore.SettingInstanceID, inst, by); err != nil {
-			return export.Document{}, err
-		}
-	}
-	local := func(n int64) string { return inst + "-" + strconv.FormatInt(n, 10) }
-	env := export.Document{
-		Encounter:   export.Encounter{ID: local(e.ID), Start: e.StartedAt},
-		Author:      export.Author{ID: local(sig.SignerID), Name: sig.Signer},
-		ApprovedAt:  sig.SignedAt,
-		NoteVersion: sig.Version,
-	}
-	if env.Clinic, err = fromstore.Clinic(ctx, s); err != nil {
-		return export.Document{}, err
-	}
-	if e.PatientID != 0 {
-		p, err := s.GetPatient(ctx, e.PatientID)
-		if err != nil {
-			return export.Document{}, err
-		}
-		env.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
-		if env.Patient.ID == "" {
-			env.Patient.ID = local(p.ID)
-		}
-	}
+	env.Author = export.Author{ID: local(sig.SignerID), Name: sig.Signer}
+	env.ApprovedAt, env.NoteVersion = sig.SignedAt, sig.Version
 	return env, env.Validate()
 }

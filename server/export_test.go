@@ -6,11 +6,9 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"testing"
 
-	"greffier/server"
 	"greffier/store"
 )
 
@@ -82,19 +80,11 @@ func TestSecretaryDownloadsTheSignedNote(t *testing.T) {
 
 func TestClinicPolicyLimitsDownloads(t *testing.T) {
 	c := startClinicWith(t, 1, nil, func(dir string, opt store.Options) {
-		ctx := context.Background()
-		l, err := store.OpenLocked(ctx, filepath.Join(dir, server.DBName), opt)
-		if err != nil {
+		db, admin := asAdmin(t, dir, opt)
+		if err := db.SetSetting(context.Background(), store.SettingServerExport, "pdf", admin.User().ID); err != nil {
 			t.Fatal(err)
 		}
-		db, admin, err := l.Login(ctx, "Root", adminPW)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer db.Close()
-		if err := db.SetSetting(ctx, store.SettingServerExport, "pdf", admin.User().ID); err != nil {
-			t.Fatal(err)
-		}
+		db.Close() // before the server opens it
 	})
 	id := c.enc[0]
 	sec, doc := c.browser(t), c.browser(t)

@@ -91,17 +91,8 @@ func (h *hub) start() {
 // server's database (beside the running server) and makes a code.
 func (h *hub) pairCode() string {
 	h.t.Helper()
-	ctx := context.Background()
-	l, err := store.OpenLocked(ctx, filepath.Join(h.dir, server.DBName), h.opt)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	db, admin, err := l.Login(ctx, "Root", adminPW)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	defer db.Close()
-	code, err := db.NewPairCode(ctx, admin, 0)
+	db, admin := asAdmin(h.t, h.dir, h.opt)
+	code, err := db.NewPairCode(context.Background(), admin, 0)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -111,15 +102,7 @@ func (h *hub) pairCode() string {
 // open reads the server's database (for checks), as its admin.
 func (h *hub) open() *store.DB {
 	h.t.Helper()
-	l, err := store.OpenLocked(context.Background(), filepath.Join(h.dir, server.DBName), h.opt)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	db, _, err := l.Login(context.Background(), "Root", adminPW)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h.t.Cleanup(func() { db.Close() })
+	db, _ := asAdmin(h.t, h.dir, h.opt)
 	return db
 }
 

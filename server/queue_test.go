@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -26,14 +25,7 @@ const greyPW = "grey password long enough"
 func addGreysEncounter(t *testing.T, c *clinic, day time.Time) int64 {
 	t.Helper()
 	ctx := context.Background()
-	l, err := store.OpenLocked(ctx, filepath.Join(c.dir, server.DBName), c.opt)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, admin, err := l.Login(ctx, "Root", adminPW)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, admin := asAdmin(t, c.dir, c.opt)
 	defer db.Close()
 	grey, err := db.AddUser(ctx, admin, "Dr Grey", domain.UserPhysician, greyPW)
 	if err != nil {

@@ -128,6 +128,23 @@ type clinic struct {
 
 func startClinic(t testing.TB, n int) *clinic { return startClinicWith(t, n, nil) }
 
+// asAdmin opens a second handle on the database in dir as its admin, beside a
+// running server (as the CLI does: settings, users, pairing codes); it is closed
+// when the test ends.
+func asAdmin(t testing.TB, dir string, opt store.Options) (*store.DB, *store.Session) {
+	t.Helper()
+	l, err := store.OpenLocked(context.Background(), filepath.Join(dir, server.DBName), opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, admin, err := l.Login(context.Background(), "Root", adminPW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, admin
+}
+
 // startClinicWith starts a clinic serving assets; each before runs on the seeded
 // database folder before the server opens it (an admin's settings, say).
 func startClinicWith(t testing.TB, n int, assets fs.FS, before ...func(dir string, opt store.Options)) *clinic {

@@ -44,12 +44,6 @@ func Load(ctx context.Context, db *store.DB, encID, by int64) (export.Document, 
 	if e.ApprovedVersion == 0 || e.ApprovedAt == nil {
 		return export.Document{}, domain.Errorf(domain.EConflict, "encounter %d has no approved version", encID)
 	}
-	inst, err := instanceID(ctx, db, by)
-	if err != nil {
-		return export.Document{}, err
-	}
-	local := func(id int64) string { return inst + "-" + strconv.FormatInt(id, 10) }
-
 	v, err := db.GetVersion(ctx, encID, e.ApprovedVersion)
 	if err != nil {
 		return export.Document{}, err
@@ -58,25 +52,11 @@ func Load(ctx context.Context, db *store.DB, encID, by int64) (export.Document, 
 	if err != nil {
 		return export.Document{}, domain.Wrap(domain.EInvalid, err, "encounter %d version %d is not a valid note", encID, v.Version)
 	}
-	doc := export.Document{
-		Encounter:   export.Encounter{ID: local(e.ID), Start: e.StartedAt},
-		ApprovedAt:  *e.ApprovedAt,
-		NoteVersion: e.ApprovedVersion,
-		Note:        note,
-	}
-	if doc.Clinic, err = Clinic(ctx, db); err != nil {
+	doc, local, err := envelope(ctx, db, e, by)
+	if err != nil {
 		return export.Document{}, err
 	}
-	if e.PatientID != 0 {
-		p, err := db.GetPatient(ctx, e.PatientID)
-		if err != nil {
-			return export.Document{}, err
-		}
-		doc.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
-		if doc.Patient.ID == "" {
-			doc.Patient.ID = local(p.ID)
-		}
-	}
+	doc.ApprovedAt, doc.NoteVersion, doc.Note = *e.ApprovedAt, e.ApprovedVersion, note
 	users, err := db.ListUsers(ctx)
 	if err != nil {
 		return export.Document{}, err
@@ -122,6 +102,42 @@ func Clinic(ctx context.Context, db *store.DB) (export.Clinic, error) {
 		*f.dst = v
 	}
 	return c, nil
+}
+
+// Envelope is what every export of encounter encID says around its content: the
+// clinic, the patient and the encounter, with ids prefixed by this database's
+// instance id (made, as by, on the first export) so a receiver links a note and the
+// documents drafted from it to the same patient and encounter. local makes such an
+// id for a row of this database.
+func Envelope(ctx context.Context, db *store.DB, encID, by int64) (doc export.Document, local func(int64) string, err error) {
+	e, err := db.GetEncounter(ctx, encID)
+	if err != nil {
+		return export.Document{}, nil, err
+	}
+	return envelope(ctx, db, e, by)
+}
+
+func envelope(ctx context.Context, db *store.DB, e store.Encounter, by int64) (export.Document, func(int64) string, error) {
+	inst, err := instanceID(ctx, db, by)
+	if err != nil {
+		return export.Document{}, nil, err
+	}
+	local := func(id int64) string { return inst + "-" + strconv.FormatInt(id, 10) }
+	doc := export.Document{Encounter: export.Encounter{ID: local(e.ID), Start: e.StartedAt}}
+	if doc.Clinic, err = Clinic(ctx, db); err != nil {
+		return export.Document{}, nil, err
+	}
+	if e.PatientID != 0 {
+		p, err := db.GetPatient(ctx, e.PatientID)
+		if err != nil {
+			return export.Document{}, nil, err
+		}
+		doc.Patient = export.Patient{ID: p.LocalID, MRN: p.MRN, Name: p.Name, BirthDate: p.BirthDate}
+		if doc.Patient.ID == "" {
+			doc.Patient.ID = local(p.ID)
+		}
+	}
+	return doc, local, nil
 }
 
 func instanceID(ctx context.Context, db *store.DB, by int64) (string, error) {
