@@ -42,7 +42,9 @@ func BenchmarkServerReview(b *testing.B) {
 		think func(*rand.Rand) time.Duration
 	}{
 		{"saturated", func(*rand.Rand) time.Duration { return 0 }},
-		{"paced", func(r *rand.Rand) time.Duration { return 500*time.Millisecond + time.Duration(r.Int64N(int64(time.Second))) }},
+		{"paced", func(r *rand.Rand) time.Duration {
+			return 500*time.Millisecond + time.Duration(r.Int64N(int64(time.Second)))
+		}},
 	} {
 		b.Run(run.name, func(b *testing.B) {
 			reviewRun(b, c, run.think)
