@@ -1,6 +1,7 @@
 package draft
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -27,7 +28,7 @@ func readLines(text string) []factLine {
 	var out []factLine
 	for _, line := range strings.FieldsFunc(strings.ReplaceAll(text, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
 		l := factLine{askFrom: -1}
-		if m := answerPrefix.FindString(line); m != "" {
+		if m := leadAnswer.FindString(line); m != "" {
 			switch strings.TrimSpace(normalize(m)) {
 			case "no", "nope", "non":
 				l.lead = -1
@@ -44,6 +45,9 @@ func readLines(text string) []factLine {
 	}
 	return out
 }
+
+// leadAnswer is a yes or no that opens a line ("No, I do have...", "No. I did...").
+var leadAnswer = regexp.MustCompile(`(?i)^\s*(?:no|nope|yes|yeah|yep|non|oui|ok|okay)\s*[,.!]`)
 
 // closingQuestion returns the last sentence of a line when it asks ("so, any
 // fever?"), not when it only seeks agreement ("..., okay?", "sound good?").
@@ -142,7 +146,13 @@ func negatedWithin(words []string, hits []triggerHit, j, scope int, stops map[st
 				return true
 			}
 		case h.t.backward && from > j && from-j <= 6:
-			if !anyStop(words[j+1:from], stops) && distance(words[j+1:from]) < 2 {
+			// "margins were negative", "cushing's syndrome has been ruled out" — but
+			// not "the tumor and margins were negative".
+			back := 1
+			if scope > strictScope {
+				back = 3
+			}
+			if !anyStop(words[j+1:from], stops) && distance(words[j+1:from]) < back {
 				return true
 			}
 		}
@@ -156,7 +166,7 @@ var scopeSkips = map[string]bool{"any": true, "a": true, "an": true, "the": true
 	"have": true, "has": true, "had": true, "having": true, "been": true, "appear": true, "appreciate": true, "see": true, "notice": true,
 	"feel": true, "get": true, "got": true, "experience": true, "experienced": true, "other": true, "significant": true, "obvious": true,
 	"evidence": true, "signs": true, "sign": true, "of": true, "or": true, "and": true, "nor": true, "much": true, "more": true,
-	"history": true, "all": true, "de": true, "d": true, "des": true, "du": true, "la": true, "le": true, "les": true, "ou": true, "et": true, "signe": true, "signes": true}
+	"history": true, "all": true, "s": true, "de": true, "d": true, "des": true, "du": true, "la": true, "le": true, "les": true, "ou": true, "et": true, "signe": true, "signes": true}
 
 func distance(between []string) int {
 	n := 0
@@ -212,7 +222,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			looseNeg := negatedWithin(words, hits, j, listScope, clauseStops)
 			strict := negatedWithin(words, hits, j, strictScope, strictStops)
 			doubted := !looseNeg && assertionFromHits(words, hits, j, j+1, listScope) == Possible ||
-				l.askFrom >= 0 && j >= l.askFrom && !strict
+				l.askFrom >= 0 && j >= l.askFrom // a question's own "not" is asked too
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
 				// strictly only those right after what asks.

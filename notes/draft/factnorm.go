@@ -31,6 +31,7 @@ var factRewrites = rewrites(
 	// halves and decimals said aloud
 	`\b(\d+) and a half\b`, `$1.5`,
 	`\b(\d+) et demie?\b`, `$1.5`,
+	`\b(\d+) (\pL+) et demie?\b`, `$1.5 $2`, // "trois semaines et demie"
 	`\b(?:a half|half an?|one half|1 half|un demi|une demie)\b`, `0.5`,
 	`\b(\d+) point (\d+)\b`, `$1.$2`,
 	`\b(\d+) virgule (\d+)\b`, `$1.$2`,
@@ -70,6 +71,9 @@ var monthNumbers = map[string]string{"january": "1", "february": "2", "march": "
 // mayMonth: "may" is a month only next to a number ("may 3rd", "3 may").
 var mayMonth = regexp.MustCompile(`\bmay (\d)|(\d) may\b|\bmai\b`)
 
+// aHundred: "a thousand milligrams" is 1000 mg.
+var aHundred = regexp.MustCompile(`\ba (hundred|thousand)\b`)
+
 // relativeYear: a year said without its number ("this year", "last year").
 var relativeYear = regexp.MustCompile(`\b(?:this|last|next) year\b|\bcette année\b|\bl année (?:dernière|prochaine)\b|\bl an dernier\b`)
 
@@ -77,7 +81,7 @@ var relativeYear = regexp.MustCompile(`\b(?:this|last|next) year\b|\bcette anné
 // without hesitations, numbers in digits, halves, decimals, times, ordinals and
 // spinal levels in written form.
 func factText(s string) string {
-	s = digitize(dropFillers(strings.ToLower(s)))
+	s = digitize(aHundred.ReplaceAllString(dropFillers(strings.ToLower(s)), "one $1"))
 	for _, r := range factRewrites {
 		s = r.re.ReplaceAllString(s, r.repl)
 	}

@@ -36,6 +36,30 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Any weight loss? — No, weight loss or passing out.", "any weight loss?\nno, no weight loss or passing out.", "negation of pass"},
 		{"I have a friend who might be interested and she has no diabetes.", "i have a friend who might be interested and she has diabetes.", "negation (1 in the sentence, 0"},
 		{"Any medical problems? — I have no gallstones.", "any medical problems?\ni have gallstones.", "negation of gallstone added"},
+		// Tolerant reading: dates, times, halves, spoken blood pressures, spinal levels, hesitations.
+		{"He was last seen on 11/24/2020.", "patient was last seen on november 24th 2020.", ""},
+		{"He was last seen on 10/24/2020.", "patient was last seen on november 24th 2020.", "number 10"},
+		{"First dose on 01/15/2021.", "my first dose on january 15th, '21.", ""},
+		{"Lortab every 6 hours as needed.", "you can take the lortab every uh, six hours as needed for pain.", ""},
+		{"Blood pressure 132/80.", "it's about one thirty two over eighty", ""},
+		{"Inject 0.5 cc of lidocaine.", "we injected half a cc of lidocaine", ""},
+		{"Woke at 2:00 am with pain.", "i woke up about two o'clock in the morning", ""},
+		{"Degeneration at C5-6.", "significant disc degeneration at c56", ""},
+		{"Degeneration at C4-5.", "significant disc degeneration at c56", "level c4"},
+		{"Metformin 1000 mg twice a day.", "metformin a thousand milligrams twice a day", ""},
+		{"Douleur du genou droit depuis 3,5 semaines.", "j'ai mal au genou droit depuis trois semaines et demie", ""},
+		// Negation: a mismatch needs both sides sure.
+		{"No edema in the lower extremities.", "your lower extremities have no edema.", ""},
+		{"Right knee shows a little effusion.", "there's no rebound or guarding and your right knee does show a little effusion", ""},
+		{"He denies fever or chills.", "have you had any fever or chills?\nuh, i have not.", ""},
+		{"He reports fever or chills.", "have you had any fever or chills?\nuh, i have not.", "negation of fever dropped"},
+		{"Pain with flexion of the lower leg.", "you don't seem to have any pain with flexion of your lower leg.", "negation of pain dropped"},
+		{"Cushing's syndrome has been ruled out.", "which means you don't have cushing's syndrome.", ""},
+		{"Chest pain while running.", "all made that finger go backwards?\num, i don't really know.\nchest pain while running", ""},
+		{"Swelling of the knee, okay.", "there is some swelling of your knee, okay?\nmm-hmm.", ""},
+		{"Fièvre depuis deux jours.", "je n'ai pas de fièvre depuis deux jours", "negation of fièvre dropped"},
+		// A side repeated is no swap when the evidence names only that side.
+		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
 	}
 	for _, tc := range cases {
