@@ -74,6 +74,7 @@ var contextTriggers = concatTriggers(
 		"test for", "test you for", "testing for", "tested for", "screen for", "screening for", "screened for", "concern for", "concerned about", "concerning for",
 		"worried about", "worry about", "worried it s", "suspect", "suspected", "suspicion of", "possible", "possibly", "probable", "probably", "likely",
 		"may have", "might have", "could have", "could be", "may be", "might be", "maybe", "perhaps", "questionable", "question of",
+		"possibility", "possibilities", "another possibility", "the other possibility",
 		"i don t think", "i do not think", "don t think", "do not think", "i doubt", "doubt", "not sure", "not certain", "whether",
 		"versus", "vs", "differential", "make sure it s not", "make sure you don t have", "make sure there s no", "to see if", "see if", "see whether", "consistent with", "vs",
 		"suspicion de", "suspicion d", "peut être", "possiblement", "probablement", "éliminer", "pour éliminer", "rechercher",
@@ -359,12 +360,15 @@ func findMentions(text, phrase string, skip func(before, after []string) bool) [
 	return out
 }
 
-// spokenWords normalizes a sentence into words, joining the contractions that
-// tokenized transcripts split ("do n't" → "don t", as "don't" reads).
+// spokenWords normalizes a sentence into words, without hesitations, joining the
+// contractions that tokenized transcripts split ("do n't" → "don t", as "don't" reads).
 func spokenWords(s string) []string {
 	words := strings.Fields(normalize(s))
 	out := words[:0]
 	for i := 0; i < len(words); i++ {
+		if fillers[words[i]] {
+			continue // "you uh have presented" reads "you have presented"
+		}
 		if words[i] == "n" && i+1 < len(words) && words[i+1] == "t" && len(out) > 0 {
 			out[len(out)-1] += "n"
 			continue
