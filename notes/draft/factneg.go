@@ -113,18 +113,25 @@ var strictStops = map[string]bool{"in": true, "on": true, "at": true, "into": tr
 	"around": true, "during": true, "while": true, "when": true, "for": true, "with": true, "from": true, "after": true, "before": true,
 	"since": true, "because": true, "due": true, "that": true, "which": true, "who": true, "where": true, "if": true, "as": true,
 	"than": true, "so": true, "then": true, "there": true, "but": true, "is": true, "are": true,
+	"your": true, "my": true, "his": true, "their": true, "votre": true, "mon": true, "ma": true, "son": true, "sa": true,
 	"was": true, "were": true, "dans": true, "sur": true, "pour": true, "pendant": true, "depuis": true, "quand": true,
 	"lorsque": true, "qui": true, "que": true, "parce": true, "avant": true, "après": true, "est": true}
 
 // nearAsk reports whether words[j] is within the strict scope of what asks: a
 // question trigger ("have you had any") or the start of a closing question.
 func nearAsk(words []string, hits []triggerHit, askFrom, j int) bool {
+	asked := false
 	for _, h := range hits {
-		if end := h.pos + len(h.t.words); h.t.question && end <= j && !anyStop(words[end:j], strictStops) && distance(words[end:j]) < strictScope {
+		end := h.pos + len(h.t.words)
+		if !h.t.question || h.pos < askFrom {
+			continue
+		}
+		asked = true // "examination of the spine, any pain here?": the pain is asked
+		if end <= j && !anyStop(words[end:j], strictStops) && distance(words[end:j]) < strictScope {
 			return true
 		}
 	}
-	return askFrom >= 0 && askFrom <= j && !anyStop(words[askFrom:j], strictStops) && distance(words[askFrom:j]) < strictScope
+	return !asked && askFrom >= 0 && askFrom <= j && !anyStop(words[askFrom:j], strictStops) && distance(words[askFrom:j]) < strictScope
 }
 
 // clauseStops end the loose scope too: a new clause.
@@ -192,9 +199,12 @@ func anyStop(words []string, stops map[string]bool) bool {
 }
 
 var (
-	clauseJoins = map[string]bool{"and": true, "but": true, "whereas": true, "et": true, "mais": true}
-	owners      = map[string]bool{"your": true, "my": true, "his": true, "her": true, "their": true, "the": true, "votre": true, "mon": true,
-		"ma": true, "mes": true, "son": true, "sa": true, "ses": true, "vos": true}
+	clauseJoins = map[string]bool{"and": true, "or": true, "but": true, "whereas": true, "et": true, "ou": true, "mais": true}
+	// owners and subjects after "and" start a new clause: "and your right knee
+	// does show", "and you limit alcohol".
+	owners = map[string]bool{"your": true, "my": true, "his": true, "her": true, "their": true, "the": true, "votre": true, "mon": true,
+		"ma": true, "mes": true, "son": true, "sa": true, "ses": true, "vos": true, "you": true, "i": true, "he": true, "she": true,
+		"we": true, "they": true, "it": true, "vous": true, "je": true, "il": true, "elle": true, "nous": true}
 )
 
 // polarity is how a text presents one word: strictly negated somewhere, affirmed

@@ -186,8 +186,10 @@ func unitFamily(u string) string {
 	return u
 }
 
-// readFacts extracts the facts of a text.
-func readFacts(lx *lexicon, text string) facts {
+// readFacts extracts the facts of a text. Evidence (speech) is also read for the
+// counts it says in words ("a couple of weeks", "the second dose", "in march");
+// a statement's numbers are those it writes.
+func readFacts(lx *lexicon, text string, evidence bool) facts {
 	f := facts{drugs: map[string]bool{}, numbers: map[string]bool{}, units: map[string]string{}, freqs: map[string]bool{},
 		sides: map[string]int{}, sites: map[string]bool{}, weekdays: map[string]bool{}, levels: map[string]bool{}}
 	num := factText(text)
@@ -195,7 +197,10 @@ func readFacts(lx *lexicon, text string) facts {
 	for _, d := range lx.findDrugs(normalize(digitize(text))) {
 		f.drugs[d.Name] = true
 	}
-	counted := countText(text)
+	counted, _ := readFrequencies(num)
+	if evidence {
+		counted = countText(text)
+	}
 	for _, loc := range numberRE.FindAllStringIndex(counted, -1) {
 		if gluedToWord(counted, loc[0]) {
 			continue // "a1c", "mm2": part of a name
@@ -289,7 +294,7 @@ func UnsupportedFacts(statement, evidence string) ([]string, error) {
 }
 
 func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
-	s, e := readFacts(lx, statement), readFacts(lx, evidence)
+	s, e := readFacts(lx, statement, false), readFacts(lx, evidence, true)
 	var out []string
 	out = appendMissing(out, "medication ", s.drugs, e.drugs)
 	for n := range s.numbers {

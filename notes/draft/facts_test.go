@@ -58,6 +58,9 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Chest pain while running.", "all made that finger go backwards?\num, i don't really know.\nchest pain while running", ""},
 		{"Swelling of the knee, okay.", "there is some swelling of your knee, okay?\nmm-hmm.", ""},
 		{"Fièvre depuis deux jours.", "je n'ai pas de fièvre depuis deux jours", "negation of fièvre dropped"},
+		{"Limits alcohol intake to 5 drinks a month.", "no history of tobacco and you limit alcohol intake to less than five drinks per month.", ""},
+		{"Cervical spine exam: no tenderness is elicited.", "examination of the cervical spine, any pain here now?\nno.", ""},
+		{"It has been a year since the last visit.", "for the past year since my last annual exam.", ""},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
