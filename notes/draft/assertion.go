@@ -85,7 +85,8 @@ var contextTriggers = concatTriggers(
 		"shot", "shots", "booster", "exposure", "scare", "precautions", "test came back", "dépistage", "vaccin", "vaccination"),
 	// A question asks; it does not assert ("have you had any fever", ACI-Bench
 	// transcripts have no question marks).
-	questionTriggers("any", "are you a", "did you", "do you", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+	questionTriggers("any", "anything like", "are you a", "did you", "do you", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+		"have you experienced", "have you ever experienced", "have you felt", "have you tried", "are you experiencing", "are you feeling",
 		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
 	// A diagnosis that "sounds like" one is not confirmed (outpatient coding
 	// guideline IV.H: uncertain diagnoses are not coded).

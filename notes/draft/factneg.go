@@ -226,12 +226,28 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 				answer = 0 // "no chest pain while running? — no": the no agrees, it asks nothing
 			}
 		}
+		// The other categories are read without the negations, whose precedence
+		// would hide a doubt ("no numbness, and I don't think I had any tingling").
+		// Nor does the "any" of a denial ask anything ("I don't have any pain").
+		var others, doubts []triggerHit
+		for _, h := range hits {
+			if h.t.category != Negated {
+				others = append(others, h)
+				if !h.t.question {
+					doubts = append(doubts, h)
+				}
+			}
+		}
 		for j, x := range words {
 			// Negation is read on its own: "if it does not improve" negates "improve"
 			// as much as "it does not improve" does.
 			looseNeg := negatedWithin(words, hits, j, listScope, clauseStops)
 			strict := negatedWithin(words, hits, j, strictScope, strictStops)
-			doubted := !looseNeg && assertionFromHits(words, hits, j, j+1, listScope) == Possible ||
+			context := others
+			if looseNeg {
+				context = doubts
+			}
+			doubted := assertionFromHits(words, context, j, j+1, listScope) == Possible ||
 				l.askFrom >= 0 && j >= l.askFrom // a question's own "not" is asked too
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
