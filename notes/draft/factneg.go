@@ -149,7 +149,7 @@ func negatedWithin(words []string, hits []triggerHit, j, scope int, stops map[st
 		from, n := h.pos, len(h.t.words)
 		switch {
 		case !h.t.backward && from+n <= j && j-(from+n) < 3*scope:
-			if !anyStop(words[from+n:j], stops) && distance(words[from+n:j]) < scope {
+			if !anyStop(words[from+n:j], stops) && distance(words[from+n:j]) < scope && !(scope <= strictScope && toPlace(words[from+n:j+1])) {
 				return true
 			}
 		case h.t.backward && from > j && from-j <= 6:
@@ -190,6 +190,7 @@ func anyStop(words []string, stops map[string]bool) bool {
 		if stops[w] || terminators[w] {
 			return true
 		}
+
 		// "and your right knee does show": a new clause about something else.
 		if i > 0 && clauseJoins[words[i-1]] && owners[w] {
 			return true
@@ -197,6 +198,21 @@ func anyStop(words []string, stops map[string]bool) bool {
 	}
 	return false
 }
+
+// toPlace reports whether a "to" in words is followed by where or how ("no pain
+// to palpation"), not by a verb ("do not seem to have any pain").
+func toPlace(words []string) bool {
+	for i := 0; i+1 < len(words); i++ {
+		if words[i] == "to" && !toVerbs[words[i+1]] {
+			return true
+		}
+	}
+	return false
+}
+
+// toVerbs follow "to" inside a negation's strict scope.
+var toVerbs = map[string]bool{"have": true, "be": true, "get": true, "take": true, "feel": true, "see": true, "make": true,
+	"do": true, "go": true, "notice": true, "experience": true, "need": true, "use": true, "any": true}
 
 var (
 	clauseJoins = map[string]bool{"and": true, "or": true, "but": true, "whereas": true, "et": true, "ou": true, "mais": true}
@@ -281,6 +297,12 @@ func negationMismatches(statement, evidence []factLine) []string {
 	for _, line := range statement {
 		for _, w := range line.words {
 			if stopWords[w] || strictStops[w] || scopeSkips[w] || negationWord[w] {
+				continue
+			}
+			if _, ok := sideWords[w]; ok {
+				continue // "denies left foot numbness" denies the numbness, not the foot
+			}
+			if _, ok := siteWords[w]; ok {
 				continue
 			}
 			w = stem(w)
@@ -410,6 +432,8 @@ var stopWords = map[string]bool{"have": true, "been": true, "with": true, "that"
 	"from": true, "will": true, "would": true, "should": true, "could": true, "does": true, "doesn": true, "didn": true, "were": true, "when": true,
 	"where": true, "which": true, "their": true, "them": true, "then": true, "than": true, "also": true, "only": true, "even": true, "more": true,
 	"patient": true, "patients": true, "report": true, "reports": true, "state": true, "states": true, "today": true, "time": true, "going": true,
-	"go": true, "history": true, "prior": true, "previous": true, "associated": true, "recent": true, "recently": true, "before": true,
+	"go": true, "history": true, "prior": true, "medical": true, "treatment": true, "reasoning": true, "examination": true,
+	"exam": true, "testing": true, "additional": true, "assessment": true, "plan": true, "constitutional": true,
+	"neurological": true, "musculoskeletal": true, "review": true, "systems": true, "previous": true, "associated": true, "recent": true, "recently": true, "before": true,
 	"well": true, "further": true, "other": true, "significant": true, "currently": true, "ever": true, "want": true, "need": true, "notice": true, "noticed": true, "note": true, "notes": true, "feel": true, "any": true, "anything": true,
 	"avez": true, "avoir": true, "être": true, "vous": true, "nous": true, "pour": true, "avec": true, "dans": true, "cette": true, "plus": true}

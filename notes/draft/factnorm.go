@@ -49,7 +49,7 @@ var factRewrites = rewrites(
 // countRewrites apply only where numbers are counted (not where frequencies are
 // read: "twice a day" must stay as it is).
 var countRewrites = rewrites(
-	`\ba couple(?: of)?\b`, `2`,
+	`\b(?:a )?couple(?: of)?\b`, `2`,
 	`\bune? couple de\b`, `2`,
 	`\ba dozen\b`, `12`,
 	`\b(?:a|an|one single|a single|une?)\s+(day|week|month|year|hour|minute|night|tablet|pill|dose|time|jour|semaine|mois|an|année|heure|comprimé|fois)\b`, `1 $1`,

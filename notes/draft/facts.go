@@ -305,7 +305,7 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 	out = appendMissing(out, "level ", s.levels, e.levels)
 	for k, fam := range s.units {
 		n := strings.TrimSuffix(k, " "+fam)
-		if e.numbers[n] && e.units[k] == "" && hasUnitFor(e, n) {
+		if e.numbers[n] && e.units[k] == "" && hasUnitFor(e, n, unitKind(fam)) {
 			out = append(out, "unit "+k)
 		}
 	}
@@ -338,13 +338,26 @@ func appendMissing(out []string, prefix string, stated, evidence map[string]bool
 	return out
 }
 
-func hasUnitFor(f facts, n string) bool {
-	for k := range f.units {
-		if strings.HasPrefix(k, n+" ") {
+// hasUnitFor reports whether the evidence states n with a unit of the same kind
+// (a duration, an amount, a count): "2 weeks" there makes "2 days" a changed unit,
+// "in 2 weeks" does not make "2 tablets" one.
+func hasUnitFor(f facts, n, kind string) bool {
+	for k, fam := range f.units {
+		if strings.HasPrefix(k, n+" ") && unitKind(fam) == kind {
 			return true
 		}
 	}
 	return false
+}
+
+func unitKind(family string) string {
+	switch family {
+	case "day", "week", "month", "year", "hour", "minute":
+		return "time"
+	case "tablet", "times":
+		return "count"
+	}
+	return "amount"
 }
 
 // conditionMismatch checks a coded problem against its evidence: the condition must

@@ -61,6 +61,10 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Limits alcohol intake to 5 drinks a month.", "no history of tobacco and you limit alcohol intake to less than five drinks per month.", ""},
 		{"Cervical spine exam: no tenderness is elicited.", "examination of the cervical spine, any pain here now?\nno.", ""},
 		{"It has been a year since the last visit.", "for the past year since my last annual exam.", ""},
+		{"No pain to palpation of the right knee.", "the right knee hurts when i press but palpation of the left is fine", ""},
+		{"Denies left foot numbness.", "with the left foot have you experienced anything like numbness?\nno.", ""},
+		{"Take 2 tablets of Tylenol.", "take two tablets of tylenol and see me in two weeks", ""},
+		{"Pain for 2 months.", "the pain started the past couple months", ""},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
