@@ -106,9 +106,10 @@ type facts struct {
 	lines    []factLine        // normalized words by line (evidence: one segment a line)
 	sites    map[string]bool   // canonical body sites
 	weekdays map[string]bool
-	levels   map[string]bool // spinal levels: "c5", "l4"
-	dated    bool            // names a month or a year without its number ("in march", "this year")
-	words    []string        // normalized words, for negation
+	levels   map[string]bool            // spinal levels: "c5", "l4"
+	sideOf   map[string]map[string]bool // body site → the sides named with it ("right knee", "genou droit")
+	dated    bool                       // names a month or a year without its number ("in march", "this year")
+	words    []string                   // normalized words, for negation
 }
 
 var (
@@ -219,9 +220,27 @@ func readFacts(lx *lexicon, text string, evidence bool) facts {
 	sideText := notSide.ReplaceAllString(norm, " ")
 	f.words = strings.Fields(norm)
 	f.lines = readLines(text)
-	for _, w := range strings.Fields(sideText) {
-		if s, ok := sideWords[w]; ok {
-			f.sides[s]++
+	f.sideOf = map[string]map[string]bool{}
+	sw := strings.Fields(sideText)
+	for i, w := range sw {
+		sd, ok := sideWords[w]
+		if !ok {
+			continue
+		}
+		f.sides[sd]++
+		// The site named right after the side ("right index finger"), or right before
+		// it ("genou droit").
+		for _, k := range []int{i + 1, i + 2, i + 3, i - 1} {
+			if k < 0 || k >= len(sw) {
+				continue
+			}
+			if site, ok := siteWords[sw[k]]; ok {
+				if f.sideOf[site] == nil {
+					f.sideOf[site] = map[string]bool{}
+				}
+				f.sideOf[site][sd] = true
+				break
+			}
 		}
 	}
 	for _, w := range f.words {
@@ -310,8 +329,21 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 		}
 	}
 	out = appendMissing(out, "frequency ", s.freqs, e.freqs)
+	// A side named with a site the evidence names only with other sides was swapped.
+	swapped := map[string]bool{}
+	for site, sds := range s.sideOf {
+		for sd := range sds {
+			if ev := e.sideOf[site]; len(ev) > 0 && !ev[sd] && !ev["both"] && sd != "both" {
+				swapped[sd] = true
+			}
+		}
+	}
 	both := e.sides["right"] > 0 && e.sides["left"] > 0
 	for sd, n := range s.sides {
+		if swapped[sd] {
+			out = append(out, "side "+sd)
+			continue
+		}
 		// A side the evidence does not name was swapped; when it names both, a side
 		// said more often than the evidence says it was swapped somewhere.
 		if sd != "both" && (e.sides[sd] == 0 || both && n > e.sides[sd]) {

@@ -65,6 +65,8 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Denies left foot numbness.", "with the left foot have you experienced anything like numbness?\nno.", ""},
 		{"Take 2 tablets of Tylenol.", "take two tablets of tylenol and see me in two weeks", ""},
 		{"Pain for 2 months.", "the pain started the past couple months", ""},
+		{"Bruising over the left ankle.", "on your right ankle there is bruising, and on your left side everything is fine", "side left"},
+		{"Bruising over the right ankle.", "on your right ankle there is bruising, and on your left side everything is fine", ""},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
