@@ -173,7 +173,8 @@ var scopeSkips = map[string]bool{"any": true, "a": true, "an": true, "the": true
 	"have": true, "has": true, "had": true, "having": true, "been": true, "appear": true, "appreciate": true, "see": true, "notice": true,
 	"feel": true, "get": true, "got": true, "experience": true, "experienced": true, "other": true, "significant": true, "obvious": true,
 	"evidence": true, "signs": true, "sign": true, "of": true, "or": true, "and": true, "nor": true, "much": true, "more": true,
-	"history": true, "all": true, "s": true, "de": true, "d": true, "des": true, "du": true, "la": true, "le": true, "les": true, "ou": true, "et": true, "signe": true, "signes": true}
+	"history": true, "all": true, "s": true, "currently": true, "now": true, "today": true, "still": true, "yet": true,
+	"ever": true, "de": true, "d": true, "des": true, "du": true, "la": true, "le": true, "les": true, "ou": true, "et": true, "signe": true, "signes": true}
 
 func distance(between []string) int {
 	n := 0
@@ -187,6 +188,11 @@ func distance(between []string) int {
 
 func anyStop(words []string, stops map[string]bool) bool {
 	for i, w := range words {
+		// A preposition right after the negation is what it denies ("not currently
+		// on potassium"), a time word a mere adverb.
+		if distance(words[:i]) == 0 && (stops[w] && prepositions[w] || scopeSkips[w]) {
+			continue
+		}
 		if stops[w] || terminators[w] {
 			return true
 		}
@@ -198,6 +204,14 @@ func anyStop(words []string, stops map[string]bool) bool {
 	}
 	return false
 }
+
+// diagnosing: words that state a diagnosis in a note ("consistent with COPD",
+// "most likely constipation") rather than doubt it, as far as negation goes.
+var diagnosing = map[string]bool{"consistent with": true, "likely": true, "probably": true, "probable": true}
+
+// prepositions among the stops.
+var prepositions = map[string]bool{"in": true, "on": true, "at": true, "into": true, "over": true, "under": true, "around": true,
+	"for": true, "from": true, "with": true, "dans": true, "sur": true, "pour": true}
 
 // toPlace reports whether a "to" in words is followed by where or how ("no pain
 // to palpation"), not by a verb ("do not seem to have any pain").
@@ -212,7 +226,10 @@ func toPlace(words []string) bool {
 
 // toVerbs follow "to" inside a negation's strict scope.
 var toVerbs = map[string]bool{"have": true, "be": true, "get": true, "take": true, "feel": true, "see": true, "make": true,
-	"do": true, "go": true, "notice": true, "experience": true, "need": true, "use": true, "any": true}
+	"do": true, "go": true, "notice": true, "experience": true, "need": true, "use": true, "any": true, "help": true, "work": true,
+	"walk": true, "sleep": true, "eat": true, "move": true, "breathe": true, "bend": true, "lift": true, "stand": true, "sit": true,
+	"run": true, "exercise": true, "stop": true, "start": true, "change": true, "keep": true, "bother": true, "affect": true,
+	"happen": true, "improve": true, "heal": true, "swallow": true, "drive": true, "climb": true}
 
 var (
 	clauseJoins = map[string]bool{"and": true, "or": true, "but": true, "whereas": true, "et": true, "ou": true, "mais": true}
@@ -247,7 +264,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 		// Nor does the "any" of a denial ask anything ("I don't have any pain").
 		var others, doubts []triggerHit
 		for _, h := range hits {
-			if h.t.category != Negated {
+			if h.t.category != Negated && !diagnosing[strings.Join(h.t.words, " ")] {
 				others = append(others, h)
 				if !h.t.question {
 					doubts = append(doubts, h)

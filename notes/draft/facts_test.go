@@ -67,6 +67,10 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Pain for 2 months.", "the pain started the past couple months", ""},
 		{"Bruising over the left ankle.", "on your right ankle there is bruising, and on your left side everything is fine", "side left"},
 		{"Bruising over the right ankle.", "on your right ankle there is bruising, and on your left side everything is fine", ""},
+		{"The x-ray is consistent with no COPD.", "the flattening of the diaphragm is consistent with copd", "negation of copd added"},
+		{"Not currently on a potassium supplement.", "the patient is not currently on potassium supplement", ""},
+		{"He is currently on a potassium supplement.", "the patient is not currently on potassium supplement", "negation of potassium dropped"},
+		{"Tylenol does not seem to help.", "tylenol, but it really doesn't seem to help.", ""},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
