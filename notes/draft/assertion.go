@@ -65,8 +65,8 @@ func triggers(cat Assertion, backward bool, phrases ...string) []trigger {
 var contextTriggers = concatTriggers(
 	triggers(Negated, false, "no", "not", "n t", "denies", "denied", "deny", "denying", "without", "never", "negative for", "free of",
 		"absence of", "don't have", "doesn't have", "didn't have", "haven't had", "hasn't had", "no signs of", "no evidence of",
-		"none", "nor", "neither", "rather than", "instead of", "nothing", "none of",
-		"pas", "pas de", "sans", "aucun", "aucune", "jamais", "ni", "absence de", "nie", "ne présente pas", "exempt de"),
+		"none", "nor", "neither", "rather than", "instead of", "nothing", "none of", "unable to", "not able to",
+		"pas", "pas de", "sans", "aucun", "aucune", "jamais", "ni", "absence de", "nie", "ne présente pas", "exempt de", "incapable de"),
 	triggers(Negated, true, "ruled out", "was negative", "were negative", "is negative", "came back negative", "negative",
 		"resolved", "has resolved", "went away", "gone away", "is gone",
 		"écarté", "écartée", "exclu", "exclue", "éliminé", "éliminée", "négatif", "négative", "négatifs", "disparu"),

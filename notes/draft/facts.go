@@ -125,7 +125,7 @@ var (
 		{regexp.MustCompile(`\b(?:q\.?i\.?d\.?|4 times (?:a|per) day|4 times daily|4 fois par jour|every 6 hours|toutes les 6 heures)\b`), "4/d"},
 		{regexp.MustCompile(`\b(?:q\.?d\.?|once (?:a|per) day|once daily|daily|every day|1 time (?:a|per) day|a day|per day|1 fois par jour|une fois par jour|par jour|chaque jour|tous les jours|quotidien(?:ne)?)\b`), "1/d"},
 		{regexp.MustCompile(`\b(?:q\.?h\.?s\.?|at bedtime|at night|nightly|before bed|au coucher|le soir)\b`), "hs"},
-		{regexp.MustCompile(`\b(?:p\.?r\.?n\.?|as needed|when needed|if needed|occasional|occasionally|from time to time|si besoin|au besoin|de temps en temps)\b`), "prn"},
+		{regexp.MustCompile(`\b(?:p\.?r\.?n\.?|as needed|when needed|if needed|occasional|occasionally|from time to time|every once in a while|once in a while|si besoin|au besoin|de temps en temps)\b`), "prn"},
 		{regexp.MustCompile(`\b(?:weekly|once (?:a|per) week|every week|1 fois par semaine|une fois par semaine|par semaine|chaque semaine)\b`), "1/w"},
 	}
 	sideWords = map[string]string{"right": "right", "left": "left", "droit": "right", "droite": "right", "droits": "right", "droites": "right",

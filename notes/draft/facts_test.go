@@ -71,6 +71,9 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Not currently on a potassium supplement.", "the patient is not currently on potassium supplement", ""},
 		{"He is currently on a potassium supplement.", "the patient is not currently on potassium supplement", "negation of potassium dropped"},
 		{"Tylenol does not seem to help.", "tylenol, but it really doesn't seem to help.", ""},
+		{"He is unable to make a fist.", "and i can't make a fist, but sometimes the pain's unbearable.", ""},
+		{"He can make a fist.", "and i can't make a fist, but sometimes the pain's unbearable.", "negation of fist dropped"},
+		{"Occasional elbow pain.", "every once in a while, my elbow.", ""},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
