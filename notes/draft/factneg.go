@@ -2,6 +2,7 @@ package draft
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -37,13 +38,26 @@ func readLines(text string) []factLine {
 			}
 			line = line[len(m):]
 		}
-		l.words = expandContractions(strings.Fields(normalize(dropFillers(digitize(line)))))
+		l.words = lineWords(line)
 		if q := closingQuestion(line); q != "" {
-			l.askFrom = max(0, len(l.words)-len(expandContractions(strings.Fields(normalize(dropFillers(digitize(q)))))))
+			l.askFrom = max(0, len(l.words)-len(lineWords(q)))
 		}
 		out = append(out, l)
 	}
 	return out
+}
+
+// lineWords normalizes a line into words, keeping its commas as "," (a list's
+// separators: "no bony abnormalities, joint congruency, no arthritis").
+func lineWords(line string) []string {
+	var out []string
+	for i, part := range strings.Split(dropFillers(digitize(line)), ",") {
+		if i > 0 && len(out) > 0 {
+			out = append(out, ",")
+		}
+		out = append(out, strings.Fields(normalize(part))...)
+	}
+	return expandContractions(out)
 }
 
 // leadAnswer is a yes or no that opens a line ("No, I do have...", "No. I did...").
@@ -149,7 +163,8 @@ func negatedWithin(words []string, hits []triggerHit, j, scope int, stops map[st
 		from, n := h.pos, len(h.t.words)
 		switch {
 		case !h.t.backward && from+n <= j && j-(from+n) < 3*scope:
-			if !anyStop(words[from+n:j], stops) && distance(words[from+n:j]) < scope && !(scope <= strictScope && toPlace(words[from+n:j+1])) {
+			if !anyStop(words[from+n:j], stops) && distance(words[from+n:j]) < scope && !(scope <= strictScope && toPlace(words[from+n:j+1])) &&
+				!(slices.Contains(words[from+n:j], ",") && renegatedLater(words, hits, j)) {
 				return true
 			}
 		case h.t.backward && from > j && from-j <= 6:
@@ -167,6 +182,18 @@ func negatedWithin(words []string, hits []triggerHit, j, scope int, stops map[st
 	return false
 }
 
+// renegatedLater reports whether a later item of the list after words[j] opens with
+// its own negation ("no bony abnormalities, joint congruency, no arthritis"): the
+// items between are then not denied.
+func renegatedLater(words []string, hits []triggerHit, j int) bool {
+	for _, h := range hits {
+		if h.pos > j && h.t.category == Negated && !h.t.backward && words[h.pos-1] == "," {
+			return true
+		}
+	}
+	return false
+}
+
 // scopeSkips do not count in a negation's distance: "you do not *seem to have any*
 // pain", "no *evidence of* recurrence *or other* malignancy".
 var scopeSkips = map[string]bool{"any": true, "a": true, "an": true, "the": true, "really": true, "seem": true, "seems": true,
@@ -174,7 +201,7 @@ var scopeSkips = map[string]bool{"any": true, "a": true, "an": true, "the": true
 	"feel": true, "get": true, "got": true, "experience": true, "experienced": true, "other": true, "significant": true, "obvious": true,
 	"evidence": true, "signs": true, "sign": true, "of": true, "or": true, "and": true, "nor": true, "much": true, "more": true,
 	"history": true, "all": true, "s": true, "currently": true, "now": true, "today": true, "still": true, "yet": true,
-	"ever": true, "de": true, "d": true, "des": true, "du": true, "la": true, "le": true, "les": true, "ou": true, "et": true, "signe": true, "signes": true}
+	"ever": true, ",": true, "de": true, "d": true, "des": true, "du": true, "la": true, "le": true, "les": true, "ou": true, "et": true, "signe": true, "signes": true}
 
 func distance(between []string) int {
 	n := 0

@@ -74,6 +74,8 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"He is unable to make a fist.", "and i can't make a fist, but sometimes the pain's unbearable.", ""},
 		{"He can make a fist.", "and i can't make a fist, but sometimes the pain's unbearable.", "negation of fist dropped"},
 		{"Occasional elbow pain.", "every once in a while, my elbow.", ""},
+		{"Joint congruency throughout the digits.", "x-rays show no bony abnormalities, joint congruency throughout the digits, no arthritis.", ""},
+		{"Chills and nausea.", "he has no fever, chills, or nausea.", "negation of chill dropped"},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
