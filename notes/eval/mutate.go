@@ -254,8 +254,9 @@ func alignSentence(s string, turns []string) (string, bool) {
 			covered[w] = true
 		}
 		chosen = append(chosen, turns[best])
-		// A question's reply belongs with it ("any fever?" — "no").
-		if best+1 < len(turns) && strings.HasSuffix(strings.TrimSpace(turns[best]), "?") {
+		// A question's reply belongs with it ("any fever?" — "no"), also in the
+		// transcripts written without question marks ("have you had any fever").
+		if best+1 < len(turns) && asks(turns[best]) {
 			chosen = append(chosen, turns[best+1])
 		}
 	}
@@ -266,6 +267,14 @@ func alignSentence(s string, turns []string) (string, bool) {
 		}
 	}
 	return strings.Join(chosen, "\n"), float64(hit) >= 0.6*float64(len(words))
+}
+
+// askRE: a turn that asks, without a question mark.
+var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+
+func asks(turn string) bool {
+	t := strings.TrimSpace(turn)
+	return strings.HasSuffix(t, "?") || askRE.MatchString(t)
 }
 
 func contentWords(s string) map[string]bool {
