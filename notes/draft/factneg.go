@@ -397,6 +397,9 @@ var negationTokens = map[string]bool{"no": true, "not": true, "never": true, "wi
 func negations(lines []factLine) int {
 	n := 0
 	for _, l := range lines {
+		if l.lead < 0 {
+			n++ // a "no," answering counts as much in a quote
+		}
 		for _, w := range l.words {
 			if negationTokens[w] {
 				n++

@@ -76,6 +76,7 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Occasional elbow pain.", "every once in a while, my elbow.", ""},
 		{"Joint congruency throughout the digits.", "x-rays show no bony abnormalities, joint congruency throughout the digits, no arthritis.", ""},
 		{"Chills and nausea.", "he has no fever, chills, or nausea.", "negation of chill dropped"},
+		{"Any weight loss? — , no weight loss or passing out.", "any weight loss?\nno, no weight loss or passing out.", "negation (1 in the sentence, 2"},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
