@@ -108,6 +108,7 @@ type facts struct {
 	weekdays map[string]bool
 	levels   map[string]bool            // spinal levels: "c5", "l4"
 	sideOf   map[string]map[string]bool // body site → the sides named with it ("right knee", "genou droit")
+	sided    []sidedSite                // each side named with a site, with the words around it
 	dated    bool                       // names a month or a year without its number ("in march", "this year")
 	words    []string                   // normalized words, for negation
 }
@@ -239,6 +240,7 @@ func readFacts(lx *lexicon, text string, evidence bool) facts {
 					f.sideOf[site] = map[string]bool{}
 				}
 				f.sideOf[site][sd] = true
+				f.sided = append(f.sided, sidedSite{side: sd, site: site, near: nearWords(sw, min(i, k), max(i, k))})
 				break
 			}
 		}
@@ -266,6 +268,38 @@ func readFrequencies(text string) (string, map[string]bool) {
 		}
 	}
 	return text, out
+}
+
+// sidedSite is a side named with a body site, and the content words said around it.
+type sidedSite struct {
+	side, site string
+	near       map[string]bool
+}
+
+// sideWindow is how far around a side and its site the words said of it are read.
+const sideWindow = 6
+
+// nearWords returns the stemmed content words within sideWindow of words[from:to+1],
+// up to another side.
+func nearWords(words []string, from, to int) map[string]bool {
+	out := map[string]bool{}
+	for _, dir := range []int{-1, 1} {
+		start := from
+		if dir > 0 {
+			start = to
+		}
+		for k, n := start+dir, 0; k >= 0 && k < len(words) && n < sideWindow; k, n = k+dir, n+1 {
+			w := words[k]
+			if _, ok := sideWords[w]; ok {
+				break
+			}
+			if _, ok := siteWords[w]; ok || len([]rune(w)) < 4 || stopWords[w] || strictStops[w] {
+				continue
+			}
+			out[stem(w)] = true
+		}
+	}
+	return out
 }
 
 // containsMonth reports whether a text names a month.
@@ -336,6 +370,33 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 			if ev := e.sideOf[site]; len(ev) > 0 && !ev[sd] && !ev["both"] && sd != "both" {
 				swapped[sd] = true
 			}
+		}
+	}
+	// When the evidence names the site with both sides, the side goes with what is
+	// said of it: "edema of your right knee, but your left knee looks fine".
+	for _, p := range s.sided {
+		if p.side == "both" || swapped[p.side] {
+			continue
+		}
+		this, other := 0, 0
+		for _, q := range e.sided {
+			if q.site != p.site || q.side == "both" {
+				continue
+			}
+			n := 0
+			for w := range q.near {
+				if p.near[w] {
+					n++
+				}
+			}
+			if q.side == p.side {
+				this = max(this, n)
+			} else {
+				other = max(other, n)
+			}
+		}
+		if other >= 2 && other > this {
+			swapped[p.side] = true
 		}
 	}
 	both := e.sides["right"] > 0 && e.sides["left"] > 0

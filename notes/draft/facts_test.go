@@ -77,6 +77,9 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Joint congruency throughout the digits.", "x-rays show no bony abnormalities, joint congruency throughout the digits, no arthritis.", ""},
 		{"Chills and nausea.", "he has no fever, chills, or nausea.", "negation of chill dropped"},
 		{"Any weight loss? — , no weight loss or passing out.", "any weight loss?\nno, no weight loss or passing out.", "negation (1 in the sentence, 2"},
+		{"Edema and erythema of the left knee.", "there is some edema and some erythema of your right knee, but your left knee looks fine", "side left"},
+		{"Edema and erythema of the right knee; the left knee looks fine.", "there is some edema and some erythema of your right knee, but your left knee looks fine", ""},
+		{"Right leg pain now; he injured his left leg before.", "right now you're experiencing right leg pain but you have injured your left leg before", ""},
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
