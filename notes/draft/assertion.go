@@ -65,8 +65,8 @@ func triggers(cat Assertion, backward bool, phrases ...string) []trigger {
 var contextTriggers = concatTriggers(
 	triggers(Negated, false, "no", "not", "n t", "denies", "denied", "deny", "denying", "without", "never", "negative for", "free of",
 		"absence of", "don't have", "doesn't have", "didn't have", "haven't had", "hasn't had", "no signs of", "no evidence of",
-		"none", "nor", "neither", "rather than", "instead of", "nothing", "none of",
-		"pas", "pas de", "sans", "aucun", "aucune", "jamais", "ni", "absence de", "nie", "ne présente pas", "exempt de"),
+		"none", "nor", "neither", "rather than", "instead of", "nothing", "none of", "unable to", "not able to",
+		"pas", "pas de", "sans", "aucun", "aucune", "jamais", "ni", "absence de", "nie", "ne présente pas", "exempt de", "incapable de"),
 	triggers(Negated, true, "ruled out", "was negative", "were negative", "is negative", "came back negative", "negative",
 		"resolved", "has resolved", "went away", "gone away", "is gone",
 		"écarté", "écartée", "exclu", "exclue", "éliminé", "éliminée", "négatif", "négative", "négatifs", "disparu"),
@@ -74,6 +74,7 @@ var contextTriggers = concatTriggers(
 		"test for", "test you for", "testing for", "tested for", "screen for", "screening for", "screened for", "concern for", "concerned about", "concerning for",
 		"worried about", "worry about", "worried it s", "suspect", "suspected", "suspicion of", "possible", "possibly", "probable", "probably", "likely",
 		"may have", "might have", "could have", "could be", "may be", "might be", "maybe", "perhaps", "questionable", "question of",
+		"possibility", "possibilities", "another possibility", "the other possibility",
 		"i don t think", "i do not think", "don t think", "do not think", "i doubt", "doubt", "not sure", "not certain", "whether",
 		"versus", "vs", "differential", "make sure it s not", "make sure you don t have", "make sure there s no", "to see if", "see if", "see whether", "consistent with", "vs",
 		"suspicion de", "suspicion d", "peut être", "possiblement", "probablement", "éliminer", "pour éliminer", "rechercher",
@@ -84,7 +85,8 @@ var contextTriggers = concatTriggers(
 		"shot", "shots", "booster", "exposure", "scare", "precautions", "test came back", "dépistage", "vaccin", "vaccination"),
 	// A question asks; it does not assert ("have you had any fever", ACI-Bench
 	// transcripts have no question marks).
-	questionTriggers("any", "are you a", "did you", "do you", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+	questionTriggers("any", "anything like", "are you a", "did you", "do you", "have you had", "have you been having", "have you noticed", "do you have", "did you have", "are you having",
+		"have you experienced", "have you ever experienced", "have you felt", "have you tried", "are you experiencing", "are you feeling",
 		"have you ever had", "is there", "has there been", "avez vous", "est ce que vous avez", "auriez vous"),
 	// A diagnosis that "sounds like" one is not confirmed (outpatient coding
 	// guideline IV.H: uncertain diagnoses are not coded).
@@ -359,12 +361,15 @@ func findMentions(text, phrase string, skip func(before, after []string) bool) [
 	return out
 }
 
-// spokenWords normalizes a sentence into words, joining the contractions that
-// tokenized transcripts split ("do n't" → "don t", as "don't" reads).
+// spokenWords normalizes a sentence into words, without hesitations, joining the
+// contractions that tokenized transcripts split ("do n't" → "don t", as "don't" reads).
 func spokenWords(s string) []string {
 	words := strings.Fields(normalize(s))
 	out := words[:0]
 	for i := 0; i < len(words); i++ {
+		if fillers[words[i]] {
+			continue // "you uh have presented" reads "you have presented"
+		}
 		if words[i] == "n" && i+1 < len(words) && words[i+1] == "t" && len(out) > 0 {
 			out[len(out)-1] += "n"
 			continue

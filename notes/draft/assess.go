@@ -26,7 +26,10 @@ func wordPhrases(ss ...string) [][]string {
 var (
 	// headerPhrases open the assessment and plan ("so for your assessment and plan",
 	// "my impression is", "for your first problem").
-	headerPhrases = wordPhrases("assessment", "impression", "first problem", "problem number one", "problem one", "my diagnosis",
+	// "Assessment" alone is often an examination to come ("you need a basic
+	// assessment first"): it opens the assessment only said as the clinician's.
+	headerPhrases = wordPhrases("my assessment", "your assessment", "assessment and plan", "assessment is", "assessment would be",
+		"the assessment", "in terms of assessment", "impression", "first problem", "problem number one", "problem one", "my diagnosis",
 		"the diagnosis is", "your diagnosis is", "mon impression", "mon évaluation", "en conclusion", "premier problème",
 		"mon diagnostic", "le diagnostic est")
 	// assessBefore, said just before a condition, assesses it ("for your diabetes",
@@ -55,7 +58,15 @@ var (
 	notAssessingBefore = wordPhrases("recap", "to summarize", "to summarise", "summarize", "summarise", "just to go over", "you mentioned",
 		"you said", "you told me", "you ve been having", "you ve been feeling", "you have been having", "you ve had", "history", "diagnosed with",
 		"regarding", "look out for", "watch out for", "bear in mind", "red flag", "red flags", "if you", "if it", "if there", "if your",
+		"you have presented", "you ve presented", "you presented", "the way you presented", "you ve described", "you described",
+		"you re describing", "as you said", "as you mentioned", "you ve told me",
 		"pour résumer", "vous m avez dit", "vous avez mentionné", "antécédents", "si vous", "si ça", "si la", "si le", "surveillez")
+	// historyQuestions ask for the patient's known conditions: what answers them is
+	// past medical history ("any other medical problems? — just the hypertension").
+	historyQuestions = cues([]string{"medical problems", "medical problem", "medical conditions", "medical condition", "health problems",
+		"health conditions", "other problems", "other conditions", "medical history", "past history", "any conditions",
+		"long term conditions", "diagnosed with", "been diagnosed", "regular medication", "regular medications", "take any medication",
+		"on any medication", "antécédents", "problèmes de santé", "maladies chroniques", "traitement habituel"})
 	// notAssessingAfter, said shortly after it, make it safety-netting ("... or
 	// chest pain, come back and see me").
 	notAssessingAfter = wordPhrases("come back", "come and see", "come see", "give me a call", "give us a call", "call us", "call me",
@@ -123,6 +134,9 @@ type visitZones struct {
 	header     bool // a clinician opened the assessment and plan
 	unit, word int  // where: unit index and word offset in unitWords
 	closing    int  // without a header: the unit from which the visit closes
+	// recap: units that go on with what the clinician's previous unit started as a
+	// recap ("given the way you have presented now — one day with a fever").
+	recap map[int]bool
 }
 
 // headerFrom is the share of a visit before which "assessment" is not taken as its
@@ -130,7 +144,14 @@ type visitZones struct {
 const headerFrom = 0.3
 
 func findZones(units []unit) visitZones {
-	z := visitZones{closing: int(closingShare * float64(len(units)))}
+	z := visitZones{closing: int(closingShare * float64(len(units))), recap: map[int]bool{}}
+	for ui := max(1, z.closing); ui < len(units); ui++ {
+		prev := units[ui-1]
+		if w := unitWords(prev.text); prev.role == domain.RoleClinician && units[ui].role == domain.RoleClinician &&
+			phraseBefore(w, len(w), 12, notAssessingBefore) {
+			z.recap[ui] = true
+		}
+	}
 	from := int(headerFrom * float64(len(units)))
 	for ui := from; ui < len(units); ui++ {
 		u := units[ui]
@@ -152,13 +173,22 @@ func findZones(units []unit) visitZones {
 // zone false leaves out the part of the visit: a clinician's question answered
 // yes ("any diabetes? — yes") is the history, wherever it is asked.
 func (z visitZones) assessing(ui int, words []string, at, end int, clin, zone bool) bool {
+	cue, closing := z.assessKind(ui, words, at, end, clin, zone)
+	return cue || closing
+}
+
+// assessKind is assessing split by the reason: cue when a phrase or the
+// assessment header says so, closing when only the place (the closing part of a
+// visit without a header) does — too weak for a condition the patient gave as
+// their history.
+func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone bool) (cue, closing bool) {
 	if !clin {
-		return false
+		return false, false
 	}
 	for _, p := range assessBefore {
 		for start := max(0, at-3-len(p)); start+len(p) <= at; start++ {
 			if hasPrefixWords(words[start:], p) && !historyAfter[words[start+len(p)]] {
-				return true
+				return true, false
 			}
 		}
 	}
@@ -170,17 +200,32 @@ func (z visitZones) assessing(ui int, words []string, at, end int, clin, zone bo
 			if k := start + len(p); k < len(words) && historyAfter[words[k]] {
 				continue
 			}
-			return true
+			return true, false
 		}
 	}
 	if !zone {
-		return false
+		return false, false
 	}
 	if z.header {
-		return ui > z.unit || ui == z.unit && at >= z.word
+		return ui > z.unit || ui == z.unit && at >= z.word, false
 	}
-	return ui >= z.closing && !phraseBefore(words, at, 12, examPhrases) &&
+	return false, ui >= z.closing && !z.recap[ui] && !acknowledges(words) && !phraseBefore(words, at, 12, examPhrases) &&
 		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseNear(words, end, end, 10, notAssessingAfter)
+}
+
+// acknowledges: a short clinician reply holding a yes ("oh yeah, underactive
+// thyroid, yes") echoes what the patient said; it does not assess.
+func acknowledges(words []string) bool {
+	if len(words) > 10 {
+		return false
+	}
+	for _, w := range words {
+		switch w {
+		case "yes", "yeah", "yep", "oui", "ouais":
+			return true
+		}
+	}
+	return false
 }
 
 // explained reports whether a symptom named at words [at, end) is given a cause

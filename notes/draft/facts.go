@@ -103,10 +103,14 @@ type facts struct {
 	units    map[string]string // number → unit family value ("20" → "mg") when stated with one
 	freqs    map[string]bool   // canonical frequencies: "2/d", "prn", "hs"
 	sides    map[string]int    // "right", "left", "both": how many times
-	lines    [][]string        // normalized words by line (evidence: one segment a line)
+	lines    []factLine        // normalized words by line (evidence: one segment a line)
 	sites    map[string]bool   // canonical body sites
 	weekdays map[string]bool
-	words    []string // normalized words, for negation
+	levels   map[string]bool            // spinal levels: "c5", "l4"
+	sideOf   map[string]map[string]bool // body site → the sides named with it ("right knee", "genou droit")
+	sided    []sidedSite                // each side named with a site, with the words around it
+	dated    bool                       // names a month or a year without its number ("in march", "this year")
+	words    []string                   // normalized words, for negation
 }
 
 var (
@@ -122,7 +126,7 @@ var (
 		{regexp.MustCompile(`\b(?:q\.?i\.?d\.?|4 times (?:a|per) day|4 times daily|4 fois par jour|every 6 hours|toutes les 6 heures)\b`), "4/d"},
 		{regexp.MustCompile(`\b(?:q\.?d\.?|once (?:a|per) day|once daily|daily|every day|1 time (?:a|per) day|a day|per day|1 fois par jour|une fois par jour|par jour|chaque jour|tous les jours|quotidien(?:ne)?)\b`), "1/d"},
 		{regexp.MustCompile(`\b(?:q\.?h\.?s\.?|at bedtime|at night|nightly|before bed|au coucher|le soir)\b`), "hs"},
-		{regexp.MustCompile(`\b(?:p\.?r\.?n\.?|as needed|when needed|if needed|si besoin|au besoin)\b`), "prn"},
+		{regexp.MustCompile(`\b(?:p\.?r\.?n\.?|as needed|when needed|if needed|occasional|occasionally|from time to time|every once in a while|once in a while|si besoin|au besoin|de temps en temps)\b`), "prn"},
 		{regexp.MustCompile(`\b(?:weekly|once (?:a|per) week|every week|1 fois par semaine|une fois par semaine|par semaine|chaque semaine)\b`), "1/w"},
 	}
 	sideWords = map[string]string{"right": "right", "left": "left", "droit": "right", "droite": "right", "droits": "right", "droites": "right",
@@ -184,40 +188,61 @@ func unitFamily(u string) string {
 	return u
 }
 
-// readFacts extracts the facts of a text.
-func readFacts(lx *lexicon, text string) facts {
+// readFacts extracts the facts of a text. Evidence (speech) is also read for the
+// counts it says in words ("a couple of weeks", "the second dose", "in march");
+// a statement's numbers are those it writes.
+func readFacts(lx *lexicon, text string, evidence bool) facts {
 	f := facts{drugs: map[string]bool{}, numbers: map[string]bool{}, units: map[string]string{}, freqs: map[string]bool{},
-		sides: map[string]int{}, sites: map[string]bool{}, weekdays: map[string]bool{}}
-	num := digitize(text)
+		sides: map[string]int{}, sites: map[string]bool{}, weekdays: map[string]bool{}, levels: map[string]bool{}}
+	num := factText(text)
 	norm := normalize(num)
-	for _, d := range lx.findDrugs(norm) {
+	for _, d := range lx.findDrugs(normalize(digitize(text))) {
 		f.drugs[d.Name] = true
 	}
-	for _, loc := range numberRE.FindAllStringIndex(num, -1) {
-		n := canonNumber(num[loc[0]:loc[1]])
+	counted, _ := readFrequencies(num)
+	if evidence {
+		counted = countText(text)
+	}
+	for _, loc := range numberRE.FindAllStringIndex(counted, -1) {
+		if gluedToWord(counted, loc[0]) {
+			continue // "a1c", "mm2": part of a name
+		}
+		n := canonNumber(counted[loc[0]:loc[1]])
 		f.numbers[n] = true
-		if m := unitAfter.FindStringSubmatch(num[loc[1]:]); m != nil {
+		if m := unitAfter.FindStringSubmatch(counted[loc[1]:]); m != nil {
 			f.units[n+" "+unitFamily(m[1])] = unitFamily(m[1])
 		}
 	}
-	// Longer forms first, each blanked once read: "twice a day" is not also "a day".
-	freqText := strings.ToLower(num)
-	for _, fr := range freqForms {
-		if fr.re.MatchString(freqText) {
-			f.freqs[fr.canon] = true
-			freqText = fr.re.ReplaceAllString(freqText, " ")
-		}
+	for _, l := range levelRE.FindAllString(num, -1) {
+		f.levels[l] = true
 	}
+	f.dated = relativeYear.MatchString(counted) || containsMonth(num)
+	_, f.freqs = readFrequencies(num)
 	sideText := notSide.ReplaceAllString(norm, " ")
 	f.words = strings.Fields(norm)
-	// Lines are read before digitize joins them: one segment (or one side of a
-	// question and its answer) a line.
-	for _, line := range strings.FieldsFunc(strings.ReplaceAll(text, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
-		f.lines = append(f.lines, strings.Fields(normalize(digitize(line))))
-	}
-	for _, w := range strings.Fields(sideText) {
-		if s, ok := sideWords[w]; ok {
-			f.sides[s]++
+	f.lines = readLines(text)
+	f.sideOf = map[string]map[string]bool{}
+	sw := strings.Fields(sideText)
+	for i, w := range sw {
+		sd, ok := sideWords[w]
+		if !ok {
+			continue
+		}
+		f.sides[sd]++
+		// The site named right after the side ("right index finger"), or right before
+		// it ("genou droit").
+		for _, k := range []int{i + 1, i + 2, i + 3, i - 1} {
+			if k < 0 || k >= len(sw) {
+				continue
+			}
+			if site, ok := siteWords[sw[k]]; ok {
+				if f.sideOf[site] == nil {
+					f.sideOf[site] = map[string]bool{}
+				}
+				f.sideOf[site][sd] = true
+				f.sided = append(f.sided, sidedSite{side: sd, site: site, near: nearWords(sw, min(i, k), max(i, k))})
+				break
+			}
 		}
 	}
 	for _, w := range f.words {
@@ -229,6 +254,62 @@ func readFacts(lx *lexicon, text string) facts {
 		}
 	}
 	return f
+}
+
+// readFrequencies returns the canonical frequencies of a text, and the text
+// without them. Longer forms first, each blanked once read: "twice a day" is not
+// also "a day".
+func readFrequencies(text string) (string, map[string]bool) {
+	out := map[string]bool{}
+	for _, fr := range freqForms {
+		if fr.re.MatchString(text) {
+			out[fr.canon] = true
+			text = fr.re.ReplaceAllString(text, " ")
+		}
+	}
+	return text, out
+}
+
+// sidedSite is a side named with a body site, and the content words said around it.
+type sidedSite struct {
+	side, site string
+	near       map[string]bool
+}
+
+// sideWindow is how far around a side and its site the words said of it are read.
+const sideWindow = 6
+
+// nearWords returns the stemmed content words within sideWindow of words[from:to+1],
+// up to another side.
+func nearWords(words []string, from, to int) map[string]bool {
+	out := map[string]bool{}
+	for _, dir := range []int{-1, 1} {
+		start := from
+		if dir > 0 {
+			start = to
+		}
+		for k, n := start+dir, 0; k >= 0 && k < len(words) && n < sideWindow; k, n = k+dir, n+1 {
+			w := words[k]
+			if _, ok := sideWords[w]; ok {
+				break
+			}
+			if _, ok := siteWords[w]; ok || len([]rune(w)) < 4 || stopWords[w] || strictStops[w] {
+				continue
+			}
+			out[stem(w)] = true
+		}
+	}
+	return out
+}
+
+// containsMonth reports whether a text names a month.
+func containsMonth(text string) bool {
+	for _, w := range strings.Fields(normalize(text)) {
+		if _, ok := monthNumbers[w]; ok {
+			return true
+		}
+	}
+	return mayMonth.MatchString(text)
 }
 
 // canonNumber writes "020" as "20", "1,50" and "1.5" as "1.5".
@@ -266,20 +347,67 @@ func UnsupportedFacts(statement, evidence string) ([]string, error) {
 }
 
 func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
-	s, e := readFacts(lx, statement), readFacts(lx, evidence)
+	s, e := readFacts(lx, statement, false), readFacts(lx, evidence, true)
 	var out []string
 	out = appendMissing(out, "medication ", s.drugs, e.drugs)
-	out = appendMissing(out, "number ", s.numbers, e.numbers)
+	for n := range s.numbers {
+		if !e.numbers[n] && !(isYear(n) && yearSupported(n, e)) {
+			out = append(out, "number "+n)
+		}
+	}
+	out = appendMissing(out, "level ", s.levels, e.levels)
 	for k, fam := range s.units {
 		n := strings.TrimSuffix(k, " "+fam)
-		if e.numbers[n] && e.units[k] == "" && hasUnitFor(e, n) {
+		if e.numbers[n] && e.units[k] == "" && hasUnitFor(e, n, unitKind(fam)) {
 			out = append(out, "unit "+k)
 		}
 	}
 	out = appendMissing(out, "frequency ", s.freqs, e.freqs)
+	// A side named with a site the evidence names only with other sides was swapped.
+	swapped := map[string]bool{}
+	for site, sds := range s.sideOf {
+		for sd := range sds {
+			if ev := e.sideOf[site]; len(ev) > 0 && !ev[sd] && !ev["both"] && sd != "both" {
+				swapped[sd] = true
+			}
+		}
+	}
+	// When the evidence names the site with both sides, the side goes with what is
+	// said of it: "edema of your right knee, but your left knee looks fine".
+	for _, p := range s.sided {
+		if p.side == "both" || swapped[p.side] {
+			continue
+		}
+		this, other := 0, 0
+		for _, q := range e.sided {
+			if q.site != p.site || q.side == "both" {
+				continue
+			}
+			n := 0
+			for w := range q.near {
+				if p.near[w] {
+					n++
+				}
+			}
+			if q.side == p.side {
+				this = max(this, n)
+			} else {
+				other = max(other, n)
+			}
+		}
+		if other >= 2 && other > this {
+			swapped[p.side] = true
+		}
+	}
+	both := e.sides["right"] > 0 && e.sides["left"] > 0
 	for sd, n := range s.sides {
-		// A side said more often than the evidence says it was swapped somewhere.
-		if sd != "both" && n > e.sides[sd] {
+		if swapped[sd] {
+			out = append(out, "side "+sd)
+			continue
+		}
+		// A side the evidence does not name was swapped; when it names both, a side
+		// said more often than the evidence says it was swapped somewhere.
+		if sd != "both" && (e.sides[sd] == 0 || both && n > e.sides[sd]) {
 			out = append(out, "side "+sd)
 		}
 	}
@@ -303,156 +431,27 @@ func appendMissing(out []string, prefix string, stated, evidence map[string]bool
 	return out
 }
 
-func hasUnitFor(f facts, n string) bool {
-	for k := range f.units {
-		if strings.HasPrefix(k, n+" ") {
+// hasUnitFor reports whether the evidence states n with a unit of the same kind
+// (a duration, an amount, a count): "2 weeks" there makes "2 days" a changed unit,
+// "in 2 weeks" does not make "2 tablets" one.
+func hasUnitFor(f facts, n, kind string) bool {
+	for k, fam := range f.units {
+		if strings.HasPrefix(k, n+" ") && unitKind(fam) == kind {
 			return true
 		}
 	}
 	return false
 }
 
-// negationMismatches compares how statement and evidence present each content word
-// they share: only affirmed in one and only negated in the other is a dropped or
-// added negation. A question answered no on the next line negates what it asks;
-// answered yes, affirms it. In the statement (a note's sentence) other questions'
-// words ("denies any fever") do not make a question.
-func negationMismatches(statement, evidence [][]string) []string {
-	st, ev := polarities(statement, false), polarities(evidence, true)
-	var out []string
-	for _, line := range statement {
-		for _, w := range line {
-			w = stem(w)
-			s, e := st[w], ev[w]
-			if e == nil || len([]rune(w)) < 4 || stopWords[w] || negationWord[w] || s.reported {
-				continue
-			}
-			s.reported = true
-			switch {
-			case s.aff && !s.neg && e.neg && !e.aff:
-				out = append(out, "negation of "+w+" dropped")
-			case s.neg && !s.aff && e.aff && !e.neg:
-				out = append(out, "negation of "+w+" added")
-			}
-		}
+func unitKind(family string) string {
+	switch family {
+	case "day", "week", "month", "year", "hour", "minute":
+		return "time"
+	case "tablet", "times":
+		return "count"
 	}
-	return out
+	return "amount"
 }
-
-// quoteShare: a sentence whose words are nearly all in its evidence, in about the
-// same number, quotes it; its negations must then be the evidence's, one for one.
-const quoteShare = 0.9
-
-func quoted(statement, evidence [][]string) bool {
-	have := map[string]bool{}
-	ne := 0
-	for _, l := range evidence {
-		for _, w := range l {
-			have[w] = true
-			ne++
-		}
-	}
-	n, hit := 0, 0
-	for _, l := range statement {
-		for _, w := range l {
-			n++
-			if have[w] {
-				hit++
-			}
-		}
-	}
-	return n >= 4 && float64(hit) >= quoteShare*float64(n) && float64(n) >= quoteShare*float64(ne)
-}
-
-var negationTokens = map[string]bool{"no": true, "not": true, "t": true, "never": true, "without": true, "none": true, "nothing": true, "nope": true,
-	"denies": true, "denied": true, "pas": true, "sans": true, "jamais": true, "aucun": true, "aucune": true, "rien": true, "non": true, "ni": true}
-
-func negations(lines [][]string) int {
-	n := 0
-	for _, l := range lines {
-		for _, w := range l {
-			if negationTokens[w] {
-				n++
-			}
-		}
-	}
-	return n
-}
-
-// listScope is the checker's forward scope, in words.
-const listScope = 15
-
-// stem folds a plural ("migraines") into its singular.
-func stem(w string) string {
-	if len(w) > 4 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") {
-		return w[:len(w)-1]
-	}
-	return w
-}
-
-type polarity struct{ neg, aff, reported bool }
-
-func polarities(lines [][]string, questions bool) map[string]*polarity {
-	out := map[string]*polarity{}
-	for li, words := range lines {
-		answer := 0
-		if li+1 < len(lines) && isQuestion(words) {
-			answer = replySign(lines[li+1])
-		}
-		hits := scanTriggers(words, questions || answer != 0)
-		for j, x := range words {
-			a := assertionFromHits(words, hits, j, j+1, listScope)
-			if a == Possible && answer != 0 {
-				a = Affirmed
-				if answer < 0 {
-					a = Negated
-				}
-			}
-			x = stem(x)
-			p := out[x]
-			if p == nil {
-				p = &polarity{}
-				out[x] = p
-			}
-			p.neg = p.neg || a == Negated
-			p.aff = p.aff || a == Affirmed
-		}
-	}
-	return out
-}
-
-// isQuestion: a line that asks (ACI-Bench transcripts have no question marks).
-func isQuestion(words []string) bool {
-	for i := range words {
-		if t, n := matchTrigger(words[i:]); n > 0 && t.question {
-			return true
-		}
-	}
-	return false
-}
-
-// replySign reads a reply: -1 for no, +1 for yes, 0 otherwise.
-func replySign(words []string) int {
-	for _, w := range words[:min(3, len(words))] {
-		switch w {
-		case "no", "nope", "non", "nothing", "never", "rien", "jamais":
-			return -1
-		case "yes", "yeah", "yep", "oui", "ouais":
-			return 1
-		}
-	}
-	return 0
-}
-
-var negationWord = map[string]bool{"denies": true, "denied": true, "without": true, "never": true, "negative": true, "aucun": true, "aucune": true, "jamais": true, "sans": true}
-
-// stopWords are frequent words whose negation says nothing clinical on its own.
-var stopWords = map[string]bool{"have": true, "been": true, "with": true, "that": true, "this": true, "there": true, "they": true, "what": true,
-	"your": true, "about": true, "think": true, "just": true, "like": true, "know": true, "really": true, "much": true, "very": true, "some": true,
-	"from": true, "will": true, "would": true, "should": true, "could": true, "does": true, "doesn": true, "didn": true, "were": true, "when": true,
-	"where": true, "which": true, "their": true, "them": true, "then": true, "than": true, "also": true, "only": true, "even": true, "more": true,
-	"patient": true, "patients": true, "reports": true, "states": true, "today": true, "time": true, "going": true, "want": true, "need": true,
-	"avez": true, "avoir": true, "être": true, "vous": true, "nous": true, "pour": true, "avec": true, "dans": true, "cette": true, "plus": true}
 
 // conditionMismatch checks a coded problem against its evidence: the condition must
 // be affirmed there (not denied, doubted, hypothetical, past or someone else's), and

@@ -138,6 +138,9 @@ func readNumber(words []string) (int, int) {
 			}
 		}
 		switch {
+		case ok && used == 1 && cur >= 1 && cur <= 9 && val >= 10 && val <= 99 && total == 0:
+			// "one twenty over eighty", "one forty two": hundreds said as a digit
+			cur = cur*100 + val
 		case ok:
 			cur += val
 		case multiplierWords[w] > 0 && used > 0:

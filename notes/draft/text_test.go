@@ -12,6 +12,8 @@ func TestDigitize(t *testing.T) {
 		"one thousand two hundred units.": "1200 units.",
 		"hundred":                         "hundred",
 		"the bumex two milligrams, daily": "the bumex 2 milligrams, daily",
+		"one twenty over eighty":          "120 over 80",
+		"one forty two over ninety":       "142 over 90",
 	}
 	for in, want := range cases {
 		if got := digitize(in); got != want {

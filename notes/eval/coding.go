@@ -23,8 +23,8 @@ type CodingRow struct {
 	CatP, CatR     float64
 	CatPDocumented float64 // precision counting any condition the reference affirms
 	CodeP, CodeR   float64
-	// The same for the suggestions at or above draft.SureCodeConfidence (those under
-	// it are shown "to check").
+	// The same for the suggestions at or above draft.SureCodeConfidence (equal to
+	// the above while draft.MinCodeConfidence is as high).
 	Sure                 int
 	SureCatP, SureCatR   float64
 	SureCodeP, SureCodeR float64
@@ -204,7 +204,8 @@ func WriteCoding(w io.Writer, rows []CodingRow) error {
 	fmt.Fprintln(w, "  the suggestions, and a reference sentence the rules misread misleads both.")
 	fmt.Fprintln(w, "cat.P, cat.R: precision and recall of 3-character categories against that gold; cat.P(doc): a suggestion counts as right when")
 	fmt.Fprintln(w, "  the reference note affirms it anywhere (history, exam...). code.P, code.R: the same on full codes.")
-	fmt.Fprintf(w, "sure: suggestions with confidence >= %.2f (the clinician names the problem while assessing or planning); those under it are shown \"to check\".\n", draft.SureCodeConfidence)
+	fmt.Fprintf(w, "sure: suggestions with confidence >= %.2f (the clinician names the problem while assessing or planning); the drafter suggests none under %.2f\n", draft.SureCodeConfidence, draft.MinCodeConfidence)
+	fmt.Fprintln(w, "  (draft.MinCodeConfidence): a condition it did not see assessed is listed without a code.")
 	fmt.Fprintln(w, "must-not: conditions a reference names but only denies, doubts, plans to test, or gives to someone else; must-not coded: of them, suggested.")
 	for _, r := range rows {
 		if len(r.NegatedSuggestion) > 0 {

@@ -77,8 +77,8 @@ func mutate(kind, s, evidence string) (string, bool) {
 		// A negation that bears on a finding ("no fever", "denies any chest pain"),
 		// not a bare answer ("No.").
 		for _, m := range dropNegRE.FindAllStringIndex(s, -1) {
-			if !findingAfter(s[m[1]:]) {
-				continue
+			if !findingAfter(s[m[1]:]) || strings.HasPrefix(strings.ToLower(s[m[1]:]), "longer") {
+				continue // "no longer" without its "no" says nothing
 			}
 			w := strings.ToLower(strings.TrimSpace(s[m[0]:m[1]]))
 			repl := map[string]string{"denies": "reports ", "denied": "reported ", "without": "with "}[w]
@@ -88,10 +88,18 @@ func mutate(kind, s, evidence string) (string, bool) {
 		if dropNegRE.MatchString(s) {
 			return "", false // already negative somewhere: adding one is ambiguous
 		}
+		// As a drafter would write it: "is not normal", "has no fever" — not "has
+		// no also been" (an adverb follows) nor "is no normal".
 		for _, m := range addNegRE.FindAllStringIndex(s, -1) {
-			if next := strings.Fields(s[m[1]:]); len(next) > 0 && isFinding(next[0]) {
-				return s[:m[1]] + " no" + s[m[1]:], true
+			next := strings.Fields(s[m[1]:])
+			if len(next) == 0 || !isFinding(next[0]) || adverbs[strings.ToLower(strings.Trim(next[0], ".,;:"))] {
+				continue
 			}
+			neg := " no"
+			if v := strings.ToLower(s[m[0]:m[1]]); v == "is" || v == "was" {
+				neg = " not"
+			}
+			return s[:m[1]] + neg + s[m[1]:], true
 		}
 	case MutDrug:
 		names, err := draft.MedicationNames(s)
@@ -112,6 +120,12 @@ func mutate(kind, s, evidence string) (string, bool) {
 	}
 	return "", false
 }
+
+// adverbs cannot follow an added "no".
+var adverbs = map[string]bool{"also": true, "still": true, "since": true, "ever": true, "just": true, "already": true, "recently": true,
+	"currently": true, "always": true, "usually": true, "often": true, "never": true, "only": true, "even": true, "really": true,
+	"very": true, "quite": true, "well": true, "previously": true, "initially": true, "actually": true, "probably": true,
+	"possibly": true, "definitely": true, "otherwise": true, "overall": true}
 
 // findingAfter reports whether a content word follows within three words (skipping
 // "any", "a", "the").
@@ -146,7 +160,7 @@ func otherNumber(n, evidence string) string {
 	if err != nil {
 		return n + "1"
 	}
-	ev := " " + strings.Join(plainNumRE.FindAllString(digitizeForEval(evidence), -1), " ") + " "
+	ev := " " + strings.Join(draft.FactNumbers(evidence), " ") + " "
 	for _, f := range []float64{2, 3, 0.5, 4, 10} {
 		c := strconv.FormatFloat(v*f, 'f', -1, 64)
 		if v == 0 {
@@ -158,9 +172,6 @@ func otherNumber(n, evidence string) string {
 	}
 	return n + "7"
 }
-
-// digitizeForEval spells numbers in digits the way the checker reads them.
-func digitizeForEval(s string) string { return draft.Digitize(s) }
 
 // checkerSources builds the sentences to mutate from training examples: the
 // extractive draft's sentences with their cited segments, and the reference notes'
@@ -243,8 +254,9 @@ func alignSentence(s string, turns []string) (string, bool) {
 			covered[w] = true
 		}
 		chosen = append(chosen, turns[best])
-		// A question's reply belongs with it ("any fever?" — "no").
-		if best+1 < len(turns) && strings.HasSuffix(strings.TrimSpace(turns[best]), "?") {
+		// A question's reply belongs with it ("any fever?" — "no"), also in the
+		// transcripts written without question marks ("have you had any fever").
+		if best+1 < len(turns) && asks(turns[best]) {
 			chosen = append(chosen, turns[best+1])
 		}
 	}
@@ -255,6 +267,14 @@ func alignSentence(s string, turns []string) (string, bool) {
 		}
 	}
 	return strings.Join(chosen, "\n"), float64(hit) >= 0.6*float64(len(words))
+}
+
+// askRE: a turn that asks, without a question mark.
+var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+
+func asks(turn string) bool {
+	t := strings.TrimSpace(turn)
+	return strings.HasSuffix(t, "?") || askRE.MatchString(t)
 }
 
 func contentWords(s string) map[string]bool {

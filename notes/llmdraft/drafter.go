@@ -112,6 +112,9 @@ func (d Drafter) Draft(ctx context.Context, req draft.Request) (schema.Note, err
 	fill(&note, req.Template, req.Language, merge(req.Template, r.answers))
 	d.warn(&note, req, r)
 	d.checkCodes(ctx, &note)
+	// The model's codes get the extractive coder's context rules: none for a
+	// condition its evidence denies, doubts, or gives to someone else.
+	draft.CheckCodeContext(&note, req.Segments)
 	draft.CheckEvidence(&note, req.Segments)
 	if err := schema.Validate(note); err != nil {
 		return schema.Note{}, domain.Wrap(domain.EInternal, err, "LLM draft does not match the note schema")

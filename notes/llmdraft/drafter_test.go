@@ -372,3 +372,32 @@ func TestDraftRepairsInvalidAnswer(t *testing.T) {
 		t.Errorf("note %+v", note)
 	}
 }
+
+// TestDraftDropsCodesItsEvidenceDoesNotAffirm: the model's codes go through the
+// extractive coder's context rules (draft.CheckCodeContext).
+func TestDraftDropsCodesItsEvidenceDoesNotAffirm(t *testing.T) {
+	segs := segments("Any diabetes?", "No.", "I don't think you have covid, we'll send a test.", "I have high blood pressure.")
+	model := &scripted{answer: func([]int) (string, error) {
+		return `{"sections":[{"key":"plan","sentences":[{"text":"Covid test sent.","evidence":[2]}]}],
+		"problems":[{"title":"Diabetes","icd10":{"code":"E11.9","title":"Type 2 diabetes mellitus without complications"},"evidence":[0]},
+		            {"title":"COVID-19","icd10":{"code":"U07.1","title":"COVID-19"},"evidence":[2]},
+		            {"title":"Hypertension","icd10":{"code":"I10","title":"Essential (primary) hypertension"},"evidence":[3]}],
+		"medications":[],"allergies":[],"vitals":[],"orders":[],"follow_up":[],"patient_instructions":[]}`, nil
+	}}
+	note, err := Drafter{LLM: model}.Draft(context.Background(), draft.Request{Segments: segs, Template: soapTemplate(t), Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(note.Problems) != 3 || note.Problems[0].ICD10 != nil || note.Problems[1].ICD10 != nil || note.Problems[2].ICD10 == nil {
+		t.Fatalf("problems = %+v: want the denied diabetes and the doubted covid uncoded, the hypertension kept", note.Problems)
+	}
+	removed := map[string]bool{}
+	for _, w := range note.Warnings {
+		if w.Kind == schema.WarnInvalidCode && strings.Contains(w.Message, "do not affirm") {
+			removed[w.Path] = true
+		}
+	}
+	if !removed["/problems/0/icd10"] || !removed["/problems/1/icd10"] || len(removed) != 2 {
+		t.Errorf("removal warnings at %v, want /problems/0/icd10 and /problems/1/icd10", removed)
+	}
+}

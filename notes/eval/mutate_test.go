@@ -1,0 +1,44 @@
+package eval
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestMutate: each kind changes what it names, as a drafter would write it, and
+// declines what it cannot mutate.
+func TestMutate(t *testing.T) {
+	cases := []struct {
+		kind, in, evidence, want string // want "" when the kind does not apply
+	}{
+		{MutAddNeg, "Left knee exam is normal", "your left knee exam is normal", "Left knee exam is not normal"},
+		{MutAddNeg, "He reports fever since Monday", "i have had a fever since monday", "He reports no fever since Monday"},
+		{MutAddNeg, "Physical therapy has also been beneficial", "physical therapy has helped", ""},
+		{MutDropNeg, "She denies chest pain", "no chest pain", "She reports chest pain"},
+		{MutDropNeg, "She is no longer smoking", "i quit smoking", ""},
+		{MutSide, "Pain in the right knee", "my right knee hurts", "Pain in the left knee"},
+		{MutDose, "Lisinopril 20 mg daily", "lisinopril twenty milligrams", "Lisinopril 40 mg daily"},
+	}
+	for _, tc := range cases {
+		got, ok := mutate(tc.kind, tc.in, tc.evidence)
+		if tc.want == "" {
+			if ok {
+				t.Errorf("%s %q: mutated to %q, want no mutation", tc.kind, tc.in, got)
+			}
+			continue
+		}
+		if !ok || got != tc.want {
+			t.Errorf("%s %q: got %q (%v), want %q", tc.kind, tc.in, got, ok, tc.want)
+		}
+	}
+}
+
+// TestAlignSentenceKeepsTheReply: a question's reply is aligned with it, also
+// without a question mark.
+func TestAlignSentenceKeepsTheReply(t *testing.T) {
+	turns := []string{"good morning", "have you had any fever or chills", "no", "my knee hurts when i climb stairs"}
+	ev, ok := alignSentence("He denies fever or chills", turns)
+	if !ok || !strings.Contains(ev, "any fever or chills\nno") {
+		t.Errorf("evidence %q (%v), want the question with its reply", ev, ok)
+	}
+}
