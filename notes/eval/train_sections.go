@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 
 	"greffier/notes/draft"
@@ -141,7 +143,7 @@ func sectionExamples(aci, mts []Example, aciWeight float64) ([]sectionExample, e
 				// that the long history does not win every shared word.
 				best, bestHits, found := -1, 0.0, 0
 				hits := map[int]float64{}
-				for w := range cw {
+				for _, w := range slices.Sorted(maps.Keys(cw)) { // a fixed order: the same sums, the same labels
 					n := 0
 					for _, words := range secs {
 						if words[w] {
