@@ -214,7 +214,8 @@ func selectUnits(sel *Selector, lx *lexicon, units []unit) []bool {
 	return keep
 }
 
-// quotable reports whether a unit is worth quoting in a section at all.
+// quotable reports whether a unit is worth quoting in a section at all: not a
+// question, not small talk, and saying something ("No, that's it" does not).
 func quotable(u unit) bool {
 	if u.question {
 		return false
@@ -223,7 +224,7 @@ func quotable(u unit) bool {
 	if anyCue(smallTalk, u.norm) && words < 10 {
 		return false
 	}
-	return words >= 4
+	return words >= 4 && hasContent(u.norm)
 }
 
 // assignSections quotes each kept unit into a section open to its speaker. With a

@@ -72,3 +72,26 @@ func wellFormedNumber(words []string) bool {
 	}
 	return true
 }
+
+// bareWords are frequent words of four letters or more that carry no content on
+// their own ("No, I think that's about it").
+var bareWords = map[string]bool{"that": true, "this": true, "there": true, "they": true, "what": true, "about": true, "think": true,
+	"just": true, "like": true, "know": true, "really": true, "much": true, "very": true, "some": true, "have": true, "been": true,
+	"with": true, "from": true, "will": true, "would": true, "should": true, "could": true, "does": true, "doesn": true, "didn": true,
+	"were": true, "when": true, "where": true, "which": true, "their": true, "them": true, "then": true, "than": true, "also": true,
+	"only": true, "even": true, "more": true, "time": true, "going": true, "want": true, "okay": true, "yeah": true, "sure": true,
+	"right": true, "good": true, "great": true, "thing": true, "things": true, "something": true, "anything": true, "nothing": true,
+	"sounds": true, "sound": true, "alright": true, "actually": true, "maybe": true, "pretty": true, "still": true, "here": true,
+	"vous": true, "nous": true, "pour": true, "avec": true, "dans": true, "cette": true, "plus": true, "bien": true,
+	"voilà": true, "alors": true, "merci": true, "rien": true}
+
+// hasContent reports whether a normalized text has a word of four letters or more
+// that is not a bare word, or a number: something a note could say.
+func hasContent(norm string) bool {
+	for _, w := range strings.Fields(norm) {
+		if len([]rune(w)) >= 4 && !bareWords[w] || unicode.IsDigit([]rune(w)[0]) {
+			return true
+		}
+	}
+	return false
+}

@@ -21,3 +21,19 @@ func TestDigitsInQuote(t *testing.T) {
 		}
 	}
 }
+
+func TestHasContent(t *testing.T) {
+	cases := map[string]bool{
+		"No, that's it.":              false,
+		"No, I think that's about it": false,
+		"No not at this time":         false,
+		"No chest pain":               true,
+		"I'm 57":                      true,
+		"Pas de fièvre":               true,
+	}
+	for in, want := range cases {
+		if got := hasContent(normalize(in)); got != want {
+			t.Errorf("hasContent(%q) = %v, want %v", in, got, want)
+		}
+	}
+}
