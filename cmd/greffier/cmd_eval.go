@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"greffier/notes/eval"
@@ -17,9 +18,11 @@ func evalCommand() command {
 }
 
 func runEval(ctx context.Context, c *cli, args []string) error {
-	fs := newFlags(c, "eval", "eval --data DIR [--limit N]\n       greffier eval --train --data DIR --out notes/draft/selector.json   (rebuild the extractive unit selector)")
+	fs := newFlags(c, "eval", "eval --data DIR [--limit N] [--only aci-bench,mts-dialog,primock57] [--rouge-only]\n       greffier eval --train --data DIR --out notes/draft/selector.json   (rebuild the extractive unit selector)")
 	data := fs.String("data", "", "folder holding aci-bench/ and mts-dialog/, and optionally primock57/ (required)")
 	limit := fs.Int("limit", 0, "examples per data set (0: all)")
+	only := fs.String("only", "", "comma-separated data set folders to score (aci-bench, mts-dialog, primock57); empty: all")
+	rougeOnly := fs.Bool("rouge-only", false, "score the drafts' text only (no codes, no fact checker): a quicker run")
 	train := fs.Bool("train", false, "train the extractive drafter's unit selector on the training splits (tuned on validation) and write it to --out")
 	out := fs.String("out", "", "with --train: where to write the selector (JSON)")
 	pos, err := parseFlags(fs, args)
@@ -42,7 +45,17 @@ func runEval(ctx context.Context, c *cli, args []string) error {
 		return eval.TrainSelector(ctx, *data, *out, c.stdout)
 	}
 	start := time.Now()
-	rep, err := eval.Run(ctx, eval.Options{Data: *data, Limit: *limit})
+	opt := eval.Options{Data: *data, Limit: *limit, RougeOnly: *rougeOnly}
+	for _, name := range strings.Split(*only, ",") {
+		switch name = strings.TrimSpace(name); name {
+		case "":
+		case "aci-bench", "mts-dialog", "primock57":
+			opt.Only = append(opt.Only, name)
+		default:
+			return usagef("--only: unknown data set %q (want aci-bench, mts-dialog or primock57)", name)
+		}
+	}
+	rep, err := eval.Run(ctx, opt)
 	if err != nil {
 		return err
 	}

@@ -282,6 +282,9 @@ var (
 	noAllergyRE  = regexp.MustCompile(`\b(?:no (?:known )?(?:drug |medication )?allergies|nkda|pas d'allergies?|aucune allergie|pas allergique|not allergic to anything)\b`)
 	reactionRE   = regexp.MustCompile(`\b(rash|hives|swelling|anaphylaxis|itching|itchy|throat (?:closes|closing)|urticaire|éruption|gonflement|démangeaisons|œdème de quincke|choc anaphylactique)\b`)
 	allergyAsked = cues([]string{"allerg*"})
+	// allergyMoreRE reads the last item of a list of allergens: one to three words
+	// up to the end of the clause.
+	allergyMoreRE = regexp.MustCompile(`^([\p{L}][\p{L}'-]*(?: [\p{L}][\p{L}'-]*){0,2})\s*(?:[,.;!?]|$)`)
 )
 
 // allergies reads stated allergies, and "no allergies" (said, or answered no to a
@@ -309,18 +312,38 @@ func allergies(units []unit, lang string) []schema.Allergy {
 		case u.answer < 0 && anyCue(allergyAsked, u.norm), !u.question && noAllergyRE.MatchString(lower):
 			add(schema.Allergy{Substance: none, Evidence: u.evidence})
 		case u.affirmed():
-			for _, m := range allergyRE.FindAllStringSubmatch(lower, -1) {
-				sub := strings.TrimSpace(m[1])
+			for _, m := range allergyRE.FindAllStringSubmatchIndex(lower, -1) {
+				sub := strings.TrimSpace(lower[m[2]:m[3]])
 				if sub == "" || strings.HasPrefix(sub, "anything") || strings.HasPrefix(sub, "any ") || strings.HasPrefix(sub, "rien") {
 					continue
 				}
-				a := schema.Allergy{Substance: sub, Evidence: u.evidence}
-				if r := reactionRE.FindString(lower); r != "" {
-					a.Reaction = r
+				subs := []string{sub}
+				// "allergic to eggs and peanuts": the list goes on after "and".
+				if strings.HasSuffix(lower[:m[1]], " and ") || strings.HasSuffix(lower[:m[1]], " et ") {
+					if more := allergyMoreRE.FindStringSubmatch(lower[m[1]:]); more != nil {
+						subs = append(subs, strings.TrimSpace(more[1]))
+					}
 				}
-				add(a)
+				for _, sub := range subs {
+					a := schema.Allergy{Substance: sub, Evidence: u.evidence}
+					if r := reactionRE.FindString(lower); r != "" {
+						a.Reaction = r
+					}
+					add(a)
+				}
 			}
 		}
+	}
+	// A named allergen contradicts "no known allergies" (said of other drugs:
+	// "any other allergies? — no").
+	if len(out) > 1 {
+		kept := out[:0]
+		for _, a := range out {
+			if a.Substance != none {
+				kept = append(kept, a)
+			}
+		}
+		out = kept
 	}
 	return out
 }

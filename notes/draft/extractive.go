@@ -3,6 +3,7 @@ package draft
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -72,7 +73,11 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 			return schema.Note{}, err
 		}
 	}
-	note.Sections = assignSections(req.Template, req.Language, selectUnits(sel, lx, units), lx)
+	var route *routing
+	if sel.Sections != nil {
+		route = sel.Sections.routeUnits(lx, units)
+	}
+	note.Sections = assignSections(req.Template, req.Language, units, selectUnits(sel, lx, units), route, lx)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", Label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
@@ -151,14 +156,14 @@ func buildUnits(segs []domain.Segment) []unit {
 	var out []unit
 	for i := 0; i < len(segs); i++ {
 		s := segs[i]
-		text := cleanQuote(s.Text)
+		text := digitsInQuote(cleanQuote(s.Text))
 		if text == "" {
 			continue
 		}
 		u := unit{text: text, role: s.Role, evidence: schema.Evidence{s.ID}}
 		u.question = strings.HasSuffix(strings.TrimSpace(s.Text), "?")
 		if u.question && i+1 < len(segs) && segs[i+1].Turn != s.Turn && (segs[i+1].Role != s.Role || s.Role == "") {
-			reply := cleanQuote(segs[i+1].Text)
+			reply := digitsInQuote(cleanQuote(segs[i+1].Text))
 			if len(strings.Fields(reply)) <= shortAnswer && !strings.HasSuffix(reply, "?") {
 				u.text = text + " — " + reply
 				u.answer = answerSign(normalize(reply))
@@ -180,9 +185,9 @@ func buildUnits(segs []domain.Segment) []unit {
 // it: a short exchange is quoted whole.
 const capFrom = 300
 
-// selectUnits keeps the units the selector scores at or over its threshold, and at
+// selectUnits marks the units the selector scores at or over its threshold, and at
 // most half of the transcript's words (the best scored first).
-func selectUnits(sel *Selector, lx *lexicon, units []unit) []unit {
+func selectUnits(sel *Selector, lx *lexicon, units []unit) []bool {
 	type scored struct {
 		i int
 		p float64
@@ -206,16 +211,11 @@ func selectUnits(sel *Selector, lx *lexicon, units []unit) []unit {
 		words += n
 		keep[c.i] = true
 	}
-	var out []unit
-	for i, u := range units {
-		if keep[i] {
-			out = append(out, u)
-		}
-	}
-	return out
+	return keep
 }
 
-// quotable reports whether a unit is worth quoting in a section at all.
+// quotable reports whether a unit is worth quoting in a section at all: not a
+// question, not small talk, and saying something ("No, that's it" does not).
 func quotable(u unit) bool {
 	if u.question {
 		return false
@@ -224,15 +224,17 @@ func quotable(u unit) bool {
 	if anyCue(smallTalk, u.norm) && words < 10 {
 		return false
 	}
-	return words >= 4
+	return words >= 4 && hasContent(u.norm)
 }
 
-// assignSections quotes each unit into the section whose cues it matches most (ties:
-// a section reserved for the speaker's role, then the earlier section), among
-// sections open to its speaker. Units that match no cue
-// go to the fallback section if they seem clinical (a drug, a problem, a number, or a
-// long statement of the patient).
-func assignSections(t templates.Template, lang string, units []unit, lx *lexicon) []schema.Section {
+// assignSections quotes each kept unit into a section open to its speaker. With a
+// route (the section model's log-probabilities per unit) and a template whose
+// sections it knows, the unit goes to the section the model finds most likely.
+// Otherwise it goes to the section whose cues it matches most (ties: a section
+// reserved for the speaker's role, then the earlier section); units that match no
+// cue go to the fallback section if they seem clinical (a drug, a problem, a number,
+// or a long statement of the patient).
+func assignSections(t templates.Template, lang string, units []unit, keep []bool, route *routing, lx *lexicon) []schema.Section {
 	secs := make([]schema.Section, len(t.Sections))
 	sectionCues := make([][]cue, len(t.Sections))
 	fallback := -1
@@ -243,9 +245,17 @@ func assignSections(t templates.Template, lang string, units []unit, lx *lexicon
 			fallback = i
 		}
 	}
+	classes := templateClasses(t)
 	seen := map[string]bool{}
-	for _, u := range units {
-		if !quotable(u) || seen[u.norm] {
+	for ui, u := range units {
+		if !keep[ui] || !quotable(u) || seen[u.norm] {
+			continue
+		}
+		if route != nil && classes != nil {
+			if best := routeSection(t, classes, sectionCues, route.logp[ui], u, route.cueWeight); best >= 0 {
+				seen[u.norm] = true
+				secs[best].Sentences = append(secs[best].Sentences, schema.Sentence{Text: u.text, Evidence: u.evidence})
+			}
 			continue
 		}
 		best, bestScore := -1, 0
@@ -271,6 +281,43 @@ func assignSections(t templates.Template, lang string, units []unit, lx *lexicon
 		secs[best].Sentences = append(secs[best].Sentences, schema.Sentence{Text: u.text, Evidence: u.evidence})
 	}
 	return secs
+}
+
+// templateClasses returns the section model's classes each section of t holds, or
+// nil when a section is not one the model knows.
+func templateClasses(t templates.Template) [][]int {
+	out := make([][]int, len(t.Sections))
+	for i, s := range t.Sections {
+		names, ok := sectionClassesOf[s.Key]
+		if !ok {
+			return nil
+		}
+		for _, n := range names {
+			out[i] = append(out[i], SectionClass(n))
+		}
+	}
+	return out
+}
+
+// routeSection picks the section open to the unit's speaker whose classes the model
+// finds most likely; cue words break ties between sections holding the same class
+// (SOAP's assessment and plan).
+func routeSection(t templates.Template, classes [][]int, sectionCues [][]cue, logp []float64, u unit, cueWeight float64) int {
+	best, bestScore := -1, math.Inf(-1)
+	for i, s := range t.Sections {
+		if !roleAllowed(s.Roles, u.role) {
+			continue
+		}
+		p := 0.0
+		for _, k := range classes[i] {
+			p += math.Exp(logp[k])
+		}
+		score := math.Log(p+1e-12) + (cueWeight+0.01)*float64(countCues(sectionCues[i], u.norm))
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	return best
 }
 
 func roleAllowed(roles []domain.Role, r domain.Role) bool {

@@ -16,7 +16,8 @@ import (
 // clinician's note is to carry its content. It is trained on ACI-Bench and
 // MTS-Dialog training dialogues (labels from aligning their reference notes, see
 // notes/eval/train.go) and tuned on their validation splits; the extractive
-// drafter drops units scored under Threshold. Rebuild it with
+// drafter drops units scored under Threshold, and Sections routes the others.
+// Rebuild it with
 // `greffier eval --train --data ../shared/eval --out notes/draft/selector.json`.
 type Selector struct {
 	Dim       int       `json:"dim"`
@@ -24,6 +25,8 @@ type Selector struct {
 	Threshold float64   `json:"threshold"`
 	Weights   []float64 `json:"weights"`
 	Trained   string    `json:"trained"` // what it was trained and tuned on
+	// Sections routes the kept units to sections; nil routes them by cue words.
+	Sections *SectionModel `json:"sections,omitempty"`
 }
 
 //go:embed selector.json
@@ -36,6 +39,9 @@ var loadSelector = sync.OnceValues(func() (*Selector, error) {
 	}
 	if s.Dim <= 0 || len(s.Weights) != s.Dim {
 		return nil, fmt.Errorf("embedded selector.json: %d weights for dimension %d", len(s.Weights), s.Dim)
+	}
+	if m := s.Sections; m != nil && (m.Dim <= 0 || len(m.Bias) != len(SectionClasses) || len(m.Weights) != len(SectionClasses)) {
+		return nil, fmt.Errorf("embedded selector.json: section model for %d classes, want %d", len(m.Bias), len(SectionClasses))
 	}
 	return &s, nil
 })
@@ -121,6 +127,9 @@ func unitFeatures(lx *lexicon, u unit, i, n int) []int {
 type SelectorUnit struct {
 	Text     string
 	Features []int
+	// SectionFeatures is what the section model reads (the unit and its neighbours).
+	SectionFeatures []int
+	Question        bool // an unanswered question: never quoted
 }
 
 // SelectorUnits cuts a transcript into the units the extractive drafter quotes and
@@ -133,7 +142,7 @@ func SelectorUnits(segs []domain.Segment) ([]SelectorUnit, error) {
 	units := buildUnits(usableSegments(segs))
 	out := make([]SelectorUnit, 0, len(units))
 	for i, u := range units {
-		out = append(out, SelectorUnit{Text: u.text, Features: unitFeatures(lx, u, i, len(units))})
+		out = append(out, SelectorUnit{Text: u.text, Features: unitFeatures(lx, u, i, len(units)), SectionFeatures: sectionFeatures(lx, units, i), Question: u.question})
 	}
 	return out, nil
 }

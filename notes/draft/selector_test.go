@@ -47,3 +47,28 @@ func TestSelectorKeepsAtMostHalf(t *testing.T) {
 		t.Errorf("selection kept the plan %d times and the picnic %d times", lisinopril, picnic)
 	}
 }
+
+// TestSectionModelRoutes: the trained section model puts a social history where the
+// hp template keeps it and the clinician's plan under the plan, though no cue word
+// of the social answers names the section ("roommate", "wine").
+func TestSectionModelRoutes(t *testing.T) {
+	dialogue := strings.Join([]string{
+		"Doctor: Who do you live with at home these days?",
+		"Patient: I share an apartment with a roommate and her two cats, downtown.",
+		"Doctor: Do you smoke cigarettes or drink?",
+		"Patient: Only a glass of wine on weekends, and no cigarettes at all.",
+		"Doctor: I think this is a tension headache, so I want you to take ibuprofen 400 mg three times a day and come back in two weeks.",
+	}, "\n")
+	segs, _ := transcript.ParseDialogue(dialogue)
+	n, err := draft.Extractive{}.Draft(context.Background(), draft.Request{Segments: segs, Template: mustTemplate(t, "hp"), Language: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	past, plan := draft.SectionText(n, "past_history"), draft.SectionText(n, "assessment_plan")
+	if !strings.Contains(past, "roommate") || !strings.Contains(past, "wine") {
+		t.Errorf("past history %q lacks the social history", past)
+	}
+	if !strings.Contains(plan, "ibuprofen") {
+		t.Errorf("assessment and plan %q lacks the plan", plan)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -25,7 +26,15 @@ type Options struct {
 	Data string
 	// Limit caps the examples read per data set (0: all).
 	Limit int
+	// Only names the data set folders to score (aci-bench, mts-dialog, primock57);
+	// empty: all.
+	Only []string
+	// RougeOnly skips the coding and fact-checker scores: a quicker run while
+	// working on the drafter's text.
+	RougeOnly bool
 }
+
+func (o Options) wants(dir string) bool { return len(o.Only) == 0 || slices.Contains(o.Only, dir) }
 
 // Systems compared.
 const (
@@ -102,6 +111,9 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 		{"MTS-Dialog (section)", "mts-dialog", LoadMTSDialog, true},
 	}
 	for _, s := range sets {
+		if !opt.wants(s.dir) {
+			continue
+		}
 		dir := filepath.Join(opt.Data, s.dir)
 		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
 			rep.Skipped = append(rep.Skipped, dir)
@@ -126,7 +138,7 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 			}
 			ext.Dataset, cp.Dataset = name, name
 			rep.Rows = append(rep.Rows, ext, cp)
-			if s.mts {
+			if s.mts || opt.RougeOnly {
 				continue
 			}
 			cr, err := runCoding(ctx, part.exs, hp, "ACI-Bench "+part.label)
@@ -135,7 +147,7 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 			}
 			rep.Coding = append(rep.Coding, cr)
 		}
-		if !s.mts && len(train) > 0 {
+		if !s.mts && len(train) > 0 && !opt.RougeOnly {
 			drafted, refs, err := checkerSources(ctx, train, hp)
 			if err != nil {
 				return Report{}, fmt.Errorf("fact checker sentences: %w", err)
@@ -157,7 +169,7 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	}
 	// PriMock57 (UK primary care, typed notes with an "Imp:" line) scores coding only.
 	// Its first run (before any rule looked at it) is in notes/eval/README.md.
-	if dir := filepath.Join(opt.Data, "primock57"); dirExists(dir) {
+	if dir := filepath.Join(opt.Data, "primock57"); dirExists(dir) && opt.wants("primock57") && !opt.RougeOnly {
 		exs, err := LoadPriMock57(dir)
 		if err != nil {
 			return Report{}, err

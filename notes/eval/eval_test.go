@@ -143,3 +143,18 @@ func TestTrainSelectorOnMiniDataSets(t *testing.T) {
 		t.Errorf("selector %.200s\nlog %s", b, log.String())
 	}
 }
+
+func TestRunOnlyOneDataSetRougeOnly(t *testing.T) {
+	rep, err := eval.Run(context.Background(), eval.Options{Data: filepath.Join("testdata", "mini"), Only: []string{"mts-dialog"}, RougeOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Rows) != 4 || len(rep.Coding) != 0 || len(rep.Checker) != 0 {
+		t.Fatalf("rows %d coding %d checker %d, want 4 MTS-Dialog rows only", len(rep.Rows), len(rep.Coding), len(rep.Checker))
+	}
+	for _, r := range rep.Rows {
+		if !strings.HasPrefix(r.Dataset, "MTS-Dialog") {
+			t.Errorf("row of %s", r.Dataset)
+		}
+	}
+}

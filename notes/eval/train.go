@@ -95,21 +95,66 @@ func TrainSelector(ctx context.Context, data, out string, log io.Writer) error {
 	if err != nil {
 		return err
 	}
-	best, bestR1 := 0.0, -1.0
-	for _, th := range []float64{0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6} {
-		cand := sel
-		cand.Threshold = th
+	// validate scores a candidate on the validation splits: the mean of ACI-Bench's
+	// note-level and section-level ROUGE-1 and MTS-Dialog's (section-level).
+	validate := func(cand draft.Selector) (float64, error) {
 		d := draft.Extractive{Selector: &cand}
 		a, _, err := runSetWith(ctx, d, aciValid, tmpl, false)
 		if err != nil {
-			return err
+			return 0, err
+		}
+		as, err := aciSectionRouge(ctx, d, aciValid, tmpl)
+		if err != nil {
+			return 0, err
 		}
 		m, _, err := runSetWith(ctx, d, mtsValid, tmpl, true)
 		if err != nil {
+			return 0, err
+		}
+		fmt.Fprintf(log, "threshold %.2f window %d smooth %.1f cue weight %.1f: validation ROUGE-1 ACI-Bench %.1f (by section %.1f), MTS-Dialog %.1f\n",
+			cand.Threshold, cand.Sections.Window, cand.Sections.Smooth, cand.Sections.CueWeight, 100*a.R1, 100*as, 100*m.R1)
+		return (a.R1 + as + m.R1) / 3, nil
+	}
+	bestR1, aciWeight := -1.0, 0.0
+	var secModel *draft.SectionModel
+	for _, aw := range aciSectionWeights {
+		sexs, err := sectionExamples(aciTrain, mtsTrain, aw)
+		if err != nil {
 			return err
 		}
-		r1 := (a.R1 + m.R1) / 2
-		fmt.Fprintf(log, "threshold %.1f: validation ROUGE-1 ACI-Bench %.1f, MTS-Dialog %.1f\n", th, 100*a.R1, 100*m.R1)
+		m, err := trainSectionModel(ctx, sexs, log)
+		if err != nil {
+			return err
+		}
+		roundModel(m)
+		for _, w := range []int{1} {
+			for _, sm := range []float64{0, 0.5} {
+				for _, cw := range []float64{1, 2, 4, 8} {
+					cand := sel
+					m2 := *m
+					m2.Window, m2.Smooth, m2.CueWeight = w, sm, cw
+					cand.Sections = &m2
+					fmt.Fprintf(log, "ACI-Bench section weight %.1f, ", aw)
+					r1, err := validate(cand)
+					if err != nil {
+						return err
+					}
+					if r1 > bestR1 {
+						bestR1, secModel, aciWeight = r1, &m2, aw
+					}
+				}
+			}
+		}
+	}
+	sel.Sections = secModel
+	best := 0.0
+	for _, th := range []float64{0.1, 0.2, 0.3, 0.4, 0.5} {
+		cand := sel
+		cand.Threshold = th
+		r1, err := validate(cand)
+		if err != nil {
+			return err
+		}
 		if r1 > bestR1 {
 			best, bestR1 = th, r1
 		}
@@ -119,8 +164,8 @@ func TrainSelector(ctx context.Context, data, out string, log io.Writer) error {
 		sel.Weights[i] = math.Round(w*1e4) / 1e4 // a smaller file, the same choices
 	}
 	sel.Bias = math.Round(sel.Bias*1e4) / 1e4
-	sel.Trained = fmt.Sprintf("logistic regression, %d hashed features; trained on ACI-Bench train (%d) and MTS-Dialog train (%d); threshold %.1f chosen on their validation splits",
-		draft.SelectorDim, len(aciTrain), len(mtsTrain), best)
+	sel.Trained = fmt.Sprintf("logistic regressions (keep a unit; its section), %d hashed features; trained on ACI-Bench train (%d) and MTS-Dialog train (%d); threshold %.2f, window %d, smoothing %.1f, cue weight %.1f, ACI-Bench section weight %.1f chosen on their validation splits",
+		draft.SelectorDim, len(aciTrain), len(mtsTrain), best, secModel.Window, secModel.Smooth, secModel.CueWeight, aciWeight)
 	b, err := json.Marshal(sel)
 	if err != nil {
 		return fmt.Errorf("encode selector: %w", err)
