@@ -75,8 +75,14 @@ func mutate(kind, s, evidence string) (string, bool) {
 		return s[:m[2]] + swap + s[m[3]:], true
 	case MutDropNeg:
 		// A negation that bears on a finding ("no fever", "denies any chest pain"),
-		// not a bare answer ("No.").
-		for _, m := range dropNegRE.FindAllStringIndex(s, -1) {
+		// not a bare answer ("No."). With two negations ("No, no chest pain", "Any
+		// other symptoms? No.") dropping one may leave the meaning as it was: not a
+		// mutation, as adding one to a negative sentence is not either.
+		all := dropNegRE.FindAllStringIndex(s, -1)
+		if len(all) > 1 {
+			return "", false
+		}
+		for _, m := range all {
 			if !findingAfter(s[m[1]:]) || strings.HasPrefix(strings.ToLower(s[m[1]:]), "longer") {
 				continue // "no longer" without its "no" says nothing
 			}
