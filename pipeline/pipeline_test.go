@@ -16,9 +16,10 @@ import (
 	"greffier/store"
 )
 
+// The doctor assesses the hypertension (codes go only to problems assessed in the visit).
 const visit = `[doctor] What brings you in today?
 [patient] I have had a cough for a week and my blood pressure has been high, I have hypertension.
-[doctor] Your blood pressure is 150/95 today. Keep taking lisinopril 10 mg once a day.`
+[doctor] Your blood pressure is 150/95 today. For your hypertension, keep taking lisinopril 10 mg once a day.`
 
 // From a transcript to a stored draft: the real drafter, code table and store.
 func TestDraftAndSaveStoresVersionAndCodeEvidence(t *testing.T) {
