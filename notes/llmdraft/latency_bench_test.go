@@ -1,14 +1,19 @@
 package llmdraft_test
 
 import (
+	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -36,6 +41,9 @@ import (
 //	                   (Drafter.CompactJSON); no (default, as the app): the schema
 //	BENCH_PACE         0: windows are fed as fast as the prefills take them
 //	                   (default); F > 0: at F times real time (1 = real pace)
+//	BENCH_MODEL_ONLY   yes (default): after the draft, the same number of tokens is
+//	                   generated again from the same cached prompt without the
+//	                   grammar (draft-model-only line); no: skipped
 //	GREFFIER_EVAL      the public data sets (default ../shared/eval)
 //
 // At pace 0 the visit's idle time is skipped, not its work: each window waits for
@@ -141,7 +149,8 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	}
 	defer srv.Stop()
 	client := &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner, Timeout: time.Hour}
-	rec := &recorder{Completer: client}
+	last := &lastRequest{Completer: client}
+	rec := &recorder{Completer: last}
 	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
 		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7),
 		CompactJSON: os.Getenv("BENCH_COMPACT") == "yes"}
@@ -193,7 +202,7 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 		}
 	}
 	took := time.Since(stop)
-	srvPeak := peakRSS(srv.PID())
+	srvPeak := peakRSS(srv.PID()) // before the model-only generation below, which is not part of the draft
 	var prompt, cached, completion int
 	var promptTime, genTime time.Duration
 	var answerChars, spaceChars, drafted, accepted int
@@ -223,6 +232,23 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q\n",
 		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9),
 		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"))
+	if os.Getenv("BENCH_MODEL_ONLY") != "no" {
+		req, ok := last.get()
+		if !ok {
+			return fmt.Errorf("model-only generation: no request was recorded")
+		}
+		free, err := generateFree(ctx, srv, client, req, completion)
+		if err != nil {
+			return err
+		}
+		// What Stop would cost if every sampled token passed the grammar at once, as a
+		// trained model's mostly do: the draft's time with its constrained generation
+		// replaced by the model's own generation of as many tokens.
+		modelOnly := took - genTime + free.generation
+		fmt.Printf("draft-model-only shape=%s consult_min=%d incremental=%s unconstrained_generation_s=%.1f unconstrained_tok_s=%.1f tokens=%d prompt_tokens=%d cached=%d constrained_generation_s=%.1f constrained_tok_s=%.1f stop_to_note_model_only_s=%.1f\n",
+			r.shape, r.minutes, inc, free.generation.Seconds(), float64(free.tokens)/max(free.generation.Seconds(), 1e-9), free.tokens,
+			free.cached+free.evaluated, free.cached, genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9), modelOnly.Seconds())
+	}
 	if r.incremental {
 		pace := "fast (idle time skipped; lag computed from measured prefill times)"
 		if r.pace > 0 {
@@ -232,6 +258,96 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 			r.shape, r.minutes, stats.Prefills, stats.Failures, stats.Busy.Seconds(), r.minutes*60, lag.Seconds(), pace)
 	}
 	return nil
+}
+
+// lastRequest remembers the last completion request, so that the bench can ask
+// for the same prompt again without the grammar.
+type lastRequest struct {
+	llmdraft.Completer
+	mu   sync.Mutex
+	req  llm.Request
+	seen bool
+}
+
+func (l *lastRequest) CompleteJSON(ctx context.Context, req llm.Request, check func([]byte) error) (llm.Response, error) {
+	l.mu.Lock()
+	l.req, l.seen = req, true
+	l.mu.Unlock()
+	return l.Completer.CompleteJSON(ctx, req, check)
+}
+
+func (l *lastRequest) get() (llm.Request, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.req, l.seen
+}
+
+// freeRun is what an unconstrained generation did, in llama-server's own timings.
+type freeRun struct {
+	evaluated, cached, tokens int
+	generation                time.Duration
+}
+
+// generateFree has the server generate n tokens for req's prompt with no grammar and
+// no stop at end-of-sequence (llama-server's /completion with ignore_eos), from the
+// cache the draft left in the slot, with the draft's seed and temperature: the
+// model's own cost for an answer of the draft's length. llm.Client has no such call
+// (the app never generates without a schema), so the request is made here.
+func generateFree(ctx context.Context, srv *llamaserver.Server, c *llm.Client, req llm.Request, n int) (freeRun, error) {
+	prompt, err := c.ApplyTemplate(ctx, req.Messages)
+	if err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	in := map[string]any{"prompt": prompt, "n_predict": n, "ignore_eos": true, "cache_prompt": true, "stream": false}
+	if req.Seed != nil {
+		in["seed"] = *req.Seed
+	}
+	if req.Temperature != nil {
+		in["temperature"] = *req.Temperature
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	if err := srv.CheckOwner(); err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL()+"/completion", bytes.NewReader(body))
+	if err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	hreq.Header.Set("Content-Type", "application/json")
+	hreq.Header.Set("Authorization", "Bearer "+srv.APIKey())
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil}} // loopback: never through a proxy
+	hresp, err := hc.Do(hreq)
+	if err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	defer hresp.Body.Close()
+	data, err := io.ReadAll(hresp.Body)
+	if err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	if hresp.StatusCode != http.StatusOK {
+		return freeRun{}, fmt.Errorf("model-only generation: HTTP %d: %.200s", hresp.StatusCode, data)
+	}
+	var out struct {
+		Timings struct {
+			CacheN      int     `json:"cache_n"`
+			PromptN     int     `json:"prompt_n"`
+			PredictedN  int     `json:"predicted_n"`
+			PredictedMS float64 `json:"predicted_ms"`
+		} `json:"timings"`
+	}
+	if err := json.Unmarshal(data, &out); err != nil {
+		return freeRun{}, fmt.Errorf("model-only generation: %w", err)
+	}
+	t := out.Timings
+	if t.PredictedN != n {
+		return freeRun{}, fmt.Errorf("model-only generation: %d tokens generated, asked for %d", t.PredictedN, n)
+	}
+	return freeRun{evaluated: t.PromptN, cached: t.CacheN, tokens: t.PredictedN,
+		generation: time.Duration(t.PredictedMS * float64(time.Millisecond))}, nil
 }
 
 // peakRSS is a process's peak resident memory in MiB (Linux VmHWM), 0 if unknown.
