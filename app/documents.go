@@ -82,13 +82,15 @@ func (d *Documents) Get(encID int64, kind string, version int) (DocumentView, er
 
 func (d *Documents) view(encID int64, kind string, version int) (DocumentView, error) {
 	ctx := d.s.ctx
-	dv, err := d.s.db.GetDocument(ctx, encID, kind, version)
-	if err != nil {
-		return DocumentView{}, err
-	}
 	latest, err := d.s.db.GetDocument(ctx, encID, kind, 0)
 	if err != nil {
 		return DocumentView{}, err
+	}
+	dv := latest
+	if version != 0 && version != latest.Version {
+		if dv, err = d.s.db.GetDocument(ctx, encID, kind, version); err != nil {
+			return DocumentView{}, err
+		}
 	}
 	doc, err := documents.Parse(dv.Body)
 	if err != nil {
