@@ -112,8 +112,11 @@ type Response struct {
 	// DraftTokens and DraftAccepted count speculative decoding's proposals and the
 	// ones the model kept (llama-server with --spec-type; 0 elsewhere).
 	DraftTokens, DraftAccepted int
-	// Repaired is set by CompleteJSON when the first answer was invalid.
+	// Repaired is set by CompleteJSON when the first answer was invalid; FirstTry
+	// then holds that answer's counts and timings (its content dropped), so that
+	// what a repair round cost can be measured.
 	Repaired bool
+	FirstTry *Response
 }
 
 // HTTPError is an HTTP failure from the server; it matches ErrServer (and
@@ -401,7 +404,9 @@ func (c *Client) CompleteJSON(ctx context.Context, req Request, check func([]byt
 		Message{Role: "user", Content: "Your answer was rejected: " + bad.Error() +
 			". Answer again with only the corrected JSON object."})
 	resp2, err := c.Complete(ctx, repair)
-	resp2.Repaired = true
+	first := resp
+	first.Content = ""
+	resp2.Repaired, resp2.FirstTry = true, &first
 	if err != nil {
 		return resp2, fmt.Errorf("repair round: %w", err)
 	}

@@ -229,6 +229,10 @@ func TestRepairRound(t *testing.T) {
 	if err != nil || !resp.Repaired || resp.Content != `{"word":"a","n":1}` || calls.Load() != 2 {
 		t.Fatalf("resp %+v err %v calls %d", resp, err, calls.Load())
 	}
+	// What the first try cost is kept, without its content.
+	if f := resp.FirstTry; f == nil || f.CompletionTokens != 5 || f.PromptTokens != 10 || f.Content != "" {
+		t.Errorf("first try = %+v, want its counts and no content", f)
+	}
 	// The repair request repeats the conversation, the bad answer and the error, with
 	// the same schema.
 	msgs := second["messages"].([]any)

@@ -105,6 +105,11 @@ func TestAnswerSchemaIsBounded(t *testing.T) {
 				if x["maxItems"] == nil {
 					t.Errorf("%s: array without maxItems", path)
 				}
+			case "number":
+				// llama-server's grammar ignores a number's bounds: they must be an enum.
+				if x["minimum"] != nil || x["maximum"] != nil {
+					t.Errorf("%s: a number bounded by minimum/maximum", path)
+				}
 			}
 			for k, e := range x {
 				walk(path+"/"+k, e)
@@ -141,6 +146,8 @@ func TestAnswerSchemaIsBounded(t *testing.T) {
 		{"evidence past the transcript", `{"sections":[{"key":"plan","sentences":[{"text":"Rest.","evidence":[42]}]}],"problems":[],"medications":[],"allergies":[],"vitals":[],"orders":[],"follow_up":[],"patient_instructions":[]}`, false},
 		{"string too long", `{"sections":[{"key":"plan","sentences":[{"text":"` + strings.Repeat("a", 51) + `","evidence":[1]}]}],"problems":[],"medications":[],"allergies":[],"vitals":[],"orders":[],"follow_up":[],"patient_instructions":[]}`, false},
 		{"missing list", `{"sections":[]}`, false},
+		{"confidence on a step", `{"sections":[],"problems":[{"title":"Asthma","evidence":[3],"icd10":{"code":"J45.909","title":"Asthma","confidence":0.35}}],"medications":[],"allergies":[],"vitals":[],"orders":[],"follow_up":[],"patient_instructions":[]}`, true},
+		{"confidence out of range", `{"sections":[],"problems":[{"title":"Asthma","evidence":[3],"icd10":{"code":"J45.909","title":"Asthma","confidence":45}}],"medications":[],"allergies":[],"vitals":[],"orders":[],"follow_up":[],"patient_instructions":[]}`, false},
 	} {
 		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(tc.json))
 		if err != nil {

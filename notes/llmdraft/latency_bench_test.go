@@ -206,7 +206,14 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	var prompt, cached, completion int
 	var promptTime, genTime time.Duration
 	var answerChars, spaceChars, drafted, accepted int
+	var repairs, firstTryTokens int
+	var firstTryTime time.Duration // the invalid first answers' prompt and generation
 	for i, resp := range rec.resps {
+		if f := resp.FirstTry; f != nil {
+			repairs++
+			firstTryTokens += f.CompletionTokens
+			firstTryTime += f.PromptTime + f.GenerationTime
+		}
 		drafted += resp.DraftTokens
 		accepted += resp.DraftAccepted
 		answerChars += len(resp.Content)
@@ -229,9 +236,9 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	fmt.Printf("draft-detail shape=%s consult_min=%d incremental=%s segments=%d transcript_tokens=%d chars_per_token=%.2f prompt_tokens=%d cached_at_stop=%d completion_tokens=%d requests=%d ctx=%d kv_cache=%s threads=%d greffier_peak_rss_mib=%d\n",
 		r.shape, r.minutes, inc, len(r.visit), ntok, float64(len(lines.String()))/float64(ntok), prompt, cached, completion,
 		len(rec.resps), srv.Plan().Context, srv.Plan().CacheType, r.threads, peakRSS(os.Getpid()))
-	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q\n",
+	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q repairs=%d first_try_s=%.1f first_try_tokens=%d\n",
 		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9),
-		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"))
+		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"), repairs, firstTryTime.Seconds(), firstTryTokens)
 	if os.Getenv("BENCH_MODEL_ONLY") != "no" {
 		req, ok := last.get()
 		if !ok {
