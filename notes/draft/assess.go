@@ -73,6 +73,9 @@ var (
 	recordPhrases = wordPhrases("mentioned here", "it s mentioned", "it is mentioned", "on the file", "on your file", "in your file",
 		"in the file", "in your chart", "in the chart", "on your chart", "your records", "the records", "your notes say", "your file",
 		"votre dossier", "le dossier", "il est noté", "c est noté", "il est indiqué", "c est indiqué")
+	// earlierVisit: the sentence tells of an earlier visit.
+	earlierVisit = wordPhrases("last time", "last visit", "your last appointment", "previous visit", "previously", "la dernière fois",
+		"dernière visite", "dernière consultation", "précédemment")
 	// planPhrases state what the clinician will do.
 	planPhrases = wordPhrases("let s", "let us", "we ll", "we will", "i ll", "i will", "i m going to", "i am going to", "we re going to",
 		"we are going to", "i recommend", "i d recommend", "i would recommend", "i want you to", "on va", "je vais", "nous allons",
@@ -268,6 +271,11 @@ func (z visitZones) assessing(ui int, words []string, at, end int, clin, zone bo
 // their history.
 func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone bool) (cue, closing bool) {
 	if !clin {
+		return false, false
+	}
+	// What was done for it at an earlier visit is history ("Doctor K followed up
+	// with you last time regarding your hypertension").
+	if phraseBefore(words, at, 15, earlierVisit) {
 		return false, false
 	}
 	for _, p := range assessBefore {

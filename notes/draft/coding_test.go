@@ -273,6 +273,9 @@ func TestCodingRulesOfMTSDialogTrain(t *testing.T) {
 		// Read from the record, a condition is history.
 		{"read from the chart", "[doctor] it is mentioned in your chart that you have a kidney stone .\n[patient] that's right .", nil, []string{"N20.0"}},
 		{"French: read from the file", "Médecin: Il est noté dans votre dossier que vous avez une hypertension.\nPatient: Oui.", nil, []string{"I10"}},
+		{"an earlier visit", "[doctor] it looks like doctor kumar followed up with you last time regarding your hypertension and osteoporosis .\n[patient] yes .",
+			nil, []string{"I10", "M81.0"}},
+		{"French: an earlier visit", "Médecin: La dernière fois, on avait parlé de votre hypertension.\nPatient: Oui.", nil, []string{"I10"}},
 		{"a history qualified", "[doctor] i also see that you have a recurring history of pneumonia .\n[patient] yeah .", nil, []string{"J18.9"}},
 		// What the patient takes for a condition is medication history ...
 		{"a drug taken for it", "[doctor] he takes percocet daily for his back pain .\n[doctor] he also had surgery twice .", nil, []string{"M54.50"}},
