@@ -35,7 +35,7 @@ var (
 	// assessBefore, said just before a condition, assesses it ("for your diabetes",
 	// "in terms of your back pain", "pour votre hypertension").
 	assessBefore = wordPhrases("for your", "for his", "for her", "in terms of your", "in terms of his", "in terms of her", "regarding your",
-		"as far as your", "as for your", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
+		"as far as your", "as for your", "keep track of your", "keep an eye on your", "monitor your", "surveiller votre", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
 		"concernant votre", "en ce qui concerne votre", "quant à votre")
 	// assessSentence, said earlier in the same sentence, states a diagnosis.
 	assessSentence = wordPhrases("i think you have", "i believe you have", "it looks like you have",
@@ -73,6 +73,10 @@ var (
 	recordPhrases = wordPhrases("mentioned here", "it s mentioned", "it is mentioned", "on the file", "on your file", "in your file",
 		"in the file", "in your chart", "in the chart", "on your chart", "your records", "the records", "your notes say", "your file",
 		"votre dossier", "le dossier", "il est noté", "c est noté", "il est indiqué", "c est indiqué")
+	// diagnosisQuestions ask for the diagnosis: the clinician's answer states it.
+	diagnosisQuestions = cues([]string{"diagnosis", "what does she have", "what does he have", "what do i have", "what is wrong with",
+		"what s wrong with", "what do you think it is", "quel est le diagnostic", "qu est ce que j ai", "qu est ce qu il a", "qu est ce qu elle a",
+		"qu est ce que c est"})
 	// earlierVisit: the sentence tells of an earlier visit.
 	earlierVisit = wordPhrases("last time", "last visit", "your last appointment", "previous visit", "previously", "la dernière fois",
 		"dernière visite", "dernière consultation", "précédemment")
@@ -213,6 +217,9 @@ type visitZones struct {
 	unit, word int  // where: unit index and word offset in unitWords
 	closing    int  // without a header: the unit from which the visit closes
 	excerpt    bool // too short to be a whole visit: no closing part
+	// diagnosisAnswer: clinician units that answer a question asking for the
+	// diagnosis ("what's her diagnosis? — refractory anemia").
+	diagnosisAnswer map[int]bool
 	// recap: units that go on with what the clinician's previous unit started as a
 	// recap ("given the way you have presented now — one day with a fever").
 	recap map[int]bool
@@ -232,6 +239,16 @@ func findZones(units []unit) visitZones {
 	z := visitZones{closing: int(closingShare * float64(len(units))), recap: map[int]bool{}}
 	if len(units) < minVisitUnits {
 		z.closing, z.excerpt = len(units), true
+	}
+	z.diagnosisAnswer = map[int]bool{}
+	for ui, u := range units {
+		if u.role != domain.RoleClinician {
+			continue
+		}
+		if q, _, ok := strings.Cut(u.text, " — "); ok && anyCue(diagnosisQuestions, normalize(q)) ||
+			ui > 0 && strings.Contains(units[ui-1].text, "?") && anyCue(diagnosisQuestions, units[ui-1].norm) {
+			z.diagnosisAnswer[ui] = true
+		}
 	}
 	for ui := max(1, z.closing); ui < len(units); ui++ {
 		prev := units[ui-1]
@@ -298,6 +315,9 @@ func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone b
 			}
 			return true, false
 		}
+	}
+	if z.diagnosisAnswer[ui] {
+		return true, false
 	}
 	if !zone {
 		return false, false

@@ -291,6 +291,11 @@ func TestCodingRulesOfMTSDialogTrain(t *testing.T) {
 		{"it appears", "[doctor] let's take a look at you .\n[doctor] hm it appears that you have bronchitis .", []string{"J20.9"}, nil},
 		{"a result shows it", "[doctor] it looks like your x-rays show bronchitis .", []string{"J20.9"}, nil},
 		{"French: I think he has", "Médecin: Je pense qu'il a une sinusite.", []string{"J01.90"}, nil},
+		{"the answer to 'what's the diagnosis?'", "[doctor] what's her diagnosis ?\n[doctor] refractory anemia .\n[doctor] gotcha .", []string{"D64.9"}, nil},
+		{"French: the answer to 'what does he have?'", "Patient: Qu'est-ce qu'il a, docteur ?\nMédecin: Une bronchite, rien de grave.", []string{"J20.9"}, nil},
+		{"a question about the diagnosis before", "[doctor] any diagnosis of diabetes before ?\n[patient] no .", nil, []string{"E11.9"}},
+		{"a condition monitored", "[doctor] we have discussed this before , but keep track of your high cholesterol and hypothyroid .", []string{"E78.5", "E03.9"}, nil},
+		{"an acronym spelled out", "[doctor] okay . let's take a look at you .\n[doctor] hm it appears that you have a u r i .", []string{"J06.9"}, nil},
 		// A urinary infection whose site is named is coded by its site.
 		{"cystitis is a UTI by its site", "[doctor] you have a urinary tract infection .\n[doctor] you got something called acute cystitis .", []string{"N30.00"}, []string{"N39.0"}},
 		{"French: cystitis", "Médecin: C'est une cystite, on va commencer un antibiotique.", []string{"N30.90"}, []string{"N39.0"}},
