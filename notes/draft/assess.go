@@ -35,17 +35,19 @@ var (
 	// assessBefore, said just before a condition, assesses it ("for your diabetes",
 	// "in terms of your back pain", "pour votre hypertension").
 	assessBefore = wordPhrases("for your", "for his", "for her", "in terms of your", "in terms of his", "in terms of her", "regarding your",
-		"as far as your", "as for your", "keep track of your", "keep an eye on your", "monitor your", "surveiller votre", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
-		"concernant votre", "en ce qui concerne votre", "quant à votre")
+		"as far as your", "as for your", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
+		"concernant votre", "en ce qui concerne votre", "quant à votre",
+		// monitored in this visit's plan
+		"keep track of your", "keep an eye on your", "monitor your", "surveiller votre")
 	// assessSentence, said earlier in the same sentence, states a diagnosis.
 	assessSentence = wordPhrases("i think you have", "i believe you have", "it looks like you have",
-		"looks like you have", "it looks like you", "that is", "that s a", "that s an", "i think she has", "i think he has", "i believe she has", "i believe he has",
-		"it appears that you have", "it appears you have", "it appears that she has", "it appears that he has",
+		"looks like you have", "i think this is", "this is a", "this is an", "this is consistent", "you have a", "you have an", "you ve got a", "you ve got an",
+		"diagnosed you with", "je pense que vous avez", "vous avez un", "vous avez une", "c est une", "c est un", "il s agit d",
+		"it looks like you", "that is", "that s a", "that s an", "i think she has", "i think he has", "i believe she has", "i believe he has",
+		"it appears that you have", "it appears you have", "it appears that she has", "it appears that he has", "je pense qu il a", "je pense qu elle a",
 		// a result or a name states it ("your x-rays show bronchitis", "it is called onychomycosis")
 		"x rays show", "x ray shows", "xrays show", "xray shows", "results show", "came back showing", "came back positive for",
-		"it is called", "it s called", "this is called", "we call it",
-		"je pense qu il a", "je pense qu elle a", "la radio montre", "les résultats montrent", "ça s appelle", "on appelle ça", "i think this is", "this is a", "this is an", "this is consistent", "you have a", "you have an", "you ve got a", "you ve got an",
-		"diagnosed you with", "je pense que vous avez", "vous avez un", "vous avez une", "c est une", "c est un", "il s agit d")
+		"it is called", "it s called", "this is called", "we call it", "la radio montre", "les résultats montrent", "ça s appelle", "on appelle ça")
 	// historyAfter, just after "you have a" or "for your", makes it history ("you have a past
 	// medical history of", "you have a history of").
 	historyAfter = map[string]bool{"history": true, "past": true, "family": true, "medical": true, "antécédent": true, "antécédents": true,
@@ -74,7 +76,7 @@ var (
 		"in the file", "in your chart", "in the chart", "on your chart", "your records", "the records", "your notes say", "your file",
 		"votre dossier", "le dossier", "il est noté", "c est noté", "il est indiqué", "c est indiqué")
 	// diagnosisQuestions ask for the diagnosis: the clinician's answer states it.
-	diagnosisQuestions = cues([]string{"diagnosis", "what does she have", "what does he have", "what do i have", "what is wrong with",
+	diagnosisQuestions = cues([]string{"the diagnosis", "her diagnosis", "his diagnosis", "your diagnosis", "what does she have", "what does he have", "what do i have", "what is wrong with",
 		"what s wrong with", "what do you think it is", "quel est le diagnostic", "qu est ce que j ai", "qu est ce qu il a", "qu est ce qu elle a",
 		"qu est ce que c est"})
 	// earlierVisit: the sentence tells of an earlier visit.
@@ -290,14 +292,12 @@ func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone b
 	if !clin {
 		return false, false
 	}
-	// What was done for it at an earlier visit is history ("Doctor K followed up
-	// with you last time regarding your hypertension").
-	if phraseBefore(words, at, 15, earlierVisit) {
-		return false, false
-	}
 	for _, p := range assessBefore {
 		for start := max(0, at-3-len(p)); start+len(p) <= at; start++ {
-			if hasPrefixWords(words[start:], p) && !historyNext(words, start+len(p), at) && !takenBefore(words, start) {
+			// Not what the patient takes for it, nor what was done at an earlier
+			// visit ("Doctor K followed up with you last time regarding your hypertension").
+			if hasPrefixWords(words[start:], p) && !historyNext(words, start+len(p), at) && !takenBefore(words, start) &&
+				!phraseBefore(words, start, 3, earlierVisit) {
 				return true, false
 			}
 		}
@@ -329,7 +329,8 @@ func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone b
 	// same turn ("it looks like you sprained your finger, let's buddy tape it").
 	inPlace := ui >= z.closing || z.excerpt && phraseNear(words, end, end, 12, planPhrases)
 	return false, inPlace && !z.recap[ui] && !acknowledges(words) && !phraseBefore(words, at, 12, examPhrases) &&
-		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseBefore(words, at, 12, recordPhrases) && !phraseNear(words, end, end, 10, notAssessingAfter)
+		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseBefore(words, at, 12, recordPhrases) && !phraseBefore(words, at, 15, earlierVisit) &&
+		!phraseNear(words, end, end, 10, notAssessingAfter)
 }
 
 // historyNext reports whether one of the three words from words[k] makes what

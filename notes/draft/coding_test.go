@@ -275,6 +275,7 @@ func TestCodingRulesOfMTSDialogTrain(t *testing.T) {
 		{"French: read from the file", "Médecin: Il est noté dans votre dossier que vous avez une hypertension.\nPatient: Oui.", nil, []string{"I10"}},
 		{"an earlier visit", "[doctor] it looks like doctor kumar followed up with you last time regarding your hypertension and osteoporosis .\n[patient] yes .",
 			nil, []string{"I10", "M81.0"}},
+		{"a plan after a result of the last visit", "[doctor] last time your a1c was seven , so for your diabetes we'll increase the metformin .", []string{"E11.9"}, nil},
 		{"French: an earlier visit", "Médecin: La dernière fois, on avait parlé de votre hypertension.\nPatient: Oui.", nil, []string{"I10"}},
 		{"a history qualified", "[doctor] i also see that you have a recurring history of pneumonia .\n[patient] yeah .", nil, []string{"J18.9"}},
 		// What the patient takes for a condition is medication history ...
