@@ -36,14 +36,22 @@ var (
 	// "in terms of your back pain", "pour votre hypertension").
 	assessBefore = wordPhrases("for your", "for his", "for her", "in terms of your", "in terms of his", "in terms of her", "regarding your",
 		"as far as your", "as for your", "with regards to your", "with regard to your", "pour votre", "pour son", "pour sa",
-		"concernant votre", "en ce qui concerne votre", "quant à votre")
+		"concernant votre", "en ce qui concerne votre", "quant à votre",
+		// monitored in this visit's plan
+		"keep track of your", "keep an eye on your", "monitor your", "surveiller votre")
 	// assessSentence, said earlier in the same sentence, states a diagnosis.
 	assessSentence = wordPhrases("i think you have", "i believe you have", "it looks like you have",
 		"looks like you have", "i think this is", "this is a", "this is an", "this is consistent", "you have a", "you have an", "you ve got a", "you ve got an",
-		"diagnosed you with", "je pense que vous avez", "vous avez un", "vous avez une", "c est une", "c est un", "il s agit d")
+		"diagnosed you with", "je pense que vous avez", "vous avez un", "vous avez une", "c est une", "c est un", "il s agit d",
+		"it looks like you", "that is", "that s a", "that s an", "i think she has", "i think he has", "i believe she has", "i believe he has",
+		"it appears that you have", "it appears you have", "it appears that she has", "it appears that he has", "je pense qu il a", "je pense qu elle a",
+		// a result or a name states it ("your x-rays show bronchitis", "it is called onychomycosis")
+		"x rays show", "x ray shows", "xrays show", "xray shows", "results show", "came back showing", "came back positive for",
+		"it is called", "it s called", "this is called", "we call it", "la radio montre", "les résultats montrent", "ça s appelle", "on appelle ça")
 	// historyAfter, just after "you have a" or "for your", makes it history ("you have a past
 	// medical history of", "you have a history of").
-	historyAfter = map[string]bool{"history": true, "past": true, "family": true, "medical": true, "antécédent": true, "antécédents": true}
+	historyAfter = map[string]bool{"history": true, "past": true, "family": true, "medical": true, "antécédent": true, "antécédents": true,
+		"had": true} // "it looks like you had a history of"
 	// examPhrases mark an examination finding ("on exam", "i do notice", "i
 	// appreciate"): without an assessment header the closing part of a visit holds
 	// the examination too.
@@ -61,6 +69,23 @@ var (
 		"you have presented", "you ve presented", "you presented", "the way you presented", "you ve described", "you described",
 		"you re describing", "as you said", "as you mentioned", "you ve told me",
 		"pour résumer", "vous m avez dit", "vous avez mentionné", "antécédents", "si vous", "si ça", "si la", "si le", "surveillez")
+	// recordPhrases: the clinician reads the patient's known conditions from the
+	// record ("it's mentioned here that you have", "I can see on the file that you
+	// have"): history, not what the visit assessed.
+	recordPhrases = wordPhrases("mentioned here", "it s mentioned", "it is mentioned", "on the file", "on your file", "in your file",
+		"in the file", "in your chart", "in the chart", "on your chart", "your records", "the records", "your notes say", "your file",
+		"votre dossier", "le dossier", "il est noté", "c est noté", "il est indiqué", "c est indiqué")
+	// diagnosisQuestions ask for the diagnosis: the clinician's answer states it.
+	diagnosisQuestions = cues([]string{"the diagnosis", "her diagnosis", "his diagnosis", "your diagnosis", "what does she have", "what does he have", "what do i have", "what is wrong with",
+		"what s wrong with", "what do you think it is", "quel est le diagnostic", "qu est ce que j ai", "qu est ce qu il a", "qu est ce qu elle a",
+		"qu est ce que c est"})
+	// earlierVisit: the sentence tells of an earlier visit.
+	earlierVisit = wordPhrases("last time", "last visit", "your last appointment", "previous visit", "previously", "la dernière fois",
+		"dernière visite", "dernière consultation", "précédemment")
+	// planPhrases state what the clinician will do.
+	planPhrases = wordPhrases("let s", "let us", "we ll", "we will", "i ll", "i will", "i m going to", "i am going to", "we re going to",
+		"we are going to", "i recommend", "i d recommend", "i would recommend", "i want you to", "on va", "je vais", "nous allons",
+		"je vous prescris", "je recommande", "on met", "on va mettre")
 	// historyQuestions ask for the patient's known conditions: what answers them is
 	// past medical history ("any other medical problems? — just the hypertension").
 	historyQuestions = cues([]string{"medical problems", "medical problem", "medical conditions", "medical condition", "health problems",
@@ -78,6 +103,65 @@ var (
 		"from the", "that s why", "explains", "explain", "part of", "symptom of", "symptoms of", "dû à", "due à", "dus à", "lié à", "liée à",
 		"liés à", "causé par", "causée par", "à cause de", "provoqué par", "provoquée par")
 )
+
+var (
+	// intakeWords, before "for your X", tell what the patient takes or was given
+	// ("he takes Percocet daily for his back pain", "they gave you Procrit for your
+	// anemia"): medication history, not this visit's plan — unless a plan verb opens
+	// it ("keep taking metformin for your diabetes").
+	intakeWords = map[string]bool{"take": true, "takes": true, "taking": true, "took": true, "gave": true, "given": true, "using": true,
+		"uses": true, "prendre": true, "prend": true, "prenez": true, "prends": true, "pris": true, "donné": true}
+	// planVerbs manage a treatment in this visit.
+	planVerbs = map[string]bool{"continue": true, "keep": true, "start": true, "stop": true, "change": true, "increase": true, "decrease": true,
+		"adjust": true, "refill": true, "renew": true, "switch": true, "double": true, "lower": true, "raise": true, "prescribe": true,
+		"restart": true, "resume": true, "hold": true, "bump": true, "titrate": true, "continuer": true, "continuez": true, "augmenter": true,
+		"diminuer": true, "changer": true, "renouveler": true, "ajuster": true, "arrêter": true, "commencer": true, "reprendre": true}
+	// treatmentNouns, right after a condition, name its treatment ("your diabetes
+	// medication"); a plan verb before it manages the condition in this visit.
+	treatmentNouns = map[string]bool{"medication": true, "medications": true, "medicine": true, "medicines": true, "meds": true, "pills": true,
+		"pill": true, "tablets": true, "inhaler": true, "inhalers": true, "treatment": true, "médicament": true, "médicaments": true, "traitement": true}
+)
+
+// takenBefore reports whether the words up to start tell, within six words, what the
+// patient takes or was given, with no plan verb before it.
+func takenBefore(words []string, start int) bool {
+	for i := start - 1; i >= max(0, start-6); i-- {
+		if intakeWords[words[i]] {
+			for j := i - 1; j >= max(0, i-3); j-- {
+				if planVerbs[words[j]] {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// managedTreatment reports whether the condition at words [at, end) names a
+// treatment that a plan verb shortly before changes or continues: "I am going to
+// change your diabetes medication", "on va renouveler votre traitement pour
+// l'asthme".
+func managedTreatment(words []string, at, end int) bool {
+	noun := -1
+	if end < len(words) && treatmentNouns[words[end]] {
+		noun = at // English: the condition qualifies the noun
+	}
+	for k := at - 1; noun < 0 && k >= max(0, at-3); k-- {
+		if treatmentNouns[words[k]] {
+			noun = k // French: the noun, then "pour le", "du", "contre le"
+		}
+	}
+	if noun < 0 {
+		return false
+	}
+	for i := noun - 1; i >= max(0, noun-5); i-- {
+		if planVerbs[words[i]] {
+			return true
+		}
+	}
+	return false
+}
 
 // phraseBefore reports whether a phrase of ps ends within gap words before words[at].
 func phraseBefore(words []string, at, gap int, ps [][]string) bool {
@@ -134,6 +218,10 @@ type visitZones struct {
 	header     bool // a clinician opened the assessment and plan
 	unit, word int  // where: unit index and word offset in unitWords
 	closing    int  // without a header: the unit from which the visit closes
+	excerpt    bool // too short to be a whole visit: no closing part
+	// diagnosisAnswer: clinician units that answer a question asking for the
+	// diagnosis ("what's her diagnosis? — refractory anemia").
+	diagnosisAnswer map[int]bool
 	// recap: units that go on with what the clinician's previous unit started as a
 	// recap ("given the way you have presented now — one day with a fever").
 	recap map[int]bool
@@ -143,8 +231,27 @@ type visitZones struct {
 // assessment header ("I'll do an assessment of your knee" in the history).
 const headerFrom = 0.3
 
+// minVisitUnits: a transcript shorter than this (a minute or so of talk) is an
+// excerpt, not a whole visit, and has no closing part: where a condition is named in
+// it says nothing of whether it was assessed. ACI-Bench's shortest visit has 24
+// units, half of MTS-Dialog's excerpts 6 or fewer.
+const minVisitUnits = 20
+
 func findZones(units []unit) visitZones {
 	z := visitZones{closing: int(closingShare * float64(len(units))), recap: map[int]bool{}}
+	if len(units) < minVisitUnits {
+		z.closing, z.excerpt = len(units), true
+	}
+	z.diagnosisAnswer = map[int]bool{}
+	for ui, u := range units {
+		if u.role != domain.RoleClinician {
+			continue
+		}
+		if q, _, ok := strings.Cut(u.text, " — "); ok && anyCue(diagnosisQuestions, normalize(q)) ||
+			ui > 0 && strings.Contains(units[ui-1].text, "?") && anyCue(diagnosisQuestions, units[ui-1].norm) {
+			z.diagnosisAnswer[ui] = true
+		}
+	}
 	for ui := max(1, z.closing); ui < len(units); ui++ {
 		prev := units[ui-1]
 		if w := unitWords(prev.text); prev.role == domain.RoleClinician && units[ui].role == domain.RoleClinician &&
@@ -187,21 +294,30 @@ func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone b
 	}
 	for _, p := range assessBefore {
 		for start := max(0, at-3-len(p)); start+len(p) <= at; start++ {
-			if hasPrefixWords(words[start:], p) && !historyAfter[words[start+len(p)]] {
+			// Not what the patient takes for it, nor what was done at an earlier
+			// visit ("Doctor K followed up with you last time regarding your hypertension").
+			if hasPrefixWords(words[start:], p) && !historyNext(words, start+len(p), at) && !takenBefore(words, start) &&
+				!phraseBefore(words, start, 3, earlierVisit) {
 				return true, false
 			}
 		}
+	}
+	if managedTreatment(words, at, end) {
+		return true, false
 	}
 	for _, p := range assessSentence {
 		for start := max(0, at-10); start < at; start++ {
 			if !hasPrefixWords(words[start:], p) || start+len(p) > at {
 				continue
 			}
-			if k := start + len(p); k < len(words) && historyAfter[words[k]] {
+			if historyNext(words, start+len(p), at) || phraseBefore(words, at, 12, recordPhrases) {
 				continue
 			}
 			return true, false
 		}
+	}
+	if z.diagnosisAnswer[ui] {
+		return true, false
 	}
 	if !zone {
 		return false, false
@@ -209,8 +325,24 @@ func (z visitZones) assessKind(ui int, words []string, at, end int, clin, zone b
 	if z.header {
 		return ui > z.unit || ui == z.unit && at >= z.word, false
 	}
-	return false, ui >= z.closing && !z.recap[ui] && !acknowledges(words) && !phraseBefore(words, at, 12, examPhrases) &&
-		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseNear(words, end, end, 10, notAssessingAfter)
+	// In an excerpt, a condition is assessed where the clinician plans for it in the
+	// same turn ("it looks like you sprained your finger, let's buddy tape it").
+	inPlace := ui >= z.closing || z.excerpt && phraseNear(words, end, end, 12, planPhrases)
+	return false, inPlace && !z.recap[ui] && !acknowledges(words) && !phraseBefore(words, at, 12, examPhrases) &&
+		!phraseBefore(words, at, 15, notAssessingBefore) && !phraseBefore(words, at, 12, recordPhrases) && !phraseBefore(words, at, 15, earlierVisit) &&
+		!phraseNear(words, end, end, 10, notAssessingAfter)
+}
+
+// historyNext reports whether one of the three words from words[k] makes what
+// follows history ("you have a history of", "you have a recurring history of").
+// It reads no further than the condition itself, at.
+func historyNext(words []string, k, at int) bool {
+	for i := k; i < min(len(words), k+3, at); i++ {
+		if historyAfter[words[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 // acknowledges: a short clinician reply holding a yes ("oh yeah, underactive

@@ -171,6 +171,7 @@ func findProblems(lx *lexicon, units []unit) []*finding {
 	}
 	out = append(out, findInjuries(units, zones)...)
 	out = resolveDiabetes(out)
+	out = resolveCystitis(out)
 	for _, f := range out {
 		f.pickSide()
 	}
@@ -248,6 +249,28 @@ func resolveDiabetes(fs []*finding) []*finding {
 	t1.evidence = appendIDs(t1.evidence, drop.evidence)
 	t1.assessed = t1.assessed || drop.assessed
 	return slices.DeleteFunc(fs, func(f *finding) bool { return f == drop })
+}
+
+// resolveCystitis: a urinary tract infection whose site is named (cystitis) is coded
+// by its site (ICD-10-CM's index: Infection, bladder — see Cystitis); N39.0 is for a
+// site not specified.
+func resolveCystitis(fs []*finding) []*finding {
+	var site, uti *finding
+	for _, f := range fs {
+		switch {
+		case f.cond == nil:
+		case strings.HasPrefix(f.cond.Code, "N30"):
+			site = f
+		case f.cond.Code == "N39.0":
+			uti = f
+		}
+	}
+	if site == nil || uti == nil {
+		return fs
+	}
+	site.evidence = appendIDs(site.evidence, uti.evidence)
+	site.assessed = site.assessed || uti.assessed
+	return slices.DeleteFunc(fs, func(f *finding) bool { return f == uti })
 }
 
 func (f *finding) confidence() float64 {

@@ -256,3 +256,73 @@ func TestCodingWhereTheClinicianAssesses(t *testing.T) {
 		})
 	}
 }
+
+// TestCodingRulesOfMTSDialogTrain: rules read on MTS-Dialog train's errors
+// (December 2026), each in English and, where it is about language, French.
+func TestCodingRulesOfMTSDialogTrain(t *testing.T) {
+	cases := []struct {
+		name      string
+		dialogue  string
+		sure, not []string
+	}{
+		// An excerpt has no closing part: its last turns are not the assessment.
+		{"an excerpt of history taking", "[doctor] any other complaints you have had in the past ?\n[patient] just some knee pain issues .\n[doctor] okay , so chronic knee pain .\n[patient] yes .",
+			nil, []string{"M25.569"}},
+		{"French: an excerpt of history taking", "Médecin: Avez-vous d'autres problèmes ?\nPatient: De l'asthme depuis l'enfance.\nMédecin: D'accord, de l'asthme.",
+			nil, []string{"J45.909"}},
+		// Read from the record, a condition is history.
+		{"read from the chart", "[doctor] it is mentioned in your chart that you have a kidney stone .\n[patient] that's right .", nil, []string{"N20.0"}},
+		{"French: read from the file", "Médecin: Il est noté dans votre dossier que vous avez une hypertension.\nPatient: Oui.", nil, []string{"I10"}},
+		{"an earlier visit", "[doctor] it looks like doctor kumar followed up with you last time regarding your hypertension and osteoporosis .\n[patient] yes .",
+			nil, []string{"I10", "M81.0"}},
+		{"a plan after a result of the last visit", "[doctor] last time your a1c was seven , so for your diabetes we'll increase the metformin .", []string{"E11.9"}, nil},
+		{"French: an earlier visit", "Médecin: La dernière fois, on avait parlé de votre hypertension.\nPatient: Oui.", nil, []string{"I10"}},
+		{"a history qualified", "[doctor] i also see that you have a recurring history of pneumonia .\n[patient] yeah .", nil, []string{"J18.9"}},
+		// What the patient takes for a condition is medication history ...
+		{"a drug taken for it", "[doctor] he takes percocet daily for his back pain .\n[doctor] he also had surgery twice .", nil, []string{"M54.50"}},
+		{"a drug given for it, asked", "[doctor] they gave you procrit for your anemia ?\n[patient] yes , i think so .", nil, []string{"D64.9"}},
+		{"French: a drug taken for it", "Médecin: Il prend du paracétamol pour son mal de dos.\nMédecin: D'accord.", nil, []string{"M54.50"}},
+		// ... unless the plan manages it in this visit.
+		{"a drug continued for it", "[doctor] keep taking the metformin for your diabetes .", []string{"E11.9"}, nil},
+		{"French: a drug continued for it", "Médecin: Continuez de prendre la metformine pour votre diabète.", []string{"E11.9"}, nil},
+		{"a treatment changed", "[patient] yes , i take my medicines .\n[doctor] i am going to change your diabetes medication .", []string{"E11.9"}, nil},
+		{"French: a treatment renewed", "Médecin: On va renouveler votre traitement pour l'asthme.", []string{"J45.909"}, nil},
+		{"a treatment only named", "[doctor] do you take your diabetes medication every day ?\n[patient] yes .", nil, []string{"E11.9"}},
+		// Phrases that state a diagnosis.
+		{"it appears", "[doctor] let's take a look at you .\n[doctor] hm it appears that you have bronchitis .", []string{"J20.9"}, nil},
+		{"a result shows it", "[doctor] it looks like your x-rays show bronchitis .", []string{"J20.9"}, nil},
+		{"French: I think he has", "Médecin: Je pense qu'il a une sinusite.", []string{"J01.90"}, nil},
+		{"the answer to 'what's the diagnosis?'", "[doctor] what's her diagnosis ?\n[doctor] refractory anemia .\n[doctor] gotcha .", []string{"D64.9"}, nil},
+		{"French: the answer to 'what does he have?'", "Patient: Qu'est-ce qu'il a, docteur ?\nMédecin: Une bronchite, rien de grave.", []string{"J20.9"}, nil},
+		{"a question about the diagnosis before", "[doctor] any diagnosis of diabetes before ?\n[patient] no .", nil, []string{"E11.9"}},
+		{"a condition monitored", "[doctor] we have discussed this before , but keep track of your high cholesterol and hypothyroid .", []string{"E78.5", "E03.9"}, nil},
+		{"an acronym spelled out", "[doctor] okay . let's take a look at you .\n[doctor] hm it appears that you have a u r i .", []string{"J06.9"}, nil},
+		// A urinary infection whose site is named is coded by its site.
+		{"cystitis is a UTI by its site", "[doctor] you have a urinary tract infection .\n[doctor] you got something called acute cystitis .", []string{"N30.00"}, []string{"N39.0"}},
+		{"French: cystitis", "Médecin: C'est une cystite, on va commencer un antibiotique.", []string{"N30.90"}, []string{"N39.0"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			n := draftCodes(t, tc.dialogue)
+			conf := map[string]float64{}
+			for _, p := range n.Problems {
+				if p.ICD10 != nil {
+					conf[p.ICD10.Code] = p.ICD10.Confidence
+					if p.ICD10.Reason == "" || len(p.Evidence) == 0 {
+						t.Errorf("%s: no reason or evidence", p.ICD10.Code)
+					}
+				}
+			}
+			for _, c := range tc.sure {
+				if conf[c] < draft.SureCodeConfidence {
+					t.Errorf("%s: confidence %v, want >= %v (codes %v)", c, conf[c], draft.SureCodeConfidence, conf)
+				}
+			}
+			for _, c := range tc.not {
+				if _, ok := conf[c]; ok {
+					t.Errorf("%s coded (codes %v)", c, conf)
+				}
+			}
+		})
+	}
+}

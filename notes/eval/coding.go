@@ -31,6 +31,12 @@ type CodingRow struct {
 	MustNot              int // conditions the references only deny, doubt, or give to someone else
 	MustNotSuggested     int // of which suggested
 	NegatedSuggestion    []string
+	// MTS-Dialog only: dialogues whose section is the patient's history (every code
+	// suggested there counts as wrong) and their suggestions; dialogues whose section
+	// does not say what was assessed (CC, HPI, ROS, exam...: only their must-not
+	// conditions count) and their suggestions, which no column above includes.
+	History, HistorySuggested   int
+	Unjudged, UnjudgedSuggested int
 }
 
 // starterSuggester answers exact codes from the ICD-10-CM starter set that Greffier
@@ -95,88 +101,134 @@ func runCoding(ctx context.Context, exs []Example, t templates.Template, name st
 // runCodingWith is runCoding with the gold read from assess(reference) and the
 // documented and must-not conditions from whole(reference).
 func runCodingWith(ctx context.Context, exs []Example, t templates.Template, name string, assess, whole func(string) string) (CodingRow, error) {
-	cs, err := newStarterSuggester()
+	sc, err := newCodingScorer(name)
 	if err != nil {
 		return CodingRow{}, err
 	}
-	d := draft.Extractive{Codes: cs}
-	row := CodingRow{Dataset: name}
-	var catHit, catDoc, catPred, catGold, codeHit, codePred, codeGold int
-	var sureCatHit, sureCatPred, sureCodeHit int
 	for _, ex := range exs {
-		if err := ctx.Err(); err != nil {
-			return row, err
+		if err := sc.score(ctx, ex, t, assess(ex.Reference), whole(ex.Reference), true); err != nil {
+			return sc.row, err
 		}
-		gold, _, err := draft.CodesIn(assess(ex.Reference))
-		if err != nil {
-			return row, err
-		}
-		documented, mustNot, err := draft.CodesIn(whole(ex.Reference))
-		if err != nil {
-			return row, err
-		}
-		segs, _ := transcript.ParseDialogue(ex.Dialogue)
-		note, err := d.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: "en"})
-		if err != nil {
-			return row, fmt.Errorf("draft %s: %w", ex.ID, err)
-		}
-		pred, sure := map[string]bool{}, map[string]bool{}
-		for _, p := range note.Problems {
-			if p.ICD10 != nil {
-				pred[p.ICD10.Code] = true
-				if p.ICD10.Confidence >= draft.SureCodeConfidence {
-					sure[p.ICD10.Code] = true
-				}
-			}
-		}
-		row.Sure += len(sure)
-		for c := range cats(sure) {
-			sureCatPred++
-			if cats(gold)[c] {
-				sureCatHit++
-			}
-		}
-		for c := range sure {
-			if gold[c] {
-				sureCodeHit++
-			}
-		}
-		row.N++
-		row.Suggested += len(pred)
-		row.Gold += len(gold)
-		pc, gc, dc, mc := cats(pred), cats(gold), cats(documented), cats(mustNot)
-		catPred += len(pc)
-		catGold += len(gc)
-		for c := range pc {
-			if gc[c] {
-				catHit++
-			}
-			if dc[c] {
-				catDoc++
-			}
-			if mc[c] && !dc[c] {
-				row.MustNotSuggested++
-				row.NegatedSuggestion = append(row.NegatedSuggestion, ex.ID+":"+c)
-			}
-		}
-		for c := range mc {
-			if !dc[c] {
-				row.MustNot++
-			}
-		}
-		codePred += len(pred)
-		codeGold += len(gold)
-		for c := range pred {
-			if gold[c] {
-				codeHit++
+	}
+	return sc.finish(), nil
+}
+
+// codingScorer accumulates one split's coding counts.
+type codingScorer struct {
+	d                                                             draft.Extractive
+	row                                                           CodingRow
+	catHit, catDoc, catPred, catGold, codeHit, codePred, codeGold int
+	sureCatHit, sureCatPred, sureCodeHit                          int
+}
+
+func newCodingScorer(name string) (*codingScorer, error) {
+	cs, err := newStarterSuggester()
+	if err != nil {
+		return nil, err
+	}
+	return &codingScorer{d: draft.Extractive{Codes: cs}, row: CodingRow{Dataset: name}}, nil
+}
+
+// suggestedCodes drafts a dialogue and returns its suggested codes, and those at or
+// above draft.SureCodeConfidence.
+func (sc *codingScorer) suggestedCodes(ctx context.Context, ex Example, t templates.Template) (pred, sure map[string]bool, err error) {
+	segs, _ := transcript.ParseDialogue(ex.Dialogue)
+	note, err := sc.d.Draft(ctx, draft.Request{Segments: segs, Template: t, Language: "en"})
+	if err != nil {
+		return nil, nil, fmt.Errorf("draft %s: %w", ex.ID, err)
+	}
+	pred, sure = map[string]bool{}, map[string]bool{}
+	for _, p := range note.Problems {
+		if p.ICD10 != nil {
+			pred[p.ICD10.Code] = true
+			if p.ICD10.Confidence >= draft.SureCodeConfidence {
+				sure[p.ICD10.Code] = true
 			}
 		}
 	}
-	row.CatP, row.CatR, row.CatPDocumented = ratio(catHit, catPred), ratio(catHit, catGold), ratio(catDoc, catPred)
-	row.CodeP, row.CodeR = ratio(codeHit, codePred), ratio(codeHit, codeGold)
-	row.SureCatP, row.SureCatR = ratio(sureCatHit, sureCatPred), ratio(sureCatHit, catGold)
-	row.SureCodeP, row.SureCodeR = ratio(sureCodeHit, row.Sure), ratio(sureCodeHit, codeGold)
-	return row, nil
+	return pred, sure, nil
+}
+
+// score drafts one dialogue and compares its codes with the gold read from
+// assessText; documented and must-not conditions are read from wholeText. When
+// judged is false (the reference does not say what the visit assessed) only the
+// must-not conditions count; the suggestions are counted apart.
+func (sc *codingScorer) score(ctx context.Context, ex Example, t templates.Template, assessText, wholeText string, judged bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	gold, _, err := draft.CodesIn(assessText)
+	if err != nil {
+		return err
+	}
+	documented, mustNot, err := draft.CodesIn(wholeText)
+	if err != nil {
+		return err
+	}
+	pred, sure, err := sc.suggestedCodes(ctx, ex, t)
+	if err != nil {
+		return err
+	}
+	row := &sc.row
+	pc, gc, dc, mc := cats(pred), cats(gold), cats(documented), cats(mustNot)
+	for c := range pc {
+		if mc[c] && !dc[c] {
+			row.MustNotSuggested++
+			row.NegatedSuggestion = append(row.NegatedSuggestion, ex.ID+":"+c)
+		}
+	}
+	for c := range mc {
+		if !dc[c] {
+			row.MustNot++
+		}
+	}
+	if !judged {
+		row.Unjudged++
+		row.UnjudgedSuggested += len(pred)
+		return nil
+	}
+	row.Sure += len(sure)
+	for c := range cats(sure) {
+		sc.sureCatPred++
+		if gc[c] {
+			sc.sureCatHit++
+		}
+	}
+	for c := range sure {
+		if gold[c] {
+			sc.sureCodeHit++
+		}
+	}
+	row.N++
+	row.Suggested += len(pred)
+	row.Gold += len(gold)
+	sc.catPred += len(pc)
+	sc.catGold += len(gc)
+	for c := range pc {
+		if gc[c] {
+			sc.catHit++
+		}
+		if dc[c] {
+			sc.catDoc++
+		}
+	}
+	sc.codePred += len(pred)
+	sc.codeGold += len(gold)
+	for c := range pred {
+		if gold[c] {
+			sc.codeHit++
+		}
+	}
+	return nil
+}
+
+func (sc *codingScorer) finish() CodingRow {
+	row := sc.row
+	row.CatP, row.CatR, row.CatPDocumented = ratio(sc.catHit, sc.catPred), ratio(sc.catHit, sc.catGold), ratio(sc.catDoc, sc.catPred)
+	row.CodeP, row.CodeR = ratio(sc.codeHit, sc.codePred), ratio(sc.codeHit, sc.codeGold)
+	row.SureCatP, row.SureCatR = ratio(sc.sureCatHit, sc.sureCatPred), ratio(sc.sureCatHit, sc.catGold)
+	row.SureCodeP, row.SureCodeR = ratio(sc.sureCodeHit, row.Sure), ratio(sc.sureCodeHit, sc.codeGold)
+	return row
 }
 
 func ratio(a, b int) float64 {
@@ -207,6 +259,15 @@ func WriteCoding(w io.Writer, rows []CodingRow) error {
 	fmt.Fprintf(w, "sure: suggestions with confidence >= %.2f (the clinician names the problem while assessing or planning); the drafter suggests none under %.2f\n", draft.SureCodeConfidence, draft.MinCodeConfidence)
 	fmt.Fprintln(w, "  (draft.MinCodeConfidence): a condition it did not see assessed is listed without a code.")
 	fmt.Fprintln(w, "must-not: conditions a reference names but only denies, doubts, plans to test, or gives to someone else; must-not coded: of them, suggested.")
+	fmt.Fprintln(w, "MTS-Dialog (one note section per dialogue): gold from ASSESSMENT, DIAGNOSIS and PLAN sections; on history sections (past medical,")
+	fmt.Fprintln(w, "  surgical, family/social, medications, allergies...) every code counts as wrong (history is not assessed in the visit); other")
+	fmt.Fprintln(w, "  sections (CC, HPI, ROS, exam...) say nothing of what was assessed: their codes are left out of P/R, their must-nots count.")
+	for _, r := range rows {
+		if r.History+r.Unjudged > 0 {
+			fmt.Fprintf(w, "  %s: %d assessment/plan dialogues, %d history dialogues (%d codes suggested on them, all wrong), %d not judged (%d codes, not counted)\n",
+				r.Dataset, r.N-r.History, r.History, r.HistorySuggested, r.Unjudged, r.UnjudgedSuggested)
+		}
+	}
 	for _, r := range rows {
 		if len(r.NegatedSuggestion) > 0 {
 			fmt.Fprintf(w, "  %s must-not coded: %s\n", r.Dataset, strings.Join(r.NegatedSuggestion, " "))

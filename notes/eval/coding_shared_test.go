@@ -14,8 +14,8 @@ import (
 // sharedEval is the evaluation data next to the checkout (see DEVELOPERS.md).
 var sharedEval = filepath.Join("..", "..", "..", "shared", "eval")
 
-// TestCodingOnSharedData holds the coding figures reached on ACI-Bench valid and
-// PriMock57: no condition a reference only denies, doubts or gives to someone else
+// TestCodingOnSharedData holds the coding figures reached on ACI-Bench valid,
+// MTS-Dialog train and PriMock57: no condition a reference only denies, doubts or gives to someone else
 // is coded, and the sure codes of ACI-Bench valid keep category precision >= 0.90
 // (against the rule-built gold set, see README.md).
 func TestCodingOnSharedData(t *testing.T) {
@@ -46,6 +46,22 @@ func TestCodingOnSharedData(t *testing.T) {
 	}
 	if row.Sure < 10 || row.SureCatP < 0.9 {
 		t.Errorf("ACI-Bench valid: %d sure codes, category precision %.3f, want >= 0.90", row.Sure, row.SureCatP)
+	}
+	// MTS-Dialog train (its errors were read, December 2026); valid is never tuned on.
+	if mdir := filepath.Join(sharedEval, "mts-dialog"); dirExists(mdir) {
+		mts, err := LoadMTSDialog(mdir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mtrain, _ := bySplit(mts, 0)
+		mrow, err := runCodingMTS(context.Background(), mtrain, hp, "mts train")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mrow.Sure < 8 || mrow.SureCatP < 0.8 || mrow.MustNotSuggested > 1 {
+			t.Errorf("MTS-Dialog train: %d sure codes, category precision %.3f (want >= 0.80), %d must-nots coded (want <= 1): %v",
+				mrow.Sure, mrow.SureCatP, mrow.MustNotSuggested, mrow.NegatedSuggestion)
+		}
 	}
 	if !dirExists(filepath.Join(sharedEval, "primock57")) {
 		return

@@ -69,7 +69,8 @@ func TestRunOnMiniDataSets(t *testing.T) {
 	if aciCopy.MedRefs+aciValidCopy.MedRefs != 3 || aciCopy.MedRecall != 1 || aciValidCopy.MedRecall != 1 {
 		t.Errorf("copy medication recall %+v %+v", aciCopy, aciValidCopy)
 	}
-	if len(rep.Coding) != 2 || rep.Coding[0].N != 1 || len(rep.Checker) == 0 {
+	// Coding rows: ACI-Bench train and valid, MTS-Dialog train (2 dialogues) and valid.
+	if len(rep.Coding) != 4 || rep.Coding[0].N != 1 || rep.Coding[2].N+rep.Coding[2].Unjudged != 2 || len(rep.Checker) == 0 {
 		t.Errorf("coding %+v checker %+v", rep.Coding, rep.Checker)
 	}
 	if aciExt.SectionCoverage <= 0.5 || mtsExt.SectionCoverage != 1 {
