@@ -30,7 +30,8 @@ func readLines(text string) []factLine {
 	for _, line := range strings.FieldsFunc(strings.ReplaceAll(text, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
 		l := factLine{askFrom: -1}
 		if m := leadAnswer.FindString(line); m != "" {
-			switch strings.TrimSpace(normalize(m)) {
+			lead := strings.Fields(normalize(m))
+			switch lead[len(lead)-1] {
 			case "no", "nope", "non":
 				l.lead = -1
 			case "yes", "yeah", "yep", "oui":
@@ -61,7 +62,8 @@ func lineWords(line string) []string {
 }
 
 // leadAnswer is a yes or no that opens a line ("No, I do have...", "No. I did...").
-var leadAnswer = regexp.MustCompile(`(?i)^\s*(?:no|nope|yes|yeah|yep|non|oui|ok|okay)\s*[,.!]`)
+// Hesitations before it still leave it leading ("uh, no, actually.").
+var leadAnswer = regexp.MustCompile(`(?i)^\s*(?:(?:uh|um|umm|er|hmm|euh|ben|bah)\s*[,.]?\s+)*(?:no|nope|yes|yeah|yep|non|oui|ok|okay)\s*[,.!]`)
 
 // closingQuestion returns the last sentence of a line when it asks ("so, any
 // fever?"), not when it only seeks agreement ("..., okay?", "sound good?").
@@ -141,12 +143,59 @@ func nearAsk(words []string, hits []triggerHit, askFrom, j int) bool {
 			continue
 		}
 		asked = true // "examination of the spine, any pain here?": the pain is asked
-		if end <= j && !anyStop(words[end:j], strictStops) && distance(words[end:j]) < strictScope {
+		if end <= j && closeAsked(words[end:j]) {
 			return true
 		}
 	}
-	return !asked && askFrom >= 0 && askFrom <= j && !anyStop(words[askFrom:j], strictStops) && distance(words[askFrom:j]) < strictScope
+	return !asked && askFrom >= 0 && askFrom <= j && closeAsked(words[askFrom:j])
 }
+
+// dropOrNot removes the "not" of a question's alternative ("any chest pain or
+// not?", "de la fièvre ou pas ?"): it asks, it denies nothing.
+func dropOrNot(words []string, hits []triggerHit) []triggerHit {
+	out := hits[:0:0]
+	for _, h := range hits {
+		if h.t.category == Negated && h.pos > 0 && (words[h.pos-1] == "or" || words[h.pos-1] == "ou") {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// bareNo reports whether a reply opens with a plain no ("No.", "nope, never"),
+// which agrees with a negative question; "I usually don't go, but..." answers
+// something else.
+func bareNo(l factLine) bool {
+	if l.lead < 0 {
+		return true
+	}
+	return len(l.words) > 0 && (l.words[0] == "no" || l.words[0] == "nope" || l.words[0] == "non")
+}
+
+// closeAsked reports whether the words between what asks and a word leave it
+// asked: few of them, no clause or place between. A question asks through a
+// generic head ("any recent issues with bruising", "any history of seizures", "any
+// type of weight loss"), so that head and its preposition do not count.
+func closeAsked(between []string) bool {
+	i := 0
+	for i < len(between) && (askHeads[between[i]] || scopeSkips[between[i]]) {
+		i++
+	}
+	if i > 0 && i < len(between) && askHeads[between[i-1]] && headPrepositions[between[i]] {
+		between = between[i+1:]
+	}
+	return !anyStop(between, strictStops) && distance(between) < strictScope
+}
+
+// askHeads are the generic nouns a question asks through; headPrepositions join
+// them to what is asked.
+var (
+	askHeads = map[string]bool{"issues": true, "issue": true, "problems": true, "problem": true, "trouble": true, "troubles": true,
+		"symptoms": true, "complaints": true, "type": true, "types": true, "kind": true, "kinds": true, "sort": true, "history": true,
+		"recent": true, "episodes": true, "problèmes": true, "problème": true, "symptômes": true, "antécédents": true, "type de": true}
+	headPrepositions = map[string]bool{"with": true, "of": true, "like": true, "avec": true, "de": true, "d": true, "comme": true}
+)
 
 // clauseStops end the loose scope too: a new clause.
 var clauseStops = map[string]bool{"who": true, "which": true, "that": true, "because": true, "since": true, "while": true,
@@ -281,10 +330,21 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			answer = replySign(lines[li+1])
 		}
 		hits := scanTriggers(words, questions || answer != 0 || l.askFrom >= 0)
+		if asks {
+			hits = dropOrNot(words, hits)
+		}
+		askFrom := l.askFrom
 		for _, h := range hits {
-			if h.t.category == Negated && h.pos >= l.askFrom {
-				answer = 0 // "no chest pain while running? — no": the no agrees, it asks nothing
+			if h.t.category != Negated || h.pos < l.askFrom {
+				continue
 			}
+			if answer < 0 && bareNo(lines[li+1]) {
+				// "no chest pain while running? — no": the no agrees, so the question
+				// states its own negation.
+				hits, askFrom = scanTriggers(words, false), -1
+			}
+			answer = 0
+			break
 		}
 		// The other categories are read without the negations, whose precedence
 		// would hide a doubt ("no numbness, and I don't think I had any tingling").
@@ -308,11 +368,11 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 				context = doubts
 			}
 			doubted := assertionFromHits(words, context, j, j+1, listScope) == Possible ||
-				l.askFrom >= 0 && j >= l.askFrom // a question's own "not" is asked too
+				askFrom >= 0 && j >= askFrom // a question's own "not" is asked too
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
 				// strictly only those right after what asks.
-				doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, l.askFrom, j)
+				doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, askFrom, j)
 			}
 			if doubted {
 				continue // asked or doubted: neither said nor denied
