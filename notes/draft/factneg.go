@@ -544,3 +544,24 @@ var stopWords = map[string]bool{"have": true, "been": true, "with": true, "that"
 	"neurological": true, "musculoskeletal": true, "review": true, "systems": true, "previous": true, "associated": true, "recent": true, "recently": true, "before": true,
 	"well": true, "further": true, "other": true, "significant": true, "currently": true, "ever": true, "want": true, "need": true, "notice": true, "noticed": true, "note": true, "notes": true, "feel": true, "any": true, "anything": true,
 	"avez": true, "avoir": true, "être": true, "vous": true, "nous": true, "pour": true, "avec": true, "dans": true, "cette": true, "plus": true}
+
+// denies reports whether lines deny anything: a negation trigger (pseudo-negations
+// such as "no change" or "not only" aside), "no longer", a reply that opens with no,
+// or, in speech, a question answered no.
+func denies(lines []factLine, speech bool) bool {
+	for li, l := range lines {
+		if l.lead < 0 {
+			return true
+		}
+		asks := l.askFrom >= 0 || isQuestion(l.words)
+		if speech && asks && li+1 < len(lines) && replySign(lines[li+1]) < 0 {
+			return true
+		}
+		for _, h := range dropOrNot(l.words, scanTriggers(l.words, false)) {
+			if h.t.category == Negated || h.t.category == Historical && negationTokens[h.t.words[0]] {
+				return true
+			}
+		}
+	}
+	return false
+}

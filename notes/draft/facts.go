@@ -414,6 +414,9 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 	out = appendMissing(out, "body site ", s.sites, e.sites)
 	out = appendMissing(out, "day ", s.weekdays, e.weekdays)
 	out = append(out, negationMismatches(s.lines, e.lines)...)
+	if denies(s.lines, false) && !denies(e.lines, true) {
+		out = append(out, "negation (the cited segments deny nothing)")
+	}
 	if quoted(s.lines, e.lines) && negations(s.lines) != negations(e.lines) {
 		out = append(out, fmt.Sprintf("negation (%d in the sentence, %d in the quoted segments)", negations(s.lines), negations(e.lines)))
 	}
