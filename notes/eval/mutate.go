@@ -259,9 +259,13 @@ func alignSentence(s string, turns []string) (string, bool) {
 		for w := range contentWords(turns[best]) {
 			covered[w] = true
 		}
+		// A reply belongs with its question ("any fever?" — "no"), also in the
+		// transcripts written without question marks ("have you had any fever"),
+		// and a question with its reply: neither says alone what was meant.
+		if best > 0 && !asks(turns[best]) && asks(turns[best-1]) {
+			chosen = append(chosen, turns[best-1])
+		}
 		chosen = append(chosen, turns[best])
-		// A question's reply belongs with it ("any fever?" — "no"), also in the
-		// transcripts written without question marks ("have you had any fever").
 		if best+1 < len(turns) && asks(turns[best]) {
 			chosen = append(chosen, turns[best+1])
 		}
@@ -276,11 +280,16 @@ func alignSentence(s string, turns []string) (string, bool) {
 }
 
 // askRE: a turn that asks, without a question mark.
-var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now|well|then|also|um|uh)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+
+// askInside: a question inside a long turn ("... so do you or anyone have a
+// history of seasonal allergies"), or a closing list of what is asked ("any joint
+// pain fever weight loss").
+var askInside = regexp.MustCompile(`(?i)\b(?:do|did|does|have|has|are|were|can|could)\s+(?:you|there)\b|\bany(?:thing)?\b(?:\W+\w+){0,8}\W*$`)
 
 func asks(turn string) bool {
 	t := strings.TrimSpace(turn)
-	return strings.HasSuffix(t, "?") || askRE.MatchString(t)
+	return strings.HasSuffix(t, "?") || askRE.MatchString(t) || askInside.MatchString(t)
 }
 
 func contentWords(s string) map[string]bool {
