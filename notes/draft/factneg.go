@@ -42,6 +42,8 @@ func readLines(text string) []factLine {
 		l.words = lineWords(line)
 		if q := closingQuestion(line); q != "" {
 			l.askFrom = max(0, len(l.words)-len(lineWords(q)))
+		} else if !strings.ContainsAny(line, "?.") {
+			l.askFrom = spokenAsk(l.words)
 		}
 		out = append(out, l)
 	}
@@ -149,53 +151,6 @@ func nearAsk(words []string, hits []triggerHit, askFrom, j int) bool {
 	}
 	return !asked && askFrom >= 0 && askFrom <= j && closeAsked(words[askFrom:j])
 }
-
-// dropOrNot removes the "not" of a question's alternative ("any chest pain or
-// not?", "de la fièvre ou pas ?"): it asks, it denies nothing.
-func dropOrNot(words []string, hits []triggerHit) []triggerHit {
-	out := hits[:0:0]
-	for _, h := range hits {
-		if h.t.category == Negated && h.pos > 0 && (words[h.pos-1] == "or" || words[h.pos-1] == "ou") {
-			continue
-		}
-		out = append(out, h)
-	}
-	return out
-}
-
-// bareNo reports whether a reply opens with a plain no ("No.", "nope, never"),
-// which agrees with a negative question; "I usually don't go, but..." answers
-// something else.
-func bareNo(l factLine) bool {
-	if l.lead < 0 {
-		return true
-	}
-	return len(l.words) > 0 && (l.words[0] == "no" || l.words[0] == "nope" || l.words[0] == "non")
-}
-
-// closeAsked reports whether the words between what asks and a word leave it
-// asked: few of them, no clause or place between. A question asks through a
-// generic head ("any recent issues with bruising", "any history of seizures", "any
-// type of weight loss"), so that head and its preposition do not count.
-func closeAsked(between []string) bool {
-	i := 0
-	for i < len(between) && (askHeads[between[i]] || scopeSkips[between[i]]) {
-		i++
-	}
-	if i > 0 && i < len(between) && askHeads[between[i-1]] && headPrepositions[between[i]] {
-		between = between[i+1:]
-	}
-	return !anyStop(between, strictStops) && distance(between) < strictScope
-}
-
-// askHeads are the generic nouns a question asks through; headPrepositions join
-// them to what is asked.
-var (
-	askHeads = map[string]bool{"issues": true, "issue": true, "problems": true, "problem": true, "trouble": true, "troubles": true,
-		"symptoms": true, "complaints": true, "type": true, "types": true, "kind": true, "kinds": true, "sort": true, "history": true,
-		"recent": true, "episodes": true, "problèmes": true, "problème": true, "symptômes": true, "antécédents": true, "type de": true}
-	headPrepositions = map[string]bool{"with": true, "of": true, "like": true, "avec": true, "de": true, "d": true, "comme": true}
-)
 
 // clauseStops end the loose scope too: a new clause.
 var clauseStops = map[string]bool{"who": true, "which": true, "that": true, "because": true, "since": true, "while": true,
@@ -330,9 +285,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			answer = replySign(lines[li+1])
 		}
 		hits := scanTriggers(words, questions || answer != 0 || l.askFrom >= 0)
-		if asks {
-			hits = dropOrNot(words, hits)
-		}
+		hits = dropOrNot(words, hits)
 		askFrom := l.askFrom
 		for _, h := range hits {
 			if h.t.category != Negated || h.pos < l.askFrom {
@@ -544,24 +497,3 @@ var stopWords = map[string]bool{"have": true, "been": true, "with": true, "that"
 	"neurological": true, "musculoskeletal": true, "review": true, "systems": true, "previous": true, "associated": true, "recent": true, "recently": true, "before": true,
 	"well": true, "further": true, "other": true, "significant": true, "currently": true, "ever": true, "want": true, "need": true, "notice": true, "noticed": true, "note": true, "notes": true, "feel": true, "any": true, "anything": true,
 	"avez": true, "avoir": true, "être": true, "vous": true, "nous": true, "pour": true, "avec": true, "dans": true, "cette": true, "plus": true}
-
-// denies reports whether lines deny anything: a negation trigger (pseudo-negations
-// such as "no change" or "not only" aside), "no longer", a reply that opens with no,
-// or, in speech, a question answered no.
-func denies(lines []factLine, speech bool) bool {
-	for li, l := range lines {
-		if l.lead < 0 {
-			return true
-		}
-		asks := l.askFrom >= 0 || isQuestion(l.words)
-		if speech && asks && li+1 < len(lines) && replySign(lines[li+1]) < 0 {
-			return true
-		}
-		for _, h := range dropOrNot(l.words, scanTriggers(l.words, false)) {
-			if h.t.category == Negated || h.t.category == Historical && negationTokens[h.t.words[0]] {
-				return true
-			}
-		}
-	}
-	return false
-}

@@ -139,7 +139,7 @@ var (
 		"hip": "hip", "hips": "hip", "hanche": "hip", "elbow": "elbow", "elbows": "elbow", "coude": "elbow", "hand": "hand", "hands": "hand", "main": "hand",
 		"foot": "foot", "feet": "foot", "pied": "foot", "pieds": "foot", "finger": "finger", "fingers": "finger", "doigt": "finger", "doigts": "finger",
 		"thumb": "thumb", "pouce": "thumb", "toe": "toe", "toes": "toe", "orteil": "toe", "neck": "neck", "cou": "neck", "nuque": "neck",
-		"chest": "chest", "thorax": "chest", "poitrine": "chest", "thoracique": "chest", "abdomen": "abdomen", "abdominal": "abdomen", "stomach": "abdomen",
+		"chest": "chest", "thorax": "chest", "poitrine": "chest", "thoracique": "chest", "thoraciques": "chest", "épaules": "shoulder", "chevilles": "ankle", "poignets": "wrist", "hanches": "hip", "coudes": "elbow", "mains": "hand", "abdomen": "abdomen", "abdominal": "abdomen", "stomach": "abdomen",
 		"belly": "abdomen", "ventre": "abdomen", "abdominale": "abdomen", "arm": "arm", "arms": "arm", "bras": "arm", "leg": "leg", "legs": "leg", "jambe": "leg", "jambes": "leg",
 		"eye": "eye", "eyes": "eye", "œil": "eye", "yeux": "eye", "ear": "ear", "ears": "ear", "oreille": "ear", "oreilles": "ear",
 		"throat": "throat", "gorge": "throat", "head": "head", "tête": "head", "heel": "heel", "talon": "heel", "calf": "calf", "mollet": "calf",
@@ -414,6 +414,7 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 	out = appendMissing(out, "body site ", s.sites, e.sites)
 	out = appendMissing(out, "day ", s.weekdays, e.weekdays)
 	out = append(out, negationMismatches(s.lines, e.lines)...)
+	out = append(out, withWithout(s.lines, e.lines)...)
 	if denies(s.lines, false) && !denies(e.lines, true) {
 		out = append(out, "negation (the cited segments deny nothing)")
 	}

@@ -84,6 +84,39 @@ func TestUnsupportedFacts(t *testing.T) {
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
+		// A negative question answered with a plain no states its negation; a reply
+		// that says something else does not ("do you not go? — I usually don't, but...").
+		{"He reports chest pain while running.", "and no chest pain while running?\nno.", "negation of pain dropped"},
+		{"He denies chest pain while running.", "and no chest pain while running?\nno.", ""},
+		{"Il a de la fièvre le soir.", "pas de fièvre le soir ?\nnon.", "negation of fièvre dropped"},
+		// "or not" closing a question asks; it denies nothing.
+		{"Denies chest pain or tightness.", "are you having any chest pain or tightness or not really\nno not really", ""},
+		{"Reports chest pain or tightness.", "are you having any chest pain or tightness or not really\nno not really", "negation of pain dropped"},
+		// A question asks through a generic head, and a reply may hesitate first.
+		{"Reports excessive bruising.", "have you had any recent issues with excessive bruising?\nnope.", "negation of bruis dropped"},
+		{"Il signale des saignements.", "avez-vous eu des problèmes de saignements ?\nnon.", "negation of saignement dropped"},
+		{"He has had fevers.", "any fevers?\nuh, no, actually.", "negation of fever dropped"},
+		// A spoken question without punctuation, answered no.
+		{"He has done physical therapy.", "just to make sure have you done physical therapy before\ni have not", "negation of therapy dropped"},
+		{"I will have you come back in two weeks.", "i will have you come back in two weeks\nokay", ""},
+		// A sentence that denies needs segments that deny something.
+		{"No fever.", "i have been feeling hot and tired", "the cited segments deny nothing"},
+		{"Pas de fièvre.", "je me sens chaud et fatigué", "the cited segments deny nothing"},
+		{"Denies fever.", "any fever?\nno.", ""},
+		{"Nie toute douleur thoracique.", "avez-vous des douleurs thoraciques ?\nnon.", ""},
+		{"Sans fièvre.", "elle n'a jamais eu de fièvre", ""},
+		{"Fever has been ruled out.", "the test for flu came back negative", ""},
+		// Pseudo-negations deny nothing.
+		{"No change in his medication.", "he takes his medication as before", ""},
+		{"Not only pain but swelling.", "there is pain and swelling", ""},
+		{"No doubt it is a sprain.", "it is a sprain", ""},
+		{"Pas seulement la douleur mais le gonflement.", "il y a la douleur et le gonflement", ""},
+		// With and without.
+		{"CT of the abdomen with contrast.", "i want a ct scan without contrast of your abdomen", "with contrast"},
+		{"CT of the abdomen without contrast.", "i want a ct scan without contrast of your abdomen", ""},
+		{"CT with contrast.", "a ct with or without contrast", ""},
+		{"Eye movements intact without pain.", "your extraocular motions are intact with pain", "without pain"},
+		{"Scanner avec injection.", "on fera un scanner sans injection", "with injection"},
 	}
 	for _, tc := range cases {
 		got, err := draft.UnsupportedFacts(tc.statement, tc.evidence)
