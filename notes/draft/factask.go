@@ -31,13 +31,38 @@ func dropOrNot(words []string, hits []triggerHit) []triggerHit {
 		if h.t.category == Negated && h.pos > 0 && (words[h.pos-1] == "or" || words[h.pos-1] == "ou") {
 			continue
 		}
-		if end := h.pos + len(h.t.words); h.t.category == Negated && end < len(words) && intensifiers[words[end]] {
+		if end := h.pos + len(h.t.words); h.t.category == Negated && end < len(words) && (intensifiers[words[end]] ||
+			// "no i've had a lot of injuries": a no that answers, not a determiner
+			len(h.t.words) == 1 && (words[h.pos] == "no" || words[h.pos] == "non") && subjects[words[end]]) {
 			continue
 		}
 		out = append(out, h)
 	}
 	return out
 }
+
+// subjects start a clause: a "no" before one answers.
+var subjects = map[string]bool{"i": true, "we": true, "he": true, "she": true, "they": true, "it": true, "you": true, "je": true,
+	"j": true, "il": true, "elle": true, "nous": true, "on": true, "ils": true, "elles": true, "c": true}
+
+// avoidAsNegation reads "avoid X", "refrain from X", "éviter X" as a denial of X:
+// advice to avoid skiing agrees with "no skiing for now".
+func avoidAsNegation(hits []triggerHit) []triggerHit {
+	out := make([]triggerHit, len(hits))
+	for i, h := range hits {
+		out[i] = h
+		if last := h.t.words[len(h.t.words)-1]; last == "avoid" || last == "éviter" {
+			out[i].t.category = Negated
+		}
+	}
+	return out
+}
+
+// modifiers say where or how much, not what: a negation is not compared on them
+// ("lower extremity edema" and "your lower colon").
+var modifiers = map[string]bool{"lower": true, "upper": true, "mild": true, "slight": true, "severe": true, "moderate": true,
+	"small": true, "large": true, "little": true, "excessive": true, "anterior": true, "posterior": true, "lateral": true,
+	"medial": true, "proximal": true, "distal": true, "léger": true, "légère": true, "sévère": true, "modéré": true, "modérée": true}
 
 // intensifiers after "no", "not", "sans" or "pas" make no negation: "no doubt", "no
 // wonder", "no question", "not bad", "sans doute", "pas mal".

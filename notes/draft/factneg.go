@@ -232,6 +232,10 @@ func anyStop(words []string, stops map[string]bool) bool {
 		if i > 0 && clauseJoins[words[i-1]] && owners[w] {
 			return true
 		}
+		// "if he does not improve, we will order one": a comma and a subject.
+		if i > 0 && words[i-1] == "," && subjects[w] {
+			return true
+		}
 	}
 	return false
 }
@@ -294,7 +298,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			if answer < 0 && bareNo(lines[li+1]) {
 				// "no chest pain while running? — no": the no agrees, so the question
 				// states its own negation.
-				hits, askFrom = scanTriggers(words, false), -1
+				hits, askFrom = dropOrNot(words, scanTriggers(words, false)), -1
 			}
 			answer = 0
 			break
@@ -302,6 +306,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 		// The other categories are read without the negations, whose precedence
 		// would hide a doubt ("no numbness, and I don't think I had any tingling").
 		// Nor does the "any" of a denial ask anything ("I don't have any pain").
+		hits = avoidAsNegation(hits)
 		var others, doubts []triggerHit
 		for _, h := range hits {
 			if h.t.category != Negated && !diagnosing[strings.Join(h.t.words, " ")] {
@@ -339,6 +344,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			p.sNeg = p.sNeg || strict
 			p.sAff = p.sAff || !strict
 			p.lAff = p.lAff || !looseNeg
+
 		}
 	}
 	return out
@@ -359,7 +365,7 @@ func negationMismatches(statement, evidence []factLine) []string {
 			if _, ok := sideWords[w]; ok {
 				continue // "denies left foot numbness" denies the numbness, not the foot
 			}
-			if _, ok := siteWords[w]; ok {
+			if _, ok := siteWords[w]; ok || modifiers[w] {
 				continue
 			}
 			w = stem(w)
@@ -384,17 +390,24 @@ func negationMismatches(statement, evidence []factLine) []string {
 const quoteShare = 0.9
 
 func quoted(statement, evidence []factLine) bool {
+	// Negations are left out of the count: a quote that drops its one "no" still
+	// quotes.
 	have := map[string]bool{}
 	ne := 0
 	for _, l := range evidence {
 		for _, w := range l.words {
-			have[w] = true
-			ne++
+			if !negationTokens[w] {
+				have[w] = true
+				ne++
+			}
 		}
 	}
 	n, hit := 0, 0
 	for _, l := range statement {
 		for _, w := range l.words {
+			if negationTokens[w] {
+				continue
+			}
 			n++
 			if have[w] {
 				hit++

@@ -111,6 +111,19 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Not only pain but swelling.", "there is pain and swelling", ""},
 		{"No doubt it is a sprain.", "it is a sprain", ""},
 		{"Pas seulement la douleur mais le gonflement.", "il y a la douleur et le gonflement", ""},
+		// "Avoid X" agrees with "no X"; "éviter" too.
+		{"Advised to avoid skiing or gymnastics.", "i would recommend not skiing or doing any gymnastics for now", ""},
+		{"Advised to go skiing and do gymnastics.", "i would recommend not skiing or doing any gymnastics for now", "negation of gymnastic dropped"},
+		{"Éviter le ski.", "pas de ski pour le moment", ""},
+		// A "no" before a subject answers; it negates nothing after it.
+		{"She has had several injuries playing soccer.", "no i've had a lot of injuries in soccer but never injured this foot", ""},
+		{"Il a eu des blessures au football.", "non j'ai eu des blessures au football", ""},
+		// A comma and a subject end a negation's scope.
+		{"If he does not improve, we will order an x-ray.", "if it does not get better then we will order an x-ray", ""},
+		// Where and how much are not compared for negation.
+		{"Denies lower extremity edema.", "no edema in the legs, and i feel stool in your lower colon", ""},
+		// A quote that drops or adds its one "no" is still a quote.
+		{"I've been sleeping like a log.", "no i've been sleeping like a log", "negation (0 in the sentence, 1"},
 		// With and without.
 		{"CT of the abdomen with contrast.", "i want a ct scan without contrast of your abdomen", "with contrast"},
 		{"CT of the abdomen without contrast.", "i want a ct scan without contrast of your abdomen", ""},
