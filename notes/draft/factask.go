@@ -45,14 +45,15 @@ func dropOrNot(words []string, hits []triggerHit) []triggerHit {
 var subjects = map[string]bool{"i": true, "we": true, "he": true, "she": true, "they": true, "it": true, "you": true, "je": true,
 	"j": true, "il": true, "elle": true, "nous": true, "on": true, "ils": true, "elles": true, "c": true}
 
-// avoidAsNegation reads "avoid X", "refrain from X", "éviter X" as a denial of X:
-// advice to avoid skiing agrees with "no skiing for now".
+// avoidAsNegation reads what "avoid" or "éviter" bears on as neither said nor
+// denied: advice to avoid skiing agrees with "no skiing for now", and "reduce or
+// avoid skin irritation" does not deny an irritation the doctor warns of.
 func avoidAsNegation(hits []triggerHit) []triggerHit {
 	out := make([]triggerHit, len(hits))
 	for i, h := range hits {
 		out[i] = h
 		if last := h.t.words[len(h.t.words)-1]; last == "avoid" || last == "éviter" {
-			out[i].t.category = Negated
+			out[i].t.category = Possible
 		}
 	}
 	return out

@@ -232,8 +232,9 @@ func anyStop(words []string, stops map[string]bool) bool {
 		if i > 0 && clauseJoins[words[i-1]] && owners[w] {
 			return true
 		}
-		// "if he does not improve, we will order one": a comma and a subject.
-		if i > 0 && words[i-1] == "," && subjects[w] {
+		// "if he does not improve, we will order one", "if it doesn't get better we
+		// can consider": a subject after the negated words starts a new clause.
+		if i > 0 && subjects[w] && (words[i-1] == "," || distance(words[:i]) > 0) {
 			return true
 		}
 	}

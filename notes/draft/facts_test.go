@@ -120,6 +120,8 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Il a eu des blessures au football.", "non j'ai eu des blessures au football", ""},
 		// A comma and a subject end a negation's scope.
 		{"If he does not improve, we will order an x-ray.", "if it does not get better then we will order an x-ray", ""},
+		{"We may consider a steroid injection.", "if it does not get better we can consider a steroid injection", ""},
+		{"Reduce or avoid skin irritation.", "the patch can cause some skin irritation", ""},
 		// Where and how much are not compared for negation.
 		{"Denies lower extremity edema.", "no edema in the legs, and i feel stool in your lower colon", ""},
 		// A quote that drops or adds its one "no" is still a quote.
