@@ -13,7 +13,9 @@ func denies(lines []factLine, speech bool) bool {
 			return true
 		}
 		asks := l.askFrom >= 0 || isQuestion(l.words)
-		if speech && asks && li+1 < len(lines) && replySign(lines[li+1]) < 0 {
+		// A reply other than yes may deny by leaving out: "fever, chills, sore
+		// throat, cough? — I've had a little nasal congestion".
+		if speech && asks && li+1 < len(lines) && (replySign(lines[li+1]) < 0 || replySign(lines[li+1]) == 0 && listsItems(l.words)) {
 			return true
 		}
 		for _, h := range dropOrNot(l.words, scanTriggers(l.words, false)) {
@@ -88,4 +90,16 @@ func withObject(words []string) string {
 		return stem(w)
 	}
 	return ""
+}
+
+// listsItems reports whether words list three things or more ("fever, chills,
+// sore throat, cough").
+func listsItems(words []string) bool {
+	n := 0
+	for _, w := range words {
+		if w == "," || w == "or" || w == "ou" {
+			n++
+		}
+	}
+	return n >= 2
 }

@@ -336,6 +336,9 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			if doubted {
 				continue // asked or doubted: neither said nor denied
 			}
+			if assertionFromHits(words, others, j, j+1, strictScope) == Other {
+				continue // someone else's ("my grandfather had cancer"): not the patient's
+			}
 			x = stem(x)
 			p := out[x]
 			if p == nil {

@@ -103,6 +103,8 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"No fever.", "i have been feeling hot and tired", "the cited segments deny nothing"},
 		{"Pas de fièvre.", "je me sens chaud et fatigué", "the cited segments deny nothing"},
 		{"Denies fever.", "any fever?\nno.", ""},
+		{"Denies fever, chills, sore throat or cough.", "fever, chills, sore throat, cough?\ni've had a little nasal congestion.", ""},
+		{"Denies fever.", "any fever?\ni've had a little nasal congestion.", "the cited segments deny nothing"},
 		{"Nie toute douleur thoracique.", "avez-vous des douleurs thoraciques ?\nnon.", ""},
 		{"Sans fièvre.", "elle n'a jamais eu de fièvre", ""},
 		{"Fever has been ruled out.", "the test for flu came back negative", ""},
