@@ -65,9 +65,11 @@ var modifiers = map[string]bool{"lower": true, "upper": true, "mild": true, "sli
 	"small": true, "large": true, "little": true, "excessive": true, "anterior": true, "posterior": true, "lateral": true,
 	"medial": true, "proximal": true, "distal": true, "léger": true, "légère": true, "sévère": true, "modéré": true, "modérée": true}
 
-// intensifiers after "no", "not", "sans" or "pas" make no negation: "no doubt", "no
-// wonder", "no question", "not bad", "sans doute", "pas mal".
-var intensifiers = map[string]bool{"doubt": true, "wonder": true, "question": true, "bad": true, "doute": true, "mal": true}
+// intensifiers and hedges after "no", "not", "sans" or "pas" make no sure
+// negation: "no doubt", "no wonder", "not bad", "not necessarily", "sans doute",
+// "pas mal", "pas forcément".
+var intensifiers = map[string]bool{"doubt": true, "wonder": true, "question": true, "bad": true, "necessarily": true,
+	"doute": true, "mal": true, "forcément": true, "nécessairement": true}
 
 // bareNo reports whether a reply opens with a plain no ("No.", "nope, never"),
 // which agrees with a negative question; "I usually don't go, but..." answers

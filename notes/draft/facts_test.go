@@ -112,6 +112,8 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"No change in his medication.", "he takes his medication as before", ""},
 		{"Not only pain but swelling.", "there is pain and swelling", ""},
 		{"No doubt it is a sprain.", "it is a sprain", ""},
+		{"There are hard dates in mind.", "so there is no necessarily hard dates in mind", ""},
+		{"Il faut des dates fixes.", "il ne faut pas forcément des dates fixes", ""},
 		{"Pas seulement la douleur mais le gonflement.", "il y a la douleur et le gonflement", ""},
 		// "Avoid X" agrees with "no X"; "éviter" too.
 		{"Advised to avoid skiing or gymnastics.", "i would recommend not skiing or doing any gymnastics for now", ""},
