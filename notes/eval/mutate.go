@@ -231,7 +231,8 @@ func referenceSentences(note string) []string {
 }
 
 // alignSentence picks the (at most) three turns that cover most of the sentence's
-// content words.
+// content words (a number weighing three), each with the question it answers or
+// the reply it gets.
 func alignSentence(s string, turns []string) (string, bool) {
 	words := contentWords(s)
 	if len(words) < 3 {
@@ -348,6 +349,7 @@ func WriteChecker(w io.Writer, rows []CheckerRow) error {
 	}
 	fmt.Fprintln(w, "Fact checker (draft.CheckFacts rules) on sentences of the ACI-Bench train split: rate = share flagged; for mutations the")
 	fmt.Fprintln(w, "  detection rate (goal ≥ 95%), for unmutated sentences the false-alarm rate (goal ≤ 5%). Reference sentences are aligned to")
-	fmt.Fprintln(w, "  their evidence automatically (≤ 3 turns holding ≥ 60% of their content words), so some false alarms are alignment misses.")
+	fmt.Fprintln(w, "  their evidence automatically (≤ 3 turns holding ≥ 60% of their content words, numbers weighing 3, each with the question it")
+	fmt.Fprintln(w, "  answers or the reply it gets), so some false alarms are alignment misses.")
 	return nil
 }
