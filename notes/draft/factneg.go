@@ -30,7 +30,8 @@ func readLines(text string) []factLine {
 	for _, line := range strings.FieldsFunc(strings.ReplaceAll(text, " — ", "\n"), func(r rune) bool { return r == '\n' }) {
 		l := factLine{askFrom: -1}
 		if m := leadAnswer.FindString(line); m != "" {
-			switch strings.TrimSpace(normalize(m)) {
+			lead := strings.Fields(normalize(m))
+			switch lead[len(lead)-1] {
 			case "no", "nope", "non":
 				l.lead = -1
 			case "yes", "yeah", "yep", "oui":
@@ -41,6 +42,8 @@ func readLines(text string) []factLine {
 		l.words = lineWords(line)
 		if q := closingQuestion(line); q != "" {
 			l.askFrom = max(0, len(l.words)-len(lineWords(q)))
+		} else if !strings.ContainsAny(line, "?.") {
+			l.askFrom = spokenAsk(l.words)
 		}
 		out = append(out, l)
 	}
@@ -61,7 +64,8 @@ func lineWords(line string) []string {
 }
 
 // leadAnswer is a yes or no that opens a line ("No, I do have...", "No. I did...").
-var leadAnswer = regexp.MustCompile(`(?i)^\s*(?:no|nope|yes|yeah|yep|non|oui|ok|okay)\s*[,.!]`)
+// Hesitations before it still leave it leading ("uh, no, actually.").
+var leadAnswer = regexp.MustCompile(`(?i)^\s*(?:(?:uh|um|umm|er|hmm|euh|ben|bah)\s*[,.]?\s+)*(?:no|nope|yes|yeah|yep|non|oui|ok|okay)\s*[,.!]`)
 
 // closingQuestion returns the last sentence of a line when it asks ("so, any
 // fever?"), not when it only seeks agreement ("..., okay?", "sound good?").
@@ -141,11 +145,11 @@ func nearAsk(words []string, hits []triggerHit, askFrom, j int) bool {
 			continue
 		}
 		asked = true // "examination of the spine, any pain here?": the pain is asked
-		if end <= j && !anyStop(words[end:j], strictStops) && distance(words[end:j]) < strictScope {
+		if end <= j && closeAsked(words[end:j]) {
 			return true
 		}
 	}
-	return !asked && askFrom >= 0 && askFrom <= j && !anyStop(words[askFrom:j], strictStops) && distance(words[askFrom:j]) < strictScope
+	return !asked && askFrom >= 0 && askFrom <= j && closeAsked(words[askFrom:j])
 }
 
 // clauseStops end the loose scope too: a new clause.
@@ -228,6 +232,11 @@ func anyStop(words []string, stops map[string]bool) bool {
 		if i > 0 && clauseJoins[words[i-1]] && owners[w] {
 			return true
 		}
+		// "if he does not improve, we will order one", "if it doesn't get better we
+		// can consider": a subject after the negated words starts a new clause.
+		if i > 0 && subjects[w] && (words[i-1] == "," || distance(words[:i]) > 0) {
+			return true
+		}
 	}
 	return false
 }
@@ -281,14 +290,24 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			answer = replySign(lines[li+1])
 		}
 		hits := scanTriggers(words, questions || answer != 0 || l.askFrom >= 0)
+		hits = dropOrNot(words, hits)
+		askFrom := l.askFrom
 		for _, h := range hits {
-			if h.t.category == Negated && h.pos >= l.askFrom {
-				answer = 0 // "no chest pain while running? — no": the no agrees, it asks nothing
+			if h.t.category != Negated || h.pos < l.askFrom {
+				continue
 			}
+			if answer < 0 && bareNo(lines[li+1]) {
+				// "no chest pain while running? — no": the no agrees, so the question
+				// states its own negation.
+				hits, askFrom = dropOrNot(words, scanTriggers(words, false)), -1
+			}
+			answer = 0
+			break
 		}
 		// The other categories are read without the negations, whose precedence
 		// would hide a doubt ("no numbness, and I don't think I had any tingling").
 		// Nor does the "any" of a denial ask anything ("I don't have any pain").
+		hits = avoidAsNegation(hits)
 		var others, doubts []triggerHit
 		for _, h := range hits {
 			if h.t.category != Negated && !diagnosing[strings.Join(h.t.words, " ")] {
@@ -308,14 +327,17 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 				context = doubts
 			}
 			doubted := assertionFromHits(words, context, j, j+1, listScope) == Possible ||
-				l.askFrom >= 0 && j >= l.askFrom // a question's own "not" is asked too
+				askFrom >= 0 && j >= askFrom // a question's own "not" is asked too
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
 				// strictly only those right after what asks.
-				doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, l.askFrom, j)
+				doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, askFrom, j)
 			}
 			if doubted {
 				continue // asked or doubted: neither said nor denied
+			}
+			if assertionFromHits(words, others, j, j+1, strictScope) == Other {
+				continue // someone else's ("my grandfather had cancer"): not the patient's
 			}
 			x = stem(x)
 			p := out[x]
@@ -326,6 +348,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			p.sNeg = p.sNeg || strict
 			p.sAff = p.sAff || !strict
 			p.lAff = p.lAff || !looseNeg
+
 		}
 	}
 	return out
@@ -346,7 +369,7 @@ func negationMismatches(statement, evidence []factLine) []string {
 			if _, ok := sideWords[w]; ok {
 				continue // "denies left foot numbness" denies the numbness, not the foot
 			}
-			if _, ok := siteWords[w]; ok {
+			if _, ok := siteWords[w]; ok || modifiers[w] {
 				continue
 			}
 			w = stem(w)
@@ -371,17 +394,24 @@ func negationMismatches(statement, evidence []factLine) []string {
 const quoteShare = 0.9
 
 func quoted(statement, evidence []factLine) bool {
+	// Negations are left out of the count: a quote that drops its one "no" still
+	// quotes.
 	have := map[string]bool{}
 	ne := 0
 	for _, l := range evidence {
 		for _, w := range l.words {
-			have[w] = true
-			ne++
+			if !negationTokens[w] {
+				have[w] = true
+				ne++
+			}
 		}
 	}
 	n, hit := 0, 0
 	for _, l := range statement {
 		for _, w := range l.words {
+			if negationTokens[w] {
+				continue
+			}
 			n++
 			if have[w] {
 				hit++

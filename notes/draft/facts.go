@@ -109,6 +109,7 @@ type facts struct {
 	levels   map[string]bool            // spinal levels: "c5", "l4"
 	sideOf   map[string]map[string]bool // body site → the sides named with it ("right knee", "genou droit")
 	sided    []sidedSite                // each side named with a site, with the words around it
+	bare     map[string]bool            // sides named with no site nor "side" ("it's just mostly my left")
 	dated    bool                       // names a month or a year without its number ("in march", "this year")
 	words    []string                   // normalized words, for negation
 }
@@ -139,7 +140,7 @@ var (
 		"hip": "hip", "hips": "hip", "hanche": "hip", "elbow": "elbow", "elbows": "elbow", "coude": "elbow", "hand": "hand", "hands": "hand", "main": "hand",
 		"foot": "foot", "feet": "foot", "pied": "foot", "pieds": "foot", "finger": "finger", "fingers": "finger", "doigt": "finger", "doigts": "finger",
 		"thumb": "thumb", "pouce": "thumb", "toe": "toe", "toes": "toe", "orteil": "toe", "neck": "neck", "cou": "neck", "nuque": "neck",
-		"chest": "chest", "thorax": "chest", "poitrine": "chest", "thoracique": "chest", "abdomen": "abdomen", "abdominal": "abdomen", "stomach": "abdomen",
+		"chest": "chest", "thorax": "chest", "poitrine": "chest", "thoracique": "chest", "thoraciques": "chest", "épaules": "shoulder", "chevilles": "ankle", "poignets": "wrist", "hanches": "hip", "coudes": "elbow", "mains": "hand", "abdomen": "abdomen", "abdominal": "abdomen", "stomach": "abdomen",
 		"belly": "abdomen", "ventre": "abdomen", "abdominale": "abdomen", "arm": "arm", "arms": "arm", "bras": "arm", "leg": "leg", "legs": "leg", "jambe": "leg", "jambes": "leg",
 		"eye": "eye", "eyes": "eye", "œil": "eye", "yeux": "eye", "ear": "ear", "ears": "ear", "oreille": "ear", "oreilles": "ear",
 		"throat": "throat", "gorge": "throat", "head": "head", "tête": "head", "heel": "heel", "talon": "heel", "calf": "calf", "mollet": "calf",
@@ -193,7 +194,7 @@ func unitFamily(u string) string {
 // a statement's numbers are those it writes.
 func readFacts(lx *lexicon, text string, evidence bool) facts {
 	f := facts{drugs: map[string]bool{}, numbers: map[string]bool{}, units: map[string]string{}, freqs: map[string]bool{},
-		sides: map[string]int{}, sites: map[string]bool{}, weekdays: map[string]bool{}, levels: map[string]bool{}}
+		sides: map[string]int{}, bare: map[string]bool{}, sites: map[string]bool{}, weekdays: map[string]bool{}, levels: map[string]bool{}}
 	num := factText(text)
 	norm := normalize(num)
 	for _, d := range lx.findDrugs(normalize(digitize(text))) {
@@ -231,7 +232,11 @@ func readFacts(lx *lexicon, text string, evidence bool) facts {
 		f.sides[sd]++
 		// The site named right after the side ("right index finger"), or right before
 		// it ("genou droit").
+		f.bare[sd] = true
 		for _, k := range []int{i + 1, i + 2, i + 3, i - 1} {
+			if k >= 0 && k < len(sw) && (sw[k] == "side" || sw[k] == "sided" || sw[k] == "côté") {
+				delete(f.bare, sd)
+			}
 			if k < 0 || k >= len(sw) {
 				continue
 			}
@@ -241,6 +246,7 @@ func readFacts(lx *lexicon, text string, evidence bool) facts {
 				}
 				f.sideOf[site][sd] = true
 				f.sided = append(f.sided, sidedSite{side: sd, site: site, near: nearWords(sw, min(i, k), max(i, k))})
+				delete(f.bare, sd)
 				break
 			}
 		}
@@ -363,11 +369,13 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 		}
 	}
 	out = appendMissing(out, "frequency ", s.freqs, e.freqs)
-	// A side named with a site the evidence names only with other sides was swapped.
+	// A side named with a site the evidence names only with other sides was swapped
+	// (unless the evidence also says the side alone: "my right hand is fine, it's
+	// mostly my left").
 	swapped := map[string]bool{}
 	for site, sds := range s.sideOf {
 		for sd := range sds {
-			if ev := e.sideOf[site]; len(ev) > 0 && !ev[sd] && !ev["both"] && sd != "both" {
+			if ev := e.sideOf[site]; len(ev) > 0 && !ev[sd] && !ev["both"] && sd != "both" && !e.bare[sd] {
 				swapped[sd] = true
 			}
 		}
@@ -414,6 +422,10 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 	out = appendMissing(out, "body site ", s.sites, e.sites)
 	out = appendMissing(out, "day ", s.weekdays, e.weekdays)
 	out = append(out, negationMismatches(s.lines, e.lines)...)
+	out = append(out, withWithout(s.lines, e.lines)...)
+	if denies(s.lines, false) && !denies(e.lines, true) {
+		out = append(out, "negation (the cited segments deny nothing)")
+	}
 	if quoted(s.lines, e.lines) && negations(s.lines) != negations(e.lines) {
 		out = append(out, fmt.Sprintf("negation (%d in the sentence, %d in the quoted segments)", negations(s.lines), negations(e.lines)))
 	}

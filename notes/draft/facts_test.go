@@ -61,7 +61,8 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Limits alcohol intake to 5 drinks a month.", "no history of tobacco and you limit alcohol intake to less than five drinks per month.", ""},
 		{"Cervical spine exam: no tenderness is elicited.", "examination of the cervical spine, any pain here now?\nno.", ""},
 		{"It has been a year since the last visit.", "for the past year since my last annual exam.", ""},
-		{"No pain to palpation of the right knee.", "the right knee hurts when i press but palpation of the left is fine", ""},
+		{"No pain to palpation of the right knee.", "the right knee does not hurt when i press but palpation of the left is painful", ""},
+		{"No pain to palpation of the right knee.", "the right knee hurts when i press but palpation of the left is fine", "the cited segments deny nothing"},
 		{"Denies left foot numbness.", "with the left foot have you experienced anything like numbness?\nno.", ""},
 		{"Take 2 tablets of Tylenol.", "take two tablets of tylenol and see me in two weeks", ""},
 		{"Pain for 2 months.", "the pain started the past couple months", ""},
@@ -83,6 +84,58 @@ func TestUnsupportedFacts(t *testing.T) {
 		// A side repeated is no swap when the evidence names only that side.
 		{"Right knee pain; the right knee is swollen.", "my right knee hurts and it is swollen", ""},
 		{"Strength 4 out of 5 on the left and 5 out of 5 on the left.", "strength 4 out of 5 on your right and 5 out of 5 on your left", "side left"},
+		// A negative question answered with a plain no states its negation; a reply
+		// that says something else does not ("do you not go? — I usually don't, but...").
+		{"He reports chest pain while running.", "and no chest pain while running?\nno.", "negation of pain dropped"},
+		{"He denies chest pain while running.", "and no chest pain while running?\nno.", ""},
+		{"Il a de la fièvre le soir.", "pas de fièvre le soir ?\nnon.", "negation of fièvre dropped"},
+		// "or not" closing a question asks; it denies nothing.
+		{"Denies chest pain or tightness.", "are you having any chest pain or tightness or not really\nno not really", ""},
+		{"Reports chest pain or tightness.", "are you having any chest pain or tightness or not really\nno not really", "negation of pain dropped"},
+		// A question asks through a generic head, and a reply may hesitate first.
+		{"Reports excessive bruising.", "have you had any recent issues with excessive bruising?\nnope.", "negation of bruis dropped"},
+		{"Il signale des saignements.", "avez-vous eu des problèmes de saignements ?\nnon.", "negation of saignement dropped"},
+		{"He has had fevers.", "any fevers?\nuh, no, actually.", "negation of fever dropped"},
+		// A spoken question without punctuation, answered no.
+		{"He has done physical therapy.", "just to make sure have you done physical therapy before\ni have not", "negation of therapy dropped"},
+		{"I will have you come back in two weeks.", "i will have you come back in two weeks\nokay", ""},
+		// A sentence that denies needs segments that deny something.
+		{"No fever.", "i have been feeling hot and tired", "the cited segments deny nothing"},
+		{"Pas de fièvre.", "je me sens chaud et fatigué", "the cited segments deny nothing"},
+		{"Denies fever.", "any fever?\nno.", ""},
+		{"Denies fever, chills, sore throat or cough.", "fever, chills, sore throat, cough?\ni've had a little nasal congestion.", ""},
+		{"Denies fever.", "any fever?\ni've had a little nasal congestion.", "the cited segments deny nothing"},
+		{"Nie toute douleur thoracique.", "avez-vous des douleurs thoraciques ?\nnon.", ""},
+		{"Sans fièvre.", "elle n'a jamais eu de fièvre", ""},
+		{"Fever has been ruled out.", "the test for flu came back negative", ""},
+		// Pseudo-negations deny nothing.
+		{"No change in his medication.", "he takes his medication as before", ""},
+		{"Not only pain but swelling.", "there is pain and swelling", ""},
+		{"No doubt it is a sprain.", "it is a sprain", ""},
+		{"There are hard dates in mind.", "so there is no necessarily hard dates in mind", ""},
+		{"Il faut des dates fixes.", "il ne faut pas forcément des dates fixes", ""},
+		{"Pas seulement la douleur mais le gonflement.", "il y a la douleur et le gonflement", ""},
+		// "Avoid X" agrees with "no X"; "éviter" too.
+		{"Advised to avoid skiing or gymnastics.", "i would recommend not skiing or doing any gymnastics for now", ""},
+		{"Advised to go skiing and do gymnastics.", "i would recommend not skiing or doing any gymnastics for now", "negation of gymnastic dropped"},
+		{"Éviter le ski.", "pas de ski pour le moment", ""},
+		// A "no" before a subject answers; it negates nothing after it.
+		{"She has had several injuries playing soccer.", "no i've had a lot of injuries in soccer but never injured this foot", ""},
+		{"Il a eu des blessures au football.", "non j'ai eu des blessures au football", ""},
+		// A comma and a subject end a negation's scope.
+		{"If he does not improve, we will order an x-ray.", "if it does not get better then we will order an x-ray", ""},
+		{"We may consider a steroid injection.", "if it does not get better we can consider a steroid injection", ""},
+		{"Reduce or avoid skin irritation.", "the patch can cause some skin irritation", ""},
+		// Where and how much are not compared for negation.
+		{"Denies lower extremity edema.", "no edema in the legs, and i feel stool in your lower colon", ""},
+		// A quote that drops or adds its one "no" is still a quote.
+		{"I've been sleeping like a log.", "no i've been sleeping like a log", "negation (0 in the sentence, 1"},
+		// With and without.
+		{"CT of the abdomen with contrast.", "i want a ct scan without contrast of your abdomen", "with contrast"},
+		{"CT of the abdomen without contrast.", "i want a ct scan without contrast of your abdomen", ""},
+		{"CT with contrast.", "a ct with or without contrast", ""},
+		{"Eye movements intact without pain.", "your extraocular motions are intact with pain", "without pain"},
+		{"Scanner avec injection.", "on fera un scanner sans injection", "with injection"},
 	}
 	for _, tc := range cases {
 		got, err := draft.UnsupportedFacts(tc.statement, tc.evidence)

@@ -231,7 +231,8 @@ func referenceSentences(note string) []string {
 }
 
 // alignSentence picks the (at most) three turns that cover most of the sentence's
-// content words.
+// content words (a number weighing three), each with the question it answers or
+// the reply it gets.
 func alignSentence(s string, turns []string) (string, bool) {
 	words := contentWords(s)
 	if len(words) < 3 {
@@ -246,7 +247,7 @@ func alignSentence(s string, turns []string) (string, bool) {
 			gain := 0
 			for w := range words {
 				if tw[w] && !covered[w] {
-					gain++
+					gain += wordWeight(w)
 				}
 			}
 			if gain > bestGain {
@@ -259,9 +260,13 @@ func alignSentence(s string, turns []string) (string, bool) {
 		for w := range contentWords(turns[best]) {
 			covered[w] = true
 		}
+		// A reply belongs with its question ("any fever?" — "no"), also in the
+		// transcripts written without question marks ("have you had any fever"),
+		// and a question with its reply: neither says alone what was meant.
+		if best > 0 && !asks(turns[best]) && asks(turns[best-1]) {
+			chosen = append(chosen, turns[best-1])
+		}
 		chosen = append(chosen, turns[best])
-		// A question's reply belongs with it ("any fever?" — "no"), also in the
-		// transcripts written without question marks ("have you had any fever").
 		if best+1 < len(turns) && asks(turns[best]) {
 			chosen = append(chosen, turns[best+1])
 		}
@@ -275,12 +280,26 @@ func alignSentence(s string, turns []string) (string, bool) {
 	return strings.Join(chosen, "\n"), float64(hit) >= 0.6*float64(len(words))
 }
 
+// wordWeight: a number is a fact the sentence must find in its evidence; a turn
+// that holds it weighs more than one that shares a common word.
+func wordWeight(w string) int {
+	if w[0] >= '0' && w[0] <= '9' {
+		return 3
+	}
+	return 1
+}
+
 // askRE: a turn that asks, without a question mark.
-var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now|well|then|also|um|uh)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+
+// askInside: a question inside a long turn ("... so do you or anyone have a
+// history of seasonal allergies"), or a closing list of what is asked ("any joint
+// pain fever weight loss").
+var askInside = regexp.MustCompile(`(?i)\b(?:do|did|does|have|has|are|were|can|could)\s+(?:you|there)\b|\bany(?:thing)?\b(?:\W+\w+){0,8}\W*$`)
 
 func asks(turn string) bool {
 	t := strings.TrimSpace(turn)
-	return strings.HasSuffix(t, "?") || askRE.MatchString(t)
+	return strings.HasSuffix(t, "?") || askRE.MatchString(t) || askInside.MatchString(t)
 }
 
 func contentWords(s string) map[string]bool {
@@ -330,6 +349,7 @@ func WriteChecker(w io.Writer, rows []CheckerRow) error {
 	}
 	fmt.Fprintln(w, "Fact checker (draft.CheckFacts rules) on sentences of the ACI-Bench train split: rate = share flagged; for mutations the")
 	fmt.Fprintln(w, "  detection rate (goal ≥ 95%), for unmutated sentences the false-alarm rate (goal ≤ 5%). Reference sentences are aligned to")
-	fmt.Fprintln(w, "  their evidence automatically (≤ 3 turns holding ≥ 60% of their content words), so some false alarms are alignment misses.")
+	fmt.Fprintln(w, "  their evidence automatically (≤ 3 turns holding ≥ 60% of their content words, numbers weighing 3, each with the question it")
+	fmt.Fprintln(w, "  answers or the reply it gets), so some false alarms are alignment misses.")
 	return nil
 }

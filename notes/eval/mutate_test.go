@@ -42,3 +42,28 @@ func TestAlignSentenceKeepsTheReply(t *testing.T) {
 		t.Errorf("evidence %q (%v), want the question with its reply", ev, ok)
 	}
 }
+
+// TestAlignSentenceAddsTheQuestion: a reply is aligned with the question it
+// answers, and a question inside a long turn keeps its reply.
+func TestAlignSentenceAddsTheQuestion(t *testing.T) {
+	turns := []string{"good morning", "and what did you take for the pain", "ibuprofen eight hundred milligrams three times a day", "okay"}
+	ev, ok := alignSentence("He uses ibuprofen 800 mg 3 times daily", turns)
+	if !ok || !strings.Contains(ev, "what did you take for the pain\nibuprofen") {
+		t.Errorf("evidence %q (%v), want the reply with its question", ev, ok)
+	}
+	turns = []string{"speaking of family do you or anyone have a history of seasonal allergies", "nope not that i know", "okay"}
+	ev, ok = alignSentence("Patient denies history of seasonal allergies", turns)
+	if !ok || !strings.Contains(ev, "allergies\nnope") {
+		t.Errorf("evidence %q (%v), want the question inside the turn with its reply", ev, ok)
+	}
+}
+
+// TestAlignSentenceWeighsNumbers: with more turns sharing words than can be
+// aligned, the one that holds the sentence's number is kept.
+func TestAlignSentenceWeighsNumbers(t *testing.T) {
+	turns := []string{"magnesium looked normal", "potassium holding steady", "creatinine is stable", "the last one was 3.9"}
+	ev, ok := alignSentence("Magnesium normal, potassium steady, creatinine stable, BUN 3.9", turns)
+	if !ok || !strings.Contains(ev, "3.9") {
+		t.Errorf("evidence %q (%v), want the turn with 3.9", ev, ok)
+	}
+}
