@@ -201,7 +201,7 @@ func (v voice) rewordUnit(lx *lexicon, u unit) string {
 	if u.reply != "" {
 		s, ok := v.rewordAnswer(u.ask, u.reply, u.answer, &first)
 		if !ok {
-			return u.text
+			return v.rewordOpen(u, &first)
 		}
 		text = s
 	} else {
@@ -222,4 +222,28 @@ func (v voice) rewordUnit(lx *lexicon, u unit) string {
 		}
 	}
 	return text
+}
+
+// rewordOpen rewrites a question that is not a plain yes/no question, with its
+// short reply: the reply alone, in the third person, when it is a statement of its
+// own ("How is your sleep? — I cannot sleep because of the pain."); otherwise the
+// quote, whose question the reply needs ("When did it start? — Two days ago.").
+func (v voice) rewordOpen(u unit, first *bool) string {
+	if u.answer != 0 || !ownStatement(u.reply) {
+		return u.text
+	}
+	return v.rewordText(u.reply, u.role, first)
+}
+
+// ownStatement: a reply with a subject and a verb of its own, not a fragment.
+func ownStatement(reply string) bool {
+	words := strings.Fields(normalize(reply))
+	if len(words) < 4 {
+		return false
+	}
+	switch words[0] {
+	case "i", "my", "it", "she", "he", "we", "they", "j", "je", "mon", "ma", "mes", "il", "elle":
+		return !(len(words) > 1 && (words[1] == "think" || words[1] == "guess"))
+	}
+	return false
 }

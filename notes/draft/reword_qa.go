@@ -62,13 +62,8 @@ func (v voice) rewordAnswer(ask, reply string, sign int, first *bool) (string, b
 	for len(toks) > 1 && askOpeners[strings.ToLower(toks[0].core)] {
 		toks = toks[1:]
 	}
-	if len(toks) < 2 || toks[len(toks)-1].trail != "" && strings.ContainsAny(toks[len(toks)-1].trail, ",;") {
+	if len(toks) < 2 {
 		return "", false
-	}
-	for _, t := range toks[:len(toks)-1] {
-		if strings.ContainsAny(t.trail, ",;:") && !listComma(toks) {
-			return "", false // "Your pain, is it better?": not one clause
-		}
 	}
 	var stated string
 	if v.lang == "fr" {
@@ -125,18 +120,12 @@ var qualifiers = map[string]bool{"but": true, "just": true, "only": true, "excep
 	"kind": true, "sort": true, "occasionally": true, "mostly": true, "usually": true, "not": true, "little": true, "mais": true,
 	"sauf": true, "parfois": true, "juste": true, "seulement": true, "un": true, "peu": true}
 
-// listComma: commas between the items of a list ("any fever, chills, or cough?").
-func listComma(toks []token) bool {
-	for _, t := range toks {
-		if c := strings.ToLower(t.core); c == "or" || c == "and" || c == "ou" || c == "et" {
-			return true
-		}
-	}
-	return false
-}
-
 func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 	w0, w1 := strings.ToLower(toks[0].core), strings.ToLower(toks[1].core)
+	if (w0 == "how" || w0 == "what") && w1 == "about" && len(toks) > 2 {
+		toks, w0 = toks[1:], "any" // "How about swelling?" asks as "Any swelling?" does
+		toks[0].core = "any"
+	}
 	switch {
 	case w0 == "any" && len(toks) > 1:
 		if sign < 0 {
@@ -155,6 +144,9 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 		}
 		subj := v.subject(first)
 		if sign < 0 {
+			if x := symptomsAsked(rest); len(x) > 0 {
+				return "denies " + join(x)
+			}
 			return subj + " " + negAux[w0] + " " + join(rest)
 		}
 		switch w0 {
@@ -238,6 +230,9 @@ func frenchAnswer(toks []token, sign int) string {
 		}
 	}
 	rest := append([]token{}, toks[i:]...)
+	if articles[strings.ToLower(rest[0].core)] {
+		rest[0].core = strings.ToLower(rest[0].core) // "Des vertiges ?" opened the question
+	}
 	for k := range rest {
 		switch strings.ToLower(rest[k].core) {
 		case "votre":
@@ -273,4 +268,21 @@ var articles = map[string]bool{"des": true, "de": true, "du": true, "un": true, 
 func startsWithVowel(s string) bool {
 	r := []rune(strings.ToLower(s))
 	return len(r) > 0 && strings.ContainsRune("aeiouyéèêàâîôûh", r[0])
+}
+
+// haveVerbs ask whether a symptom is there: "have you had any", "do you get".
+var haveVerbs = map[string]bool{"have": true, "had": true, "having": true, "been": true, "noticed": true, "notice": true, "experienced": true,
+	"experience": true, "experiencing": true, "get": true, "gotten": true, "got": true, "feel": true, "felt": true, "feeling": true, "any": true, "ever": true}
+
+// symptomsAsked returns what "have you had any X" asks about (X), or nil when the
+// question asks something else ("do you smoke").
+func symptomsAsked(rest []token) []token {
+	i := 0
+	for i < len(rest) && haveVerbs[strings.ToLower(rest[i].core)] {
+		i++
+	}
+	if i == 0 || i == len(rest) {
+		return nil
+	}
+	return rest[i:]
 }
