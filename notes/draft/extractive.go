@@ -63,8 +63,8 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		Drafter:       schema.DrafterInfo{Kind: schema.DrafterExtractive},
 	}
 	note.AddWarning(schema.WarnExtractive, "", Label(req.Language,
-		"Extractive draft: sentences are quoted from the transcript by rules, not summarised; review every item against its evidence.",
-		"Brouillon extractif : les phrases sont citées du transcript par des règles, sans résumé ; vérifiez chaque élément avec sa source."))
+		"Extractive draft: sentences are taken from the transcript by rules and reworded into note style, not summarised; review every item against its evidence.",
+		"Brouillon extractif : les phrases sont reprises du transcript par des règles et reformulées en style de note, sans résumé ; vérifiez chaque élément avec sa source."))
 	segs := usableSegments(req.Segments)
 	units := buildUnits(segs)
 	sel := e.Selector
