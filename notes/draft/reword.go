@@ -151,6 +151,8 @@ func courteous(sentence string) bool {
 	return len(words) > 0
 }
 
+var colleague = cues([]string{"doctor", "dr", "docteur"})
+
 // discourse markers opening a sentence carry nothing: "Well, ...", "So, ...".
 var discourse = map[string]bool{"well": true, "so": true, "oh": true, "okay": true, "ok": true, "alright": true, "um": true, "actually": true,
 	"now": true, "and": true, "but": true, "bon": true, "alors": true, "donc": true, "ben": true, "eh": true, "hm": true}
@@ -171,6 +173,9 @@ var answerWords = map[string]bool{"yes": true, "yeah": true, "yep": true, "no": 
 // third person. first says whether the patient is yet to be named in this unit.
 func (v voice) rewordText(text string, role domain.Role, first *bool) string {
 	var out []string
+	// A clinician who says "doctor" speaks to a colleague (a resident reporting):
+	// their "you" is not the patient.
+	toColleague := role == domain.RoleClinician && anyCue(colleague, normalize(text))
 	for _, s := range sentences(text) {
 		if courteous(s) || strings.HasSuffix(s, "?") || bare(s) {
 			continue // "I see.", a question, a "No." whose question is not quoted
@@ -181,7 +186,7 @@ func (v voice) rewordText(text string, role domain.Role, first *bool) string {
 			toks = v.frenchFirstPerson(toks, first)
 		case role == domain.RolePatient:
 			toks = v.firstPerson(toks, first)
-		case role == domain.RoleClinician && v.lang != "fr":
+		case role == domain.RoleClinician && v.lang != "fr" && !toColleague:
 			toks = v.secondPerson(toks, first)
 		}
 		if t := capitalize(join(toks)); t != "" {

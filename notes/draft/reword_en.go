@@ -27,16 +27,16 @@ func (v voice) object() string {
 	return "the patient"
 }
 
-// possessive is "his", "her", or "their"; before a relative ("my mother") nothing
-// when the sex is unknown: "mother has diabetes".
-func (v voice) possessive(next string) string {
+// possessive is "his", "her", or "their"; before a relative opening a sentence
+// ("My mother has diabetes") nothing when the sex is unknown: "Mother has diabetes".
+func (v voice) possessive(next string, start bool) string {
 	switch v.sex {
 	case 'm':
 		return "his"
 	case 'f':
 		return "her"
 	}
-	if familyWords[strings.ToLower(next)] || kin[strings.ToLower(next)] {
+	if start && (familyWords[strings.ToLower(next)] || kin[strings.ToLower(next)]) {
 		return ""
 	}
 	return "their"
@@ -191,7 +191,7 @@ func (v voice) firstPerson(toks []token, first *bool) []token {
 			}
 			out = append(out, token{lead: t.lead, core: v.subject(first)}, token{core: verb, trail: t.trail})
 		case lower == "my":
-			if p := v.possessive(next); p != "" {
+			if p := v.possessive(next, len(out) == 0); p != "" {
 				t.core = p
 				out = append(out, t)
 			} else if t.lead != "" {
@@ -261,7 +261,7 @@ func (v voice) secondPerson(toks []token, first *bool) []token {
 			if i == 0 && v.sex == 0 {
 				continue // "Your lungs are clear" → "Lungs are clear"
 			}
-			if p := v.possessive(next); p != "" {
+			if p := v.possessive(next, len(out) == 0); p != "" {
 				t.core = p
 				out = append(out, t)
 			}

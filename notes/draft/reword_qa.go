@@ -65,6 +65,15 @@ func (v voice) rewordAnswer(ask, reply string, sign int, first *bool) (string, b
 	if len(toks) < 2 {
 		return "", false
 	}
+	// The patient is named in reading order: what the clinician said before the
+	// question, then (after a no) what the reply adds, then the answer. What the
+	// reply adds goes before a denial: a negation reads forward, and "does not
+	// smoke. Quit 2 years ago" would seem to deny the quitting too.
+	before := v.rewordText(strings.Join(ss[:len(ss)-1], " "), domain.RoleClinician, first)
+	after := ""
+	if sign < 0 {
+		after = v.rewordText(more, domain.RolePatient, first)
+	}
 	var stated string
 	if v.lang == "fr" {
 		stated = frenchAnswer(toks, sign)
@@ -74,8 +83,10 @@ func (v voice) rewordAnswer(ask, reply string, sign int, first *bool) (string, b
 	if stated == "" {
 		return "", false
 	}
-	before := v.rewordText(strings.Join(ss[:len(ss)-1], " "), domain.RoleClinician, first)
-	after := v.rewordText(more, domain.RolePatient, first)
+	if sign < 0 {
+		return strings.TrimSpace(before + " " + after + " " + capitalize(stated) + "."), true
+	}
+	after = v.rewordText(more, domain.RolePatient, first)
 	return strings.TrimSpace(before + " " + capitalize(stated) + ". " + after), true
 }
 
@@ -184,7 +195,7 @@ func (v voice) asked(toks []token, yes bool) []token {
 		case "you":
 			t.core = v.object()
 		case "your":
-			t.core = v.possessive(next)
+			t.core = v.possessive(next, false)
 			if t.core == "" {
 				continue
 			}
