@@ -117,13 +117,27 @@ func afterYesNo(reply string) (string, bool) {
 		}
 		rest = rest[end:]
 	}
-	if len(rest) == 0 {
+	if len(rest) == 0 || echo(join(rest)) {
 		return "", true
 	}
 	if qualifiers[strings.ToLower(rest[0].core)] {
 		return "", false
 	}
 	return join(rest), true
+}
+
+// echoWords only repeat a yes or no: "No, nothing significant like that.", "No,
+// actually.", "Yes, that's right."
+var echoWords = map[string]bool{"significant": true, "like": true, "actually": true, "thankfully": true, "fortunately": true,
+	"right": true, "true": true, "exactly": true, "anything": true, "else": true, "either": true, "neither": true, "nor": true}
+
+func echo(s string) bool {
+	for _, w := range strings.Fields(normalize(s)) {
+		if !bareReply[w] && !echoWords[w] {
+			return false
+		}
+	}
+	return true
 }
 
 // qualifiers open a reply's remainder that softens the yes or no.

@@ -57,6 +57,7 @@ func TestRewordAnswer(t *testing.T) {
 		{"do you, no, with more said", "en", 'm', "Do you smoke?", "No, I quit 2 years ago.", -1, "The patient quit 2 years ago. He does not smoke."},
 		{"are you, no with an echo", "en", 'f', "Are you currently pregnant?", "No, I'm not.", -1, "The patient is not currently pregnant."},
 		{"do you have, yes", "en", 0, "Do you have diabetes?", "Yes, I do.", 1, "The patient has diabetes."},
+		{"an echo of the no", "en", 0, "And any family history of heart disease?", "No, actually.", -1, "No family history of heart disease."},
 		{"a doubt stays quoted", "en", 0, "Any pain?", "I'm not sure.", -1, ""},
 		{"a softened no stays quoted", "en", 0, "Any pain?", "No, just a little.", -1, ""},
 		{"an open question stays quoted", "en", 0, "When did it start?", "Yesterday.", 0, ""},
