@@ -58,6 +58,15 @@ func patientSex(segs []domain.Segment) Sex {
 		for _, clause := range strings.FieldsFunc(strings.ToLower(s.Text), func(r rune) bool { return strings.ContainsRune(",.!?;", r) }) {
 			c := strings.Join(strings.Fields(normalize(clause)), " ")
 			words := strings.Fields(c)
+			// "Bonjour madame Martin": an address before a surname closing the clause.
+			if len(words) >= 2 {
+				switch words[len(words)-2] {
+				case "monsieur", "mister":
+					m++
+				case "madame", "mademoiselle", "miss":
+					f++
+				}
+			}
 			for n := 1; n <= 2 && n <= len(words); n++ {
 				tail := strings.Join(words[len(words)-n:], " ")
 				head := strings.Join(words[:n], " ")
@@ -139,7 +148,8 @@ var courtesy = map[string]bool{"i": true, "see": true, "oh": true, "ok": true, "
 	"sure": true, "that": true, "s": true, "to": true, "hear": true, "awesome": true, "excellent": true, "nice": true, "understand": true,
 	"makes": true, "sense": true, "fine": true, "d": true, "accord": true, "merci": true, "bien": true, "je": true, "vois": true,
 	"très": true, "parfait": true, "voilà": true, "hello": true, "hi": true, "bonjour": true, "désolé": true, "désolée": true,
-	"cool": true, "gotcha": true, "let": true, "me": true, "think": true}
+	"cool": true, "gotcha": true, "let": true, "me": true, "think": true, "doctor": true, "docteur": true, "madame": true,
+	"monsieur": true, "sir": true, "ma": true, "miss": true}
 
 func courteous(sentence string) bool {
 	words := strings.Fields(normalize(sentence))

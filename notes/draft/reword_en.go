@@ -227,7 +227,7 @@ var auxiliaries = map[string]bool{"are": true, "were": true, "have": true, "had"
 // subjectBefore: after these words a "you" is the subject of a new clause.
 var subjectBefore = map[string]bool{"and": true, "but": true, "so": true, "if": true, "when": true, "that": true, "because": true, "since": true,
 	"or": true, "as": true, "until": true, "unless": true, "before": true, "after": true, "once": true, "while": true, "think": true, "then": true,
-	"know": true, "said": true, "mentioned": true, "like": true, "how": true, "where": true, "why": true, "what": true, "whether": true}
+	"know": true, "said": true, "mentioned": true, "like": true, "sure": true, "how": true, "where": true, "why": true, "what": true, "whether": true}
 
 // secondPerson rewrites a clinician's sentence about "you" in the third person.
 func (v voice) secondPerson(toks []token, first *bool) []token {

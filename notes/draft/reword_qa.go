@@ -53,6 +53,13 @@ func (v voice) rewordAnswer(ask, reply string, sign int, first *bool) (string, b
 		if more, ok = afterYesNo(reply); !ok {
 			return "", false
 		}
+		// "Fever or blurred vision? — No, no fever.": the no may deny only what
+		// the reply repeats; the quote says which.
+		for _, w := range strings.Fields(normalize(more)) {
+			if sign < 0 && negation[w] {
+				return "", false
+			}
+		}
 	}
 	ss := sentences(ask)
 	if len(ss) == 0 || !strings.HasSuffix(ss[len(ss)-1], "?") {
@@ -281,6 +288,23 @@ func frenchAnswer(toks []token, sign int) string {
 	}
 	if len(rest) == 0 {
 		return ""
+	}
+	// "de la fièvre ou des vertiges" → "pas de fièvre ni de vertiges"
+	for k := 0; k+1 < len(rest); k++ {
+		if !strings.EqualFold(rest[k].core, "ou") {
+			continue
+		}
+		next := strings.ToLower(rest[k+1].core)
+		switch {
+		case next == "de" && k+2 < len(rest) && strings.EqualFold(rest[k+2].core, "la"):
+			rest[k].core, rest[k+1].core = "ni", "de"
+			rest = append(rest[:k+2], rest[k+3:]...)
+		case next == "des" || next == "du" || next == "un" || next == "une":
+			rest[k].core, rest[k+1].core = "ni", "de"
+		case strings.HasPrefix(next, "d'") || strings.HasPrefix(next, "l'"):
+			rest[k].core = "ni"
+			rest[k+1].core = "d'" + rest[k+1].core[2:]
+		}
 	}
 	if startsWithVowel(rest[0].core) {
 		return "pas d'" + join(rest)

@@ -21,8 +21,10 @@ func TestRewordText(t *testing.T) {
 		{"spelled letters are not a pronoun", "en", 0, domain.RolePatient, "They gave me I V fluids.", "They gave the patient I V fluids."},
 		{"past tense unchanged", "en", 'm', domain.RolePatient, "I went to the ER and I felt dizzy.", "The patient went to the ER and he felt dizzy."},
 		{"courtesies and questions dropped", "en", 0, domain.RoleClinician, "I see. Thank you. How long has it hurt?", ""},
+		{"a greeting dropped", "fr", 'f', domain.RolePatient, "Bonjour docteur. J'ai mal au dos.", "La patiente a mal au dos."},
 		{"clinician's you", "en", 0, domain.RoleClinician, "You have a history of asthma.", "The patient has a history of asthma."},
-		{"a colleague's you is not the patient", "en", 'm', domain.RoleClinician, "Sorry, doctor. I was looking for you.", "Sorry, doctor. I was looking for you."},
+		{"a colleague's you is not the patient", "en", 'm', domain.RoleClinician, "Sorry, doctor. I was looking for you.", "I was looking for you."},
+		{"you as the subject of a clause", "en", 0, domain.RoleClinician, "Make sure you drink plenty of fluids.", "Make sure the patient drinks plenty of fluids."},
 		{"clinician's your opening a finding", "en", 0, domain.RoleClinician, "Your lungs are clear.", "Lungs are clear."},
 		{"clinician's own I untouched", "en", 'f', domain.RoleClinician, "I'm going to order an x-ray of your left knee.", "I'm going to order an x-ray of her left knee."},
 		{"a no whose question is not quoted", "en", 0, domain.RolePatient, "No. I quit 2 years ago.", "The patient quit 2 years ago."},
@@ -65,6 +67,8 @@ func TestRewordAnswer(t *testing.T) {
 		{"French, no", "fr", 0, "Avez-vous de la fièvre ?", "Non.", -1, "Pas de fièvre."},
 		{"French, no, vowel", "fr", 0, "Vous avez eu des étourdissements ?", "Non, jamais.", -1, "Pas d'étourdissements."},
 		{"French, yes", "fr", 0, "Des vertiges ?", "Oui.", 1, "Signale des vertiges."},
+		{"French, no to a list", "fr", 0, "Vous avez de la fièvre ou des troubles de la vision ?", "Non.", -1, "Pas de fièvre ni de troubles de la vision."},
+		{"a no that repeats part of the question stays quoted", "fr", 0, "Vous avez de la fièvre ou des troubles de la vision ?", "Non, pas de fièvre.", -1, ""},
 		{"French, unread question", "fr", 0, "Prenez-vous un traitement ?", "Non.", -1, ""},
 	}
 	for _, c := range cases {
@@ -95,6 +99,7 @@ func TestPatientSex(t *testing.T) {
 		{"conflicting signs", []domain.Segment{seg(domain.RoleClinician, "Yes, sir."), seg(domain.RoleClinician, "Thank you, ma'am.")}, 0},
 		{"the patient's sir is not the patient", []domain.Segment{seg(domain.RolePatient, "Yes, sir.")}, 0},
 		{"French", []domain.Segment{seg(domain.RoleClinician, "Bonjour madame.")}, 'f'},
+		{"an address before a surname", []domain.Segment{seg(domain.RoleClinician, "Bonjour monsieur Martin, asseyez-vous.")}, 'm'},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
