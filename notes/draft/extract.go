@@ -19,6 +19,9 @@ type unit struct {
 	question bool        // a question left unanswered (or answered at length elsewhere)
 	answer   int         // for question+answer units: +1 yes, -1 no, 0 other
 	asker    domain.Role // for question+answer units: who asked
+	ask      string      // for question+answer units: the question and the reply, cleaned
+	reply    string
+	source   string // the cited segments' text, one per line: what the fact checker reads
 	evidence schema.Evidence
 }
 

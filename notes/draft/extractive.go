@@ -63,8 +63,8 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 		Drafter:       schema.DrafterInfo{Kind: schema.DrafterExtractive},
 	}
 	note.AddWarning(schema.WarnExtractive, "", Label(req.Language,
-		"Extractive draft: sentences are quoted from the transcript by rules, not summarised; review every item against its evidence.",
-		"Brouillon extractif : les phrases sont citées du transcript par des règles, sans résumé ; vérifiez chaque élément avec sa source."))
+		"Extractive draft: sentences are taken from the transcript by rules and reworded into note style, not summarised; review every item against its evidence.",
+		"Brouillon extractif : les phrases sont reprises du transcript par des règles et reformulées en style de note, sans résumé ; vérifiez chaque élément avec sa source."))
 	segs := usableSegments(req.Segments)
 	units := buildUnits(segs)
 	sel := e.Selector
@@ -77,7 +77,8 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	if sel.Sections != nil {
 		route = sel.Sections.routeUnits(lx, units)
 	}
-	note.Sections = assignSections(req.Template, req.Language, units, selectUnits(sel, lx, units), route, lx)
+	v := voice{lang: SpokenLanguage(segs), sex: patientSex(segs)}
+	note.Sections = assignSections(req.Template, req.Language, units, selectUnits(sel, lx, units), route, lx, v)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", Label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
@@ -160,12 +161,14 @@ func buildUnits(segs []domain.Segment) []unit {
 		if text == "" {
 			continue
 		}
-		u := unit{text: text, role: s.Role, evidence: schema.Evidence{s.ID}}
+		u := unit{text: text, role: s.Role, evidence: schema.Evidence{s.ID}, source: s.Text}
 		u.question = strings.HasSuffix(strings.TrimSpace(s.Text), "?")
 		if u.question && i+1 < len(segs) && segs[i+1].Turn != s.Turn && (segs[i+1].Role != s.Role || s.Role == "") {
 			reply := digitsInQuote(cleanQuote(segs[i+1].Text))
 			if len(strings.Fields(reply)) <= shortAnswer && !strings.HasSuffix(reply, "?") {
 				u.text = text + " — " + reply
+				u.ask, u.reply = text, reply
+				u.source = s.Text + "\n" + segs[i+1].Text
 				u.answer = answerSign(normalize(reply))
 				u.question = false
 				u.asker = s.Role
@@ -234,7 +237,7 @@ func quotable(u unit) bool {
 // reserved for the speaker's role, then the earlier section); units that match no
 // cue go to the fallback section if they seem clinical (a drug, a problem, a number,
 // or a long statement of the patient).
-func assignSections(t templates.Template, lang string, units []unit, keep []bool, route *routing, lx *lexicon) []schema.Section {
+func assignSections(t templates.Template, lang string, units []unit, keep []bool, route *routing, lx *lexicon, v voice) []schema.Section {
 	secs := make([]schema.Section, len(t.Sections))
 	sectionCues := make([][]cue, len(t.Sections))
 	fallback := -1
@@ -254,7 +257,9 @@ func assignSections(t templates.Template, lang string, units []unit, keep []bool
 		if route != nil && classes != nil {
 			if best := routeSection(t, classes, sectionCues, route.logp[ui], u, route.cueWeight); best >= 0 {
 				seen[u.norm] = true
-				secs[best].Sentences = append(secs[best].Sentences, schema.Sentence{Text: u.text, Evidence: u.evidence})
+				if text := v.rewordUnit(lx, u); text != "" {
+					secs[best].Sentences = append(secs[best].Sentences, schema.Sentence{Text: text, Evidence: u.evidence})
+				}
 			}
 			continue
 		}
@@ -278,7 +283,9 @@ func assignSections(t templates.Template, lang string, units []unit, keep []bool
 			continue
 		}
 		seen[u.norm] = true
-		secs[best].Sentences = append(secs[best].Sentences, schema.Sentence{Text: u.text, Evidence: u.evidence})
+		if text := v.rewordUnit(lx, u); text != "" {
+			secs[best].Sentences = append(secs[best].Sentences, schema.Sentence{Text: text, Evidence: u.evidence})
+		}
 	}
 	return secs
 }
