@@ -396,12 +396,14 @@ const quoteShare = 0.9
 func quoted(statement, evidence []factLine) bool {
 	// Negations are left out of the count: a quote that drops its one "no" still
 	// quotes.
+	// Who speaks is left out too, and "has" is "have": a quote put in the third
+	// person ("I have no pain" → "The patient has no pain") still quotes.
 	have := map[string]bool{}
 	ne := 0
 	for _, l := range evidence {
 		for _, w := range l.words {
-			if !negationTokens[w] {
-				have[w] = true
+			if !negationTokens[w] && !personWords[w] {
+				have[verbForm(w)] = true
 				ne++
 			}
 		}
@@ -409,16 +411,39 @@ func quoted(statement, evidence []factLine) bool {
 	n, hit := 0, 0
 	for _, l := range statement {
 		for _, w := range l.words {
-			if negationTokens[w] {
+			if negationTokens[w] || personWords[w] {
 				continue
 			}
 			n++
-			if have[w] {
+			if have[verbForm(w)] {
 				hit++
 			}
 		}
 	}
 	return n >= 4 && float64(hit) >= quoteShare*float64(n) && float64(n) >= quoteShare*float64(ne)
+}
+
+// personWords name the speaker, the listener or the patient, and the articles of
+// "the patient", in English and French.
+var personWords = map[string]bool{"i": true, "me": true, "my": true, "mine": true, "myself": true, "you": true, "your": true,
+	"yours": true, "yourself": true, "he": true, "she": true, "him": true, "her": true, "his": true, "hers": true, "they": true,
+	"them": true, "their": true, "the": true, "patient": true, "je": true, "j": true, "moi": true, "mon": true, "ma": true,
+	"mes": true, "vous": true, "votre": true, "vos": true, "il": true, "elle": true, "son": true, "sa": true, "ses": true,
+	"le": true, "la": true, "patiente": true}
+
+// verbForm folds the persons of the verbs a third-person quote changes.
+func verbForm(w string) string {
+	switch w {
+	case "has", "have", "ai", "avez", "a":
+		return "have"
+	case "am", "is", "are", "suis", "êtes", "est":
+		return "be"
+	case "does", "do":
+		return "do"
+	case "doesn", "don":
+		return "don"
+	}
+	return w
 }
 
 var negationTokens = map[string]bool{"no": true, "not": true, "never": true, "without": true, "none": true, "nothing": true, "nope": true,

@@ -121,7 +121,10 @@ func TestUnsupportedFacts(t *testing.T) {
 		{"Éviter le ski.", "pas de ski pour le moment", ""},
 		// A "no" before a subject answers; it negates nothing after it.
 		{"She has had several injuries playing soccer.", "no i've had a lot of injuries in soccer but never injured this foot", ""},
-		{"Il a eu des blessures au football.", "non j'ai eu des blessures au football", ""},
+		// A quote put in the third person is still a quote: its negations must match.
+		{"The patient has had pain in the left knee for two weeks.", "i have not had pain in my left knee for two weeks", "negation (0 in the sentence, 1"},
+		{"The patient has not had pain in the left knee for two weeks.", "i have not had pain in my left knee for two weeks", ""},
+		{"Il s'est blessé plusieurs fois au football.", "non j'ai eu des blessures au football", ""},
 		// A comma and a subject end a negation's scope.
 		{"If he does not improve, we will order an x-ray.", "if it does not get better then we will order an x-ray", ""},
 		{"We may consider a steroid injection.", "if it does not get better we can consider a steroid injection", ""},
