@@ -48,6 +48,10 @@ var (
 	examWords = cues([]string{"on exam", "examination", "tender*", "lungs", "heart sounds", "murmur", "clear", "swelling", "swollen", "edema",
 		"range of motion", "reflex*", "looks", "appears", "palpat*", "bruis*", "redness", "inflamed", "normal", "pupils", "abdomen", "soft",
 		"à l examen", "sensible", "poumons", "souffle", "œdème", "oedème", "rougeur", "mobilité"})
+	// historyAsk: a question about the patient's history.
+	historyAsk = cues([]string{"history", "medical problem*", "medical issue*", "medical condition*", "conditions", "illness*", "disease*",
+		"diagnosed", "surger*", "operation*", "smok*", "tobacco", "alcohol", "drink", "drugs", "family", "run in", "hospitali*",
+		"antécédent*", "maladie*", "opéré*", "opération*", "chirurgie*", "fum*", "tabac", "alcool", "famille"})
 	// dispositionCues: the clinician sends the patient home, admits or discharges.
 	dispositionCues = cues([]string{"go home", "going home", "discharge*", "admit*", "send you home", "sortir", "rentrer chez", "hospitalis*"})
 	// diagnosisCues: the clinician states what the patient has.
@@ -91,6 +95,8 @@ func fillEmptySections(t templates.Template, secs []schema.Section, units []unit
 				add = fillFrom(units, quoted, lx, v, s.Roles, resultUnit)
 			case "physical_exam":
 				add = fillFrom(units, quoted, lx, v, s.Roles, examUnit)
+			case "past_history":
+				add = fillFrom(units, quoted, lx, v, s.Roles, historyUnit)
 			}
 			if len(add) > 0 {
 				secs[i].Sentences = append(secs[i].Sentences, add...)
@@ -118,7 +124,11 @@ func fillFrom(units []unit, quoted map[string]bool, lx *lexicon, v voice, roles 
 		if len(out) >= maxFill || quoted[key] || !quotable(u) || !roleAllowed(roles, u.role) || !match(u) {
 			continue
 		}
-		if text := v.rewordUnit(lx, u); text != "" {
+		text := v.rewordUnit(lx, u)
+		if text == "" && u.reply != "" && u.answer != 0 {
+			text = u.text // a question answered yes or no that the rewording cannot state: quoted
+		}
+		if text != "" {
 			quoted[key] = true
 			out = append(out, schema.Sentence{Text: text, Evidence: u.evidence})
 		}
@@ -142,6 +152,12 @@ func planUnit(u unit) bool {
 		return false
 	}
 	return true
+}
+
+// historyUnit: the clinician asks about past illnesses, surgeries, family or habits
+// and the patient answers yes or no ("Any medical problems? — No.").
+func historyUnit(u unit) bool {
+	return u.reply != "" && u.asker == domain.RoleClinician && u.answer != 0 && anyCue(historyAsk, normalize(u.ask))
 }
 
 // resultUnit names a test with what it showed.
