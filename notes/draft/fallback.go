@@ -265,7 +265,7 @@ var complaintOpeners = wordPhrases(
 // clinicianOpeners: the clinician says the reason for the visit.
 var clinicianOpeners = wordPhrases("you are here for", "you re here for", "you are here today for", "you re here today for", "you are following up for",
 	"you re following up for", "you are referred for", "you were referred for", "you re in for", "you are in for", "presents with",
-	"presenting with", "is here for", "here today for", "vous venez pour", "vous consultez pour", "vous êtes là pour")
+	"presenting with", "presents for", "here for", "here today for", "vous venez pour", "vous consultez pour", "vous êtes là pour")
 
 // leadWords open a complaint phrase and add nothing to it.
 var leadWords = map[string]bool{"this": true, "these": true, "that": true, "those": true, "some": true, "a": true, "an": true, "the": true,
@@ -304,7 +304,10 @@ func complaintIn(text string, openers [][]string, asked bool) (string, bool) {
 		}
 		flat := strings.Fields(strings.Join(words, " "))
 		at := phraseIndex(flat, 0, openers)
-		if at < 0 || at > 3 {
+		clinician := sameOpeners(openers, clinicianOpeners)
+		// A patient's complaint opens the sentence; a clinician's dictation names the
+		// reason anywhere ("Sarah is a 27-year-old female here for her annual visit").
+		if at < 0 || at > 3 && !clinician {
 			continue
 		}
 		// Map the opener's end (in flat words) back to tokens.
@@ -328,7 +331,7 @@ func complaintIn(text string, openers [][]string, asked bool) (string, bool) {
 			continue
 		}
 		norm := normalize(phrase)
-		if !anyCue(complaintWords, norm) || negatedPhrase(norm) {
+		if !clinician && !anyCue(complaintWords, norm) || negatedPhrase(phrase) {
 			continue
 		}
 		return capitalize(phrase) + ".", true
@@ -376,6 +379,11 @@ func complaintPhrase(toks []token) string {
 			break
 		}
 	}
+	// A phrase cut at ten words does not end on a word that leads further ("some pain in").
+	for len(out) > 0 && (leadWords[strings.ToLower(out[len(out)-1].core)] || possPrepositions[strings.ToLower(out[len(out)-1].core)] ||
+		strings.EqualFold(out[len(out)-1].core, "and") || strings.EqualFold(out[len(out)-1].core, "et")) {
+		out = out[:len(out)-1]
+	}
 	if len(out) == 0 {
 		return ""
 	}
@@ -383,9 +391,16 @@ func complaintPhrase(toks []token) string {
 	return join(out)
 }
 
-// negatedPhrase: a phrase that denies something is not a complaint.
-func negatedPhrase(norm string) bool {
-	for _, w := range strings.Fields(norm) {
+func sameOpeners(a, b [][]string) bool { return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0] }
+
+// negatedPhrase: a phrase that denies something is not a complaint ("I have n't
+// been checking": ACI-Bench writes the n't apart).
+func negatedPhrase(phrase string) bool {
+	lower := strings.ToLower(strings.ReplaceAll(phrase, "’", "'"))
+	if strings.Contains(lower, "n't") || strings.HasPrefix(lower, "n t ") {
+		return true
+	}
+	for _, w := range strings.Fields(normalize(phrase)) {
 		if negation[w] || w == "any" || w == "nothing" {
 			return true
 		}
