@@ -285,6 +285,10 @@ var clauseSubjects = map[string]bool{"i": true, "i'm": true, "i've": true, "it":
 var possPrepositions = map[string]bool{"in": true, "on": true, "at": true, "to": true, "of": true, "around": true, "under": true, "behind": true,
 	"over": true, "near": true, "from": true, "with": true, "dans": true, "sur": true, "à": true}
 
+// pronouns name no complaint: "I'm here for you".
+var pronouns = map[string]bool{"you": true, "me": true, "him": true, "her": true, "them": true, "us": true, "it": true, "that": true, "this": true,
+	"vous": true, "moi": true, "lui": true, "eux": true, "ça": true}
+
 // possessives: "pain in my jaw" → "pain in the jaw".
 var possessives = map[string]string{"my": "the", "his": "the", "her": "the", "their": "the", "your": "the", "mon": "le", "ma": "la", "mes": "les",
 	"son": "le", "sa": "la", "ses": "les", "votre": "le", "vos": "les"}
@@ -331,7 +335,8 @@ func complaintIn(text string, openers [][]string, asked bool) (string, bool) {
 			continue
 		}
 		norm := normalize(phrase)
-		if !clinician && !anyCue(complaintWords, norm) || negatedPhrase(phrase) {
+		if !clinician && !anyCue(complaintWords, norm) || negatedPhrase(phrase) ||
+			clinician && !hasContent(norm) || pronouns[strings.Fields(norm)[0]] {
 			continue
 		}
 		return capitalize(phrase) + ".", true
