@@ -16,7 +16,8 @@ func TestAllergyLists(t *testing.T) {
 	}{
 		{"a list", "Doctor: Are you allergic to anything?\nPatient: Yes, I am allergic to shellfish and latex.", []string{"shellfish", "latex"}},
 		{"none other", "Doctor: Are you allergic to anything?\nPatient: I am allergic to sulfa.\nDoctor: Any other allergies?\nPatient: No.", []string{"sulfa"}},
-		{"none", "Doctor: Any allergies to medicines?\nPatient: No.", []string{"No known allergies"}},
+		{"none", "Doctor: Any allergies to medicines?\nPatient: No.", []string{"No known drug allergies"}},
+		{"none at all", "Doctor: Any allergies?\nPatient: No.", []string{"No known allergies"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

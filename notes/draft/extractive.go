@@ -79,6 +79,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	}
 	v := voice{lang: SpokenLanguage(segs), sex: patientSex(segs)}
 	note.Sections = assignSections(req.Template, req.Language, units, selectUnits(sel, lx, units), route, lx, v)
+	fillEmptySections(req.Template, note.Sections, units, lx, v)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", Label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil
@@ -94,7 +95,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	}
 	note.Medications = medications(lx, units)
 	note.Vitals = vitals(units)
-	note.Allergies = allergies(units, req.Language)
+	note.Allergies = refineAllergies(allergies(units, req.Language), units, lx, req.Language)
 	found := findProblems(lx, units)
 	note.Problems = problemsOf(found, req.Language)
 	note.Orders = orders(units)
