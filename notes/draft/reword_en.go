@@ -11,46 +11,32 @@ func (v voice) subject(first *bool) string {
 		*first = false
 		return "the patient"
 	}
-	if v.sex == 'm' {
-		return "he"
-	}
-	return "she"
+	return v.pick("he", "she", "the patient")
 }
 
-func (v voice) object() string {
+// pick is m, f or unknown after the patient's sex.
+func (v voice) pick(m, f, unknown string) string {
 	switch v.sex {
 	case 'm':
-		return "him"
+		return m
 	case 'f':
-		return "her"
+		return f
 	}
-	return "the patient"
+	return unknown
 }
+
+func (v voice) object() string { return v.pick("him", "her", "the patient") }
 
 // possessive is "his", "her", or "their"; before a relative opening a sentence
 // ("My mother has diabetes") nothing when the sex is unknown: "Mother has diabetes".
 func (v voice) possessive(next string, start bool) string {
-	switch v.sex {
-	case 'm':
-		return "his"
-	case 'f':
-		return "her"
-	}
-	if start && (familyWords[strings.ToLower(next)] || kin[strings.ToLower(next)]) {
+	if v.sex == 0 && start && (familyWords[strings.ToLower(next)] || kin[strings.ToLower(next)]) {
 		return ""
 	}
-	return "their"
+	return v.pick("his", "her", "their")
 }
 
-func (v voice) reflexive() string {
-	switch v.sex {
-	case 'm':
-		return "himself"
-	case 'f':
-		return "herself"
-	}
-	return "themself"
-}
+func (v voice) reflexive() string { return v.pick("himself", "herself", "themself") }
 
 var kin = map[string]bool{"mom": true, "dad": true, "husband": true, "wife": true, "son": true, "daughter": true, "parents": true,
 	"children": true, "kids": true, "siblings": true, "brothers": true, "sisters": true, "grandparents": true, "partner": true}
