@@ -4,23 +4,15 @@ import (
 	"context"
 	"math"
 	"testing"
-
-	"greffier/notes/templates"
 )
 
 // TestRunCodingMTS: the drafter really codes each dialogue; its code counts right
 // under an assessment section, wrong under a history one, and not at all under a
 // section that does not say what was assessed (whose negated conditions still count).
 func TestRunCodingMTS(t *testing.T) {
-	all, err := templates.Builtin()
+	hp, err := hpTemplate()
 	if err != nil {
 		t.Fatal(err)
-	}
-	var hp templates.Template
-	for _, x := range all {
-		if x.Key == "hp" {
-			hp = x
-		}
 	}
 	managed := "[doctor] okay , for your high blood pressure we'll continue the lisinopril ."
 	exs := []Example{

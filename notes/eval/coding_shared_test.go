@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-
-	"greffier/notes/templates"
 )
 
 // sharedEval is the evaluation data next to the checkout (see DEVELOPERS.md).
@@ -22,15 +20,9 @@ func TestCodingOnSharedData(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(sharedEval, "aci-bench")); errors.Is(err, fs.ErrNotExist) {
 		t.Skipf("skipped: %s is absent (the shared evaluation data is not on this machine)", sharedEval)
 	}
-	all, err := templates.Builtin()
+	hp, err := hpTemplate()
 	if err != nil {
 		t.Fatal(err)
-	}
-	var hp templates.Template
-	for _, x := range all {
-		if x.Key == "hp" {
-			hp = x
-		}
 	}
 	exs, err := LoadACIBench(filepath.Join(sharedEval, "aci-bench"))
 	if err != nil {

@@ -88,18 +88,9 @@ func bySplit(exs []Example, limit int) (train, valid []Example) {
 // Run drafts every example and scores it. Data sets that are absent are listed in
 // Skipped; none present is an error.
 func Run(ctx context.Context, opt Options) (Report, error) {
-	all, err := templates.Builtin()
+	hp, err := hpTemplate()
 	if err != nil {
 		return Report{}, err
-	}
-	var hp templates.Template
-	for _, t := range all {
-		if t.Key == "hp" {
-			hp = t
-		}
-	}
-	if hp.Key == "" {
-		return Report{}, errors.New("built-in template hp is missing")
 	}
 	var rep Report
 	sets := []struct {
