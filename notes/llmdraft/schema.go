@@ -101,7 +101,6 @@ func answerSchema(tmpl templates.Template, maxID int, lim Limits) (json.RawMessa
 		delete(ev, "description")
 	}
 	bound(root, lim)
-	stepNumbers(root)
 	props["sections"].(map[string]any)["maxItems"] = len(tmpl.Sections)
 	return json.Marshal(root)
 }
@@ -110,39 +109,12 @@ func answerSchema(tmpl templates.Template, maxID int, lim Limits) (json.RawMessa
 // confidence between 0 and 1).
 const numberSteps = 20
 
-// stepNumbers turns every number bounded on both sides into an enum of evenly
-// spaced values. llama-server's schema-to-grammar conversion ignores a number's
-// minimum and maximum (a random 1B model wrote "confidence": 45): the answer then
-// fails the note's schema and costs a whole repair round after Stop (about 400 s
-// on the 3B bench shape). An enum is enforced by every grammar.
-func stepNumbers(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		lo, okLo := x["minimum"].(float64)
-		hi, okHi := x["maximum"].(float64)
-		if x["type"] == "number" && okLo && okHi && hi > lo {
-			vals := make([]any, numberSteps+1)
-			for i := range vals {
-				// Rounded so that 0.15 is written "0.15", not 0.15000000000000002.
-				vals[i] = math.Round((lo+(hi-lo)*float64(i)/numberSteps)*1e6) / 1e6
-			}
-			for _, k := range []string{"type", "minimum", "maximum"} {
-				delete(x, k)
-			}
-			x["enum"] = vals
-			return
-		}
-		for _, e := range x {
-			stepNumbers(e)
-		}
-	case []any:
-		for _, e := range x {
-			stepNumbers(e)
-		}
-	}
-}
-
-// bound adds maxLength to every string and maxItems to every array that lacks one.
+// bound adds maxLength to every string and maxItems to every array that lacks one,
+// and turns every number bounded on both sides into an enum of evenly spaced
+// values: llama-server's schema-to-grammar conversion ignores a number's minimum
+// and maximum (a random 1B model wrote "confidence": 45), the answer then fails the
+// note's schema and costs a whole repair round after Stop (about 400 s on the 3B
+// bench shape). An enum is enforced by every grammar.
 func bound(v any, lim Limits) {
 	switch x := v.(type) {
 	case map[string]any:
@@ -154,6 +126,20 @@ func bound(v any, lim Limits) {
 		case "array":
 			if _, ok := x["maxItems"]; !ok {
 				x["maxItems"] = lim.Items
+			}
+		case "number":
+			lo, okLo := x["minimum"].(float64)
+			hi, okHi := x["maximum"].(float64)
+			if okLo && okHi && hi > lo {
+				vals := make([]any, numberSteps+1)
+				for i := range vals {
+					// Rounded so that 0.15 is written "0.15", not 0.15000000000000002.
+					vals[i] = math.Round((lo+(hi-lo)*float64(i)/numberSteps)*1e6) / 1e6
+				}
+				for _, k := range []string{"type", "minimum", "maximum"} {
+					delete(x, k)
+				}
+				x["enum"] = vals
 			}
 		}
 		keys := make([]string, 0, len(x))
