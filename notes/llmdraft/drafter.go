@@ -59,6 +59,11 @@ type Drafter struct {
 	// default: on the 1B bench shape (random weights) it made generation longer
 	// and far slower per token (docs/draft-latency.md).
 	CompactJSON bool
+	// EarlyDraftTokens, when positive, has an incremental visit (Incremental) draft
+	// the note before Stop each time about this many transcript tokens have come
+	// since the last draft, and patch it at Stop: the physician then waits for the
+	// changes only, not the whole note. 0: drafted at Stop only, as Draft would.
+	EarlyDraftTokens int
 	// Temperature and Seed are passed to the server; nil leaves its defaults.
 	Temperature *float64
 	Seed        *int64
@@ -98,8 +103,7 @@ func (d Drafter) Draft(ctx context.Context, req draft.Request) (schema.Note, err
 	if d.LLM == nil {
 		return schema.Note{}, domain.Errorf(domain.EUnavailable, "no language model configured")
 	}
-	note := schema.Note{SchemaVersion: schema.Version, Template: req.Template.Key, Language: req.Language,
-		Drafter: schema.DrafterInfo{Kind: schema.DrafterLLM, Model: d.Model}}
+	note := d.newNote(req)
 	if len(req.Segments) == 0 {
 		note.Sections = emptySections(req.Template, req.Language)
 		note.AddWarning(schema.WarnEmptyTranscript, "", msg(req.Language, "The transcript is empty.", "Le transcript est vide."))
@@ -109,6 +113,17 @@ func (d Drafter) Draft(ctx context.Context, req draft.Request) (schema.Note, err
 	if err != nil {
 		return schema.Note{}, draftError(err)
 	}
+	return d.finish(ctx, note, req, r)
+}
+
+func (d Drafter) newNote(req draft.Request) schema.Note {
+	return schema.Note{SchemaVersion: schema.Version, Template: req.Template.Key, Language: req.Language,
+		Drafter: schema.DrafterInfo{Kind: schema.DrafterLLM, Model: d.Model}}
+}
+
+// finish turns the model's answers into the note: merged, checked against the
+// transcript and the code index, validated.
+func (d Drafter) finish(ctx context.Context, note schema.Note, req draft.Request, r result) (schema.Note, error) {
 	fill(&note, req.Template, req.Language, merge(req.Template, r.answers))
 	d.warn(&note, req, r)
 	d.checkCodes(ctx, &note)
@@ -227,23 +242,28 @@ func (d Drafter) run(ctx context.Context, req draft.Request) (result, error) {
 // an endpoint the user configured may not enforce schemas strictly.
 func (d Drafter) ask(ctx context.Context, tmpl templates.Template, sys string, sch json.RawMessage, grammar string, part []domain.Segment, n, total int) (answer, bool, error) {
 	var a answer
-	check := func(data []byte) error {
+	resp, err := d.askMessages(ctx, chatMessages(sys, part, n, total), sch, grammar, func(data []byte) error {
 		got, err := checkAnswer(tmpl, data)
 		if err != nil {
 			return err
 		}
 		a = got
 		return nil
-	}
-	resp, err := d.LLM.CompleteJSON(ctx, llm.Request{
-		Messages:   chatMessages(sys, part, n, total),
-		SchemaName: "clinical_note", Schema: sch, Grammar: grammar, MaxTokens: d.MaxTokens,
-		Temperature: d.Temperature, Seed: d.Seed,
-	}, check)
+	})
 	if err != nil {
 		return answer{}, false, err
 	}
 	return a, resp.Repaired, nil
+}
+
+// askMessages sends one request constrained by sch (or grammar); check validates
+// the answer and keeps what it decoded.
+func (d Drafter) askMessages(ctx context.Context, msgs []llm.Message, sch json.RawMessage, grammar string, check func([]byte) error) (llm.Response, error) {
+	return d.LLM.CompleteJSON(ctx, llm.Request{
+		Messages:   msgs,
+		SchemaName: "clinical_note", Schema: sch, Grammar: grammar, MaxTokens: d.MaxTokens,
+		Temperature: d.Temperature, Seed: d.Seed,
+	}, check)
 }
 
 // checkAnswer decodes an answer and validates it as part of a note. Its errors go

@@ -41,8 +41,11 @@ type Incremental struct {
 	mu     sync.Mutex
 	segs   []domain.Segment
 	stats  IncrementalStats
-	wake   chan struct{} // buffered 1: a prefill is wanted
-	end    chan struct{} // closed by stop
+	early  *earlyDraft        // the note drafted before Stop, if any
+	noRoom bool               // the conversation outgrew the context: no more early drafts
+	halt   context.CancelFunc // cancels a running early draft (Stop does not wait for one)
+	wake   chan struct{}      // buffered 1: a prefill is wanted
+	end    chan struct{}      // closed by stop
 	once   sync.Once
 	cancel context.CancelFunc
 	done   chan struct{} // closed when the worker has ended
@@ -58,6 +61,14 @@ type IncrementalStats struct {
 	Segments   int           // segments covered by the last successful prefill
 	TooLong    bool          // the transcript outgrew the context: prefills stopped
 	attempted  int           // segments the last prefill tried to cover
+
+	// Drafts before Stop (Drafter.EarlyDraftTokens).
+	EarlyDrafts   int           // drafts and patches made during the visit
+	EarlyFailures int           // ones that failed (a cancelled one at Stop is not counted)
+	EarlyBusy     time.Duration // time spent making them
+	Drafting      bool          // one is running now
+	EarlySegments int           // segments the note drafted before Stop covers
+	Revised       bool          // Finish patched the early note instead of drafting anew
 }
 
 // NewIncremental starts the prefill worker for a visit drafted by d with tmpl in
@@ -95,7 +106,7 @@ func (inc *Incremental) Idle(ctx context.Context) error {
 	defer t.Stop()
 	for {
 		inc.mu.Lock()
-		idle := !inc.stats.Prefilling && inc.stats.attempted >= len(inc.segs)
+		idle := !inc.stats.Prefilling && !inc.stats.Drafting && inc.stats.attempted >= len(inc.segs)
 		inc.mu.Unlock()
 		if idle {
 			return nil
@@ -111,17 +122,36 @@ func (inc *Incremental) Idle(ctx context.Context) error {
 }
 
 // Finish ends the prefills (a running one completes: its work is what the draft
-// needs) and drafts the note. segs is the final transcript; nil drafts the added
-// segments. A server that crashed is waited for and the draft tried again (three
-// times at most).
+// needs; a running early draft is cancelled) and drafts the note: as a patch to the
+// note drafted before Stop if there is one, else anew. segs is the final
+// transcript; nil drafts the added segments. A server that crashed is waited for
+// and the draft tried again (three times at most).
 func (inc *Incremental) Finish(ctx context.Context, segs []domain.Segment) (schema.Note, error) {
 	inc.stop(false)
+	inc.mu.Lock()
 	if segs == nil {
-		inc.mu.Lock()
 		segs = inc.segs
-		inc.mu.Unlock()
 	}
+	e := inc.early
+	if inc.noRoom {
+		e = nil
+	}
+	inc.mu.Unlock()
 	req := draft.Request{Template: inc.tmpl, Language: inc.lang, Segments: segs}
+	if e != nil && e.continues(segs) && len(segs) > 0 {
+		next, err := inc.d.step(ctx, inc.tmpl, inc.lang, e, segs)
+		if err == nil {
+			inc.mu.Lock()
+			inc.stats.Revised = true
+			inc.mu.Unlock()
+			return inc.d.finish(ctx, inc.d.newNote(req), req, result{answers: []answer{next.base}, chunks: 1})
+		}
+		if ctx.Err() != nil {
+			return schema.Note{}, draftError(err)
+		}
+		// The patch failed (garbage twice, a crash, no room left): the note is
+		// drafted anew, the early one is only a head start.
+	}
 	note, err := inc.d.Draft(ctx, req)
 	for try := 1; try <= 3 && err != nil && errors.Is(err, llm.ErrUnavailable) && inc.wait != nil; try++ {
 		if werr := inc.recover(ctx, try); werr != nil {
@@ -154,6 +184,12 @@ func (inc *Incremental) stop(cancel bool) {
 		inc.cancel()
 	}
 	inc.once.Do(func() { close(inc.end) })
+	// After end is closed: an early draft starting now sees it and does not start.
+	inc.mu.Lock()
+	if inc.halt != nil {
+		inc.halt()
+	}
+	inc.mu.Unlock()
 	<-inc.done
 	inc.cancel()
 }
@@ -194,6 +230,9 @@ func (inc *Incremental) run(ctx context.Context) {
 			inc.stats.Segments = len(segs)
 		}
 		inc.mu.Unlock()
+		if err == nil && inc.wantEarly(len(segs)) {
+			inc.draftEarly(ctx, segs)
+		}
 		if errors.Is(err, llm.ErrUnavailable) && ctx.Err() == nil && inc.wait != nil {
 			// The server may be restarting: wait for it, then try again with
 			// whatever has been added by then.
@@ -220,7 +259,13 @@ const sentinel = "@@GREFFIER-END-OF-TRANSCRIPT@@"
 // of the transcript. The tokens at the cut may differ from the final prompt's, which
 // only costs re-processing those few.
 func (inc *Incremental) prefill(ctx context.Context, segs []domain.Segment) (llm.Prefill, error) {
-	msgs := chatMessages(systemPrompt(inc.tmpl, inc.lang), segs, 1, 1)
+	inc.mu.Lock()
+	e := inc.early
+	if inc.noRoom {
+		e = nil // Finish will draft anew: prefill what it will send
+	}
+	inc.mu.Unlock()
+	msgs := conversation(systemPrompt(inc.tmpl, inc.lang), e, segs)
 	msgs[len(msgs)-1].Content += sentinel
 	full, err := inc.p.ApplyTemplate(ctx, msgs)
 	if err != nil {
@@ -231,4 +276,62 @@ func (inc *Incremental) prefill(ctx context.Context, segs []domain.Segment) (llm
 		return llm.Prefill{}, fmt.Errorf("the chat template changed the transcript: cannot prefill")
 	}
 	return inc.p.Prefill(ctx, full[:cut])
+}
+
+// wantEarly reports whether to draft before Stop now that n segments are
+// prefilled: drafts are on, nothing newer waits for a prefill (the transcript comes
+// first), and enough transcript came since the last draft.
+func (inc *Incremental) wantEarly(n int) bool {
+	if inc.d.EarlyDraftTokens <= 0 {
+		return false
+	}
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	if inc.stats.TooLong || inc.noRoom || len(inc.segs) != n {
+		return false
+	}
+	from := 0
+	if inc.early != nil {
+		from = len(inc.early.segs)
+	}
+	added := 0
+	for _, s := range inc.segs[from:n] {
+		added += inc.d.defaults().tokens(segmentLine(s))
+	}
+	return added >= inc.d.EarlyDraftTokens
+}
+
+// draftEarly drafts the note (or patches the early one) for segs. Finish cancels it:
+// the physician does not wait for a draft of less than the whole visit.
+func (inc *Incremental) draftEarly(ctx context.Context, segs []domain.Segment) {
+	ctx, halt := context.WithCancel(ctx)
+	defer halt()
+	inc.mu.Lock()
+	select {
+	case <-inc.end:
+		inc.mu.Unlock()
+		return
+	default:
+	}
+	inc.halt = halt
+	e := inc.early
+	inc.stats.Drafting = true
+	inc.mu.Unlock()
+	start := time.Now()
+	next, err := inc.d.step(ctx, inc.tmpl, inc.lang, e, segs)
+	inc.mu.Lock()
+	defer inc.mu.Unlock()
+	inc.halt = nil
+	inc.stats.Drafting = false
+	inc.stats.EarlyBusy += time.Since(start)
+	switch {
+	case err == nil:
+		inc.early = next
+		inc.stats.EarlyDrafts++
+		inc.stats.EarlySegments = len(segs)
+	case errors.Is(err, errConversationTooLong):
+		inc.noRoom = true
+	case ctx.Err() == nil:
+		inc.stats.EarlyFailures++
+	}
 }

@@ -170,3 +170,46 @@ func TestIncrementalStopsWhenTranscriptOutgrowsContext(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// With drafts before Stop, a real llama-server holds the conversation in its slot:
+// at Stop it processes only the last window and the instruction (the earlier
+// transcript and the early note are cached), answers with a patch, and the note is
+// schema-valid.
+func TestIncrementalEarlyDraftRealServer(t *testing.T) {
+	segs := longDialogue(48)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	srv := llmtest.Start(t, llamaserver.Config{})
+	rec := &recorder{Completer: llmtest.Client(srv)}
+	d := greedy(tinyDrafter(t, srv))
+	d.LLM = rec
+	d.EarlyDraftTokens = 200
+	inc := llmdraft.NewIncremental(d, llmtest.Client(srv), soap(t), "en", srv.WaitHealthy)
+	defer inc.Close()
+	for i := 0; i < len(segs); i += 8 {
+		inc.Add(segs[i : i+8]...)
+		if i+8 < len(segs) {
+			if err := inc.Idle(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	note, err := inc.Finish(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := schema.Validate(note); err != nil {
+		t.Fatal(err)
+	}
+	st := inc.Stats()
+	if st.EarlyDrafts == 0 || !st.Revised || st.EarlySegments >= len(segs) {
+		t.Fatalf("stats %+v: want drafts before Stop and a patch at Stop", st)
+	}
+	last := rec.resps[len(rec.resps)-1]
+	// The last window (8 segments, about 150 tokens of the tiny model's characters
+	// each way) and the instruction remain; everything before is in the cache.
+	if fresh := last.PromptTokens - last.CachedTokens; last.CachedTokens == 0 || fresh > last.PromptTokens/3 {
+		t.Errorf("at Stop the server processed %d of %d prompt tokens (cached %d)", fresh, last.PromptTokens, last.CachedTokens)
+	}
+	t.Logf("stats %+v; at Stop %d prompt tokens, %d cached, %d generated", st, last.PromptTokens, last.CachedTokens, last.CompletionTokens)
+}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,8 +24,10 @@ import (
 	"greffier/llm/gguf"
 	"greffier/llm/llamaserver"
 	"greffier/llm/models"
+	"greffier/notes/draft"
 	"greffier/notes/eval"
 	"greffier/notes/llmdraft"
+	"greffier/notes/templates"
 )
 
 // BenchmarkDraftLatency times Stop → note on models of real shapes (random weights,
@@ -44,6 +47,14 @@ import (
 //	BENCH_MODEL_ONLY   yes (default): after the draft, the same number of tokens is
 //	                   generated again from the same cached prompt without the
 //	                   grammar (draft-model-only line); no: skipped
+//	BENCH_ANSWER       model (default): the note is the random model's own answer,
+//	                   whose length is the sampler's draw; note: the server generates
+//	                   as many tokens as the extractive drafter's note of the same
+//	                   visit takes when written as the model's answer, and that note
+//	                   is the answer (see noteAnswer)
+//	BENCH_EARLY_TOKENS incremental runs draft the note before Stop every this many
+//	                   transcript tokens and patch it at Stop
+//	                   (Drafter.EarlyDraftTokens; default 0: drafted at Stop only)
 //	GREFFIER_EVAL      the public data sets (default ../shared/eval)
 //
 // At pace 0 the visit's idle time is skipped, not its work: each window waits for
@@ -149,11 +160,28 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	}
 	defer srv.Stop()
 	client := &llm.Client{BaseURL: srv.URL(), APIKey: srv.APIKey(), Guard: srv.CheckOwner, Timeout: time.Hour}
-	last := &lastRequest{Completer: client}
+	answerMode := cmp.Or(os.Getenv("BENCH_ANSWER"), "model")
+	var inner llmdraft.Completer = client
+	var answerTokens int
+	switch answerMode {
+	case "model":
+	case "note":
+		na, err := newNoteAnswer(ctx, soap(b), srv, client, r.visit)
+		if err != nil {
+			return err
+		}
+		if na.tokens > maxTokens {
+			return fmt.Errorf("the extractive note takes %d tokens, over max_tokens %d", na.tokens, maxTokens)
+		}
+		inner, answerTokens = na, na.tokens // the whole visit's note; the draft-detail line has what was generated
+	default:
+		return fmt.Errorf("BENCH_ANSWER: %q is neither model nor note", answerMode)
+	}
+	last := &lastRequest{Completer: inner}
 	rec := &recorder{Completer: last}
 	d := llmdraft.Drafter{LLM: rec, Model: "random-" + r.shape, ContextTokens: srv.Plan().Context, MaxTokens: maxTokens,
 		Limits: llmdraft.Limits{String: 160, Items: 5, Evidence: 4}, Seed: seed(7),
-		CompactJSON: os.Getenv("BENCH_COMPACT") == "yes"}
+		CompactJSON: os.Getenv("BENCH_COMPACT") == "yes", EarlyDraftTokens: envInt0(b, "BENCH_EARLY_TOKENS")}
 	tmpl := soap(b)
 	var lines strings.Builder
 	for _, s := range r.visit {
@@ -236,10 +264,11 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	fmt.Printf("draft-detail shape=%s consult_min=%d incremental=%s segments=%d transcript_tokens=%d chars_per_token=%.2f prompt_tokens=%d cached_at_stop=%d completion_tokens=%d requests=%d ctx=%d kv_cache=%s threads=%d greffier_peak_rss_mib=%d\n",
 		r.shape, r.minutes, inc, len(r.visit), ntok, float64(len(lines.String()))/float64(ntok), prompt, cached, completion,
 		len(rec.resps), srv.Plan().Context, srv.Plan().CacheType, r.threads, peakRSS(os.Getpid()))
-	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q repairs=%d first_try_s=%.1f first_try_tokens=%d\n",
+	fmt.Printf("draft-timing shape=%s consult_min=%d incremental=%s stop_prompt_s=%.1f generation_s=%.1f generation_tok_s=%.1f answer_chars=%d answer_space_chars=%d spec_drafted=%d spec_accepted=%d compact=%v server_args=%q repairs=%d first_try_s=%.1f first_try_tokens=%d answer=%s answer_tokens=%d\n",
 		r.shape, r.minutes, inc, promptTime.Seconds(), genTime.Seconds(), float64(completion)/max(genTime.Seconds(), 1e-9),
-		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"), repairs, firstTryTime.Seconds(), firstTryTokens)
-	if os.Getenv("BENCH_MODEL_ONLY") != "no" {
+		answerChars, spaceChars, drafted, accepted, d.CompactJSON, os.Getenv("BENCH_SERVER_ARGS"), repairs, firstTryTime.Seconds(), firstTryTokens,
+		answerMode, answerTokens)
+	if os.Getenv("BENCH_MODEL_ONLY") != "no" && answerMode == "model" {
 		req, ok := last.get()
 		if !ok {
 			return fmt.Errorf("model-only generation: no request was recorded")
@@ -263,6 +292,8 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 		}
 		fmt.Printf("draft-prefill shape=%s consult_min=%d prefills=%d failures=%d prefill_busy_s=%.1f visit_s=%d prefill_lag_max_s=%.1f pace=%s\n",
 			r.shape, r.minutes, stats.Prefills, stats.Failures, stats.Busy.Seconds(), r.minutes*60, lag.Seconds(), pace)
+		fmt.Printf("draft-early shape=%s consult_min=%d early_draft_tokens=%d early_drafts=%d early_failures=%d early_busy_s=%.1f early_segments=%d of=%d revised=%v\n",
+			r.shape, r.minutes, d.EarlyDraftTokens, stats.EarlyDrafts, stats.EarlyFailures, stats.EarlyBusy.Seconds(), stats.EarlySegments, len(r.visit), stats.Revised)
 	}
 	return nil
 }
@@ -292,7 +323,7 @@ func (l *lastRequest) get() (llm.Request, bool) {
 // freeRun is what an unconstrained generation did, in llama-server's own timings.
 type freeRun struct {
 	evaluated, cached, tokens int
-	generation                time.Duration
+	prompt, generation        time.Duration
 }
 
 // generateFree has the server generate n tokens for req's prompt with no grammar and
@@ -342,6 +373,7 @@ func generateFree(ctx context.Context, srv *llamaserver.Server, c *llm.Client, r
 		Timings struct {
 			CacheN      int     `json:"cache_n"`
 			PromptN     int     `json:"prompt_n"`
+			PromptMS    float64 `json:"prompt_ms"`
 			PredictedN  int     `json:"predicted_n"`
 			PredictedMS float64 `json:"predicted_ms"`
 		} `json:"timings"`
@@ -354,7 +386,133 @@ func generateFree(ctx context.Context, srv *llamaserver.Server, c *llm.Client, r
 		return freeRun{}, fmt.Errorf("model-only generation: %d tokens generated, asked for %d", t.PredictedN, n)
 	}
 	return freeRun{evaluated: t.PromptN, cached: t.CacheN, tokens: t.PredictedN,
+		prompt:     time.Duration(t.PromptMS * float64(time.Millisecond)),
 		generation: time.Duration(t.PredictedMS * float64(time.Millisecond))}, nil
+}
+
+// noteAnswer answers a draft request with a note of realistic content and length:
+// the server processes the request's prompt and generates exactly as many tokens
+// as the extractive drafter's note of the same visit takes, written as the model's
+// answer and counted by the model's tokenizer (no grammar: a trained model's tokens
+// mostly pass it at once), and that note, not the random tokens, is the answer.
+// The compute after Stop is the server's real work for a note of that length at
+// that depth of context; only the words are a stand-in, because a random-weight
+// model's answer is noise whose length is the sampler's draw (355 tokens for the
+// 1B, 843 for the 3B on the same visit).
+//
+// In a conversation (early drafts, Drafter.EarlyDraftTokens) the answer is the
+// extractive note of the segments the request has seen so far; after the first, it
+// is written as a patch to the previous answer: the sections and lists that differ.
+type noteAnswer struct {
+	tmpl   templates.Template
+	srv    *llamaserver.Server
+	client *llm.Client
+	visit  []domain.Segment
+	tokens int                        // the whole visit's note, for the max_tokens check
+	given  map[string]json.RawMessage // the last answer, patches applied
+}
+
+func newNoteAnswer(ctx context.Context, tmpl templates.Template, srv *llamaserver.Server, c *llm.Client, visit []domain.Segment) (*noteAnswer, error) {
+	a := &noteAnswer{tmpl: tmpl, srv: srv, client: c, visit: visit}
+	content, err := a.note(ctx, len(visit)-1)
+	if err != nil {
+		return nil, err
+	}
+	if a.tokens, err = c.Tokenize(ctx, string(content)); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// note is the extractive note of the visit's segments up to id maxID, as an answer.
+func (a *noteAnswer) note(ctx context.Context, maxID int) ([]byte, error) {
+	note, err := draft.Extractive{}.Draft(ctx, draft.Request{Template: a.tmpl, Language: "en", Segments: a.visit[:maxID+1]})
+	if err != nil {
+		return nil, fmt.Errorf("extractive note: %w", err)
+	}
+	return llmdraft.AnswerJSON(note)
+}
+
+var segmentID = regexp.MustCompile(`(?m)^\[(\d+)\] `)
+
+func (a *noteAnswer) CompleteJSON(ctx context.Context, req llm.Request, check func([]byte) error) (llm.Response, error) {
+	maxID, turns := 0, 0
+	for _, m := range req.Messages {
+		if m.Role == "assistant" {
+			turns++
+		}
+		for _, g := range segmentID.FindAllStringSubmatch(m.Content, -1) {
+			id, _ := strconv.Atoi(g[1])
+			maxID = max(maxID, id)
+		}
+	}
+	content, err := a.note(ctx, maxID)
+	if err != nil {
+		return llm.Response{}, err
+	}
+	var whole map[string]json.RawMessage
+	if err := json.Unmarshal(content, &whole); err != nil {
+		return llm.Response{}, err
+	}
+	if turns > 0 {
+		if content, err = patchOf(a.given, whole); err != nil {
+			return llm.Response{}, err
+		}
+	}
+	n, err := a.client.Tokenize(ctx, string(content))
+	if err != nil {
+		return llm.Response{}, err
+	}
+	run, err := generateFree(ctx, a.srv, a.client, req, max(n, 1))
+	if err != nil {
+		return llm.Response{}, err
+	}
+	if err := check(content); err != nil {
+		return llm.Response{}, fmt.Errorf("the extractive note is not a valid answer: %w\n%s", err, content)
+	}
+	a.given = whole
+	return llm.Response{Content: string(content), FinishReason: "stop", PromptTokens: run.evaluated + run.cached,
+		CachedTokens: run.cached, CompletionTokens: run.tokens, PromptTime: run.prompt, GenerationTime: run.generation}, nil
+}
+
+// patchOf is what changed from one answer to the next, as a patch: each section
+// whose sentences differ (a section gone is given empty), each list that differs.
+func patchOf(was, now map[string]json.RawMessage) ([]byte, error) {
+	type section struct {
+		Key       string          `json:"key"`
+		Sentences json.RawMessage `json:"sentences"`
+	}
+	var before, after []section
+	if err := json.Unmarshal(was["sections"], &before); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(now["sections"], &after); err != nil {
+		return nil, err
+	}
+	old := map[string]string{}
+	for _, s := range before {
+		old[s.Key] = string(s.Sentences)
+	}
+	changed := []section{}
+	for _, s := range after {
+		if o, ok := old[s.Key]; !ok || o != string(s.Sentences) {
+			changed = append(changed, s)
+		}
+		delete(old, s.Key)
+	}
+	for k := range old {
+		changed = append(changed, section{Key: k, Sentences: json.RawMessage("[]")})
+	}
+	patch := map[string]any{}
+	if len(changed) > 0 {
+		patch["sections"] = changed
+	}
+	for k, v := range now {
+		if k != "sections" && string(was[k]) != string(v) {
+			patch[k] = v
+		}
+	}
+	return json.Marshal(patch)
 }
 
 // peakRSS is a process's peak resident memory in MiB (Linux VmHWM), 0 if unknown.
@@ -380,6 +538,15 @@ func envList(name, def string) []string {
 		}
 	}
 	return out
+}
+
+// envInt0 reads a count that may be 0 (default 0).
+func envInt0(b *testing.B, name string) int {
+	n, err := strconv.Atoi(cmp.Or(os.Getenv(name), "0"))
+	if err != nil || n < 0 {
+		b.Fatalf("%s: %q is not a count", name, os.Getenv(name))
+	}
+	return n
 }
 
 func envInts(b *testing.B, name, def string) []int {
