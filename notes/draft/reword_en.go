@@ -5,8 +5,14 @@ import "strings"
 // English rewording: persons and verbs.
 
 // subject names the patient as a sentence's subject: "the patient" the first time
-// in a unit (and always when the sex is unknown), then "he" or "she".
-func (v voice) subject(first *bool) string {
+// in a unit, then "he" or "she". When the sex is unknown, a sentence that opens
+// with the patient leaves the subject out, as notes do ("Has had knee surgery."):
+// a "the patient" in every sentence is words no note spends.
+func (v voice) subject(first *bool, start bool) string {
+	if v.sex == 0 && start {
+		*first = false
+		return ""
+	}
 	if *first || v.sex == 0 {
 		*first = false
 		return "the patient"
@@ -166,7 +172,7 @@ func (v voice) firstPerson(toks []token, first *bool) []token {
 			if i+1 < len(toks) && strings.EqualFold(toks[i+1].core, "i") {
 				continue // a stutter: "I, I have"
 			}
-			t.core = v.subject(first)
+			t.core = v.subject(first, len(out) == 0)
 			conjugateNext(toks, i)
 			out = append(out, t)
 		case strings.HasPrefix(lower, "i'"):
@@ -175,7 +181,7 @@ func (v voice) firstPerson(toks []token, first *bool) []token {
 				out = append(out, t)
 				continue
 			}
-			out = append(out, token{lead: t.lead, core: v.subject(first)}, token{core: verb, trail: t.trail})
+			out = append(out, token{lead: t.lead, core: v.subject(first, len(out) == 0)}, token{core: verb, trail: t.trail})
 		case lower == "my":
 			if p := v.possessive(next, len(out) == 0); p != "" {
 				t.core = p
@@ -230,7 +236,7 @@ func (v voice) secondPerson(toks []token, first *bool) []token {
 			strings.ToLower(next) != "" && (auxiliaries[strings.ToLower(next)] || adverbs[strings.ToLower(next)])
 		switch {
 		case lower == "you" && clauseStart:
-			t.core = v.subject(first)
+			t.core = v.subject(first, len(out) == 0)
 			conjugateNext(toks, i)
 			out = append(out, t)
 		case lower == "you":
@@ -242,7 +248,7 @@ func (v voice) secondPerson(toks []token, first *bool) []token {
 				out = append(out, t)
 				continue
 			}
-			out = append(out, token{lead: t.lead, core: v.subject(first)}, token{core: verb, trail: t.trail})
+			out = append(out, token{lead: t.lead, core: v.subject(first, len(out) == 0)}, token{core: verb, trail: t.trail})
 		case lower == "your":
 			if i == 0 && v.sex == 0 {
 				continue // "Your lungs are clear" → "Lungs are clear"

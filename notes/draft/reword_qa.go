@@ -174,12 +174,12 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 		if len(rest) == 0 {
 			return ""
 		}
-		subj := v.subject(first)
+		subj := v.subject(first, true)
 		if sign < 0 {
 			if x := symptomsAsked(rest); len(x) > 0 {
 				return "denies " + join(x)
 			}
-			return subj + " " + negAux[w0] + " " + join(rest)
+			return strings.TrimSpace(subj + " " + negAux[w0] + " " + join(rest))
 		}
 		switch w0 {
 		case "do":
@@ -189,11 +189,11 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 		case "did":
 			if strings.EqualFold(rest[0].core, "have") {
 				rest[0].core = "had"
-				return subj + " " + join(rest)
+				return strings.TrimSpace(subj + " " + join(rest))
 			}
 			return ""
 		}
-		return subj + " " + thirdPerson(w0) + " " + join(rest)
+		return strings.TrimSpace(subj + " " + thirdPerson(w0) + " " + join(rest))
 	}
 	return ""
 }
