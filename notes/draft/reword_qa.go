@@ -202,12 +202,8 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 // answer is yes, without "any" ("any fever" was asked, "fever" is reported).
 func (v voice) asked(toks []token, yes bool) []token {
 	var out []token
-	for i, t := range toks {
+	for _, t := range toks {
 		lower := strings.ToLower(t.core)
-		next := ""
-		if i+1 < len(toks) {
-			next = toks[i+1].core
-		}
 		switch lower {
 		case "any":
 			if yes {
@@ -216,7 +212,7 @@ func (v voice) asked(toks []token, yes bool) []token {
 		case "you":
 			t.core = v.object()
 		case "your":
-			t.core = v.possessive(next, false)
+			t.core = v.possessive()
 			if t.core == "" {
 				continue
 			}
