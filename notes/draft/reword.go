@@ -191,6 +191,9 @@ func (v voice) rewordText(text string, role domain.Role, first *bool) string {
 			continue // "I see.", a question, a "No." whose question is not quoted
 		}
 		toks := dropOpeners(tokenize(s))
+		if role == domain.RoleClinician && announcement(toks) {
+			continue // "Tell me about your family history.": the topic, not a fact
+		}
 		switch {
 		case role == domain.RolePatient && v.lang == "fr":
 			toks = v.frenchFirstPerson(toks, first)
@@ -261,4 +264,23 @@ func ownStatement(reply string) bool {
 		return !(len(words) > 1 && (words[1] == "think" || words[1] == "guess"))
 	}
 	return false
+}
+
+// announcements open a clinician's sentence that only names what comes next ("Tell
+// me about your family history.", "I just need some background information before
+// we begin."); a note states what was found, not what was asked.
+var announcements = cues([]string{"tell me about", "tell me more", "tell me a little", "tell me a bit", "tell me something", "let s talk", "let us talk", "let s start", "let us start", "let s go over", "let us go over",
+	"i would like to start", "i d like to start", "i would like to ask", "i d like to ask", "i just need some background", "i need some background", "i have a few",
+	"i have some questions", "i want to ask", "before we begin", "before we start", "moving on", "now let s", "let s move",
+	"dites moi", "parlez moi", "parlons de", "parlons un peu", "j ai quelques questions", "avant de commencer", "passons à", "je voudrais commencer"})
+
+// announcement: a clinician's sentence opening with an announcement, with no
+// number (an announcement that carries a figure says something).
+func announcement(toks []token) bool {
+	n := normalize(join(toks))
+	words := strings.Fields(n)
+	if len(words) == 0 || strings.ContainsAny(n, "0123456789") {
+		return false
+	}
+	return anyCue(announcements, " "+strings.Join(words[:min(5, len(words))], " ")+" ")
 }
