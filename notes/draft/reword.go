@@ -246,11 +246,28 @@ func (v voice) rewordUnit(lx *lexicon, u unit) string {
 // short reply: the reply alone, in the third person, when it is a statement of its
 // own ("How is your sleep? — I cannot sleep because of the pain."); otherwise the
 // quote, whose question the reply needs ("When did it start? — Two days ago.").
+// A yes the rewording cannot state ("Any medical history? — I have type 2
+// diabetes.") is also its reply alone, unless the reply points back at the
+// question ("How often do you check your sugar? — I do it at home."); a no keeps
+// the quote: what it denies is in the question.
 func (v voice) rewordOpen(u unit, first *bool) string {
-	if u.answer != 0 || !ownStatement(u.reply) {
+	if u.answer < 0 || !ownStatement(u.reply) || u.answer > 0 && pointsBack(u.reply) {
 		return u.text
 	}
 	return v.rewordText(u.reply, u.role, first)
+}
+
+// backReference words stand for something the question named.
+var backReference = map[string]bool{"it": true, "that": true, "this": true, "those": true, "these": true, "them": true, "there": true,
+	"one": true, "so": true, "ça": true, "cela": true, "en": true, "y": true} // not le/la/les: articles as often
+
+func pointsBack(reply string) bool {
+	for _, w := range strings.Fields(normalize(reply)) {
+		if backReference[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // ownStatement: a reply with a subject and a verb of its own, not a fragment.

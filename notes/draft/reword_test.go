@@ -115,3 +115,31 @@ func TestPatientSex(t *testing.T) {
 		})
 	}
 }
+
+func TestRewordOpen(t *testing.T) {
+	cases := []struct {
+		name, lang, ask, reply string
+		answer                 int
+		want                   string // "" for the quote
+	}{
+		{"an open question, a statement", "en", "How is your sleep?", "I cannot sleep because of the pain.", 0, "Cannot sleep because of the pain."},
+		{"a yes stated on its own", "en", "Do you have any medical history we should know of?", "I have type 2 diabetes.", 1, "Has type 2 diabetes."},
+		{"a yes pointing back at the question", "en", "How often do you check your sugar levels?", "I do it at home.", 1, ""},
+		{"a no keeps its question", "en", "Do you take anything for the pain?", "I don't take anything at all.", -1, ""},
+		{"French, a yes stated on its own", "fr", "Vous prenez un traitement ?", "Je prends de la metformine le matin.", 1, "Prend de la metformine le matin."},
+		{"French, a yes pointing back", "fr", "Vous prenez des anti-inflammatoires ?", "J'en prends tous les jours.", 1, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			u := unit{text: c.ask + " — " + c.reply, ask: c.ask, reply: c.reply, answer: c.answer, role: domain.RolePatient}
+			want := c.want
+			if want == "" {
+				want = u.text
+			}
+			first := true
+			if got := (voice{lang: c.lang}).rewordOpen(u, &first); got != want {
+				t.Errorf("rewordOpen(%q)\n got %q\nwant %q", u.text, got, want)
+			}
+		})
+	}
+}
