@@ -246,15 +246,37 @@ func (v voice) rewordUnit(lx *lexicon, u unit) string {
 // short reply: the reply alone, in the third person, when it is a statement of its
 // own ("How is your sleep? — I cannot sleep because of the pain."); otherwise the
 // quote, whose question the reply needs ("When did it start? — Two days ago.").
-// A yes the rewording cannot state ("Any medical history? — I have type 2
-// diabetes.") is also its reply alone, unless the reply points back at the
-// question ("How often do you check your sugar? — I do it at home."); a no keeps
-// the quote: what it denies is in the question.
+// A yes the rewording cannot state ("Any medical history? — (Yes,) I have type 2
+// diabetes.") is also its reply alone, without the yes, when the reply speaks of
+// the speaker and does not point back at the question ("How often do you check
+// your sugar? — I do it at home."); a no keeps the quote: what it denies is in the
+// question.
 func (v voice) rewordOpen(u unit, first *bool) string {
-	if u.answer < 0 || !ownStatement(u.reply) || u.answer > 0 && pointsBack(u.reply) {
+	reply := u.reply
+	if u.answer > 0 && !ownStatement(reply) {
+		if more, ok := afterYesNo(reply); ok && more != "" {
+			reply = more // "Yes, I take Lipitor." says what "I take Lipitor." says
+		}
+	}
+	if u.answer < 0 || !ownStatement(reply) || u.answer > 0 && (pointsBack(reply) || !selfFirst(reply)) {
 		return u.text
 	}
-	return v.rewordText(u.reply, u.role, first)
+	return v.rewordText(reply, u.role, first)
+}
+
+// selfFirst: a reply that speaks of the speaker ("I…", "my…"): after a yes, a "he"
+// or "she" may be anyone the question named ("Is your son in school? — Yes, he is
+// doing well."), not the patient.
+func selfFirst(reply string) bool {
+	words := strings.Fields(normalize(reply))
+	if len(words) == 0 {
+		return false
+	}
+	switch words[0] {
+	case "i", "my", "j", "je", "mon", "ma", "mes":
+		return true
+	}
+	return false
 }
 
 // backReference words stand for something the question named.

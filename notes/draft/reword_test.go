@@ -126,6 +126,9 @@ func TestRewordOpen(t *testing.T) {
 		{"a yes stated on its own", "en", "Do you have any medical history we should know of?", "I have type 2 diabetes.", 1, "Has type 2 diabetes."},
 		{"a yes pointing back at the question", "en", "How often do you check your sugar levels?", "I do it at home.", 1, ""},
 		{"a no keeps its question", "en", "Do you take anything for the pain?", "I don't take anything at all.", -1, ""},
+		{"a yes, then a statement", "en", "Are you on anything for cholesterol?", "Yes, I take Lipitor every night.", 1, "Takes Lipitor every night."},
+		{"a yes about someone else", "en", "Is your son in school?", "Yes, he is doing quite well.", 1, ""},
+		{"French, a yes, then a statement", "fr", "Vous êtes suivie pour le cholestérol ?", "Oui, je prends du Lipitor le soir.", 1, "Prend du Lipitor le soir."},
 		{"French, a yes stated on its own", "fr", "Vous prenez un traitement ?", "Je prends de la metformine le matin.", 1, "Prend de la metformine le matin."},
 		{"French, a yes pointing back", "fr", "Vous prenez des anti-inflammatoires ?", "J'en prends tous les jours.", 1, ""},
 	}
