@@ -80,6 +80,7 @@ func (e Extractive) Draft(ctx context.Context, req Request) (schema.Note, error)
 	v := voice{lang: SpokenLanguage(segs), sex: patientSex(segs)}
 	note.Sections = assignSections(req.Template, req.Language, units, selectUnits(sel, lx, units), route, lx, v)
 	fillEmptySections(req.Template, note.Sections, units, lx, v)
+	summarizeFamilyDenied(req.Template, note.Sections, units, lx, req.Language)
 	if len(req.Segments) == 0 {
 		note.AddWarning(schema.WarnEmptyTranscript, "", Label(req.Language, "The transcript is empty.", "Le transcript est vide."))
 		return note, nil

@@ -191,6 +191,9 @@ func (v voice) rewordText(text string, role domain.Role, first *bool) string {
 			continue // "I see.", a question, a "No." whose question is not quoted
 		}
 		toks := dropOpeners(tokenize(s))
+		if role == domain.RoleClinician && announcement(toks) {
+			continue // "Tell me about your family history.": the topic, not a fact
+		}
 		switch {
 		case role == domain.RolePatient && v.lang == "fr":
 			toks = v.frenchFirstPerson(toks, first)
@@ -243,11 +246,50 @@ func (v voice) rewordUnit(lx *lexicon, u unit) string {
 // short reply: the reply alone, in the third person, when it is a statement of its
 // own ("How is your sleep? — I cannot sleep because of the pain."); otherwise the
 // quote, whose question the reply needs ("When did it start? — Two days ago.").
+// A yes the rewording cannot state ("Any medical history? — (Yes,) I have type 2
+// diabetes.") is also its reply alone, without the yes, when the reply speaks of
+// the speaker and does not point back at the question ("How often do you check
+// your sugar? — I do it at home."); a no keeps the quote: what it denies is in the
+// question.
 func (v voice) rewordOpen(u unit, first *bool) string {
-	if u.answer != 0 || !ownStatement(u.reply) {
+	reply := u.reply
+	if u.answer > 0 && !ownStatement(reply) {
+		if more, ok := afterYesNo(reply); ok && more != "" {
+			reply = more // "Yes, I take Lipitor." says what "I take Lipitor." says
+		}
+	}
+	if u.answer < 0 || !ownStatement(reply) || u.answer > 0 && (pointsBack(reply) || !selfFirst(reply)) {
 		return u.text
 	}
-	return v.rewordText(u.reply, u.role, first)
+	return v.rewordText(reply, u.role, first)
+}
+
+// selfFirst: a reply that speaks of the speaker ("I…", "my…"): after a yes, a "he"
+// or "she" may be anyone the question named ("Is your son in school? — Yes, he is
+// doing well."), not the patient.
+func selfFirst(reply string) bool {
+	words := strings.Fields(normalize(reply))
+	if len(words) == 0 {
+		return false
+	}
+	switch words[0] {
+	case "i", "my", "j", "je", "mon", "ma", "mes":
+		return true
+	}
+	return false
+}
+
+// backReference words stand for something the question named.
+var backReference = map[string]bool{"it": true, "that": true, "this": true, "those": true, "these": true, "them": true, "there": true,
+	"one": true, "so": true, "ça": true, "cela": true, "en": true, "y": true} // not le/la/les: articles as often
+
+func pointsBack(reply string) bool {
+	for _, w := range strings.Fields(normalize(reply)) {
+		if backReference[w] {
+			return true
+		}
+	}
+	return false
 }
 
 // ownStatement: a reply with a subject and a verb of its own, not a fragment.
@@ -261,4 +303,23 @@ func ownStatement(reply string) bool {
 		return !(len(words) > 1 && (words[1] == "think" || words[1] == "guess"))
 	}
 	return false
+}
+
+// announcements open a clinician's sentence that only names what comes next ("Tell
+// me about your family history.", "I just need some background information before
+// we begin."); a note states what was found, not what was asked.
+var announcements = cues([]string{"tell me about", "tell me more", "tell me a little", "tell me a bit", "tell me something", "let s talk", "let us talk", "let s start", "let us start", "let s go over", "let us go over",
+	"i would like to start", "i d like to start", "i would like to ask", "i d like to ask", "i just need some background", "i need some background", "i have a few",
+	"i have some questions", "i want to ask", "before we begin", "before we start", "moving on", "now let s", "let s move",
+	"dites moi", "parlez moi", "parlons de", "parlons un peu", "j ai quelques questions", "avant de commencer", "passons à", "je voudrais commencer"})
+
+// announcement: a clinician's sentence opening with an announcement, with no
+// number (an announcement that carries a figure says something).
+func announcement(toks []token) bool {
+	n := normalize(join(toks))
+	words := strings.Fields(n)
+	if len(words) == 0 || strings.ContainsAny(n, "0123456789") {
+		return false
+	}
+	return anyCue(announcements, " "+strings.Join(words[:min(5, len(words))], " ")+" ")
 }

@@ -4,14 +4,19 @@ import "strings"
 
 // English rewording: persons and verbs.
 
-// subject names the patient as a sentence's subject: "the patient" the first time
-// in a unit (and always when the sex is unknown), then "he" or "she".
-func (v voice) subject(first *bool) string {
-	if *first || v.sex == 0 {
-		*first = false
-		return "the patient"
+// subject names the patient as a sentence's subject: "he" or "she" when the sex is
+// known (notes say "He has..."), else "the patient" inside a sentence and nothing
+// at its start, as notes do ("Has had knee surgery."): a "the patient" in every
+// sentence is words no note spends. first records that the patient was named.
+func (v voice) subject(first *bool, start bool) string {
+	*first = false
+	switch {
+	case v.sex != 0:
+		return v.pick("he", "she", "the patient")
+	case start:
+		return ""
 	}
-	return v.pick("he", "she", "the patient")
+	return "the patient"
 }
 
 // pick is m, f or unknown after the patient's sex.
@@ -27,19 +32,12 @@ func (v voice) pick(m, f, unknown string) string {
 
 func (v voice) object() string { return v.pick("him", "her", "the patient") }
 
-// possessive is "his", "her", or "their"; before a relative opening a sentence
-// ("My mother has diabetes") nothing when the sex is unknown: "Mother has diabetes".
-func (v voice) possessive(next string, start bool) string {
-	if v.sex == 0 && start && (familyWords[strings.ToLower(next)] || kin[strings.ToLower(next)]) {
-		return ""
-	}
-	return v.pick("his", "her", "their")
-}
+// possessive is "his" or "her"; when the sex is unknown, nothing: "their knee",
+// "their wife" say no more than "knee", "wife" in a note about the patient, and
+// notes leave it out ("My mother has diabetes" → "Mother has diabetes").
+func (v voice) possessive() string { return v.pick("his", "her", "") }
 
 func (v voice) reflexive() string { return v.pick("himself", "herself", "themself") }
-
-var kin = map[string]bool{"mom": true, "dad": true, "husband": true, "wife": true, "son": true, "daughter": true, "parents": true,
-	"children": true, "kids": true, "siblings": true, "brothers": true, "sisters": true, "grandparents": true, "partner": true}
 
 // adverbs stand between a subject and its verb ("I also have", "I never had").
 var adverbs = map[string]bool{"also": true, "just": true, "really": true, "still": true, "never": true, "always": true, "usually": true,
@@ -166,7 +164,7 @@ func (v voice) firstPerson(toks []token, first *bool) []token {
 			if i+1 < len(toks) && strings.EqualFold(toks[i+1].core, "i") {
 				continue // a stutter: "I, I have"
 			}
-			t.core = v.subject(first)
+			t.core = v.subject(first, len(out) == 0)
 			conjugateNext(toks, i)
 			out = append(out, t)
 		case strings.HasPrefix(lower, "i'"):
@@ -175,9 +173,9 @@ func (v voice) firstPerson(toks []token, first *bool) []token {
 				out = append(out, t)
 				continue
 			}
-			out = append(out, token{lead: t.lead, core: v.subject(first)}, token{core: verb, trail: t.trail})
+			out = append(out, token{lead: t.lead, core: v.subject(first, len(out) == 0)}, token{core: verb, trail: t.trail})
 		case lower == "my":
-			if p := v.possessive(next, len(out) == 0); p != "" {
+			if p := v.possessive(); p != "" {
 				t.core = p
 				out = append(out, t)
 			} else if t.lead != "" {
@@ -230,7 +228,7 @@ func (v voice) secondPerson(toks []token, first *bool) []token {
 			strings.ToLower(next) != "" && (auxiliaries[strings.ToLower(next)] || adverbs[strings.ToLower(next)])
 		switch {
 		case lower == "you" && clauseStart:
-			t.core = v.subject(first)
+			t.core = v.subject(first, len(out) == 0)
 			conjugateNext(toks, i)
 			out = append(out, t)
 		case lower == "you":
@@ -242,12 +240,12 @@ func (v voice) secondPerson(toks []token, first *bool) []token {
 				out = append(out, t)
 				continue
 			}
-			out = append(out, token{lead: t.lead, core: v.subject(first)}, token{core: verb, trail: t.trail})
+			out = append(out, token{lead: t.lead, core: v.subject(first, len(out) == 0)}, token{core: verb, trail: t.trail})
 		case lower == "your":
 			if i == 0 && v.sex == 0 {
 				continue // "Your lungs are clear" → "Lungs are clear"
 			}
-			if p := v.possessive(next, len(out) == 0); p != "" {
+			if p := v.possessive(); p != "" {
 				t.core = p
 				out = append(out, t)
 			}

@@ -174,12 +174,12 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 		if len(rest) == 0 {
 			return ""
 		}
-		subj := v.subject(first)
+		subj := v.subject(first, true)
 		if sign < 0 {
 			if x := symptomsAsked(rest); len(x) > 0 {
 				return "denies " + join(x)
 			}
-			return subj + " " + negAux[w0] + " " + join(rest)
+			return strings.TrimSpace(subj + " " + negAux[w0] + " " + join(rest))
 		}
 		switch w0 {
 		case "do":
@@ -189,11 +189,11 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 		case "did":
 			if strings.EqualFold(rest[0].core, "have") {
 				rest[0].core = "had"
-				return subj + " " + join(rest)
+				return strings.TrimSpace(subj + " " + join(rest))
 			}
 			return ""
 		}
-		return subj + " " + thirdPerson(w0) + " " + join(rest)
+		return strings.TrimSpace(subj + " " + thirdPerson(w0) + " " + join(rest))
 	}
 	return ""
 }
@@ -202,12 +202,8 @@ func (v voice) englishAnswer(toks []token, sign int, first *bool) string {
 // answer is yes, without "any" ("any fever" was asked, "fever" is reported).
 func (v voice) asked(toks []token, yes bool) []token {
 	var out []token
-	for i, t := range toks {
+	for _, t := range toks {
 		lower := strings.ToLower(t.core)
-		next := ""
-		if i+1 < len(toks) {
-			next = toks[i+1].core
-		}
 		switch lower {
 		case "any":
 			if yes {
@@ -216,7 +212,7 @@ func (v voice) asked(toks []token, yes bool) []token {
 		case "you":
 			t.core = v.object()
 		case "your":
-			t.core = v.possessive(next, false)
+			t.core = v.possessive()
 			if t.core == "" {
 				continue
 			}
