@@ -337,6 +337,51 @@ func runChecker(source string, sts []statement) ([]CheckerRow, error) {
 	return rows, nil
 }
 
+// CheckerMiss is one sentence the checker judged wrongly: a mutation it did not
+// flag, or an unmutated sentence it flagged (with what it found).
+type CheckerMiss struct {
+	Source, Kind      string
+	Sentence, Mutated string
+	Evidence          string
+	Found             []string
+}
+
+// checkerMisses lists, for each kind, the mutations not flagged and the unmutated
+// sentences flagged: what a reader needs to tell a checker fault from a bad alignment.
+func checkerMisses(source string, sts []statement) ([]CheckerMiss, error) {
+	var out []CheckerMiss
+	for _, kind := range mutationKinds {
+		for _, st := range sts {
+			m, ok := mutate(kind, st.text, st.evidence)
+			if !ok {
+				continue
+			}
+			got, err := draft.UnsupportedFacts(m, st.evidence)
+			if err != nil {
+				return nil, fmt.Errorf("check %q: %w", m, err)
+			}
+			if (kind == MutOriginal) != (len(got) == 0) {
+				out = append(out, CheckerMiss{Source: source, Kind: kind, Sentence: st.text, Mutated: m, Evidence: st.evidence, Found: got})
+			}
+		}
+	}
+	return out, nil
+}
+
+// WriteCheckerMisses prints misses for a reader, one block each.
+func WriteCheckerMisses(w io.Writer, misses []CheckerMiss) {
+	for _, m := range misses {
+		fmt.Fprintf(w, "== %s / %s\n  sentence: %s\n", m.Source, m.Kind, m.Sentence)
+		if m.Mutated != m.Sentence {
+			fmt.Fprintf(w, "  mutated:  %s\n", m.Mutated)
+		}
+		if len(m.Found) > 0 {
+			fmt.Fprintf(w, "  found:    %s\n", strings.Join(m.Found, "; "))
+		}
+		fmt.Fprintf(w, "  evidence: %s\n", strings.ReplaceAll(m.Evidence, "\n", "\n            "))
+	}
+}
+
 // WriteChecker prints the checker's detection and false-alarm rates.
 func WriteChecker(w io.Writer, rows []CheckerRow) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
