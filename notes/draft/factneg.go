@@ -20,6 +20,7 @@ import (
 type factLine struct {
 	words   []string
 	askFrom int // the first word of a closing question ("... any fever?"), or -1
+	askTo   int // the end of what it asks (the line's end, or where a spoken turn goes on to say)
 	lead    int // a leading "no," (-1) or "yes," (+1): it answers, it does not negate what follows
 }
 
@@ -40,10 +41,11 @@ func readLines(text string) []factLine {
 			line = line[len(m):]
 		}
 		l.words = lineWords(line)
+		l.askTo = len(l.words)
 		if q := closingQuestion(line); q != "" {
-			l.askFrom = max(0, len(l.words)-len(lineWords(q)))
+			l.askFrom, l.askTo = max(0, len(l.words)-len(lineWords(q))), len(l.words)
 		} else if !strings.ContainsAny(line, "?.") {
-			l.askFrom = spokenAsk(l.words)
+			l.askFrom, l.askTo = spokenAsk(l.words)
 		}
 		out = append(out, l)
 	}
@@ -293,7 +295,7 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 		hits = dropOrNot(words, hits)
 		askFrom := l.askFrom
 		for _, h := range hits {
-			if h.t.category != Negated || h.pos < l.askFrom {
+			if h.t.category != Negated || h.pos < l.askFrom || h.pos >= l.askTo {
 				continue
 			}
 			if answer < 0 && bareNo(lines[li+1]) {
@@ -326,8 +328,8 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			if looseNeg {
 				context = doubts
 			}
-			doubted := assertionFromHits(words, context, j, j+1, listScope) == Possible ||
-				askFrom >= 0 && j >= askFrom // a question's own "not" is asked too
+			doubted := assertionFromHits(words, inClause(words, context, j), j, j+1, listScope) == Possible ||
+				askFrom >= 0 && j >= askFrom && j < l.askTo // a question's own "not" is asked too
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
 				// strictly only those right after what asks.
@@ -497,6 +499,9 @@ func replySign(l factLine) int {
 		return l.lead
 	}
 	words := l.words
+	if notThatIKnow(words) {
+		return -1
+	}
 	for _, w := range words[:min(5, len(words))] {
 		switch w {
 		case "know", "sure", "idea", "remember", "recall", "sais", "sûr", "sûre":
