@@ -1,0 +1,69 @@
+package draft_test
+
+import (
+	"strings"
+	"testing"
+
+	"greffier/notes/draft"
+)
+
+// checkFactCases runs statement/evidence pairs through the checker: want is ""
+// when the statement is supported, else a word of what it reports.
+func checkFactCases(t *testing.T, cases [][3]string) {
+	t.Helper()
+	for _, tc := range cases {
+		statement, evidence, want := tc[0], tc[1], tc[2]
+		got, err := draft.UnsupportedFacts(statement, evidence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined := strings.Join(got, "; ")
+		switch {
+		case want == "" && len(got) > 0:
+			t.Errorf("%q vs %q: flagged %s", statement, evidence, joined)
+		case want != "" && !strings.Contains(joined, want):
+			t.Errorf("%q vs %q: got %q, want %q", statement, evidence, joined, want)
+		}
+	}
+}
+
+// TestSpokenQuestionsEnd: a question inside a long unpunctuated turn asks to the
+// next opener ("okay", "so", "alors"), and a copula asks only where a clause
+// opens; the findings read out after it are said, and their negations count.
+func TestSpokenQuestionsEnd(t *testing.T) {
+	exam := "your oxygen is you re satting fine at ninety nine percent on your heart exam i do not appreciate any murmurs rubs or gallops"
+	asked := "have you had any fever or chills okay on your heart exam i do not appreciate any murmurs"
+	fr := "avez vous eu de la fièvre alors à l examen je n entends pas de souffle"
+	checkFactCases(t, [][3]string{
+		{"No murmurs, rubs or gallops.", exam, ""},
+		{"Murmurs, rubs or gallops.", exam, "negation of murmur dropped"},
+		{"Murmurs on exam.", asked, "negation of murmur dropped"},
+		{"No murmurs on exam.", asked, ""},
+		{"Souffle à l'examen.", fr, "negation of souffle dropped"},
+		{"Pas de souffle à l'examen.", fr, ""},
+		// A question still asks: "tell me is there any family history of X", answered no.
+		{"No family history of seizures.", "tell me is there any family history of seizures\nno", ""},
+	})
+}
+
+// TestNotThatIKnow: "not that I can recall", "pas que je sache" answer no.
+func TestNotThatIKnow(t *testing.T) {
+	checkFactCases(t, [][3]string{
+		{"Denies fever or weight loss.", "any joint pain fever weight loss\nnot that i can recall i've been pretty good", ""},
+		{"Reports fever or weight loss.", "any joint pain fever weight loss\nnot that i can recall i've been pretty good", "negation of fever dropped"},
+		{"Allergies médicamenteuses.", "avez vous des allergies médicamenteuses ?\npas que je sache.", "negation of allergie dropped"},
+		{"Pas d'allergies médicamenteuses.", "avez vous des allergies médicamenteuses ?\npas que je sache.", ""},
+	})
+}
+
+// TestDoubtStopsAtNewClause: a hedge does not reach past "so" or "parce que".
+func TestDoubtStopsAtNewClause(t *testing.T) {
+	en := "maybe less of a dose so i do not feel the side effects as much"
+	fr := "peut-être moins de comprimés parce que je ne supporte pas les effets secondaires"
+	checkFactCases(t, [][3]string{
+		{"Does not feel the side effects as much.", en, ""},
+		{"Does feel the side effects as much.", en, "negation of effect dropped"},
+		{"Ne supporte pas les effets secondaires.", fr, ""},
+		{"Supporte les effets secondaires.", fr, "dropped"},
+	})
+}
