@@ -67,3 +67,18 @@ func TestDoubtStopsAtNewClause(t *testing.T) {
 		{"Supporte les effets secondaires.", fr, "dropped"},
 	})
 }
+
+// TestSideWithOtherNouns: a side goes with the word it qualifies also when that
+// word is no body site of the lexicon ("left base", "foyer gauche").
+func TestSideWithOtherNouns(t *testing.T) {
+	en := "on your heart exam there is a three out of six systolic ejection murmur heard at the left base, that's right"
+	fr := "à l'auscultation, souffle systolique au foyer gauche, c'est bien ça"
+	checkFactCases(t, [][3]string{
+		{"3/6 systolic ejection murmur heard at the left base.", en, ""},
+		{"3/6 systolic ejection murmur heard at the right base.", en, "side right"},
+		{"Tenderness of the left paraspinal area.", "tenderness on the left paraspinal muscles, right where i press", ""},
+		{"Tenderness of the right paraspinal area.", "tenderness on the left paraspinal muscles, right where i press", "side right"},
+		{"Souffle systolique au foyer gauche.", fr, ""},
+		{"Souffle systolique au foyer droit.", fr, "side right"},
+	})
+}
