@@ -155,3 +155,23 @@ func notThatIKnow(words []string) bool {
 	}
 	return false
 }
+
+// inlineReply splits a spoken turn that asks and is answered no within itself
+// ("any chest pain or shortness of breath or anything like that no no", "de la
+// fièvre ou quelque chose comme ça non"): the question ends with "like that",
+// "anything" or "else" ("comme ça", "autre chose"), and a no follows it.
+func inlineReply(words []string) (question, reply []string, ok bool) {
+	for k := 2; k < len(words); k++ {
+		if w := words[k]; w != "no" && w != "nope" && w != "non" {
+			continue
+		}
+		prev, prev2 := words[k-1], words[k-2]
+		if prev == "anything" || prev == "else" || prev2 == "like" && prev == "that" || prev2 == "comme" && prev == "ça" ||
+			prev2 == "autre" && prev == "chose" {
+			if isQuestion(words[:k]) {
+				return words[:k], words[k+1:], true
+			}
+		}
+	}
+	return nil, nil, false
+}

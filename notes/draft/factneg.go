@@ -45,6 +45,13 @@ func readLines(text string) []factLine {
 		if q := closingQuestion(line); q != "" {
 			l.askFrom, l.askTo = max(0, len(l.words)-len(lineWords(q))), len(l.words)
 		} else if !strings.ContainsAny(line, "?.") {
+			if q, reply, ok := inlineReply(l.words); ok {
+				// "any chest pain or anything like that no no": a turn that holds the
+				// question and its reply is read as two.
+				l.words, l.askTo = q, len(q)
+				out = append(out, l, factLine{words: reply, askFrom: -1, askTo: len(reply), lead: -1})
+				continue
+			}
 			l.askFrom, l.askTo = spokenAsk(l.words)
 		}
 		out = append(out, l)
@@ -291,6 +298,12 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 		if li+1 < len(lines) && asks {
 			answer = replySign(lines[li+1])
 		}
+		var named map[string]bool
+		if answer == 0 && li+1 < len(lines) && asks {
+			if named = namedItems(words, lines[li+1]); len(named) > 0 {
+				answer = -1
+			}
+		}
 		hits := scanTriggers(words, questions || answer != 0 || l.askFrom >= 0)
 		hits = dropOrNot(words, hits)
 		askFrom := l.askFrom
@@ -333,7 +346,14 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
 				// strictly only those right after what asks.
-				doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, askFrom, j)
+				switch {
+				case named[stem(x)]:
+					doubted, looseNeg, strict = false, false, false // the item the reply names
+				case named != nil:
+					doubted, looseNeg, strict = false, true, true // the items it leaves out
+				default:
+					doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, askFrom, j)
+				}
 			}
 			if doubted {
 				continue // asked or doubted: neither said nor denied
@@ -342,15 +362,18 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 				continue // someone else's ("my grandfather had cancer"): not the patient's
 			}
 			x = stem(x)
-			p := out[x]
-			if p == nil {
-				p = &polarity{}
-				out[x] = p
+			// Each word is also read with the site said with it ("chest pain",
+			// "|pain" when none): "no chest pain" does not deny "knee pain".
+			for _, key := range []string{x, siteBefore(words, j) + "|" + x} {
+				p := out[key]
+				if p == nil {
+					p = &polarity{}
+					out[key] = p
+				}
+				p.sNeg = p.sNeg || strict
+				p.sAff = p.sAff || !strict
+				p.lAff = p.lAff || !looseNeg
 			}
-			p.sNeg = p.sNeg || strict
-			p.sAff = p.sAff || !strict
-			p.lAff = p.lAff || !looseNeg
-
 		}
 	}
 	return out
@@ -364,7 +387,7 @@ func negationMismatches(statement, evidence []factLine) []string {
 	st, ev := polarities(statement, false), polarities(evidence, true)
 	var out []string
 	for _, line := range statement {
-		for _, w := range line.words {
+		for i, w := range line.words {
 			if stopWords[w] || strictStops[w] || scopeSkips[w] || negationWord[w] {
 				continue
 			}
@@ -375,7 +398,7 @@ func negationMismatches(statement, evidence []factLine) []string {
 				continue
 			}
 			w = stem(w)
-			s, e := st[w], ev[w]
+			s, e := st[w], sameFinding(ev, w, siteBefore(line.words, i))
 			if s == nil || e == nil || len([]rune(w)) < 4 || stopWords[w] || s.reported {
 				continue
 			}

@@ -82,3 +82,39 @@ func TestSideWithOtherNouns(t *testing.T) {
 		{"Souffle systolique au foyer droit.", fr, "side right"},
 	})
 }
+
+// TestRepliesInsideATurn: a turn that asks and is answered no within itself, and
+// a list question answered by naming one item (the others are denied).
+func TestRepliesInsideATurn(t *testing.T) {
+	inline := "okay and any chest pain or shortness of breath or anything like that no no nothing"
+	inlineFR := "d accord avez vous eu de la fièvre ou des frissons ou quelque chose comme ça non rien"
+	list := "anything else, fever, chills, any nasal congestion, sore throat, cough?\ni've had a little nasal congestion with the seasons changing."
+	listFR := "de la fièvre, des frissons, le nez bouché, mal à la gorge, de la toux ?\nj'ai eu le nez un peu bouché avec le changement de saison."
+	checkFactCases(t, [][3]string{
+		{"Denies chest pain or shortness of breath.", inline, ""},
+		{"Reports chest pain or shortness of breath.", inline, "negation of pain dropped"},
+		{"Pas de frissons.", inlineFR, ""},
+		{"Frissons.", inlineFR, "negation of frisson dropped"},
+		{"Denies fever, chills, sore throat or cough.", list, ""},
+		{"Reports fever, chills, sore throat or cough.", list, "negation of fever dropped"},
+		{"Nasal congestion with the seasons.", list, ""},
+		{"Frissons et toux.", listFR, "negation of frisson dropped"},
+		{"Pas de fièvre ni de toux.", listFR, ""},
+		{"Nez bouché avec le changement de saison.", listFR, ""},
+		// Three items or fewer list nothing: "what happened" is not denied by a reply naming the back.
+		{"This happened 5 days ago.", "so, bryan, what happened to your back\ni felt something in my back 5 days ago", ""},
+	})
+}
+
+// TestFindingWithItsSite: a word is compared for negation with the site said with
+// it ("no chest pain" does not deny "knee pain").
+func TestFindingWithItsSite(t *testing.T) {
+	ev := "any chest pain, shortness of breath, or belly pain?\nshortness of breath.\nmy knee pain comes from running up and down stairs"
+	checkFactCases(t, [][3]string{
+		{"Knee pain from running up and down stairs.", "any chest pain?\nno.\nrunning up and down stairs gives me knee pain sometimes", ""},
+		{"Knee pain from running up and down stairs.", ev, ""},
+		{"Chest pain.", ev, "negation of pain dropped"},
+		{"Douleur du genou.", "pas de douleur thoracique. j'ai une douleur du genou en montant les escaliers", ""},
+		{"Douleur thoracique.", "pas de douleur thoracique. j'ai une douleur du genou en montant les escaliers", "negation of douleur dropped"},
+	})
+}

@@ -29,3 +29,37 @@ func crossesClause(words []string) bool {
 	}
 	return false
 }
+
+// siteBefore returns the body site said with words[j]: right before it, past a
+// side or a modifier ("chest pain", "right knee pain", "lower back pain"), or
+// right after it in French ("douleur thoracique"); "" when none.
+func siteBefore(words []string, j int) string {
+	if j+1 < len(words) && frenchSiteAdjectives[words[j+1]] {
+		return siteWords[words[j+1]]
+	}
+	for k := j - 1; k >= 0 && k >= j-2; k-- {
+		if site, ok := siteWords[words[k]]; ok {
+			return site
+		}
+		if _, side := sideWords[words[k]]; !side && !modifiers[words[k]] {
+			return ""
+		}
+	}
+	return ""
+}
+
+// frenchSiteAdjectives follow the finding they place.
+var frenchSiteAdjectives = map[string]bool{"thoracique": true, "thoraciques": true, "abdominale": true}
+
+// sameFinding returns how the evidence presents a word said with a site: as said
+// with that site, else as said with none; nil when the evidence says it only with
+// other sites (another finding). A word said with no site is read everywhere.
+func sameFinding(ev map[string]*polarity, w, site string) *polarity {
+	if site == "" {
+		return ev[w]
+	}
+	if p := ev[site+"|"+w]; p != nil {
+		return p
+	}
+	return ev["|"+w]
+}
