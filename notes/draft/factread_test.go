@@ -109,11 +109,12 @@ func TestRepliesInsideATurn(t *testing.T) {
 // TestFindingWithItsSite: a word is compared for negation with the site said with
 // it ("no chest pain" does not deny "knee pain").
 func TestFindingWithItsSite(t *testing.T) {
-	ev := "any chest pain, shortness of breath, or belly pain?\nshortness of breath.\nmy knee pain comes from running up and down stairs"
+	ev := "any chest pain, shortness of breath, or belly pain?\nshortness of breath.\nmy knees hurt from running up and down stairs"
 	checkFactCases(t, [][3]string{
-		{"Knee pain from running up and down stairs.", "any chest pain?\nno.\nrunning up and down stairs gives me knee pain sometimes", ""},
 		{"Knee pain from running up and down stairs.", ev, ""},
 		{"Chest pain.", ev, "negation of pain dropped"},
+		{"Genou douloureux.", "pas de ventre douloureux. le genou me fait mal", ""},
+		{"Ventre douloureux.", "pas de ventre douloureux. le genou me fait mal", "negation of douloureux dropped"},
 		{"Douleur du genou.", "pas de douleur thoracique. j'ai une douleur du genou en montant les escaliers", ""},
 		{"Douleur thoracique.", "pas de douleur thoracique. j'ai une douleur du genou en montant les escaliers", "negation of douleur dropped"},
 	})
