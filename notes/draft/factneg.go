@@ -233,6 +233,11 @@ func anyStop(words []string, stops map[string]bool) bool {
 		if distance(words[:i]) == 0 && (stops[w] && prepositions[w] || scopeSkips[w]) {
 			continue
 		}
+		// "not consistent with CAD", "pas compatible avec": the preposition links
+		// the denied diagnosis, it does not place it.
+		if stops[w] && i > 0 && diagnosisLinks[words[i-1]] {
+			continue
+		}
 		if stops[w] || terminators[w] {
 			return true
 		}

@@ -119,3 +119,16 @@ func TestFindingWithItsSite(t *testing.T) {
 		{"Douleur thoracique.", "pas de douleur thoracique. j'ai une douleur du genou en montant les escaliers", "negation of douleur dropped"},
 	})
 }
+
+// TestNotConsistentWith: "not consistent with X" denies X; the preposition links
+// the diagnosis, it does not place it.
+func TestNotConsistentWith(t *testing.T) {
+	en := "your exam and your ekg are consistent with coronary artery disease"
+	fr := "l'examen est compatible avec une insuffisance cardiaque"
+	checkFactCases(t, [][3]string{
+		{"The exam is consistent with coronary artery disease.", en, ""},
+		{"The exam is not consistent with coronary artery disease.", en, "negation of coronary added"},
+		{"L'examen est compatible avec une insuffisance cardiaque.", fr, ""},
+		{"L'examen n'est pas compatible avec une insuffisance cardiaque.", fr, "negation of insuffisance added"},
+	})
+}

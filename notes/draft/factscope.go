@@ -63,3 +63,8 @@ func sameFinding(ev map[string]*polarity, w, site string) *polarity {
 	}
 	return ev["|"+w]
 }
+
+// diagnosisLinks are followed by what they link a finding to: "consistent with",
+// "compatible avec", "suggestive of".
+var diagnosisLinks = map[string]bool{"consistent": true, "compatible": true, "suggestive": true, "indicative": true,
+	"evocateur": true, "évocateur": true, "évocatrice": true}
