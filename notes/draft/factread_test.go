@@ -132,3 +132,16 @@ func TestNotConsistentWith(t *testing.T) {
 		{"L'examen n'est pas compatible avec une insuffisance cardiaque.", fr, "negation of insuffisance added"},
 	})
 }
+
+// TestSideAlternatives: a question offering both sides says neither.
+func TestSideAlternatives(t *testing.T) {
+	en := "i twisted my knee\nokay is it your left or your right knee\nit's my right"
+	fr := "je me suis tordu le genou\nle genou gauche ou le droit ?\nle droit"
+	checkFactCases(t, [][3]string{
+		{"Twisted her right knee.", en, ""},
+		{"Twisted her left knee.", en, "side left"},
+		{"Is it your right or your right knee?", "is it your left or your right knee", "side right"},
+		{"Torsion du genou droit.", fr, ""},
+		{"Torsion du genou gauche.", fr, "side left"},
+	})
+}

@@ -220,7 +220,7 @@ func readFacts(lx *lexicon, text string, evidence bool) facts {
 	}
 	f.dated = relativeYear.MatchString(counted) || containsMonth(num)
 	_, f.freqs = readFrequencies(num)
-	sideText := notSide.ReplaceAllString(norm, " ")
+	sideText := sideAlternatives.ReplaceAllString(notSide.ReplaceAllString(norm, " "), " ")
 	f.words = strings.Fields(norm)
 	f.lines = readLines(text)
 	f.sideOf = map[string]map[string]bool{}

@@ -1,5 +1,7 @@
 package draft
 
+import "regexp"
+
 // Sides said with what is not a body site of the lexicon: "a murmur at the left
 // base", "tenderness on the right paraspinal area", "the left radial pulse",
 // "souffle au foyer gauche".
@@ -63,3 +65,9 @@ func swappedOnNouns(stated, evidence map[string]map[string]bool) []string {
 	}
 	return out
 }
+
+// sideAlternatives ask which side ("is it your left or your right knee", "le
+// genou gauche ou le droit"): neither side is said. Two different sides only: "your
+// right or your right knee" is no alternative.
+var sideAlternatives = regexp.MustCompile(`\bleft or (?:your |the |my )?right\b|\bright or (?:your |the |my )?left\b|` +
+	`\bgauche ou (?:le |la |du )?droite?\b|\bdroite? ou (?:le |la |du )?gauche\b`)

@@ -289,8 +289,9 @@ func wordWeight(w string) int {
 	return 1
 }
 
-// askRE: a turn that asks, without a question mark.
-var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now|well|then|also|um|uh)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+// askRE: a turn that asks, without a question mark ("okay is it your left or
+// your right knee").
+var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now|well|then|also|um|uh)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other|it|this|that)\b|\bany\s+\w+\s*$`)
 
 // askInside: a question inside a long turn ("... so do you or anyone have a
 // history of seasonal allergies"), or a closing list of what is asked ("any joint

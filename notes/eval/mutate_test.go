@@ -131,3 +131,13 @@ func TestPrintCheckerMisses(t *testing.T) {
 	}
 	t.Log("\n" + buf.String())
 }
+
+// TestAlignSentenceKeepsTheSideAnswer: "is it ..." asks, so the reply that names
+// the side is aligned with it.
+func TestAlignSentenceKeepsTheSideAnswer(t *testing.T) {
+	turns := []string{"i ran into a tree and twisted my knee", "okay is it your left or your right knee", "it's my right", "okay"}
+	ev, ok := alignSentence("She ran into a tree and twisted her right knee", turns)
+	if !ok || !strings.Contains(ev, "right knee\nit's my right") {
+		t.Errorf("evidence %q (%v), want the question with its reply", ev, ok)
+	}
+}
