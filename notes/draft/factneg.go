@@ -142,7 +142,10 @@ var strictStops = map[string]bool{"in": true, "on": true, "at": true, "into": tr
 	"than": true, "so": true, "then": true, "there": true, "but": true, "is": true, "are": true,
 	"your": true, "my": true, "his": true, "their": true, "votre": true, "mon": true, "ma": true, "son": true, "sa": true,
 	"was": true, "were": true, "dans": true, "sur": true, "pour": true, "pendant": true, "depuis": true, "quand": true,
-	"lorsque": true, "qui": true, "que": true, "parce": true, "avant": true, "après": true, "est": true}
+	"lorsque": true, "qui": true, "que": true, "parce": true, "avant": true, "après": true, "est": true,
+	// dictation closes a negated list with "present" or "noted": "no ulcers or
+	// thrush present tonsils are midline"
+	"present": true, "noted": true, "présent": true, "présente": true, "noté": true, "notée": true}
 
 // nearAsk reports whether words[j] is within the strict scope of what asks: a
 // question trigger ("have you had any") or the start of a closing question.
@@ -163,7 +166,8 @@ func nearAsk(words []string, hits []triggerHit, askFrom, j int) bool {
 
 // clauseStops end the loose scope too: a new clause.
 var clauseStops = map[string]bool{"who": true, "which": true, "that": true, "because": true, "since": true, "while": true,
-	"when": true, "where": true, "if": true, "so": true, "qui": true, "que": true, "parce": true, "quand": true, "lorsque": true}
+	"when": true, "where": true, "if": true, "so": true, "qui": true, "que": true, "parce": true, "quand": true, "lorsque": true,
+	"present": true, "noted": true, "présent": true, "présente": true, "noté": true, "notée": true}
 
 // negatedWithin reports whether a negation trigger of hits bears on words[j] within
 // scope words, with no word of stops (nor a terminator) in between.

@@ -145,3 +145,17 @@ func TestSideAlternatives(t *testing.T) {
 		{"Torsion du genou gauche.", fr, "side left"},
 	})
 }
+
+// TestNegatedListClosed: dictation closes a negated list with "present" or
+// "noted"; what follows is said.
+func TestNegatedListClosed(t *testing.T) {
+	en := "there are no obvious ulcers or evidence of thrush present tonsils are midline"
+	fr := "pas d'ulcère ni de muguet présent amygdales normales"
+	checkFactCases(t, [][3]string{
+		{"Tonsils are midline.", en, ""},
+		{"No tonsils.", en, "negation of tonsil added"},
+		{"Thrush.", en, "negation of thrush dropped"},
+		{"Amygdales normales.", fr, ""},
+		{"Muguet.", fr, "negation of muguet dropped"},
+	})
+}
