@@ -313,12 +313,10 @@ func contentWords(s string) map[string]bool {
 	return out
 }
 
-// runChecker mutates each sentence by each kind and counts what CheckFacts's rules
-// (draft.UnsupportedFacts) flag.
-func runChecker(source string, sts []statement) ([]CheckerRow, error) {
-	var rows []CheckerRow
+// eachCheck mutates each sentence by each kind and passes what CheckFacts's rules
+// (draft.UnsupportedFacts) find in the mutated sentence.
+func eachCheck(sts []statement, fn func(kind string, st statement, mutated string, found []string)) error {
 	for _, kind := range mutationKinds {
-		row := CheckerRow{Source: source, Kind: kind}
 		for _, st := range sts {
 			m, ok := mutate(kind, st.text, st.evidence)
 			if !ok {
@@ -326,16 +324,29 @@ func runChecker(source string, sts []statement) ([]CheckerRow, error) {
 			}
 			got, err := draft.UnsupportedFacts(m, st.evidence)
 			if err != nil {
-				return nil, err
+				return fmt.Errorf("check %q: %w", m, err)
 			}
-			row.N++
-			if len(got) > 0 {
-				row.Flagged++
-			}
+			fn(kind, st, m, got)
 		}
-		rows = append(rows, row)
 	}
-	return rows, nil
+	return nil
+}
+
+// runChecker counts, per kind, the sentences mutated and those flagged.
+func runChecker(source string, sts []statement) ([]CheckerRow, error) {
+	rows := make([]CheckerRow, len(mutationKinds))
+	at := map[string]int{}
+	for i, kind := range mutationKinds {
+		rows[i], at[kind] = CheckerRow{Source: source, Kind: kind}, i
+	}
+	err := eachCheck(sts, func(kind string, _ statement, _ string, found []string) {
+		r := &rows[at[kind]]
+		r.N++
+		if len(found) > 0 {
+			r.Flagged++
+		}
+	})
+	return rows, err
 }
 
 // CheckerMiss is one sentence the checker judged wrongly: a mutation it did not
@@ -351,22 +362,12 @@ type CheckerMiss struct {
 // sentences flagged: what a reader needs to tell a checker fault from a bad alignment.
 func checkerMisses(source string, sts []statement) ([]CheckerMiss, error) {
 	var out []CheckerMiss
-	for _, kind := range mutationKinds {
-		for _, st := range sts {
-			m, ok := mutate(kind, st.text, st.evidence)
-			if !ok {
-				continue
-			}
-			got, err := draft.UnsupportedFacts(m, st.evidence)
-			if err != nil {
-				return nil, fmt.Errorf("check %q: %w", m, err)
-			}
-			if (kind == MutOriginal) != (len(got) == 0) {
-				out = append(out, CheckerMiss{Source: source, Kind: kind, Sentence: st.text, Mutated: m, Evidence: st.evidence, Found: got})
-			}
+	err := eachCheck(sts, func(kind string, st statement, m string, found []string) {
+		if (kind == MutOriginal) != (len(found) == 0) {
+			out = append(out, CheckerMiss{Source: source, Kind: kind, Sentence: st.text, Mutated: m, Evidence: st.evidence, Found: found})
 		}
-	}
-	return out, nil
+	})
+	return out, err
 }
 
 // WriteCheckerMisses prints misses for a reader, one block each.
