@@ -103,3 +103,37 @@ func listsItems(words []string) bool {
 	}
 	return n >= 2
 }
+
+// namedItems returns the items of a question listing four or more that its reply
+// names ("fever, chills, any nasal congestion, sore throat, cough? — I've had a
+// little nasal congestion"): those are affirmed, the others left out are denied.
+// Nil when the question lists nothing or the reply names none of it.
+func namedItems(question []string, reply factLine) map[string]bool {
+	// Four items or more, in a question short enough to be one: "so, bryan, what
+	// happened" or "a normal mammogram, or was it done because..." list nothing.
+	seps := 0
+	for _, w := range question {
+		if w == "," || w == "or" || w == "ou" {
+			seps++
+		}
+	}
+	if seps < 3 || len(question) > 40 || reply.lead != 0 {
+		return nil
+	}
+	asked := map[string]bool{}
+	for _, w := range question {
+		if len([]rune(w)) >= 4 && !stopWords[w] && !strictStops[w] && !scopeSkips[w] {
+			asked[stem(w)] = true
+		}
+	}
+	var named map[string]bool
+	for _, w := range reply.words {
+		if w = stem(w); asked[w] {
+			if named == nil {
+				named = map[string]bool{}
+			}
+			named[w] = true
+		}
+	}
+	return named
+}

@@ -20,6 +20,7 @@ import (
 type factLine struct {
 	words   []string
 	askFrom int // the first word of a closing question ("... any fever?"), or -1
+	askTo   int // the end of what it asks (the line's end, or where a spoken turn goes on to say)
 	lead    int // a leading "no," (-1) or "yes," (+1): it answers, it does not negate what follows
 }
 
@@ -40,10 +41,18 @@ func readLines(text string) []factLine {
 			line = line[len(m):]
 		}
 		l.words = lineWords(line)
+		l.askTo = len(l.words)
 		if q := closingQuestion(line); q != "" {
-			l.askFrom = max(0, len(l.words)-len(lineWords(q)))
+			l.askFrom, l.askTo = max(0, len(l.words)-len(lineWords(q))), len(l.words)
 		} else if !strings.ContainsAny(line, "?.") {
-			l.askFrom = spokenAsk(l.words)
+			if q, reply, ok := inlineReply(l.words); ok {
+				// "any chest pain or anything like that no no": a turn that holds the
+				// question and its reply is read as two.
+				l.words, l.askTo = q, len(q)
+				out = append(out, l, factLine{words: reply, askFrom: -1, askTo: len(reply), lead: -1})
+				continue
+			}
+			l.askFrom, l.askTo = spokenAsk(l.words)
 		}
 		out = append(out, l)
 	}
@@ -133,7 +142,10 @@ var strictStops = map[string]bool{"in": true, "on": true, "at": true, "into": tr
 	"than": true, "so": true, "then": true, "there": true, "but": true, "is": true, "are": true,
 	"your": true, "my": true, "his": true, "their": true, "votre": true, "mon": true, "ma": true, "son": true, "sa": true,
 	"was": true, "were": true, "dans": true, "sur": true, "pour": true, "pendant": true, "depuis": true, "quand": true,
-	"lorsque": true, "qui": true, "que": true, "parce": true, "avant": true, "après": true, "est": true}
+	"lorsque": true, "qui": true, "que": true, "parce": true, "avant": true, "après": true, "est": true,
+	// dictation closes a negated list with "present" or "noted": "no ulcers or
+	// thrush present tonsils are midline"
+	"present": true, "noted": true, "présent": true, "présente": true, "noté": true, "notée": true}
 
 // nearAsk reports whether words[j] is within the strict scope of what asks: a
 // question trigger ("have you had any") or the start of a closing question.
@@ -154,7 +166,8 @@ func nearAsk(words []string, hits []triggerHit, askFrom, j int) bool {
 
 // clauseStops end the loose scope too: a new clause.
 var clauseStops = map[string]bool{"who": true, "which": true, "that": true, "because": true, "since": true, "while": true,
-	"when": true, "where": true, "if": true, "so": true, "qui": true, "que": true, "parce": true, "quand": true, "lorsque": true}
+	"when": true, "where": true, "if": true, "so": true, "qui": true, "que": true, "parce": true, "quand": true, "lorsque": true,
+	"present": true, "noted": true, "présent": true, "présente": true, "noté": true, "notée": true}
 
 // negatedWithin reports whether a negation trigger of hits bears on words[j] within
 // scope words, with no word of stops (nor a terminator) in between.
@@ -224,6 +237,11 @@ func anyStop(words []string, stops map[string]bool) bool {
 		if distance(words[:i]) == 0 && (stops[w] && prepositions[w] || scopeSkips[w]) {
 			continue
 		}
+		// "not consistent with CAD", "pas compatible avec": the preposition links
+		// the denied diagnosis, it does not place it.
+		if stops[w] && i > 0 && diagnosisLinks[words[i-1]] {
+			continue
+		}
 		if stops[w] || terminators[w] {
 			return true
 		}
@@ -289,11 +307,17 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 		if li+1 < len(lines) && asks {
 			answer = replySign(lines[li+1])
 		}
+		var named map[string]bool
+		if answer == 0 && li+1 < len(lines) && asks {
+			if named = namedItems(words, lines[li+1]); len(named) > 0 {
+				answer = -1
+			}
+		}
 		hits := scanTriggers(words, questions || answer != 0 || l.askFrom >= 0)
 		hits = dropOrNot(words, hits)
 		askFrom := l.askFrom
 		for _, h := range hits {
-			if h.t.category != Negated || h.pos < l.askFrom {
+			if h.t.category != Negated || h.pos < l.askFrom || h.pos >= l.askTo {
 				continue
 			}
 			if answer < 0 && bareNo(lines[li+1]) {
@@ -326,12 +350,19 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 			if looseNeg {
 				context = doubts
 			}
-			doubted := assertionFromHits(words, context, j, j+1, listScope) == Possible ||
-				askFrom >= 0 && j >= askFrom // a question's own "not" is asked too
+			doubted := assertionFromHits(words, inClause(words, context, j), j, j+1, listScope) == Possible ||
+				askFrom >= 0 && j >= askFrom && j < l.askTo // a question's own "not" is asked too
 			if doubted && answer != 0 {
 				// A "no" denies the words a question asks about, not its whole line:
 				// strictly only those right after what asks.
-				doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, askFrom, j)
+				switch {
+				case named[stem(x)]:
+					doubted, looseNeg, strict = false, false, false // the item the reply names
+				case named != nil:
+					doubted, looseNeg, strict = false, true, true // the items it leaves out
+				default:
+					doubted, looseNeg, strict = false, answer < 0, answer < 0 && nearAsk(words, hits, askFrom, j)
+				}
 			}
 			if doubted {
 				continue // asked or doubted: neither said nor denied
@@ -340,15 +371,18 @@ func polarities(lines []factLine, questions bool) map[string]*polarity {
 				continue // someone else's ("my grandfather had cancer"): not the patient's
 			}
 			x = stem(x)
-			p := out[x]
-			if p == nil {
-				p = &polarity{}
-				out[x] = p
+			// Each word is also read with the site said with it ("chest pain",
+			// "|pain" when none): "no chest pain" does not deny "knee pain".
+			for _, key := range []string{x, siteBefore(words, j) + "|" + x} {
+				p := out[key]
+				if p == nil {
+					p = &polarity{}
+					out[key] = p
+				}
+				p.sNeg = p.sNeg || strict
+				p.sAff = p.sAff || !strict
+				p.lAff = p.lAff || !looseNeg
 			}
-			p.sNeg = p.sNeg || strict
-			p.sAff = p.sAff || !strict
-			p.lAff = p.lAff || !looseNeg
-
 		}
 	}
 	return out
@@ -362,7 +396,7 @@ func negationMismatches(statement, evidence []factLine) []string {
 	st, ev := polarities(statement, false), polarities(evidence, true)
 	var out []string
 	for _, line := range statement {
-		for _, w := range line.words {
+		for i, w := range line.words {
 			if stopWords[w] || strictStops[w] || scopeSkips[w] || negationWord[w] {
 				continue
 			}
@@ -373,7 +407,7 @@ func negationMismatches(statement, evidence []factLine) []string {
 				continue
 			}
 			w = stem(w)
-			s, e := st[w], ev[w]
+			s, e := st[w], sameFinding(ev, w, siteBefore(line.words, i))
 			if s == nil || e == nil || len([]rune(w)) < 4 || stopWords[w] || s.reported {
 				continue
 			}
@@ -497,6 +531,9 @@ func replySign(l factLine) int {
 		return l.lead
 	}
 	words := l.words
+	if notThatIKnow(words) {
+		return -1
+	}
 	for _, w := range words[:min(5, len(words))] {
 		switch w {
 		case "know", "sure", "idea", "remember", "recall", "sais", "sûr", "sûre":

@@ -110,6 +110,7 @@ type facts struct {
 	sideOf   map[string]map[string]bool // body site → the sides named with it ("right knee", "genou droit")
 	sided    []sidedSite                // each side named with a site, with the words around it
 	bare     map[string]bool            // sides named with no site nor "side" ("it's just mostly my left")
+	sideNoun map[string]map[string]bool // a word right after a side that is no site ("left base", "right paraspinal") → its sides
 	dated    bool                       // names a month or a year without its number ("in march", "this year")
 	words    []string                   // normalized words, for negation
 }
@@ -219,11 +220,12 @@ func readFacts(lx *lexicon, text string, evidence bool) facts {
 	}
 	f.dated = relativeYear.MatchString(counted) || containsMonth(num)
 	_, f.freqs = readFrequencies(num)
-	sideText := notSide.ReplaceAllString(norm, " ")
+	sideText := sideAlternatives.ReplaceAllString(notSide.ReplaceAllString(norm, " "), " ")
 	f.words = strings.Fields(norm)
 	f.lines = readLines(text)
 	f.sideOf = map[string]map[string]bool{}
 	sw := strings.Fields(sideText)
+	f.sideNoun = sidedNouns(sw)
 	for i, w := range sw {
 		sd, ok := sideWords[w]
 		if !ok {
@@ -379,6 +381,9 @@ func unsupportedFacts(lx *lexicon, statement, evidence string) []string {
 				swapped[sd] = true
 			}
 		}
+	}
+	for _, sd := range swappedOnNouns(s.sideNoun, e.sideNoun) {
+		swapped[sd] = true
 	}
 	// When the evidence names the site with both sides, the side goes with what is
 	// said of it: "edema of your right knee, but your left knee looks fine".

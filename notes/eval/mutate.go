@@ -289,8 +289,9 @@ func wordWeight(w string) int {
 	return 1
 }
 
-// askRE: a turn that asks, without a question mark.
-var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now|well|then|also|um|uh)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other)\b|\bany\s+\w+\s*$`)
+// askRE: a turn that asks, without a question mark ("okay is it your left or
+// your right knee").
+var askRE = regexp.MustCompile(`(?i)(?:^|[.,]\s*|\b(?:okay|alright|so|and|now|well|then|also|um|uh)\s+)(?:do|did|does|have|has|are|is|was|were|can|could|any)\s+(?:you|there|anything|the|your|other|it|this|that)\b|\bany\s+\w+\s*$`)
 
 // askInside: a question inside a long turn ("... so do you or anyone have a
 // history of seasonal allergies"), or a closing list of what is asked ("any joint
@@ -312,12 +313,10 @@ func contentWords(s string) map[string]bool {
 	return out
 }
 
-// runChecker mutates each sentence by each kind and counts what CheckFacts's rules
-// (draft.UnsupportedFacts) flag.
-func runChecker(source string, sts []statement) ([]CheckerRow, error) {
-	var rows []CheckerRow
+// eachCheck mutates each sentence by each kind and passes what CheckFacts's rules
+// (draft.UnsupportedFacts) find in the mutated sentence.
+func eachCheck(sts []statement, fn func(kind string, st statement, mutated string, found []string)) error {
 	for _, kind := range mutationKinds {
-		row := CheckerRow{Source: source, Kind: kind}
 		for _, st := range sts {
 			m, ok := mutate(kind, st.text, st.evidence)
 			if !ok {
@@ -325,16 +324,64 @@ func runChecker(source string, sts []statement) ([]CheckerRow, error) {
 			}
 			got, err := draft.UnsupportedFacts(m, st.evidence)
 			if err != nil {
-				return nil, err
+				return fmt.Errorf("check %q: %w", m, err)
 			}
-			row.N++
-			if len(got) > 0 {
-				row.Flagged++
-			}
+			fn(kind, st, m, got)
 		}
-		rows = append(rows, row)
 	}
-	return rows, nil
+	return nil
+}
+
+// runChecker counts, per kind, the sentences mutated and those flagged.
+func runChecker(source string, sts []statement) ([]CheckerRow, error) {
+	rows := make([]CheckerRow, len(mutationKinds))
+	at := map[string]int{}
+	for i, kind := range mutationKinds {
+		rows[i], at[kind] = CheckerRow{Source: source, Kind: kind}, i
+	}
+	err := eachCheck(sts, func(kind string, _ statement, _ string, found []string) {
+		r := &rows[at[kind]]
+		r.N++
+		if len(found) > 0 {
+			r.Flagged++
+		}
+	})
+	return rows, err
+}
+
+// CheckerMiss is one sentence the checker judged wrongly: a mutation it did not
+// flag, or an unmutated sentence it flagged (with what it found).
+type CheckerMiss struct {
+	Source, Kind      string
+	Sentence, Mutated string
+	Evidence          string
+	Found             []string
+}
+
+// checkerMisses lists, for each kind, the mutations not flagged and the unmutated
+// sentences flagged: what a reader needs to tell a checker fault from a bad alignment.
+func checkerMisses(source string, sts []statement) ([]CheckerMiss, error) {
+	var out []CheckerMiss
+	err := eachCheck(sts, func(kind string, st statement, m string, found []string) {
+		if (kind == MutOriginal) != (len(found) == 0) {
+			out = append(out, CheckerMiss{Source: source, Kind: kind, Sentence: st.text, Mutated: m, Evidence: st.evidence, Found: found})
+		}
+	})
+	return out, err
+}
+
+// WriteCheckerMisses prints misses for a reader, one block each.
+func WriteCheckerMisses(w io.Writer, misses []CheckerMiss) {
+	for _, m := range misses {
+		fmt.Fprintf(w, "== %s / %s\n  sentence: %s\n", m.Source, m.Kind, m.Sentence)
+		if m.Mutated != m.Sentence {
+			fmt.Fprintf(w, "  mutated:  %s\n", m.Mutated)
+		}
+		if len(m.Found) > 0 {
+			fmt.Fprintf(w, "  found:    %s\n", strings.Join(m.Found, "; "))
+		}
+		fmt.Fprintf(w, "  evidence: %s\n", strings.ReplaceAll(m.Evidence, "\n", "\n            "))
+	}
 }
 
 // WriteChecker prints the checker's detection and false-alarm rates.

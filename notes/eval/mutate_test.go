@@ -1,6 +1,10 @@
 package eval
 
 import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -65,5 +69,75 @@ func TestAlignSentenceWeighsNumbers(t *testing.T) {
 	ev, ok := alignSentence("Magnesium normal, potassium steady, creatinine stable, BUN 3.9", turns)
 	if !ok || !strings.Contains(ev, "3.9") {
 		t.Errorf("evidence %q (%v), want the turn with 3.9", ev, ok)
+	}
+}
+
+// TestPrintCheckerMisses prints the fact checker's misses on ACI-Bench train
+// (mutations not flagged, unmutated sentences flagged) and its table, for reading
+// only: it runs when GREFFIER_EVAL_DATA names the eval data folder, e.g.
+//
+//	GREFFIER_EVAL_DATA=/work/shared/eval GREFFIER_MISSES=reference go test -run TestPrintCheckerMisses -v ./notes/eval/
+//
+// GREFFIER_MISSES picks the source ("reference", "extractive" or "all"; default
+// reference) and GREFFIER_MISS_KIND one kind ("dropped negation"...).
+func TestPrintCheckerMisses(t *testing.T) {
+	dir := os.Getenv("GREFFIER_EVAL_DATA")
+	if dir == "" {
+		t.Skip("GREFFIER_EVAL_DATA not set")
+	}
+	exs, err := LoadACIBench(filepath.Join(dir, "aci-bench"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var train []Example
+	for _, ex := range exs {
+		if strings.HasPrefix(ex.ID, "train/") {
+			train = append(train, ex)
+		}
+	}
+	hp, err := hpTemplate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	drafted, refs, err := checkerSources(context.Background(), train, hp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	which := os.Getenv("GREFFIER_MISSES")
+	var rows []CheckerRow
+	var buf strings.Builder
+	for _, src := range []struct {
+		name, key string
+		sts       []statement
+	}{{"extractive draft", "extractive", drafted}, {"reference note", "reference", refs}} {
+		r, err := runChecker(src.name, src.sts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, r...)
+		if which == "all" || which == src.key || which == "" && src.key == "reference" {
+			misses, err := checkerMisses(src.name, src.sts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if k := os.Getenv("GREFFIER_MISS_KIND"); k != "" {
+				misses = slices.DeleteFunc(misses, func(m CheckerMiss) bool { return m.Kind != k })
+			}
+			WriteCheckerMisses(&buf, misses)
+		}
+	}
+	if err := WriteChecker(&buf, rows); err != nil {
+		t.Fatal(err)
+	}
+	t.Log("\n" + buf.String())
+}
+
+// TestAlignSentenceKeepsTheSideAnswer: "is it ..." asks, so the reply that names
+// the side is aligned with it.
+func TestAlignSentenceKeepsTheSideAnswer(t *testing.T) {
+	turns := []string{"i ran into a tree and twisted my knee", "okay is it your left or your right knee", "it's my right", "okay"}
+	ev, ok := alignSentence("She ran into a tree and twisted her right knee", turns)
+	if !ok || !strings.Contains(ev, "right knee\nit's my right") {
+		t.Errorf("evidence %q (%v), want the question with its reply", ev, ok)
 	}
 }
