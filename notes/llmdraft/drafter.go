@@ -85,6 +85,10 @@ func (d Drafter) ContextFor(req draft.Request) int {
 	d = d.defaults()
 	// 64: the chat template's markers around the two messages.
 	prompt := d.tokens(systemPrompt(req.Template, req.Language)) + d.tokens(userPrompt(req.Segments, 1, 1)) + 64
+	if d.EarlyDraftTokens > 0 {
+		// The conversation also holds the note drafted before Stop and its patches.
+		prompt += 2 * d.MaxTokens
+	}
 	return models.ContextFor(prompt, d.MaxTokens)
 }
 

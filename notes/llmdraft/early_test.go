@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"greffier/llm"
+	"greffier/notes/draft"
 	"greffier/notes/schema"
 )
 
@@ -234,5 +235,16 @@ func TestCheckPatch(t *testing.T) {
 				t.Errorf("problems %d, instructions %d; want %d, %d", len(got.Problems), len(got.PatientInstructions), tc.problems, tc.instructions)
 			}
 		})
+	}
+}
+
+// With drafts before Stop the context holds the conversation: the early note and
+// its patches on top of the transcript and the final answer.
+func TestContextForRoomForEarlyDrafts(t *testing.T) {
+	req := draft.Request{Template: soapTemplate(t), Language: "en", Segments: segments("A cough.", "For three days.")}
+	plain := Drafter{MaxTokens: 2000}.ContextFor(req)
+	early := Drafter{MaxTokens: 2000, EarlyDraftTokens: 1500}.ContextFor(req)
+	if early < plain+2*2000 {
+		t.Fatalf("context %d with early drafts, %d without: no room for the early note and its patches", early, plain)
 	}
 }

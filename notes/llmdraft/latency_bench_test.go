@@ -189,9 +189,14 @@ func (r latencyRun) run(ctx context.Context, b *testing.B) error {
 	default:
 		return fmt.Errorf("BENCH_ANSWER: %q is neither model nor note", answerMode)
 	}
-	// Sized as the app would: the transcript at a cautious 3 characters a token.
+	// Sized as the app would: the transcript at a cautious 3 characters a token, and
+	// with drafts before Stop room for them (Drafter.ContextFor).
+	promptEst := transcript/3 + 1000
+	if envInt0(b, "BENCH_EARLY_TOKENS") > 0 {
+		promptEst += 2 * maxTokens
+	}
 	srv, err := llamaserver.Start(ctx, llamaserver.Config{Model: r.model, Threads: r.threads,
-		Args: strings.Fields(os.Getenv("BENCH_SERVER_ARGS")), ContextSize: models.ContextFor(transcript/3+1000, maxTokens), StartTimeout: 10 * time.Minute})
+		Args: strings.Fields(os.Getenv("BENCH_SERVER_ARGS")), ContextSize: models.ContextFor(promptEst, maxTokens), StartTimeout: 10 * time.Minute})
 	if err != nil {
 		return err
 	}
